@@ -1,3 +1,106 @@
+"""Running state: cases, their work items, and the append-only event log.
+
+A case row holds the marking, the task states (with generations and stats) and the case
+data as JSON: one row lock guards the whole state of a case. Work items are rows of their own
+so inboxes can query them.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
 from django.db import models
 
-# Create your models here.
+
+class Case(models.Model):
+    class State(models.TextChoices):
+        RUNNING = "running"
+        SUSPENDED = "suspended"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        CANCELED = "canceled"
+        DEADLOCKED = "deadlocked"
+
+    version = models.ForeignKey("designer.DefinitionVersion", related_name="cases", on_delete=models.PROTECT)
+    definition_name = models.CharField(max_length=200, db_index=True)  # denormalised for filters
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING, db_index=True)
+    data = models.JSONField(default=dict)
+    marking = models.JSONField(default=dict)
+    tasks = models.JSONField(default=dict)
+    parent = models.ForeignKey("self", null=True, blank=True, related_name="children", on_delete=models.CASCADE)
+    parent_item = models.ForeignKey(
+        "engine.WorkItem", null=True, blank=True, related_name="child_cases", on_delete=models.SET_NULL
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    reason = models.TextField(blank=True)  # why it was canceled / failed / deadlocked
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["definition_name", "state"], name="case_def_state")]
+
+    def __str__(self) -> str:
+        return f"case {self.pk} ({self.definition_name})"
+
+
+class WorkItem(models.Model):
+    class State(models.TextChoices):
+        INITIALIZED = "initialized"
+        STARTED = "started"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        CANCELED = "canceled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, related_name="work_items", on_delete=models.CASCADE)
+    task = models.CharField(max_length=200)
+    generation = models.PositiveIntegerField(default=1)
+    kind = models.CharField(max_length=20)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.INITIALIZED)
+    input = models.JSONField(default=dict, null=True)
+    output = models.JSONField(null=True, blank=True)
+    attempt = models.PositiveIntegerField(default=1)
+    error = models.JSONField(null=True, blank=True)
+    role = models.CharField(max_length=150, null=True, blank=True, db_index=True)  # offered to a group
+    offered_user = models.CharField(max_length=150, null=True, blank=True, db_index=True)  # offered to a user
+    assignee = models.CharField(max_length=150, null=True, blank=True, db_index=True)  # claimed by
+    completed_by = models.CharField(max_length=150, null=True, blank=True)
+    priority = models.IntegerField(default=0)
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["case", "state"], name="workitem_case_state"),
+            models.Index(fields=["state", "role"], name="workitem_state_role"),
+            models.Index(fields=["state", "kind", "due_at"], name="workitem_state_kind_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk} ({self.state})"
+
+
+class Event(models.Model):
+    """The append-only history of a case: enough to rebuild its state at any past moment."""
+
+    id = models.BigAutoField(primary_key=True)
+    case = models.ForeignKey(Case, related_name="events", on_delete=models.CASCADE)
+    type = models.CharField(max_length=50)
+    task = models.CharField(max_length=200, blank=True)
+    work_item = models.UUIDField(null=True, blank=True)
+    payload = models.JSONField(default=dict)
+    actor = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["case", "id"], name="event_case_id")]
+
+    def __str__(self) -> str:
+        return f"{self.type} on case {self.case_id}"

@@ -1,0 +1,151 @@
+"""Engine figures through the service layer, on SQLite and on PostgreSQL.
+
+    python bench/bench_engine.py            # both databases (PostgreSQL at 127.0.0.1:5432)
+    python bench/bench_engine.py --db sqlite
+    python bench/bench_engine.py --db postgres
+
+Prints, per database:
+  * manual work items of a 20-task sequence completed per second through
+    `services.work_item_complete` (each completion fires two net transitions: the task's
+    start and its end; the figure `transitions_per_s` counts those two), single thread;
+  * the time to start one case whose task creates 1,000 multi-instance work items;
+and once (no database): the OR-join decision time on a 200-node net (bench_orjoin.py).
+
+Each database run uses its own throw-away database (a temp SQLite file, or `workflow_bench`
+on PostgreSQL, dropped and created anew).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/workflow_bench")
+
+SEQ_TASKS = 20
+SEQ_CASES = 60
+MI_ITEMS = 1000
+
+
+def sequence_net() -> dict:
+    tasks = [{"id": f"t{i:02d}", "kind": "manual", "assign": {"role": "clerks"}} for i in range(SEQ_TASKS)]
+    nodes = ["start", *[t["id"] for t in tasks], "end"]
+    return {
+        "schema_version": 1,
+        "name": "bench-sequence",
+        "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
+        "tasks": tasks,
+        "flows": [{"from": a, "to": b} for a, b in zip(nodes, nodes[1:])],
+    }
+
+
+def mi_net() -> dict:
+    return {
+        "schema_version": 1,
+        "name": "bench-mi",
+        "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
+        "tasks": [
+            {"id": "each", "kind": "manual", "assign": {"role": "clerks"},
+             "instances": {"for_each": "data.items", "as": "item", "max": 5000},
+             "input": {"item": "item"}},
+        ],
+        "flows": [{"from": "start", "to": "each"}, {"from": "each", "to": "end"}],
+    }
+
+
+def run_one_database(label: str) -> None:
+    """Runs inside a child process whose DATABASE_URL is already set."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["WORKFLOW_RUNNER"] = "manual"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from designer.services import definition_publish, definition_save_draft
+    from engine import services
+    from engine.models import WorkItem
+
+    for doc in (sequence_net(), mi_net()):
+        definition_save_draft(doc=doc)
+        definition_publish(name=doc["name"])
+
+    # warm-up: caches (parsed net, compiled CEL, validators) and connections
+    case = services.case_start(definition="bench-sequence")
+    for _ in range(SEQ_TASKS):
+        item = WorkItem.objects.filter(case=case, state="initialized").values_list("pk", flat=True).get()
+        services.work_item_complete(item_id=item, output={})
+
+    cases = [services.case_start(definition="bench-sequence") for _ in range(SEQ_CASES)]
+    completions = 0
+    elapsed = 0.0
+    for _ in range(SEQ_TASKS):
+        open_items = list(
+            WorkItem.objects.filter(case__in=cases, state="initialized").values_list("pk", flat=True)
+        )
+        t0 = time.perf_counter()
+        for item_id in open_items:
+            services.work_item_complete(item_id=item_id, output={})
+        elapsed += time.perf_counter() - t0
+        completions += len(open_items)
+    assert completions == SEQ_CASES * SEQ_TASKS, completions
+    per_s = completions / elapsed
+    print(f"[{label}] sequence: {completions} manual work items completed in {elapsed:.2f} s")
+    print(f"[{label}] work_items_completed_per_s={per_s:.0f}")
+    print(f"[{label}] transitions_per_s={2 * per_s:.0f}  (task start + task end per completion)")
+
+    items = [{"n": i} for i in range(MI_ITEMS)]
+    services.case_start(definition="bench-mi", data={"items": items[:10]})  # warm-up
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        case = services.case_start(definition="bench-mi", data={"items": items})
+        times.append(time.perf_counter() - t0)
+        assert WorkItem.objects.filter(case=case).count() == MI_ITEMS
+    print(f"[{label}] start_case_1000_mi_items_s median={statistics.median(times):.3f} max={max(times):.3f}")
+
+
+def reset_postgres(url: str) -> None:
+    import environ
+    import psycopg
+
+    cfg = environ.Env.db_url_config(url)
+    with psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"] or "postgres",
+                         dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}"')
+        conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_one_database(args.child)
+        return
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    subprocess.run([sys.executable, str(ROOT / "bench" / "bench_orjoin.py")], check=True, cwd=ROOT)
+    targets = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    for db in targets:
+        env = dict(os.environ)
+        if db == "sqlite":
+            tmp = tempfile.mkdtemp(prefix="wf-bench-")
+            env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        else:
+            reset_postgres(PG_URL)
+            env["DATABASE_URL"] = PG_URL
+        subprocess.run([sys.executable, __file__, "--child", db], check=True, env=env, cwd=ROOT)
+
+
+if __name__ == "__main__":
+    main()

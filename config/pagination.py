@@ -1,0 +1,11 @@
+"""Pagination for every list endpoint: `?page=` and an optional `?page_size=` (capped)."""
+
+from __future__ import annotations
+
+from rest_framework import pagination
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500

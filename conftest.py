@@ -1,0 +1,55 @@
+"""Fixtures shared by every app's tests: demo-like users and an authenticated API client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: Any) -> None:
+    # The default PBKDF2 costs ~0.3 s per hash; tests create and log in many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _make_user(django_user_model: Any, username: str, *, groups: tuple[str, ...] = (), **extra: Any) -> Any:
+    user = django_user_model.objects.create_user(username=username, password=username, **extra)
+    for name in groups:
+        group, _ = Group.objects.get_or_create(name=name)
+        user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def staff_user(db: None, django_user_model: Any) -> Any:
+    """A staff member (designs and operates); password = username."""
+    return _make_user(django_user_model, "staff", is_staff=True)
+
+
+@pytest.fixture
+def operator_a(db: None, django_user_model: Any) -> Any:
+    """An operator in group "clerks"; password = username."""
+    return _make_user(django_user_model, "operator_a", groups=("clerks",))
+
+
+@pytest.fixture
+def operator_b(db: None, django_user_model: Any) -> Any:
+    """An operator in group "managers"; password = username."""
+    return _make_user(django_user_model, "operator_b", groups=("managers",))
+
+
+@pytest.fixture
+def api_client() -> Callable[..., APIClient]:
+    """Factory: `api_client(user)` is authenticated as user; `api_client()` is anonymous."""
+
+    def make(user: Any = None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user=user)
+        return client
+
+    return make

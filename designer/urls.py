@@ -1,0 +1,3 @@
+"""designer API URLs (mounted under /api/ by config/urls.py)."""
+
+urlpatterns: list = []

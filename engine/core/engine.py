@@ -1,0 +1,735 @@
+"""The enabling and firing rules of a workflow net (DESIGN section 3), on a `CaseState`.
+
+An `Engine` wraps one case's state for one operation. Each public method checks that the
+transition is allowed (raising `NotAllowed`/`InvalidInput` *before* changing anything),
+applies it, then `_advance`s the net to a fixpoint: enabling tasks whose join is satisfied,
+withdrawing enabled tasks whose tokens were taken by a competitor (deferred choice), running
+dummy tasks, detecting the end of the case and deadlock.
+
+What the operation changed is left on the engine for persistence: `events` (the history),
+`effects` (things to do outside the case after commit: dispatch an automatic item, start or
+cancel a child case, notify a parent) and `dirty` (work items created or changed).
+`docs/engine-semantics.md` states every rule implemented here.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import uuid
+from typing import Any, Callable, Iterable, Mapping, Protocol
+
+import jsonschema
+
+from .errors import InvalidInput, NotAllowed, NotFound, RoutingError
+from .expr import ExpressionError, evaluate, evaluate_bool, evaluate_mapping, evaluate_raw
+from .names import is_plain_name
+from .net import Net, Task
+from .state import (
+    CASE_FINAL,
+    ITEM_LIVE,
+    ITEM_TRANSITIONS,
+    TASK_TRANSITIONS,
+    CaseState,
+    TaskRun,
+    WorkItem,
+    empty_stats,
+)
+
+WORK_KINDS = ("manual", "automatic", "composite", "timer", "signal")
+
+
+class OrJoinDecider(Protocol):
+    def is_enabled(self, task_id: str, marking: Mapping[str, int], busy: Mapping[str, int]) -> bool: ...
+
+
+class Engine:
+    def __init__(
+        self,
+        net: Net,
+        state: CaseState,
+        *,
+        case: Mapping[str, Any] | None = None,
+        now: dt.datetime | None = None,
+        or_join: OrJoinDecider | None = None,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        actor: str | None = None,
+    ):
+        self.net = net
+        self.state = state
+        self.case = dict(case or {})
+        self.now = now or dt.datetime.now(dt.timezone.utc)
+        self._or_join = or_join
+        self._new_id = new_id
+        self.actor = actor
+        self.events: list[dict[str, Any]] = []
+        self.effects: list[tuple[Any, ...]] = []
+        self.dirty: dict[str, WorkItem] = {}
+        self.created: set[str] = set()
+        for tid in net.tasks:
+            state.tasks.setdefault(tid, TaskRun())
+
+    # ------------------------------------------------------------------ case operations
+
+    def start_case(self, data: Mapping[str, Any] | None = None) -> None:
+        data = dict(data or {})
+        self._validate_data(data)
+        self.state.data = data
+        self.state.status = "running"
+        self._emit("case.started", data=data)
+        self._add_tokens(self.net.start, 1)
+        self._advance()
+
+    def cancel_case(self, reason: str = "") -> None:
+        if self.state.status in CASE_FINAL:
+            raise NotAllowed(f"the case is {self.state.status} and cannot be canceled")
+        self._end_case("canceled", reason=reason)
+
+    def suspend(self) -> None:
+        if self.state.status != "running":
+            raise NotAllowed(f"only a running case can be suspended (it is {self.state.status})")
+        self.state.status = "suspended"
+        self._emit("case.suspended")
+
+    def resume(self) -> None:
+        if self.state.status != "suspended":
+            raise NotAllowed(f"only a suspended case can be resumed (it is {self.state.status})")
+        self.state.status = "running"
+        self._emit("case.resumed")
+        for item in self.state.work_items.values():
+            if item.kind == "automatic" and item.state == "initialized":
+                self.effects.append(("dispatch", item.id))
+        self._advance()
+
+    def update_data(self, changes: Mapping[str, Any]) -> None:
+        self._require_active()
+        new = {**self.state.data, **changes}
+        self._validate_data(new)
+        self._set_data(new)
+        self._advance()
+
+    # ------------------------------------------------------------------ work item operations
+
+    def claim(self, item_id: str, user: str) -> WorkItem:
+        item = self._item(item_id, kinds=("manual",))
+        self._require_active()
+        if item.state != "initialized":
+            raise NotAllowed(f"a {item.state} work item cannot be claimed")
+        if item.assignee and item.assignee != user:
+            raise NotAllowed(f"the work item is already claimed by {item.assignee}")
+        item.assignee = user
+        self._touch(item)
+        self._emit("work_item.claimed", item=item, user=user)
+        return item
+
+    def release(self, item_id: str) -> WorkItem:
+        item = self._item(item_id, kinds=("manual",))
+        self._require_active()
+        if item.state != "initialized" or not item.assignee:
+            raise NotAllowed("only a claimed work item that has not started can be released")
+        self._emit("work_item.released", item=item, user=item.assignee)
+        item.assignee = None
+        self._touch(item)
+        return item
+
+    def delegate(self, item_id: str, user: str) -> WorkItem:
+        item = self._item(item_id, kinds=("manual",))
+        self._require_active()
+        if item.state not in ("initialized", "started"):
+            raise NotAllowed(f"a {item.state} work item cannot be delegated")
+        item.assignee = user
+        self._touch(item)
+        self._emit("work_item.delegated", item=item, user=user)
+        return item
+
+    def start_item(self, item_id: str, user: str | None = None) -> WorkItem:
+        item = self._item(item_id)
+        self._require_running()
+        if item.state != "initialized":
+            raise NotAllowed(f"a {item.state} work item cannot be started")
+        run = self.state.tasks[item.task]
+        if item.generation != run.generation or run.state not in ("enabled", "started"):
+            raise NotAllowed("the work item's task is no longer active")
+        if item.kind == "manual" and user:
+            item.assignee = user
+        if run.state == "enabled":
+            self._start_task(self.net.tasks[item.task])
+        self._set_item_state(item, "started")
+        self._advance()
+        return item
+
+    def complete_item(
+        self, item_id: str, output: Any = None, *, user: str | None = None, routes: list[str] | None = None
+    ) -> WorkItem:
+        item = self._item(item_id)
+        self._require_running()
+        task = self.net.tasks[item.task]
+        output = {} if output is None else output
+        if item.kind == "manual" and item.state in ("initialized", "started"):
+            self._validate_form(task, output)
+        if item.state == "initialized":
+            self.start_item(item_id, user)
+        if item.state != "started":
+            raise NotAllowed(f"a {item.state} work item cannot be completed")
+        item.output = output
+        item.completed_by = user or item.assignee
+        self._set_item_state(item, "completed")
+        run = self.state.tasks[task.id]
+        if item.generation == run.generation and run.state == "started":
+            run.results.append(output)
+            try:
+                self._check_task_completion(task, routes=routes)
+            except (RoutingError, ExpressionError, InvalidInput) as exc:
+                if item.kind == "manual" and isinstance(exc, InvalidInput):
+                    raise  # the person fixes the form: nothing changes
+                # an incident: the item fails, the case waits for an operator
+                run.results.pop()
+                item.output = None
+                self._set_item_state(item, "failed", force=True)
+                item.error = {"type": type(exc).__name__, "message": str(exc)}
+                self._emit("work_item.failed", item=item, error=item.error)
+                return item
+        self._advance()
+        return item
+
+    def fail_item(self, item_id: str, error: Mapping[str, Any] | str | None = None) -> WorkItem:
+        item = self._item(item_id)
+        self._require_running()
+        if item.state == "initialized":
+            self.start_item(item_id)
+        if item.state != "started":
+            raise NotAllowed(f"a {item.state} work item cannot fail")
+        if isinstance(error, str) or error is None:
+            error = {"type": "Failed", "message": error or "failed"}
+        item.error = dict(error)
+        self._set_item_state(item, "failed")
+        self._apply_failure_policy(self.net.tasks[item.task], item)
+        self._advance()
+        return item
+
+    def retry_item(self, item_id: str, new_input: Any = None) -> WorkItem:
+        item = self._item(item_id)
+        self._require_running()
+        run = self.state.tasks[item.task]
+        if item.state != "failed" or item.generation != run.generation or run.state != "started":
+            raise NotAllowed("only a failed work item of a running task can be retried")
+        if new_input is not None:
+            item.input = new_input
+        item.attempt += 1
+        item.error = None
+        self._set_item_state(item, "initialized")
+        self._emit("work_item.retried", item=item, attempt=item.attempt)
+        self._launch(item)
+        self._advance()
+        return item
+
+    def skip_item(self, item_id: str, output: Any = None) -> WorkItem:
+        """An operator completes a live item in the worker's or person's place."""
+        item = self._item(item_id)
+        self._require_running()
+        run = self.state.tasks[item.task]
+        if item.state not in ITEM_LIVE or item.generation != run.generation:
+            raise NotAllowed(f"a {item.state} work item cannot be skipped")
+        if item.kind == "composite" and item.state == "started":
+            self.effects.append(("cancel_child", item.id))
+        self._emit("work_item.skipped", item=item)
+        if item.state == "failed":
+            item.error = None
+            self._set_item_state(item, "started", force=True)
+        return self.complete_item(item_id, output or {}, user=self.actor)
+
+    def add_item(self, task_id: str, item_input: Any = None) -> WorkItem:
+        task = self.net.tasks.get(task_id)
+        if task is None:
+            raise NotFound(f"no task {task_id!r} in this net")
+        self._require_running()
+        inst = task.instances
+        if inst is None or inst.creation != "dynamic":
+            raise NotAllowed(f"task {task_id!r} does not allow adding work items (creation is not dynamic)")
+        run = self.state.tasks[task_id]
+        if run.state not in ("enabled", "started"):
+            raise NotAllowed(f"task {task_id!r} is {run.state}; work items are added to a running task")
+        if inst.max is not None and run.stats["total"] >= inst.max:
+            raise NotAllowed(f"task {task_id!r} already has its maximum of {inst.max} work items")
+        item = self._new_item(task, item_input if item_input is not None else {})
+        self._launch(item)
+        self._advance()
+        return item
+
+    def child_ended(self, item_id: str, child_state: str, child_data: Mapping[str, Any]) -> None:
+        item = self._item(item_id, kinds=("composite",))
+        if item.state != "started" or self.state.status in CASE_FINAL:
+            return  # the parent moved on already (canceled or withdrawn)
+        if self.state.status != "running":
+            return  # a suspended parent: the operator retries the item after resuming
+        if child_state == "completed":
+            self.complete_item(item_id, dict(child_data))
+        else:
+            self.fail_item(item_id, {"type": f"ChildCase{child_state.capitalize()}",
+                                     "message": f"the child case ended {child_state}"})
+
+    def fire_timer(self, item_id: str) -> None:
+        item = self._item(item_id, kinds=("timer",))
+        if self.state.status != "running" or item.state != "initialized":
+            return
+        self.complete_item(item_id, {"fired_at": self.now.isoformat()})
+
+    # ------------------------------------------------------------------ the net
+
+    def enabled_tasks(self) -> list[str]:
+        return [tid for tid, run in self.state.tasks.items() if run.state == "enabled"]
+
+    def _join_satisfied(self, task: Task) -> bool:
+        marking = self.state.marking
+        marked = [c for c in task.inputs if marking.get(c, 0) > 0]
+        if not marked:
+            return False
+        if task.join == "and" or len(task.inputs) == 1:
+            return len(marked) == len(task.inputs)
+        if task.join == "xor":
+            return True
+        if len(marked) == len(task.inputs):
+            return True
+        busy = {tid: 1 for tid, run in self.state.tasks.items() if run.state == "started"}
+        return self._or_join_decider().is_enabled(task.id, marking, busy)
+
+    def _or_join_decider(self) -> OrJoinDecider:
+        if self._or_join is None:
+            from .orjoin import OrJoinAnalyzer
+
+            self._or_join = OrJoinAnalyzer(self.net)
+        return self._or_join
+
+    def _advance(self) -> None:
+        """Run the net to a fixpoint after a change."""
+        if self.state.status != "running":
+            return
+        tasks = self.net.tasks
+        runs = self.state.tasks
+        changed = True
+        while changed and self.state.status == "running":
+            changed = False
+            if self.state.marking.get(self.net.end, 0) > 0:
+                self._end_case("completed")
+                return
+            for tid, task in tasks.items():
+                run = runs[tid]
+                if run.state == "enabled":
+                    if not self._join_satisfied(task):
+                        self._withdraw(task)
+                        changed = True
+                elif run.state != "started" and self._join_satisfied(task):
+                    self._enable(task)
+                    changed = True
+                if self.state.status != "running":
+                    return
+        if self.state.marking.get(self.net.end, 0) > 0:
+            self._end_case("completed")
+        elif not any(run.state in ("enabled", "started") for run in runs.values()):
+            self._end_case("deadlocked", reason="no task can be enabled and the end is not reached")
+
+    def _enable(self, task: Task) -> None:
+        run = self.state.tasks[task.id]
+        self._task_transition(task.id, run, "enabled")
+        run.generation += 1
+        run.stats = empty_stats()
+        run.results = []
+        run.error = None
+        self._emit("task.enabled", task=task.id, generation=run.generation)
+        if task.kind == "dummy":
+            self._start_task(task)
+            try:
+                self._complete_task(task)
+            except (RoutingError, ExpressionError, InvalidInput) as exc:
+                self._fail_task(task, str(exc))
+            return
+        try:
+            inputs = self._item_inputs(task)
+        except (ExpressionError, InvalidInput) as exc:
+            # the task cannot make its work items: it fails, and with it the case (never silent)
+            self._fail_task(task, str(exc))
+            return
+        if task.kind in ("automatic", "composite") or not inputs:
+            self._start_task(task)
+        for item_input in inputs:
+            self._launch(self._new_item(task, item_input))
+        if not inputs:
+            self._complete_task(task)
+
+    def _item_inputs(self, task: Task) -> list[Any]:
+        """The inputs of the work items a task creates when enabled (one unless multi-instance)."""
+        variables = self._vars()
+        mapping = task.spec.get("input")
+        inst = task.instances
+        if inst is None:
+            return [evaluate_mapping(mapping, variables) if mapping else {}]
+        if inst.for_each:
+            elements = evaluate(inst.for_each, variables)
+            if not isinstance(elements, list):
+                raise InvalidInput(f"for_each of task {task.id} must give a list, got {type(elements).__name__}")
+        else:
+            elements = [None] * max(inst.min or 1, 1)
+        if inst.min is not None and len(elements) < inst.min:
+            raise InvalidInput(f"task {task.id} needs at least {inst.min} work items, for_each gave {len(elements)}")
+        if inst.max is not None and len(elements) > inst.max:
+            raise InvalidInput(f"task {task.id} allows at most {inst.max} work items, for_each gave {len(elements)}")
+        if not mapping:
+            return [{inst.as_name: el} if inst.for_each else {} for el in elements]
+        out = []
+        for el in elements:
+            variables[inst.as_name] = el
+            variables["item"] = el
+            out.append(evaluate_mapping(mapping, variables))
+        return out
+
+    def _new_item(self, task: Task, item_input: Any) -> WorkItem:
+        run = self.state.tasks[task.id]
+        item = WorkItem(id=self._new_id(), task=task.id, generation=run.generation, kind=task.kind, input=item_input)
+        if task.kind == "manual":
+            self._allocate(task, item)
+        elif task.kind == "timer":
+            item.due_at = self._timer_due(task).isoformat()
+        self.state.work_items[item.id] = item
+        self.created.add(item.id)
+        self._touch(item)
+        run.stats["total"] += 1
+        run.stats["initialized"] += 1
+        self._emit("work_item.created", item=item)
+        return item
+
+    def _launch(self, item: WorkItem) -> None:
+        """Hand a fresh (or retried) item to whatever runs it, after commit."""
+        if self.state.status != "running":
+            return
+        if item.kind == "automatic":
+            self.effects.append(("dispatch", item.id))
+        elif item.kind == "composite":
+            self._set_item_state(item, "started")
+            task = self.net.tasks[item.task]
+            try:
+                name = self._child_name(task, item)
+            except ExpressionError as exc:
+                item.error = {"type": "ExpressionError", "message": str(exc)}
+                self._set_item_state(item, "failed")
+                self._apply_failure_policy(task, item)
+                return
+            self.effects.append(("start_child", item.id, name, item.input))
+        elif item.kind == "timer":
+            self.effects.append(("schedule_timer", item.id, item.due_at))
+        elif item.kind == "signal":
+            self.effects.append(("await_signal", item.id, self.net.tasks[item.task].spec.get("signal")))
+
+    def _child_name(self, task: Task, item: WorkItem) -> str:
+        workflow = str(task.spec.get("workflow", ""))
+        if is_plain_name(workflow):
+            return workflow
+        variables = self._vars()
+        variables["item"] = item.input
+        if task.instances:
+            variables[task.instances.as_name] = (item.input or {}).get(task.instances.as_name, item.input)
+            variables["item"] = variables[task.instances.as_name]
+        name = evaluate(workflow, variables)
+        if not isinstance(name, str):
+            raise ExpressionError(workflow, "the child workflow expression must give a string")
+        return name
+
+    def _allocate(self, task: Task, item: WorkItem) -> None:
+        assign = task.spec.get("assign") or {}
+        variables = self._vars()
+        item.role = assign.get("role")
+        if assign.get("user"):
+            user = evaluate(assign["user"], variables)
+            item.user = str(user) if user is not None else None
+        if task.spec.get("priority") is not None:
+            item.priority = int(evaluate(str(task.spec["priority"]), variables))
+        if task.spec.get("due"):
+            item.due_at = self._as_time(task.spec["due"], variables).isoformat()
+
+    def _timer_due(self, task: Task) -> dt.datetime:
+        src = task.spec.get("duration") or task.spec.get("at")
+        return self._as_time(str(src), self._vars())
+
+    def _as_time(self, source: str, variables: Mapping[str, Any]) -> dt.datetime:
+        value = evaluate_raw(source, variables)
+        if isinstance(value, dt.timedelta):
+            return self.now + value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return self.now + dt.timedelta(seconds=value)
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        if isinstance(value, str):
+            try:
+                parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise ExpressionError(source, f"not a time: {value!r}") from None
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+        raise ExpressionError(source, "expected a duration, a number of seconds or a timestamp")
+
+    def _start_task(self, task: Task) -> None:
+        """The task starts: it consumes its tokens (one per marked input; XOR: the first)."""
+        run = self.state.tasks[task.id]
+        marking = self.state.marking
+        marked = [c for c in task.inputs if marking.get(c, 0) > 0]
+        if task.join == "xor" and len(task.inputs) > 1:
+            marked = marked[:1]
+        for c in marked:
+            self._add_tokens(c, -1)
+        self._task_transition(task.id, run, "started")
+        self._emit("task.started", task=task.id, generation=run.generation)
+
+    def _withdraw(self, task: Task) -> None:
+        run = self.state.tasks[task.id]
+        self._cancel_items(task.id)
+        self._task_transition(task.id, run, "disabled")
+        self._emit("task.withdrawn", task=task.id, generation=run.generation)
+
+    def _check_task_completion(self, task: Task, routes: list[str] | None = None) -> None:
+        run = self.state.tasks[task.id]
+        if run.state != "started":
+            return
+        stats = run.stats
+        inst = task.instances
+        if inst is not None and inst.threshold is not None and stats["completed"] >= inst.threshold:
+            self._complete_task(task, routes=routes)
+            return
+        blocking = stats["initialized"] + stats["started"]
+        if task.on_failure == "incident":
+            blocking += stats["failed"]
+        if blocking == 0:
+            self._complete_task(task, routes=routes)
+
+    def _complete_task(self, task: Task, routes: list[str] | None = None) -> None:
+        """Output mapping, then cancellation set, then the split. Everything that can fail is
+        computed before anything changes, so a routing error leaves the state untouched."""
+        run = self.state.tasks[task.id]
+        new_data = self._output_data(task, run)
+        if new_data is not None:
+            self._validate_data(new_data)
+        variables = self._vars(data=new_data if new_data is not None else self.state.data)
+        if run.results and not task.instances:
+            variables["result"] = run.results[-1]
+        targets = self._route(task, variables, routes)
+
+        if new_data is not None:
+            self._set_data(new_data)
+        for x in task.cancels:
+            self._cancel_element(x, by=task.id)
+        remaining = task.instances.remaining if task.instances else "cancel"
+        if remaining == "cancel":
+            self._cancel_items(task.id, generation=run.generation)
+        self._task_transition(task.id, run, "completed")
+        if task.instances is None:
+            run.results = []  # a single item's output lives on the item; keep the case row small
+        self._emit("task.completed", task=task.id, generation=run.generation)
+        for c in targets:
+            self._add_tokens(c, 1)
+
+    def _output_data(self, task: Task, run: TaskRun) -> dict[str, Any] | None:
+        mapping = task.spec.get("output")
+        results = run.results
+        if mapping:
+            variables = self._vars()
+            variables["results"] = results
+            variables["result"] = results[-1] if results else {}
+            return {**self.state.data, **evaluate_mapping(mapping, variables)}
+        if task.instances is None and results and isinstance(results[-1], dict) and results[-1]:
+            return {**self.state.data, **results[-1]}
+        return None
+
+    def _route(self, task: Task, variables: Mapping[str, Any], routes: list[str] | None) -> list[str]:
+        outs = task.outputs
+        if routes is not None:
+            by_target = {}
+            for f in outs:
+                by_target[f.target] = f.target
+                for consumer in self.net.consumers.get(f.target, ()):  # a route may name the next task
+                    by_target.setdefault(consumer, f.target)
+            chosen = []
+            for r in routes:
+                if r not in by_target:
+                    raise RoutingError(f"task {task.id} has no output to {r!r}")
+                chosen.append(by_target[r])
+            if not chosen:
+                raise RoutingError(f"task {task.id}: the activity returned no route")
+            if task.split == "xor" and len(chosen) > 1:
+                raise RoutingError(f"task {task.id} is an XOR split: exactly one route allowed")
+            return list(dict.fromkeys(chosen))
+        if task.split == "and" or len(outs) <= 1 and not any(f.when for f in outs):
+            return [f.target for f in outs]
+        default = next((f for f in outs if f.default), None)
+        taken: list[str] = []
+        for f in outs:
+            if f.default:
+                continue
+            if f.when is None or evaluate_bool(f.when, variables):
+                taken.append(f.target)
+                if task.split == "xor":
+                    break
+        if not taken and default is not None:
+            taken.append(default.target)
+        if not taken:
+            raise RoutingError(f"task {task.id}: no flow predicate is true and there is no default flow")
+        return taken
+
+    def _fail_task(self, task: Task, error: str) -> None:
+        """The task fails, its other items are canceled, and the case fails."""
+        run = self.state.tasks[task.id]
+        self._cancel_items(task.id)
+        run.error = error
+        self._task_transition(task.id, run, "failed")
+        self._emit("task.failed", task=task.id, generation=run.generation, error=error)
+        self._end_case("failed", reason=f"task {task.id} failed: {error}")
+
+    def _apply_failure_policy(self, task: Task, item: WorkItem) -> None:
+        policy = task.on_failure
+        self._emit("work_item.failed", item=item, error=item.error)
+        if policy == "fail":
+            self._fail_task(task, str((item.error or {}).get("message")))
+        elif policy == "continue":
+            self._check_task_completion(task)
+        # incident: the item stays failed; the case waits for an operator to retry or skip
+
+    def _cancel_element(self, element: str, *, by: str) -> None:
+        if element in self.net.conditions:
+            n = self.state.marking.get(element, 0)
+            if n:
+                self._add_tokens(element, -n, reason=f"canceled by {by}")
+        elif element in self.net.tasks and element != by:
+            run = self.state.tasks[element]
+            if run.state in ("enabled", "started"):
+                self._cancel_items(element)
+                self._task_transition(element, run, "canceled")
+                self._emit("task.canceled", task=element, generation=run.generation, by=by)
+
+    def _cancel_items(self, task_id: str | None, generation: int | None = None) -> None:
+        for item in list(self.state.work_items.values()):
+            if item.state not in ITEM_LIVE:
+                continue
+            if task_id is not None and item.task != task_id:
+                continue
+            if generation is not None and item.generation != generation:
+                continue
+            if item.kind == "composite" and item.state == "started":
+                self.effects.append(("cancel_child", item.id))
+            self._set_item_state(item, "canceled")
+
+    def _end_case(self, status: str, reason: str = "") -> None:
+        self._cancel_items(None)
+        for tid, run in self.state.tasks.items():
+            if run.state in ("enabled", "started"):
+                run.state = "canceled"
+                self._emit("task.canceled", task=tid, generation=run.generation, by="case")
+        self.state.status = status
+        self._emit(f"case.{status}", reason=reason)
+        self.effects.append(("case_ended", status))
+
+    # ------------------------------------------------------------------ helpers
+
+    def _vars(self, data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return {"data": self.state.data if data is None else data, "case": self.case}
+
+    def _validate_data(self, data: Mapping[str, Any]) -> None:
+        schema = self.net.data_schema
+        if schema:
+            errors = _schema_errors(schema, data)
+            if errors:
+                raise InvalidInput("the case data does not match the definition's data_schema", errors=errors)
+
+    def _validate_form(self, task: Task, output: Any) -> None:
+        form = task.spec.get("form")
+        if form:
+            errors = _schema_errors(form, output)
+            if errors:
+                raise InvalidInput(f"the output does not match the form of task {task.id}", errors=errors)
+
+    def _set_data(self, new: dict[str, Any]) -> None:
+        if new != self.state.data:
+            changed = {k: v for k, v in new.items() if self.state.data.get(k, _MISSING) != v}
+            self.state.data = new
+            self._emit("data.updated", changes=changed)
+
+    def _item(self, item_id: str, kinds: Iterable[str] = WORK_KINDS) -> WorkItem:
+        item = self.state.work_items.get(item_id)
+        if item is None:
+            raise NotFound(f"no live work item {item_id} in this case")
+        if item.kind not in kinds:
+            raise NotAllowed(f"not allowed on a {item.kind} work item")
+        return item
+
+    def _require_running(self) -> None:
+        if self.state.status != "running":
+            raise NotAllowed(f"the case is {self.state.status}")
+
+    def _require_active(self) -> None:
+        if self.state.status not in ("running", "suspended"):
+            raise NotAllowed(f"the case is {self.state.status}")
+
+    def _add_tokens(self, condition: str, delta: int, reason: str | None = None) -> None:
+        marking = self.state.marking
+        marking[condition] = marking.get(condition, 0) + delta
+        if marking[condition] <= 0:
+            marking.pop(condition)
+        ev: dict[str, Any] = {"condition": condition, "delta": delta}
+        if reason:
+            ev["reason"] = reason
+        self._emit("tokens", **ev)
+
+    def _task_transition(self, task_id: str, run: TaskRun, new: str) -> None:
+        if new not in TASK_TRANSITIONS[run.state]:
+            raise NotAllowed(f"task {task_id} cannot go from {run.state} to {new}")
+        run.state = new
+
+    def _set_item_state(self, item: WorkItem, new: str, *, force: bool = False) -> None:
+        if not force and new not in ITEM_TRANSITIONS[item.state]:
+            raise NotAllowed(f"a {item.state} work item cannot become {new}")
+        run = self.state.tasks[item.task]
+        if item.generation == run.generation:
+            run.stats[item.state] -= 1
+            run.stats[new] += 1
+        old, item.state = item.state, new
+        self._touch(item)
+        if new not in ("failed",) and not (old == "failed" and new == "initialized"):
+            self._emit(f"work_item.{new}", item=item)
+
+    def _touch(self, item: WorkItem) -> None:
+        self.dirty[item.id] = item
+
+    def _emit(self, type_: str, *, item: WorkItem | None = None, **fields: Any) -> None:
+        ev: dict[str, Any] = {"type": type_}
+        if item is not None:
+            ev["work_item"] = item.id
+            ev["task"] = item.task
+            ev["generation"] = item.generation
+        ev.update(fields)
+        self.events.append(ev)
+
+
+_MISSING = object()
+
+
+def _schema_errors(schema: Mapping[str, Any], instance: Any) -> list[dict[str, Any]]:
+    validator = _validator_for(schema)
+    errors = []
+    for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
+        path = list(err.absolute_path)
+        if err.validator == "required" and isinstance(err.validator_value, list):
+            missing = [p for p in err.validator_value if isinstance(instance, dict) and p not in instance]
+            field = ".".join(str(p) for p in path + missing[:1])
+        else:
+            field = ".".join(str(p) for p in path)
+        errors.append({"field": field or None, "message": err.message})
+    return errors
+
+
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _validator_for(schema: Mapping[str, Any]) -> Any:
+    import json
+
+    key = json.dumps(schema, sort_keys=True)
+    v = _VALIDATORS.get(key)
+    if v is None:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        v = _VALIDATORS[key] = cls(copy.deepcopy(dict(schema)))
+    return v

@@ -1,0 +1,94 @@
+"""CEL expressions: compiled once, evaluated many times. Never Python `eval`.
+
+Uses the `common-expression-language` package (a Rust CEL implementation). Compiled
+programs are cached by source text, so a published version's expressions are compiled on
+first use and reused by every case of that version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any, Mapping
+
+import cel
+
+
+class ExpressionError(ValueError):
+    """A CEL expression failed to compile or to evaluate."""
+
+    def __init__(self, source: str, message: str):
+        super().__init__(f"{message} (in CEL `{source}`)")
+        self.source = source
+        self.message = message
+
+
+@lru_cache(maxsize=8192)
+def compile_expr(source: str) -> Any:
+    try:
+        return cel.compile(source)
+    except Exception as exc:  # the binding raises ValueError with the parser's message
+        raise ExpressionError(source, _first_line(str(exc))) from None
+
+
+def check_expr(source: str) -> str | None:
+    """The compile error of `source`, or None when it compiles."""
+    try:
+        compile_expr(source)
+    except ExpressionError as exc:
+        return exc.message
+    return None
+
+
+def evaluate(source: str, variables: Mapping[str, Any]) -> Any:
+    program = compile_expr(source)
+    try:
+        return to_json(program.execute(dict(variables)))
+    except Exception as exc:
+        raise ExpressionError(source, _describe(exc)) from None
+
+
+def evaluate_bool(source: str, variables: Mapping[str, Any]) -> bool:
+    value = evaluate(source, variables)
+    if not isinstance(value, bool):
+        raise ExpressionError(source, f"expected a boolean, got {type(value).__name__}")
+    return value
+
+
+def evaluate_mapping(mapping: Mapping[str, str], variables: Mapping[str, Any]) -> dict[str, Any]:
+    """Evaluate an `input`/`output` mapping: {key: CEL} → {key: value}."""
+    return {key: evaluate(src, variables) for key, src in mapping.items()}
+
+
+def to_json(value: Any) -> Any:
+    """Make a CEL result JSON-serialisable (durations → seconds, timestamps → ISO 8601)."""
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "invalid expression"
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"no such key: {exc.args[0]!r}" if exc.args else "no such key"
+    return _first_line(str(exc)) or type(exc).__name__
+
+
+def evaluate_raw(source: str, variables: Mapping[str, Any]) -> Any:
+    """Evaluate without JSON conversion (durations stay timedelta, timestamps datetime)."""
+    program = compile_expr(source)
+    try:
+        return program.execute(dict(variables))
+    except Exception as exc:
+        raise ExpressionError(source, _describe(exc)) from None

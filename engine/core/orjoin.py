@@ -1,0 +1,456 @@
+"""YAWL's OR-join decision by backward coverability on a reset net (see OR_JOIN.md).
+
+An OR-join task ``j`` is enabled when at least one of its inputs holds a token and no state
+reachable from the current one marks every currently marked input of ``j`` plus one currently
+empty input (no more tokens can still arrive). Data is ignored, so the answer holds whatever
+the flow predicates say.
+
+The translation (done once per published version, in `OrJoinAnalyzer.__init__`)
+-----------------------------------------------------------------------------
+Places are the net's conditions plus one ``busy_t`` place per task. Each task ``t`` gives:
+
+* start transitions: an AND-join consumes one token from every input; an XOR-join gives one
+  transition per input; every *other* OR-join is treated as an XOR-join; the OR-join under
+  analysis gets no start transition at all. Each produces one token in ``busy_t``.
+* end transitions, each consuming the token in ``busy_t`` and with reset arcs to every place of
+  ``t``'s cancellation set (cancelled conditions, and ``busy_x`` of cancelled tasks ``x``):
+  an XOR-split gives one transition per output; an AND-split one transition to all outputs;
+  an OR-split gives **a single transition to all its outputs**, not one per non-empty subset.
+
+Why one transition is enough for an OR-split: reset nets are monotone (if ``M <= M'`` and a
+sequence of transitions fires from ``M``, it fires from ``M'`` and ends in a larger marking,
+since consuming, resetting to zero and producing all preserve ``<=``). The subset transitions
+share their preset and reset set and differ only in producing less, so a run that uses a
+subset can be replayed with the full-set transition, ending in markings that are everywhere at
+least as large. The target sets are upward closed, so "some reachable marking covers the
+target" has the same answer with the subsets dropped: the result is *exactly* the one of the
+2^n - 1 subset translation, at the cost of one transition instead of exponentially many. (The
+same argument covers the engine's default flow, taken alone, and routes returned by an
+activity, which may be any non-empty subset of an OR/AND split's outputs.) The test suite
+checks this against the explicit subset translation (``expand_or_splits=True``).
+
+Multi-instance and composite tasks are single busy tasks: one token in ``busy_t`` per started
+instance of the task, consumed once when the task (all its items / its child case) completes.
+Timer and signal tasks are ordinary busy tasks; dummy tasks are never seen busy.
+
+The decision (`OrJoinAnalyzer.is_enabled`)
+------------------------------------------
+1. Fewer than one marked input: not enabled. All inputs marked: enabled, no analysis.
+2. Pruning, precomputed per OR-join: only transitions that produce into a place from which
+   ``j``'s inputs can be reached structurally are kept (*backward relevance*); the answer
+   depends only on the marking of those places, which is also the cache key. Per call, the
+   places reachable structurally from the marked places are computed (*forward relevance*);
+   transitions whose preset is not within them are dropped, and so is every empty input
+   outside them (no token can ever arrive there). If no empty input is left: enabled.
+3. Backward coverability: one search for all empty inputs at once, starting from the basis
+   {marked inputs + q : q an empty, forward-reachable input}. A predecessor of a minimal
+   marking ``m`` through ``t`` (consume ``pre``, reset ``R``, produce ``post``) is none when
+   some place of ``R`` needs more tokens in ``m`` than ``post`` gives it, else
+   ``max(m - post, 0) + pre`` outside ``R`` and ``pre`` on ``R``. Only transitions whose
+   ``post`` meets the support of ``m`` are tried (the others give a predecessor ``>= m``).
+   Markings above a basis element are dropped; basis elements above a new one are removed.
+   The frontier is explored in order of "tokens still missing from the current marking", and
+   the search stops as soon as the current marking is at least a basis element (coverable:
+   not enabled). Termination follows from Dickson's lemma (reset nets are well-structured).
+
+What the analysis is conservative about
+---------------------------------------
+The reset net over-approximates the engine's behaviour; over-approximation can only make a
+target *more* coverable, so an OR-join may wait where a finer analysis would let it fire, but it
+never fires while a token can still reach one of its empty inputs. The imprecision comes from:
+
+* **concurrent firings of one task**: the engine runs one generation of a task at a time (a
+  started task is re-enabled only after it ends), but ``busy_t`` may hold several tokens in the
+  abstraction, so a task with surplus input tokens may start again while it is running (and a
+  cancellation of ``t`` resets all of them at once);
+* **data**: every XOR/OR split outcome is possible whatever the predicates and case data;
+* **other OR-joins as XOR-joins**: they may start on any single marked input, earlier and with
+  fewer tokens consumed than they really would (this is YAWL's choice; it is what lets two
+  OR-joins on a cycle, each waiting for the other, block each other -- the documented
+  "vicious circle" -- rather than loop in the analysis);
+* **XOR-join input choice**: the engine consumes the first marked input in declaration order;
+  the abstraction may consume any marked input;
+* **ignored engine behaviour that removes states**: case completion on the first token in the
+  end condition, failures, deferred-choice withdrawals of enabled tasks, timers that never fire
+  and signals that never arrive. All of these only shrink what is really reachable.
+
+Places are indexed ints; markings in the search are small tuples of ``(place, count)`` pairs
+sorted by place, with an int bitmask of their support for fast domination checks.
+
+No Django here: this module is imported by the pure engine and its tests.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from .net import Net, Task
+
+__all__ = ["OrJoinAnalyzer", "OrJoinBudgetExceeded"]
+
+# A sparse marking: (place index, tokens) pairs, sorted by place, all tokens > 0.
+SparseMarking = tuple[tuple[int, int], ...]
+
+
+class OrJoinBudgetExceeded(RuntimeError):
+    """The backward search grew beyond the analyzer's ``max_basis`` (only when one is set)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Transition:
+    """One reset-net transition: consume ``pre``, reset ``reset``, then produce ``post``."""
+
+    name: str
+    owner: str  # the task it belongs to
+    is_start: bool
+    pre: tuple[tuple[int, int], ...]
+    pre_mask: int
+    reset: frozenset[int]
+    post: Mapping[int, int]
+    post_mask: int
+
+
+@dataclass(frozen=True, slots=True)
+class _JoinPlan:
+    """What the analysis of one OR-join needs, independent of the marking."""
+
+    inputs: tuple[int, ...]  # j's distinct input places, in declaration order
+    relevant: frozenset[int]  # places from which j's inputs are structurally reachable
+    transitions: tuple[_Transition, ...]  # the backward-relevant transitions
+    # place -> indices (into `transitions`) of transitions producing into it
+    producers: Mapping[int, tuple[int, ...]]
+    # place -> indices of transitions that have it in their preset (for forward closure)
+    consumers: Mapping[int, tuple[int, ...]]
+
+
+def _add(counts: dict[int, int], place: int, n: int = 1) -> None:
+    counts[place] = counts.get(place, 0) + n
+
+
+def _mask(places: Iterable[int]) -> int:
+    mask = 0
+    for p in places:
+        mask |= 1 << p
+    return mask
+
+
+class OrJoinAnalyzer:
+    """The OR-join decision for one published net version.
+
+    Build it once per version (the translation is done here); `is_enabled` is then safe to call
+    from several threads. Answers are cached per (OR-join, marking of its relevant places).
+    """
+
+    def __init__(
+        self,
+        net: Net,
+        *,
+        expand_or_splits: bool = False,
+        max_basis: int | None = None,
+        cache_size: int = 4096,
+    ) -> None:
+        """``expand_or_splits`` builds one end transition per non-empty subset of an OR-split's
+        outputs (the literal translation, exponential; for tests: the answers are the same).
+        ``max_basis`` bounds the backward search (`OrJoinBudgetExceeded` when exceeded);
+        ``None`` (the default) never gives up."""
+        self.net = net
+        self._max_basis = max_basis
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, SparseMarking], bool] = {}
+        self._plans: dict[str, _JoinPlan] = {}
+
+        places: list[str] = list(net.conditions)
+        self._cond_index: dict[str, int] = {c: i for i, c in enumerate(places)}
+        self._busy_index: dict[str, int] = {}
+        for tid in net.tasks:
+            self._busy_index[tid] = len(places)
+            places.append(f"busy_{tid}")
+        self.places: tuple[str, ...] = tuple(places)
+
+        transitions: list[_Transition] = []
+        for task in net.tasks.values():
+            transitions.extend(self._start_transitions(task))
+            transitions.extend(self._end_transitions(task, expand_or_splits))
+        self.transitions: tuple[_Transition, ...] = tuple(transitions)
+
+    # ------------------------------------------------------------------ translation
+
+    def _start_transitions(self, task: Task) -> list[_Transition]:
+        busy = {self._busy_index[task.id]: 1}
+        busy_mask = 1 << self._busy_index[task.id]
+        inputs = [self._cond_index[c] for c in task.inputs]
+        if not inputs:
+            return []
+        if task.join == "and" or len(inputs) == 1:
+            groups = [inputs]
+        else:  # xor, and every OR-join (the one under analysis is filtered out per plan)
+            groups = [[p] for p in dict.fromkeys(inputs)]
+        out = []
+        for n, group in enumerate(groups):
+            pre: dict[int, int] = {}
+            for p in group:
+                _add(pre, p)
+            out.append(
+                _Transition(
+                    name=f"start_{task.id}#{n}",
+                    owner=task.id,
+                    is_start=True,
+                    pre=tuple(sorted(pre.items())),
+                    pre_mask=_mask(pre),
+                    reset=frozenset(),
+                    post=busy,
+                    post_mask=busy_mask,
+                )
+            )
+        return out
+
+    def _end_transitions(self, task: Task, expand_or_splits: bool) -> list[_Transition]:
+        busy = self._busy_index[task.id]
+        reset: set[int] = set()
+        for x in task.cancels:
+            if x in self._cond_index:
+                reset.add(self._cond_index[x])
+            elif x in self._busy_index:
+                reset.add(self._busy_index[x])
+            else:
+                raise ValueError(f"task {task.id} cancels unknown element {x!r}")
+        targets = [self._cond_index[f.target] for f in task.outputs]
+        if not targets:
+            groups: list[list[int]] = [[]]
+        elif task.split == "xor":
+            groups = [[p] for p in dict.fromkeys(targets)]
+        elif task.split == "or" and expand_or_splits and len(targets) > 1:
+            distinct = list(dict.fromkeys(targets))
+            groups = [
+                list(s)
+                for k in range(1, len(distinct) + 1)
+                for s in itertools.combinations(distinct, k)
+            ]
+        elif task.split == "or":
+            groups = [list(dict.fromkeys(targets))]  # the engine adds one token per chosen target
+        else:  # and: one token per output flow
+            groups = [targets]
+        frozen_reset = frozenset(reset)
+        out = []
+        for n, group in enumerate(groups):
+            post: dict[int, int] = {}
+            for p in group:
+                _add(post, p)
+            out.append(
+                _Transition(
+                    name=f"end_{task.id}#{n}",
+                    owner=task.id,
+                    is_start=False,
+                    pre=((busy, 1),),
+                    pre_mask=1 << busy,
+                    reset=frozen_reset,
+                    post=post,
+                    post_mask=_mask(post),
+                )
+            )
+        return out
+
+    def _plan(self, task_id: str) -> _JoinPlan:
+        plan = self._plans.get(task_id)
+        if plan is not None:
+            return plan
+        task = self.net.tasks.get(task_id)
+        if task is None:
+            raise ValueError(f"unknown task {task_id!r}")
+        if task.join != "or":
+            raise ValueError(f"task {task_id!r} is not an OR-join")
+        candidates = [t for t in self.transitions if not (t.is_start and t.owner == task_id)]
+        by_post: dict[int, list[_Transition]] = {}
+        for t in candidates:
+            for p in t.post:
+                by_post.setdefault(p, []).append(t)
+        inputs = tuple(dict.fromkeys(self._cond_index[c] for c in task.inputs))
+        relevant = set(inputs)
+        kept: dict[str, _Transition] = {}
+        stack = list(inputs)
+        while stack:
+            p = stack.pop()
+            for t in by_post.get(p, ()):
+                if t.name in kept:
+                    continue
+                kept[t.name] = t
+                for q, _ in t.pre:
+                    if q not in relevant:
+                        relevant.add(q)
+                        stack.append(q)
+        transitions = tuple(kept.values())
+        producers: dict[int, list[int]] = {}
+        consumers: dict[int, list[int]] = {}
+        for i, t in enumerate(transitions):
+            for p in t.post:
+                producers.setdefault(p, []).append(i)
+            for p, _ in t.pre:
+                consumers.setdefault(p, []).append(i)
+        plan = _JoinPlan(
+            inputs=inputs,
+            relevant=frozenset(relevant),
+            transitions=transitions,
+            producers={p: tuple(ts) for p, ts in producers.items()},
+            consumers={p: tuple(ts) for p, ts in consumers.items()},
+        )
+        self._plans[task_id] = plan
+        return plan
+
+    # ------------------------------------------------------------------ the decision
+
+    def is_enabled(self, task_id: str, marking: Mapping[str, int], busy: Mapping[str, int]) -> bool:
+        """task_id is an OR-join task. marking: condition id -> tokens (missing = 0).
+        busy: task id -> number of started (busy) instances of that task (missing = 0).
+        True iff at least one input is marked and no state reachable from (marking, busy) marks
+        all currently marked inputs of task_id plus one currently empty input."""
+        plan = self._plan(task_id)
+        relevant = plan.relevant
+        current: dict[int, int] = {}
+        for cid, n in marking.items():
+            if n > 0:
+                p = self._cond_index.get(cid)
+                if p is not None and p in relevant:
+                    current[p] = n
+        inputs = plan.inputs
+        marked = [p for p in inputs if p in current]
+        if not marked:
+            return False
+        if len(marked) == len(inputs):
+            return True
+        for tid, n in busy.items():
+            if n > 0:
+                p = self._busy_index.get(tid)
+                if p is not None and p in relevant:
+                    current[p] = n
+        key = (task_id, tuple(sorted(current.items())))
+        answer = self._cache.get(key)
+        if answer is None:
+            answer = not self._coverable(plan, current, marked)
+            with self._lock:
+                if len(self._cache) >= self._cache_size:
+                    self._cache.clear()
+                self._cache[key] = answer
+        return answer
+
+    def _coverable(self, plan: _JoinPlan, current: dict[int, int], marked: list[int]) -> bool:
+        """Can a marking with every place of `marked` plus one other input of the join be
+        covered from `current`?"""
+        transitions = plan.transitions
+        consumers = plan.consumers
+
+        # Forward relevance: places structurally reachable from the marked ones, and the
+        # transitions whose whole preset lies within them.
+        reach = 0
+        for p in current:
+            reach |= 1 << p
+        missing = [len(t.pre) for t in transitions]
+        alive = [False] * len(transitions)
+        stack = list(current)
+        while stack:
+            p = stack.pop()
+            for i in consumers.get(p, ()):
+                missing[i] -= 1
+                if missing[i] == 0:
+                    alive[i] = True
+                    for q in transitions[i].post:
+                        if not (reach >> q) & 1:
+                            reach |= 1 << q
+                            stack.append(q)
+
+        empty = [q for q in plan.inputs if q not in current and (reach >> q) & 1]
+        if not empty:
+            return False
+        producers = {
+            p: [transitions[i] for i in ts if alive[i]] for p, ts in plan.producers.items()
+        }
+
+        # Backward search over minimal markings, nearest-to-current first.
+        basis: dict[SparseMarking, int] = {}  # marking -> support mask
+        heap: list[tuple[int, int, SparseMarking]] = []
+        counter = itertools.count()
+        cur_get = current.get
+
+        def distance(m: SparseMarking) -> int:
+            return sum(c - cur_get(p, 0) for p, c in m if c > cur_get(p, 0))
+
+        def insert(m: SparseMarking, mask: int) -> bool:
+            """Add m to the basis unless dominated; True when m is covered by `current`."""
+            for b, bmask in basis.items():
+                if bmask & ~mask == 0 and _leq(b, m):
+                    return False
+            d = distance(m)
+            if d == 0:
+                return True
+            for b in [b for b, bmask in basis.items() if mask & ~bmask == 0 and _leq(m, b)]:
+                del basis[b]
+            basis[m] = mask
+            heapq.heappush(heap, (d, next(counter), m))
+            if self._max_basis is not None and len(basis) > self._max_basis:
+                raise OrJoinBudgetExceeded(
+                    f"OR-join analysis exceeded {self._max_basis} minimal markings"
+                )
+            return False
+
+        base = [(p, 1) for p in marked]
+        for q in empty:
+            m = tuple(sorted([*base, (q, 1)]))
+            if insert(m, _mask(p for p, _ in m)):
+                return True
+
+        while heap:
+            _, _, m = heapq.heappop(heap)
+            if m not in basis:
+                continue  # superseded by a smaller marking, whose predecessors are smaller too
+            mdict = dict(m)
+            seen: set[str] = set()
+            for p, _ in m:
+                for t in producers.get(p, ()):
+                    if t.name in seen:
+                        continue
+                    seen.add(t.name)
+                    pred = _predecessor(mdict, t)
+                    if pred is not None and insert(*pred):
+                        return True
+        return False
+
+
+def _leq(a: SparseMarking, b: SparseMarking) -> bool:
+    """a <= b, for sparse markings whose supports are already known to satisfy supp a ⊆ supp b."""
+    if len(a) == 1:
+        p, c = a[0]
+        for q, d in b:
+            if q == p:
+                return c <= d
+        return False
+    bd = dict(b)
+    for p, c in a:
+        if c > bd.get(p, 0):
+            return False
+    return True
+
+
+def _predecessor(m: dict[int, int], t: _Transition) -> tuple[SparseMarking, int] | None:
+    """The minimal marking from which firing t covers m, or None if t cannot help."""
+    post = t.post
+    reset = t.reset
+    pred: dict[int, int] = {}
+    for p, c in m.items():
+        if p in reset:
+            if c > post.get(p, 0):
+                return None  # t empties p and does not give back enough
+            continue
+        left = c - post.get(p, 0)
+        if left > 0:
+            pred[p] = left
+    for p, c in t.pre:
+        pred[p] = pred.get(p, 0) + c
+    items = tuple(sorted(pred.items()))
+    mask = 0
+    for p, _ in items:
+        mask |= 1 << p
+    return items, mask

@@ -1,0 +1,373 @@
+"""The only code that changes a case.
+
+Every change runs `_execute`: one transaction holding the case's row lock
+(`select_for_update`), the pure engine applied to the loaded state, then `_settle`: the
+engine's effects (child cases started or canceled, the parent told that a child ended) are
+carried out inside the same transaction, the changed rows and the events are written, and
+what leaves the process (dispatching automatic items, pushes) is sent on commit only.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from typing import Any, Callable, Iterable, TypeVar
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from designer.models import Definition, DefinitionVersion
+from engine import access, hooks
+from engine.core.engine import Engine
+from engine.core.errors import EngineError, Forbidden, InvalidInput, NotAllowed, NotFound
+from engine.core.state import ITEM_LIVE, CaseState, TaskRun
+from engine.core.state import WorkItem as ItemState
+from engine.models import Case, Event, WorkItem
+from engine.runtime import runtime_for
+
+T = TypeVar("T")
+
+ITEM_FIELDS = [
+    "state", "input", "output", "attempt", "error", "role", "offered_user", "assignee",
+    "completed_by", "priority", "due_at", "updated_at",
+]
+
+# cases whose engine is open in this call stack: a nested change to one of them (a child that
+# completes at once and moves its parent on) is applied to the open engine, not reloaded.
+_open: contextvars.ContextVar[dict[int, "_Open"] | None] = contextvars.ContextVar("open_cases", default=None)
+
+
+class _Open:
+    __slots__ = ("case", "engine")
+
+    def __init__(self, case: Case, engine: Engine):
+        self.case = case
+        self.engine = engine
+
+
+# ---------------------------------------------------------------------- cases
+
+
+def case_start(
+    *,
+    definition: str,
+    version: int | None = None,
+    data: dict[str, Any] | None = None,
+    user=None,
+    parent_item: WorkItem | None = None,
+) -> Case:
+    if data is not None and not isinstance(data, dict):
+        raise InvalidInput("case data must be a JSON object")
+    ver = version_get(definition=definition, version=version)
+    if user is not None and parent_item is None:
+        access.check_can_start(user, ver)
+    rt = runtime_for(ver)
+    with transaction.atomic():
+        depth = 0
+        parent_id = None
+        if parent_item is not None:
+            depth = parent_item.case.depth + 1
+            parent_id = parent_item.case_id
+            if depth > settings.WORKFLOW_MAX_CHILD_DEPTH:
+                raise NotAllowed(f"child workflows nest at most {settings.WORKFLOW_MAX_CHILD_DEPTH} deep")
+        case = Case(
+            version=ver,
+            definition_name=ver.definition.name,
+            parent_id=parent_id,
+            parent_item=parent_item,
+            depth=depth,
+            started_by=user if getattr(user, "pk", None) else None,
+        )
+        state = CaseState()
+        engine = Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case={})
+        engine.start_case(data or {})  # raises InvalidInput before anything is written
+        _write_case_row(case, state, created=True)
+        engine.case = _case_vars(case)
+        _settle(case, engine)
+    return case
+
+
+def case_cancel(*, case_id: int, user=None, reason: str = "") -> Case:
+    return _execute(case_id, lambda e: e.cancel_case(reason or ""), user=user, staff_only=True)[0]
+
+
+def case_suspend(*, case_id: int, user=None) -> Case:
+    return _execute(case_id, lambda e: e.suspend(), user=user, staff_only=True)[0]
+
+
+def case_resume(*, case_id: int, user=None) -> Case:
+    return _execute(case_id, lambda e: e.resume(), user=user, staff_only=True)[0]
+
+
+def case_update_data(*, case_id: int, changes: dict[str, Any], user=None) -> Case:
+    if not isinstance(changes, dict):
+        raise InvalidInput("data must be a JSON object")
+    return _execute(case_id, lambda e: e.update_data(changes), user=user, staff_only=True)[0]
+
+
+# ---------------------------------------------------------------------- work items
+
+
+def work_item_claim(*, item_id, user) -> WorkItem:
+    return _item_op(item_id, user, "claim", lambda e, i: e.claim(i, user.username))
+
+
+def work_item_release(*, item_id, user) -> WorkItem:
+    def op(e: Engine, i: str) -> None:
+        item = e.state.work_items[i]
+        if item.assignee != user.username and not user.is_staff:
+            raise Forbidden("only the user who claimed the work item (or staff) can release it")
+        e.release(i)
+
+    return _item_op(item_id, user, "release", op)
+
+
+def work_item_delegate(*, item_id, user, to_username: str) -> WorkItem:
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(username=to_username, is_active=True).exists():
+        raise InvalidInput(f"no active user {to_username!r}", errors=[{"field": "user", "message": "unknown user"}])
+    return _item_op(item_id, user, "delegate", lambda e, i: e.delegate(i, to_username))
+
+
+def work_item_start(*, item_id, user) -> WorkItem:
+    return _item_op(item_id, user, "start", lambda e, i: e.start_item(i, _actor(user)))
+
+
+def work_item_complete(*, item_id, user=None, output: Any = None, routes: list[str] | None = None) -> WorkItem:
+    if output is not None and not isinstance(output, dict):
+        raise InvalidInput("output must be a JSON object")
+    return _item_op(
+        item_id, user, "complete", lambda e, i: e.complete_item(i, output or {}, user=_actor(user), routes=routes)
+    )
+
+
+def work_item_fail(*, item_id, user=None, error: dict[str, Any] | str | None = None) -> WorkItem:
+    return _item_op(item_id, user, "fail", lambda e, i: e.fail_item(i, error))
+
+
+def work_item_retry(*, item_id, user=None, new_input: Any = None) -> WorkItem:
+    return _item_op(item_id, user, "retry", lambda e, i: e.retry_item(i, new_input), staff_only=True)
+
+
+def work_item_skip(*, item_id, user=None, output: Any = None) -> WorkItem:
+    if output is not None and not isinstance(output, dict):
+        raise InvalidInput("output must be a JSON object")
+    return _item_op(item_id, user, "skip", lambda e, i: e.skip_item(i, output or {}), staff_only=True)
+
+
+def work_item_add(*, case_id: int, task_id: str, item_input: Any = None, user=None) -> WorkItem:
+    created: list[str] = []
+
+    def op(e: Engine) -> None:
+        created.append(e.add_item(task_id, item_input).id)
+
+    _execute(case_id, op, user=user, staff_only=True)
+    return WorkItem.objects.get(pk=created[0])
+
+
+def timers_fire_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Complete every timer work item whose due time has come. Returns how many fired."""
+    now = now or timezone.now()
+    due = list(
+        WorkItem.objects.filter(kind="timer", state="initialized", due_at__lte=now)
+        .order_by("due_at")
+        .values_list("pk", "case_id")[:limit]
+    )
+    for item_id, case_id in due:
+        _execute(case_id, lambda e, i=str(item_id): e.fire_timer(i), user=None)
+    return len(due)
+
+
+# ---------------------------------------------------------------------- selectors used here
+
+
+def version_get(*, definition: str, version: int | None = None) -> DefinitionVersion:
+    qs = DefinitionVersion.objects.select_related("definition").filter(definition__name=definition)
+    ver = qs.filter(version=version).first() if version is not None else qs.order_by("-version").first()
+    if ver is None:
+        if not Definition.objects.filter(name=definition).exists():
+            raise NotFound(f"no definition named {definition!r}")
+        raise NotFound(f"definition {definition!r} has no published version{f' {version}' if version else ''}")
+    return ver
+
+
+# ---------------------------------------------------------------------- the machinery
+
+
+def _item_op(item_id, user, action: str, op: Callable[[Engine, str], Any], staff_only: bool = False) -> WorkItem:
+    try:
+        row = WorkItem.objects.only("pk", "case_id").get(pk=item_id)
+    except (WorkItem.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"no work item {item_id}") from None
+    key = str(row.pk)
+
+    def run(engine: Engine) -> None:
+        item = engine.state.work_items.get(key)
+        if item is None:
+            raise NotAllowed("the work item is no longer active")
+        if user is not None:
+            if staff_only and not user.is_staff:
+                raise Forbidden(f"only staff can {action} a work item")
+            access.check_item(user, item, action)
+        op(engine, key)
+
+    _execute(row.case_id, run, user=user)
+    return WorkItem.objects.get(pk=row.pk)
+
+
+def _execute(case_id: int, op: Callable[[Engine], T], *, user=None, staff_only: bool = False) -> tuple[Case, T]:
+    if user is not None and staff_only and not user.is_staff:
+        raise Forbidden("only staff can do this")
+    opened = _open.get()
+    if opened is not None and case_id in opened:  # already open further up this call stack
+        o = opened[case_id]
+        return o.case, op(o.engine)
+    with transaction.atomic():
+        try:
+            case = Case.objects.select_for_update().select_related("version").get(pk=case_id)
+        except Case.DoesNotExist:
+            raise NotFound(f"no case {case_id}") from None
+        engine = _load_engine(case, user)
+        result = op(engine)
+        _settle(case, engine)
+    return case, result
+
+
+def _load_engine(case: Case, user) -> Engine:
+    rt = runtime_for(case.version)
+    state = CaseState(
+        status=case.state,
+        marking=dict(case.marking),
+        tasks={tid: TaskRun.from_json(doc) for tid, doc in case.tasks.items()},
+        data=case.data,
+        work_items={str(r.pk): _item_from_row(r) for r in case.work_items.filter(state__in=ITEM_LIVE)},
+    )
+    return Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case=_case_vars(case))
+
+
+def _settle(case: Case, engine: Engine) -> None:
+    """Write what the engine changed and carry out its effects, until nothing is left."""
+    token = None
+    opened = _open.get()
+    if opened is None:
+        opened = {}
+        token = _open.set(opened)
+    opened[case.pk] = _Open(case, engine)
+    try:
+        while True:
+            _write(case, engine)
+            effects, engine.effects = engine.effects, []
+            if not effects:
+                break
+            for effect in effects:
+                _carry_out(case, engine, effect)
+    finally:
+        opened.pop(case.pk, None)
+        if token is not None:
+            _open.reset(token)
+
+
+def _carry_out(case: Case, engine: Engine, effect: tuple[Any, ...]) -> None:
+    kind = effect[0]
+    if kind == "dispatch":
+        item_id = effect[1]
+        transaction.on_commit(lambda: hooks.dispatch_automatic(item_id))
+    elif kind == "start_child":
+        _, item_id, name, child_input = effect
+        parent_item = WorkItem.objects.select_related("case").get(pk=item_id)
+        try:
+            with transaction.atomic():
+                case_start(definition=name, data=child_input if isinstance(child_input, dict) else {},
+                           user=None, parent_item=parent_item)
+        except EngineError as exc:
+            if engine.state.work_items[item_id].state == "started":
+                engine.fail_item(item_id, {"type": type(exc).__name__, "message": f"child workflow {name!r}: {exc.message}"})
+    elif kind == "cancel_child":
+        for child_id in Case.objects.filter(parent_item_id=effect[1], state__in=("running", "suspended")).values_list(
+            "pk", flat=True
+        ):
+            _execute(child_id, lambda e: e.cancel_case("the parent work item was canceled"))
+    elif kind == "case_ended":
+        if case.parent_item_id and case.parent_id:
+            item_id = str(case.parent_item_id)
+            status, data = engine.state.status, dict(engine.state.data)
+            _execute(case.parent_id, lambda e: e.child_ended(item_id, status, data) if item_id in e.state.work_items else None)
+    # schedule_timer: the due time is on the row; the timer sweep fires it.
+    # await_signal: signals arrive through the API.
+
+
+def _write(case: Case, engine: Engine) -> None:
+    state = engine.state
+    if not (engine.events or engine.dirty):
+        return
+    reason = next((ev.get("reason", "") for ev in engine.events if ev["type"] == f"case.{state.status}"), "")
+    _write_case_row(case, state, reason=reason)
+    now = timezone.now()
+    if engine.created:
+        WorkItem.objects.bulk_create(
+            [_row_from_item(case, engine.dirty[i], now) for i in engine.created if i in engine.dirty]
+        )
+    changed = [i for i in engine.dirty.values() if i.id not in engine.created]
+    if changed:
+        rows = [_row_from_item(case, i, now) for i in changed]
+        if len(rows) == 1:
+            r = rows[0]
+            WorkItem.objects.filter(pk=r.pk).update(**{f: getattr(r, f) for f in ITEM_FIELDS})
+        else:
+            WorkItem.objects.bulk_update(rows, ITEM_FIELDS, batch_size=500)
+    actor = engine.actor or ""
+    events = [
+        Event(case_id=case.pk, type=ev["type"], task=ev.get("task", ""), work_item=ev.get("work_item"),
+              payload={k: v for k, v in ev.items() if k not in ("type", "task", "work_item")}, actor=actor)
+        for ev in engine.events
+    ]
+    Event.objects.bulk_create(events, batch_size=1000)
+    touched = list(engine.dirty)
+    engine.events, engine.dirty, engine.created = [], {}, set()
+    hooks.case_changed(case, touched)
+
+
+def _write_case_row(case: Case, state: CaseState, created: bool = False, reason: str = "") -> None:
+    case.state = state.status
+    case.marking = state.marking_json()
+    case.tasks = state.tasks_json()
+    case.data = state.data
+    if state.status in ("completed", "failed", "canceled", "deadlocked") and case.ended_at is None:
+        case.ended_at = timezone.now()
+        case.reason = reason or case.reason
+    if created:
+        case.save()
+    else:
+        case.save(update_fields=["state", "marking", "tasks", "data", "ended_at", "reason", "updated_at"])
+
+
+def _item_from_row(r: WorkItem) -> ItemState:
+    return ItemState(
+        id=str(r.pk), task=r.task, generation=r.generation, kind=r.kind, state=r.state, input=r.input,
+        output=r.output, attempt=r.attempt, error=r.error, role=r.role, user=r.offered_user,
+        assignee=r.assignee, priority=r.priority, due_at=r.due_at.isoformat() if r.due_at else None,
+        completed_by=r.completed_by,
+    )
+
+
+def _row_from_item(case: Case, i: ItemState, now: dt.datetime) -> WorkItem:
+    return WorkItem(
+        id=i.id, case_id=case.pk, task=i.task, generation=i.generation, kind=i.kind, state=i.state,
+        input=i.input, output=i.output, attempt=i.attempt, error=i.error, role=i.role, offered_user=i.user,
+        assignee=i.assignee, completed_by=i.completed_by, priority=i.priority,
+        due_at=dt.datetime.fromisoformat(i.due_at) if i.due_at else None, created_at=now, updated_at=now,
+    )
+
+
+def _case_vars(case: Case) -> dict[str, Any]:
+    return {"id": case.pk, "definition": case.definition_name, "version": case.version.version}
+
+
+def _actor(user) -> str | None:
+    return getattr(user, "username", None) or None
+
+
+def items_of(case_ids: Iterable[int]) -> list[WorkItem]:
+    return list(WorkItem.objects.filter(case_id__in=list(case_ids)))

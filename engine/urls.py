@@ -1,0 +1,3 @@
+"""engine API URLs (mounted under /api/ by config/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Set up the virtualenv and run every test: migration check, then the whole suite on SQLite and
+# again on the PostgreSQL at 127.0.0.1:5432. Both must pass; a missing PostgreSQL is a failure,
+# never a skip. Extra arguments go to pytest (e.g. scripts/test.sh -k token -x).
+#
+#   PYTEST_WORKERS   pytest-xdist workers per run (default 2; 0 runs in one process)
+#   TEST_POSTGRES_URL  the PostgreSQL to use (default postgres://postgres@127.0.0.1:5432/workflow;
+#                    pytest-django creates and drops test_<name> databases there)
+set -uo pipefail
+
+# shellcheck source=scripts/setup_venv.sh
+. "$(dirname "${BASH_SOURCE[0]}")/setup_venv.sh" || exit 1
+
+SQLITE_URL="sqlite:///$ROOT/var/db.sqlite3"  # pytest-django uses an in-memory copy
+PG_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/workflow}"
+WORKERS="${PYTEST_WORKERS:-2}"
+
+section() { printf '\n=== %s ===\n' "$*"; }
+
+run_pytest() {  # $1: label, $2: DATABASE_URL, rest: pytest arguments
+    local label="$1" url="$2" rc
+    shift 2
+    section "pytest on $label"
+    DATABASE_URL="$url" python -m pytest -n "$WORKERS" "$@"
+    rc=$?
+    if [ "$rc" -eq 5 ]; then
+        echo "test.sh: pytest collected no tests on $label; that is a failure" >&2
+        rc=1
+    fi
+    return "$rc"
+}
+
+section "migrations are up to date"
+if ! DATABASE_URL="$SQLITE_URL" python manage.py makemigrations --check --dry-run; then
+    echo "test.sh: models changed without a migration (run: python manage.py makemigrations)" >&2
+    exit 1
+fi
+DATABASE_URL="$SQLITE_URL" python manage.py check || exit 1
+
+sqlite_rc=0
+run_pytest SQLite "$SQLITE_URL" "$@" || sqlite_rc=$?
+
+section "PostgreSQL reachable"
+pg_rc=0
+if python - "$PG_URL" <<'PY'
+import sys
+
+import environ
+import psycopg
+
+cfg = environ.Env.db_url_config(sys.argv[1])
+try:
+    psycopg.connect(
+        host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
+        password=cfg["PASSWORD"] or None, dbname="postgres", connect_timeout=5,
+    ).close()
+except Exception as exc:
+    print(f"test.sh: PostgreSQL at {cfg['HOST']}:{cfg['PORT']} does not answer: {exc}", file=sys.stderr)
+    sys.exit(1)
+print(f"PostgreSQL at {cfg['HOST']}:{cfg['PORT']} answers")
+PY
+then
+    # A database name of this run's own: other runs on the same server keep theirs.
+    TEST_DATABASE_NAME="test_workflow_$$" run_pytest PostgreSQL "$PG_URL" "$@" || pg_rc=$?
+else
+    echo "test.sh: the suite must also pass on PostgreSQL; start it or set TEST_POSTGRES_URL" >&2
+    pg_rc=1
+fi
+
+section "summary"
+echo "SQLite:     $([ "$sqlite_rc" -eq 0 ] && echo passed || echo "FAILED (exit $sqlite_rc)")"
+echo "PostgreSQL: $([ "$pg_rc" -eq 0 ] && echo passed || echo "FAILED (exit $pg_rc)")"
+[ "$sqlite_rc" -eq 0 ] && [ "$pg_rc" -eq 0 ]
