@@ -10,6 +10,21 @@ from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect `postgres_only` tests unless the database is PostgreSQL.
+
+    scripts/test.sh runs the suite on both databases, so these tests do run in every full run.
+    """
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgres_only")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres_only")]
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     # The default PBKDF2 costs ~0.3 s per hash; tests create and log in many users.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 from typing import Any
 
@@ -130,3 +131,19 @@ def test_seed_demo_is_idempotent() -> None:
     # Nothing new the second time: no user created, no workflow version published.
     assert "created" not in second.getvalue()
     assert "published" not in second.getvalue()
+
+
+def test_seed_demo_publishes_a_changed_demo_net_as_a_new_version(tmp_path: Any, monkeypatch: Any) -> None:
+    from engine.management.commands import seed_demo
+
+    source = sorted(seed_demo.DEMO_NETS_DIR.glob("*.json"))[0]
+    doc = json.loads(source.read_text())
+    (tmp_path / source.name).write_text(json.dumps(doc))
+    monkeypatch.setattr(seed_demo, "DEMO_NETS_DIR", tmp_path)
+
+    call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    doc["title"] = "Changed for the test"
+    (tmp_path / source.name).write_text(json.dumps(doc))
+    out = StringIO()
+    call_command("seed_demo", stdout=out, stderr=StringIO())
+    assert f"workflow {doc['name']}: published version 2" in out.getvalue()

@@ -22,7 +22,14 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 import jsonschema
 
 from .errors import InvalidInput, NotAllowed, NotFound, RoutingError
-from .expr import ExpressionError, evaluate, evaluate_bool, evaluate_mapping, evaluate_raw
+from .expr import (
+    ExpressionError,
+    evaluate,
+    evaluate_bool,
+    evaluate_mapping,
+    evaluate_mapping_each,
+    evaluate_raw,
+)
 from .names import is_plain_name
 from .net import Net, Task
 from .state import (
@@ -375,12 +382,7 @@ class Engine:
             raise InvalidInput(f"task {task.id} allows at most {inst.max} work items, for_each gave {len(elements)}")
         if not mapping:
             return [{inst.as_name: el} if inst.for_each else {} for el in elements]
-        out = []
-        for el in elements:
-            variables[inst.as_name] = el
-            variables["item"] = el
-            out.append(evaluate_mapping(mapping, variables))
-        return out
+        return evaluate_mapping_each(mapping, variables, (inst.as_name, "item"), elements)
 
     def _new_item(self, task: Task, item_input: Any) -> WorkItem:
         run = self.state.tasks[task.id]

@@ -40,12 +40,47 @@ def check_expr(source: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
+def referenced(source: str) -> frozenset[str]:
+    """The variable names an expression reads (only those are handed to CEL: converting a
+    large `data` document costs far more than evaluating the expression)."""
+    return frozenset(compile_expr(source).variables())
+
+
+def _context(source: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+    names = referenced(source)
+    return {k: v for k, v in variables.items() if k in names}
+
+
 def evaluate(source: str, variables: Mapping[str, Any]) -> Any:
     program = compile_expr(source)
     try:
-        return to_json(program.execute(dict(variables)))
+        return to_json(program.execute(_context(source, variables)))
     except Exception as exc:
         raise ExpressionError(source, _describe(exc)) from None
+
+
+def evaluate_mapping_each(
+    mapping: Mapping[str, str], variables: Mapping[str, Any], names: tuple[str, ...], elements: list[Any]
+) -> list[dict[str, Any]]:
+    """Evaluate a mapping once per element (bound to each of `names`), converting the shared
+    variables to CEL once instead of once per element."""
+    needed = set().union(*(referenced(src) for src in mapping.values())) if mapping else set()
+    ctx = cel.Context({k: v for k, v in variables.items() if k in needed and k not in names})
+    programs = [(key, src, compile_expr(src)) for key, src in mapping.items()]
+    out = []
+    for el in elements:
+        for n in names:
+            if n in needed:
+                ctx.add_variable(n, el)
+        row = {}
+        for key, src, program in programs:
+            try:
+                row[key] = to_json(program.execute(ctx))
+            except Exception as exc:
+                raise ExpressionError(src, _describe(exc)) from None
+        out.append(row)
+    return out
 
 
 def evaluate_bool(source: str, variables: Mapping[str, Any]) -> bool:
@@ -89,6 +124,6 @@ def evaluate_raw(source: str, variables: Mapping[str, Any]) -> Any:
     """Evaluate without JSON conversion (durations stay timedelta, timestamps datetime)."""
     program = compile_expr(source)
     try:
-        return program.execute(dict(variables))
+        return program.execute(_context(source, variables))
     except Exception as exc:
         raise ExpressionError(source, _describe(exc)) from None

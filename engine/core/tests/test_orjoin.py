@@ -381,18 +381,18 @@ def test_budget(fig33: Net) -> None:
 
 
 def _random_net(rng: random.Random) -> Net:
-    conds = [f"c{k}" for k in range(rng.randint(3, 7))]
+    conds = [f"c{k}" for k in range(rng.randint(3, 6))]
     places = ["i", "o", *conds]
-    tids = [f"T{k}" for k in range(rng.randint(2, 6))]
+    tids = [f"T{k}" for k in range(rng.randint(3, 6))]
     tasks: dict[str, dict[str, Any]] = {}
     flows: list[tuple[str, str]] = []
     for tid in tids:
-        ins = rng.sample(places, rng.randint(1, min(3, len(places))))
-        outs = rng.sample(places, rng.randint(1, min(3, len(places))))
+        ins = rng.sample(places, rng.randint(1, 2))
+        outs = rng.sample(places, rng.randint(1, 3))
         flows += [(c, tid) for c in ins] + [(tid, c) for c in outs]
         cancels: list[str] = []
-        if rng.random() < 0.35:
-            cancels = rng.sample(places + tids, rng.randint(1, 2))
+        if rng.random() < 0.6:
+            cancels = rng.sample(places + tids, rng.randint(1, 3))
         tasks[tid] = {
             "join": rng.choice(["and", "xor", "or"]),
             "split": rng.choice(["and", "xor", "or"]),
@@ -413,15 +413,15 @@ def _brute_force(
         return False
     if len(marked) == len(inputs):
         return True
-    targets = []
+    targets: list[list[int]] = []
     for q in inputs:
         if q not in marked:
             targets.append([index[c] for c in [*marked, q]])
     m0 = [0] * len(analyzer.places)
-    for c, n in marking.items():
-        m0[index[c]] = n
-    for t, n in busy.items():
-        m0[index[f"busy_{t}"]] = n
+    for cid, tokens in marking.items():
+        m0[index[cid]] = tokens
+    for tid, count in busy.items():
+        m0[index[f"busy_{tid}"]] = count
     transitions = [
         t for t in analyzer.transitions if not (t.is_start and t.owner == task_id)
     ]
@@ -453,9 +453,11 @@ def _brute_force(
 
 
 def test_random_nets_against_forward_exploration() -> None:
-    rng = random.Random(20240611)
+    """The backward search against breadth-first forward exploration of the same reset net,
+    on random nets (with OR-splits, resets, loops) whose state space is small enough."""
+    rng = random.Random(7)
     checked = 0
-    for _ in range(600):
+    for _ in range(800):
         net = _random_net(rng)
         joins = [t.id for t in net.tasks.values() if t.join == "or" and len(set(t.inputs)) > 1]
         if not joins:
@@ -463,7 +465,7 @@ def test_random_nets_against_forward_exploration() -> None:
         analyzer = OrJoinAnalyzer(net)
         literal = OrJoinAnalyzer(net, expand_or_splits=True)
         for _ in range(4):
-            marking = {c: rng.choice([0, 0, 1, 1, 2]) for c in net.conditions}
+            marking = {c: rng.choice([0, 0, 0, 1]) for c in net.conditions}
             busy = {t: rng.choice([0, 0, 0, 1]) for t in net.tasks}
             for j in joins:
                 got = analyzer.is_enabled(j, marking, busy)
@@ -471,5 +473,7 @@ def test_random_nets_against_forward_exploration() -> None:
                 expected = _brute_force(analyzer, j, marking, busy)
                 if expected is not None:
                     assert got == expected, (net.doc, j, marking, busy)
-                    checked += 1
-    assert checked > 200
+                    inputs = set(net.tasks[j].inputs)
+                    if 0 < sum(marking[c] > 0 for c in inputs) < len(inputs):
+                        checked += 1  # a real question, not decided by the input count
+    assert checked > 500

@@ -98,6 +98,13 @@ class Command(BaseCommand):
             try:
                 doc = json.loads(path.read_text(encoding="utf-8"))
                 with transaction.atomic():
+                    # Already published as in the file: leave the draft alone (it may hold
+                    # someone's edits from the designer).
+                    existing = _existing_definition(doc.get("name"))
+                    current = _latest_version(existing) if existing is not None else None
+                    if current is not None and _same_doc(doc, _version_doc(current)):
+                        self._say(f"workflow {doc['name']}: unchanged (version {_version_number(current)})")
+                        continue
                     definition = definition_save_draft(doc=doc, user=admin)
                     name = getattr(definition, "name", None) or doc["name"]
                     latest = _latest_version(definition)
@@ -127,6 +134,16 @@ class Command(BaseCommand):
 
 _DOC_FIELDS = ("doc", "net", "document", "spec", "definition")
 _DRAFT_FIELDS = ("draft", "doc", "draft_doc", "net")
+
+
+def _existing_definition(name: Any) -> Any | None:
+    try:
+        from designer.models import Definition
+    except ImportError:
+        return None
+    if not isinstance(name, str):
+        return None
+    return Definition.objects.filter(name=name).first()
 
 
 def _latest_version(definition: Any) -> Any | None:
