@@ -16,15 +16,17 @@ class Runtime:
     or_join: OrJoinAnalyzer
 
 
-_cache: dict[int, Runtime] = {}
+# keyed by (pk, published_at): a pk alone can be reused after a rolled-back transaction
+_cache: dict[tuple[int, object], Runtime] = {}
 _lock = threading.Lock()
 
 
 def runtime_for(version) -> Runtime:  # version: designer.models.DefinitionVersion
-    rt = _cache.get(version.pk)
+    key = (version.pk, version.published_at)
+    rt = _cache.get(key)
     if rt is None:
         net = parse_net(version.net)
         rt = Runtime(net=net, or_join=OrJoinAnalyzer(net))
         with _lock:
-            _cache[version.pk] = rt
+            _cache[key] = rt
     return rt

@@ -336,7 +336,8 @@ def _write_case_row(case: Case, state: CaseState, created: bool = False, reason:
     case.data = state.data
     if state.status in ("completed", "failed", "canceled", "deadlocked") and case.ended_at is None:
         case.ended_at = timezone.now()
-        case.reason = reason or case.reason
+    if reason:
+        case.reason = reason
     if created:
         case.save()
     else:

@@ -154,6 +154,9 @@ class Problem:
     element: str | None  # condition/task id; "<from>-><to>" for a flow; None for the net
     message: str
     path: str = ""  # JSON pointer into the document, e.g. "/flows/3/when"
+    # "schema" (not a well-formed net), "cel" (an expression that does not compile) or "graph"
+    # (the net's shape or references): a draft may be saved with graph problems, not the others
+    kind: str = "graph"
 
     def as_dict(self) -> dict[str, Any]:
         return {"element": self.element, "message": self.message, "path": self.path}
@@ -191,7 +194,7 @@ def validate_net(
     """
     result = ValidationResult()
     if not isinstance(doc, dict):
-        result.errors.append(Problem(None, "the net must be a JSON object", ""))
+        result.errors.append(Problem(None, "the net must be a JSON object", "", "schema"))
         return result
     _Checker(doc, result, activity_exists, definition_exists).run()
     return result
@@ -323,8 +326,8 @@ class _Checker:
         self.inputs: dict[str, int] = {}  # node id → number of flows into it
         self.outputs: dict[str, int] = {}  # node id → number of flows out of it
 
-    def error(self, element: str | None, message: str, path: str) -> None:
-        self.result.errors.append(Problem(element, message, path))
+    def error(self, element: str | None, message: str, path: str, kind: str = "graph") -> None:
+        self.result.errors.append(Problem(element, message, path, kind))
 
     def warning(self, element: str | None, message: str, path: str) -> None:
         self.result.warnings.append(Problem(element, message, path))
@@ -351,7 +354,7 @@ class _Checker:
             text = _describe_schema_error(err)
             if where:
                 text = f"{where}: {text}"
-            self.error(element, prefix + text, _ptr(*path))
+            self.error(element, prefix + text, _ptr(*path), "schema")
 
     def locate(self, path: Sequence[object]) -> tuple[str | None, list[object], str]:
         """(element, path inside the element, message prefix) of a document location."""
@@ -722,7 +725,7 @@ class _Checker:
     def cel(self, source: str, element: str | None, path: str, what: str) -> None:
         problem = check_expr(source)
         if problem is not None:
-            self.error(element, f"{what}: invalid CEL expression: {problem}", path)
+            self.error(element, f"{what}: invalid CEL expression: {problem}", path, "cel")
 
     def json_schema(self, schema: Mapping[str, Any], element: str | None, path: str, what: str) -> None:
         err = best_match(_META_VALIDATOR.iter_errors(schema))
@@ -730,7 +733,8 @@ class _Checker:
             where = _ptr(*err.absolute_path)
             at = f" at {where}" if where else ""
             self.error(
-                element, f"{what} is not a valid JSON Schema{at}: {_describe_schema_error(err)}", path + where
+                element, f"{what} is not a valid JSON Schema{at}: {_describe_schema_error(err)}", path + where,
+                "schema",
             )
 
 
