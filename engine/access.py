@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.core.errors import Forbidden
+from engine.core.errors import Forbidden, NotAllowed
 
 
 def user_groups(user) -> set[str]:
@@ -26,11 +26,12 @@ def item_offered_to(user, *, role: str | None, offered_user: str | None, assigne
 
 
 def check_item(user, item, action: str) -> None:
-    """`item` is an engine WorkItem state or a WorkItem row."""
-    offered_user = getattr(item, "offered_user", None) or getattr(item, "user", None)
-    if not isinstance(offered_user, (str, type(None))):
-        offered_user = None
+    """`item` is an engine WorkItem state. Not offered to the user: 403. Offered to them but
+    claimed by a colleague: 409 (the state, not the right, is what stands in the way)."""
+    offered_user = item.user
     if not item_offered_to(user, role=item.role, offered_user=offered_user, assignee=item.assignee):
+        if item.assignee and item_offered_to(user, role=item.role, offered_user=offered_user, assignee=None):
+            raise NotAllowed(f"the work item is already claimed by {item.assignee}")
         raise Forbidden(f"you may not {action} this work item")
     if item.kind != "manual" and not user.is_staff:
         raise Forbidden(f"only staff can {action} a {item.kind} work item")

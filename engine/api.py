@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -38,7 +37,12 @@ class NotImplementedYet(EngineError):
 
 
 def paginated_response(
-    *, view: APIView, request: Request, queryset: QuerySet[Any] | list[Any], serializer_class: type, context: dict[str, Any] | None = None
+    *,
+    view: APIView,
+    request: Request,
+    queryset: QuerySet[Any] | list[Any],
+    serializer_class: type,
+    context: dict[str, Any] | None = None,
 ) -> Response:
     """A page of `queryset` as `{"count","next","previous","results"}` (config.pagination)."""
     paginator: BasePagination = view.pagination_class()  # type: ignore[attr-defined]
@@ -228,7 +232,8 @@ class CaseEventListApi(APIView):
     def get(self, request: Request, case_id: int) -> Response:
         case = selectors.case_get(case_id=case_id, user=request.user)
         return paginated_response(
-            view=self, request=request, queryset=selectors.case_events(case=case), serializer_class=EventOutputSerializer
+            view=self, request=request, queryset=selectors.case_events(case=case),
+            serializer_class=EventOutputSerializer,
         )
 
 
@@ -250,21 +255,3 @@ class CaseWorkItemAddApi(APIView):
         )
         return work_item_response(item.pk, status.HTTP_201_CREATED)
 
-
-__all__ = [
-    "ActivityListApi",
-    "CaseCancelApi",
-    "CaseCollectionApi",
-    "CaseDataUpdateApi",
-    "CaseDetailApi",
-    "CaseEventListApi",
-    "CaseQueryApi",
-    "CaseResumeApi",
-    "CaseSignalApi",
-    "CaseSuspendApi",
-    "CaseWorkItemAddApi",
-    "NotImplementedYet",
-    "OpenApiResponse",
-    "OpenApiTypes",
-    "paginated_response",
-]

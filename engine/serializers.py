@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from engine.models import Case, WorkItem
 from engine.selectors import version_task_specs
 
 
@@ -53,7 +54,9 @@ class ErrorOutputSerializer(serializers.Serializer):
 
     code = serializers.CharField()
     detail = serializers.CharField()
-    errors = serializers.ListField(child=serializers.DictField(), help_text="e.g. {field, message} or {element, message, path}")
+    errors = serializers.ListField(
+        child=serializers.DictField(), help_text="e.g. {field, message} or {element, message, path}"
+    )
 
 
 def error_responses(*statuses: int) -> dict[int, type[serializers.Serializer]]:
@@ -76,7 +79,7 @@ class WorkItemOutputSerializer(serializers.Serializer):
     task = serializers.CharField()
     generation = serializers.IntegerField()
     kind = serializers.CharField()
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=WorkItem.State.choices)
     input = serializers.JSONField(allow_null=True)
     output = serializers.JSONField(allow_null=True)
     assignee = serializers.CharField(allow_null=True)
@@ -138,7 +141,7 @@ class CaseOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     definition = serializers.CharField(source="definition_name")
     version = serializers.IntegerField(source="version_number")
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=Case.State.choices)
     data = serializers.DictField()
     parent = serializers.IntegerField(source="parent_id", allow_null=True)
     marking = serializers.DictField(child=serializers.IntegerField(), help_text="condition id → tokens (> 0)")

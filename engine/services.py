@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any, Callable, Iterable, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -116,7 +117,7 @@ def work_item_claim(*, item_id, user) -> WorkItem:
 def work_item_release(*, item_id, user) -> WorkItem:
     def op(e: Engine, i: str) -> None:
         item = e.state.work_items[i]
-        if item.assignee != user.username and not user.is_staff:
+        if item.assignee and item.assignee != user.username and not user.is_staff:
             raise Forbidden("only the user who claimed the work item (or staff) can release it")
         e.release(i)
 
@@ -199,7 +200,7 @@ def version_get(*, definition: str, version: int | None = None) -> DefinitionVer
 def _item_op(item_id, user, action: str, op: Callable[[Engine, str], Any], staff_only: bool = False) -> WorkItem:
     try:
         row = WorkItem.objects.only("pk", "case_id").get(pk=item_id)
-    except (WorkItem.DoesNotExist, ValueError, TypeError):
+    except (WorkItem.DoesNotExist, ValueError, TypeError, DjangoValidationError):
         raise NotFound(f"no work item {item_id}") from None
     key = str(row.pk)
 

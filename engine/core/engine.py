@@ -155,11 +155,12 @@ class Engine:
         if item.state != "initialized":
             raise NotAllowed(f"a {item.state} work item cannot be started")
         run = self.state.tasks[item.task]
-        if item.generation != run.generation or run.state not in ("enabled", "started"):
+        current = item.generation == run.generation and run.state in ("enabled", "started")
+        if not current and not self._lingering(item):
             raise NotAllowed("the work item's task is no longer active")
         if item.kind == "manual" and user:
             item.assignee = user
-        if run.state == "enabled":
+        if current and run.state == "enabled":
             self._start_task(self.net.tasks[item.task])
         self._set_item_state(item, "started")
         self._advance()
@@ -210,7 +211,12 @@ class Engine:
             error = {"type": "Failed", "message": error or "failed"}
         item.error = dict(error)
         self._set_item_state(item, "failed")
-        self._apply_failure_policy(self.net.tasks[item.task], item)
+        if self._lingering(item):
+            # its task completed already (threshold, remaining "continue"): the failure is
+            # recorded on the item and changes nothing else
+            self._emit("work_item.failed", item=item, error=item.error)
+        else:
+            self._apply_failure_policy(self.net.tasks[item.task], item)
         self._advance()
         return item
 
@@ -361,7 +367,13 @@ class Engine:
         for item_input in inputs:
             self._launch(self._new_item(task, item_input))
         if not inputs:
-            self._complete_task(task)
+            # zero instances: the task completes at once; with no work item to hold an
+            # incident, a routing/output error fails the task as it does for a dummy task
+            # (it used to escape and roll back the unrelated operation that enabled the task)
+            try:
+                self._complete_task(task)
+            except (RoutingError, ExpressionError, InvalidInput) as exc:
+                self._fail_task(task, str(exc))
 
     def _item_inputs(self, task: Task) -> list[Any]:
         """The inputs of the work items a task creates when enabled (one unless multi-instance)."""
@@ -478,6 +490,18 @@ class Engine:
             self._add_tokens(c, -1)
         self._task_transition(task.id, run, "started")
         self._emit("task.started", task=task.id, generation=run.generation)
+
+    def _lingering(self, item: WorkItem) -> bool:
+        """Is this a live item left running after its task completed on a threshold with
+        `remaining: "continue"`? It may still be started, completed or failed; that changes
+        only its own state (and the stats of its generation while that is the current one).
+        Withdrawing or canceling the task cancels such items with the rest."""
+        task = self.net.tasks[item.task]
+        inst = task.instances
+        if inst is None or inst.threshold is None or inst.remaining != "continue":
+            return False
+        run = self.state.tasks[item.task]
+        return item.generation < run.generation or (item.generation == run.generation and run.state == "completed")
 
     def _withdraw(self, task: Task) -> None:
         run = self.state.tasks[task.id]

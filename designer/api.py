@@ -1,0 +1,212 @@
+"""Definition API (staff only): drafts, validation, publishing, versions, export and import.
+
+Thin views over `designer.services` (writes) and `designer.selectors` (reads). Net documents
+travel as raw JSON (the net format, NET_FORMAT.md): the services validate them and answer with
+every problem and the id of the element at fault.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAdminUser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.pagination import PageNumberPagination
+from designer import selectors, services
+from engine.api import paginated_response
+from engine.core.errors import NotAllowed
+from engine.serializers import error_responses
+
+NET_BODY = OpenApiTypes.OBJECT  # a net document (NET_FORMAT.md); validated by the services
+
+
+class ProblemOutputSerializer(serializers.Serializer):
+    element = serializers.CharField(allow_null=True, help_text='condition/task id, "<from>-><to>" for a flow, or null')
+    message = serializers.CharField()
+    path = serializers.CharField(help_text="JSON pointer into the document")
+
+
+class ValidationOutputSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    errors = ProblemOutputSerializer(many=True)
+    warnings = ProblemOutputSerializer(many=True)
+
+
+class DefinitionSummaryOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.SerializerMethodField()
+    latest_version = serializers.IntegerField(allow_null=True, help_text="the newest published version, or null")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_description(self, obj: Any) -> str:
+        return str((obj.draft or {}).get("description") or "") if isinstance(obj.draft, dict) else ""
+
+
+class VersionSummaryOutputSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+
+
+class DefinitionOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    draft = serializers.DictField(help_text="the draft net document")
+    versions = VersionSummaryOutputSerializer(many=True, source="version_list")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class PublishOutputSerializer(serializers.Serializer):
+    name = serializers.CharField(source="definition.name")
+    version = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+
+
+def definition_response(name: str, status_code: int = status.HTTP_200_OK) -> Response:
+    definition = selectors.definition_get(name=name)
+    return Response(DefinitionOutputSerializer(definition).data, status=status_code)
+
+
+class StaffApi(APIView):
+    permission_classes = [IsAdminUser]
+    parser_classes = [JSONParser]
+
+
+class DefinitionCollectionApi(StaffApi):
+    """GET: the definitions. POST: create a new draft."""
+
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        operation_id="definitions_list",
+        summary="Definitions (drafts) with their latest published version",
+        responses={200: DefinitionSummaryOutputSerializer(many=True), **error_responses(403)},
+    )
+    def get(self, request: Request) -> Response:
+        return paginated_response(
+            view=self, request=request, queryset=selectors.definition_list(),
+            serializer_class=DefinitionSummaryOutputSerializer,
+        )
+
+    @extend_schema(
+        operation_id="definitions_create",
+        summary="Create a draft from a net document (409 if the name is taken; see import to overwrite)",
+        request=NET_BODY,
+        responses={201: DefinitionOutputSerializer, **error_responses(400, 403, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        doc = request.data
+        name = doc.get("name") if isinstance(doc, dict) else None
+        if isinstance(name, str) and selectors.definition_exists(name=name):
+            raise NotAllowed(f"a definition named {name!r} exists; save its draft with PUT or use import",
+                             code="exists")
+        definition = services.definition_save_draft(doc=doc, user=request.user)
+        return definition_response(definition.name, status.HTTP_201_CREATED)
+
+
+class DefinitionImportApi(StaffApi):
+    @extend_schema(
+        operation_id="definitions_import",
+        summary="Import a net document: create the definition, or overwrite its draft (addition to API v1)",
+        description="Like create, but an existing definition's draft is replaced: 201 when created, 200 when replaced.",
+        request=NET_BODY,
+        responses={201: DefinitionOutputSerializer, 200: DefinitionOutputSerializer, **error_responses(400, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        doc = request.data
+        name = doc.get("name") if isinstance(doc, dict) else None
+        existed = isinstance(name, str) and selectors.definition_exists(name=name)
+        definition = services.definition_save_draft(doc=doc, user=request.user)
+        return definition_response(definition.name, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+class DefinitionValidateApi(StaffApi):
+    @extend_schema(
+        operation_id="definitions_validate",
+        summary="Validate a net document (always 200 for a JSON body)",
+        request=NET_BODY,
+        responses={200: ValidationOutputSerializer, **error_responses(400, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        result = services.definition_validate(doc=request.data)
+        return Response(ValidationOutputSerializer(result.as_dict()).data)
+
+
+class DefinitionDetailApi(StaffApi):
+    @extend_schema(
+        operation_id="definitions_get",
+        responses={200: DefinitionOutputSerializer, **error_responses(403, 404)},
+    )
+    def get(self, request: Request, name: str) -> Response:
+        return definition_response(name)
+
+    @extend_schema(
+        operation_id="definitions_save_draft",
+        summary="Save the draft of an existing definition (the net's name must match or be absent)",
+        request=NET_BODY,
+        responses={200: DefinitionOutputSerializer, **error_responses(400, 403, 404)},
+    )
+    def put(self, request: Request, name: str) -> Response:
+        selectors.definition_get(name=name)  # 404 for an unknown name: create with POST
+        services.definition_save_draft(doc=request.data, user=request.user, name=name)
+        return definition_response(name)
+
+
+class DefinitionPublishApi(StaffApi):
+    @extend_schema(
+        operation_id="definitions_publish",
+        summary="Publish the draft as the next version (400 with every error if it is invalid)",
+        request=None,
+        responses={201: PublishOutputSerializer, **error_responses(400, 403, 404)},
+    )
+    def post(self, request: Request, name: str) -> Response:
+        version = services.definition_publish(name=name, user=request.user)
+        return Response(PublishOutputSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class DefinitionVersionApi(StaffApi):
+    @extend_schema(
+        operation_id="definitions_version_get",
+        summary="A published version's frozen net document",
+        responses={200: OpenApiResponse(NET_BODY, description="the net document"), **error_responses(403, 404)},
+    )
+    def get(self, request: Request, name: str, version: int) -> Response:
+        return Response(selectors.definition_version_get(name=name, version=version).net)
+
+
+class AlwaysJSON(BaseContentNegotiation):
+    """A download is JSON whatever the client's Accept header says."""
+
+    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+        return parsers[0]
+
+    def select_renderer(self, request: Request, renderers: list[Any], format_suffix: str | None = None) -> Any:
+        return renderers[0], renderers[0].media_type
+
+
+class DefinitionExportApi(StaffApi):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = AlwaysJSON
+
+    @extend_schema(
+        operation_id="definitions_export",
+        summary="The draft as a JSON file download (addition to API v1)",
+        responses={200: OpenApiResponse(NET_BODY, description="the draft net document (attachment <name>.json)"),
+                   **error_responses(403, 404)},
+    )
+    def get(self, request: Request, name: str) -> Response:
+        definition = selectors.definition_get(name=name)
+        response = Response(definition.draft)
+        response["Content-Disposition"] = f'attachment; filename="{definition.name}.json"'
+        return response
