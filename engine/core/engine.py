@@ -612,7 +612,14 @@ class Engine:
         if policy == "fail":
             self._fail_task(task, str((item.error or {}).get("message")))
         elif policy == "continue":
-            self._check_task_completion(task)
+            try:
+                self._check_task_completion(task)
+            except (RoutingError, ExpressionError, InvalidInput) as exc:
+                # the last item's failure completes the task, but its split/output fails: an
+                # incident on the task; the operator retries the failed item (or skips it)
+                run = self.state.tasks[task.id]
+                run.error = str(exc)
+                self._emit("task.incident", task=task.id, generation=run.generation, error=run.error)
         # incident: the item stays failed; the case waits for an operator to retry or skip
 
     def _cancel_element(self, element: str, *, by: str) -> None:

@@ -271,3 +271,23 @@ def test_publishing_an_invalid_draft_is_refused_and_changes_nothing():
     assert any(e["element"] == "a" for e in exc.value.errors)
     assert not DefinitionVersion.objects.filter(definition__name="broken").exists()
     assert Definition.objects.get(name="broken").draft == doc
+
+
+def test_continue_policy_completion_error_is_an_incident_not_a_crash():
+    publish(net("cont", [
+        {"id": "w", "kind": "manual", "split": "xor", "on_failure": "continue",
+         "instances": {"for_each": "data.parts", "as": "part"}},
+        {"id": "b", "kind": "manual"}],
+        [{"from": "start", "to": "w"}, {"from": "w", "to": "b", "when": "data.go"},
+         {"from": "w", "to": "end", "default": True}, {"from": "b", "to": "end"}]))
+    case = services.case_start(definition="cont", data={"parts": [1]})
+    item = live(case, "w")
+    services.work_item_fail(item_id=item.pk, error="broken part")
+    case.refresh_from_db()
+    assert case.state == "running" and case.tasks["w"]["state"] == "started"
+    assert "no such key" in case.tasks["w"]["error"]
+    services.case_update_data(case_id=case.pk, changes={"go": False})
+    services.work_item_retry(item_id=item.pk)
+    services.work_item_complete(item_id=item.pk, output={})
+    case.refresh_from_db()
+    assert case.state == "completed"
