@@ -136,12 +136,41 @@ def work_item_start(*, item_id, user) -> WorkItem:
     return _item_op(item_id, user, "start", lambda e, i: e.start_item(i, _actor(user)))
 
 
-def work_item_complete(*, item_id, user=None, output: Any = None, routes: list[str] | None = None) -> WorkItem:
+def work_item_complete(
+    *,
+    item_id,
+    user=None,
+    output: Any = None,
+    routes: list[str] | None = None,
+    directives: dict[str, Any] | None = None,
+    attempt: int | None = None,
+) -> WorkItem:
+    """Complete a work item. `attempt` (from the worker) makes a completion of an attempt that
+    is no longer current a no-op: a redelivered or duplicated message never advances the net
+    twice. `directives` are what an activity returned besides its output (see engine.py)."""
     if output is not None and not isinstance(output, dict):
         raise InvalidInput("output must be a JSON object")
-    return _item_op(
-        item_id, user, "complete", lambda e, i: e.complete_item(i, output or {}, user=_actor(user), routes=routes)
-    )
+
+    def op(e: Engine, i: str) -> None:
+        if attempt is not None and e.state.work_items[i].attempt != attempt:
+            raise NotAllowed(f"attempt {attempt} is not the work item's current attempt")
+        if directives:
+            e.complete_item(i, output or {}, user=_actor(user), routes=routes, directives=directives)
+        else:
+            e.complete_item(i, output or {}, user=_actor(user), routes=routes)
+
+    return _item_op(item_id, user, "complete", op)
+
+
+def work_item_attempt_failed(*, item_id, attempt: int, error: dict[str, Any], retry: bool) -> WorkItem:
+    """The worker reports a failed attempt: retry (attempt + 1) or fail for good."""
+
+    def op(e: Engine, i: str) -> None:
+        if e.state.work_items[i].attempt != attempt:
+            raise NotAllowed(f"attempt {attempt} is not the work item's current attempt")
+        e.attempt_failed(i, error, retry=retry)
+
+    return _item_op(item_id, None, "fail", op)
 
 
 def work_item_fail(*, item_id, user=None, error: dict[str, Any] | str | None = None) -> WorkItem:

@@ -200,6 +200,24 @@ class Engine:
         self._advance()
         return item
 
+    def attempt_failed(self, item_id: str, error: Mapping[str, Any], *, retry: bool) -> WorkItem:
+        """An automatic item's attempt raised. With `retry` the item goes back to
+        `initialized` with attempt + 1 (the worker runs it again after its back-off);
+        otherwise it fails and the task's `on_failure` policy applies."""
+        item = self._item(item_id, kinds=("automatic",))
+        self._require_running()
+        if item.state not in ("initialized", "started"):
+            raise NotAllowed(f"a {item.state} work item has no attempt running")
+        if not retry:
+            return self.fail_item(item_id, error)
+        item.error = dict(error)
+        item.attempt += 1
+        if item.state == "started":
+            self._set_item_state(item, "initialized", force=True)
+        self._emit("work_item.attempt_failed", item=item, attempt=item.attempt - 1, error=item.error)
+        self._touch(item)
+        return item
+
     def fail_item(self, item_id: str, error: Mapping[str, Any] | str | None = None) -> WorkItem:
         item = self._item(item_id)
         self._require_running()
