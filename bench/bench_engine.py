@@ -65,6 +65,7 @@ def run_one_database(label: str) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["WORKFLOW_RUNNER"] = "manual"
+    os.environ["DEBUG"] = "false"  # production settings: no per-query debug bookkeeping
     import django
 
     django.setup()
@@ -85,23 +86,8 @@ def run_one_database(label: str) -> None:
         item = WorkItem.objects.filter(case=case, state="initialized").values_list("pk", flat=True).get()
         services.work_item_complete(item_id=item, output={})
 
-    cases = [services.case_start(definition="bench-sequence") for _ in range(SEQ_CASES)]
-    completions = 0
-    elapsed = 0.0
-    for _ in range(SEQ_TASKS):
-        open_items = list(
-            WorkItem.objects.filter(case__in=cases, state="initialized").values_list("pk", flat=True)
-        )
-        t0 = time.perf_counter()
-        for item_id in open_items:
-            services.work_item_complete(item_id=item_id, output={})
-        elapsed += time.perf_counter() - t0
-        completions += len(open_items)
-    assert completions == SEQ_CASES * SEQ_TASKS, completions
-    per_s = completions / elapsed
-    print(f"[{label}] sequence: {completions} manual work items completed in {elapsed:.2f} s")
-    print(f"[{label}] work_items_completed_per_s={per_s:.0f}")
-    print(f"[{label}] transitions_per_s={2 * per_s:.0f}  (task start + task end per completion)")
+    for threads in (1, 2):
+        sequence_run(label, threads)
 
     items = [{"n": i} for i in range(MI_ITEMS)]
     services.case_start(definition="bench-mi", data={"items": items[:10]})  # warm-up
@@ -112,6 +98,49 @@ def run_one_database(label: str) -> None:
         times.append(time.perf_counter() - t0)
         assert WorkItem.objects.filter(case=case).count() == MI_ITEMS
     print(f"[{label}] start_case_1000_mi_items_s median={statistics.median(times):.3f} max={max(times):.3f}")
+
+
+def sequence_run(label: str, threads: int) -> None:
+    """Complete every manual item of SEQ_CASES cases of the 20-task sequence; with 2 threads
+    each thread works its own half of the cases (as two web workers would)."""
+    import threading
+
+    from django.db import connections
+
+    from engine import services
+    from engine.models import WorkItem
+
+    cases = [services.case_start(definition="bench-sequence").pk for _ in range(SEQ_CASES)]
+    shares = [cases[i::threads] for i in range(threads)]
+    done = [0] * threads
+    barrier = threading.Barrier(threads)
+
+    def work(n: int) -> None:
+        try:
+            barrier.wait()
+            for _ in range(SEQ_TASKS):
+                for item_id in WorkItem.objects.filter(case__in=shares[n], state="initialized").values_list(
+                    "pk", flat=True
+                ):
+                    services.work_item_complete(item_id=item_id, output={})
+                    done[n] += 1
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    t0 = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - t0
+    completions = sum(done)
+    assert completions == SEQ_CASES * SEQ_TASKS, completions
+    per_s = completions / elapsed
+    print(f"[{label}] sequence, {threads} thread(s): {completions} manual work items completed in {elapsed:.2f} s"
+          f" (including the query listing each round's open items)")
+    print(f"[{label}] threads={threads} work_items_completed_per_s={per_s:.0f}")
+    print(f"[{label}] threads={threads} transitions_per_s={2 * per_s:.0f}  (task start + task end per completion)")
 
 
 def reset_postgres(url: str) -> None:

@@ -10,6 +10,7 @@ what leaves the process (dispatching automatic items, pushes) is sent on commit 
 from __future__ import annotations
 
 import contextvars
+import uuid
 import datetime as dt
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -228,10 +229,9 @@ def version_get(*, definition: str, version: int | None = None) -> DefinitionVer
 
 def _item_op(item_id, user, action: str, op: Callable[[Engine, str], Any], staff_only: bool = False) -> WorkItem:
     try:
-        row = WorkItem.objects.only("pk", "case_id").get(pk=item_id)
-    except (WorkItem.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+        key = str(uuid.UUID(str(item_id)))
+    except (ValueError, TypeError, AttributeError):
         raise NotFound(f"no work item {item_id}") from None
-    key = str(row.pk)
 
     def run(engine: Engine) -> None:
         item = engine.state.work_items.get(key)
@@ -243,8 +243,13 @@ def _item_op(item_id, user, action: str, op: Callable[[Engine, str], Any], staff
             access.check_item(user, item, action)
         op(engine, key)
 
-    _execute(row.case_id, run, user=user)
-    return WorkItem.objects.get(pk=row.pk)
+    # one query finds and locks the item's case (only the case row: FOR UPDATE OF)
+    locked = Case.objects.select_for_update(of=("self",)).filter(work_items__pk=key)
+    _, _, engine = _run_locked(locked, run, user=user, missing=f"no work item {item_id}")
+    row = engine.rows.get(key)
+    if row is None:  # pragma: no cover - the item is live, so it was loaded
+        row = WorkItem.objects.get(pk=key)
+    return row
 
 
 def _execute(case_id: int, op: Callable[[Engine], T], *, user=None, staff_only: bool = False) -> tuple[Case, T]:
@@ -254,27 +259,35 @@ def _execute(case_id: int, op: Callable[[Engine], T], *, user=None, staff_only: 
     if opened is not None and case_id in opened:  # already open further up this call stack
         o = opened[case_id]
         return o.case, op(o.engine)
+    case, result, _ = _run_locked(Case.objects.select_for_update().filter(pk=case_id), op, user=user,
+                                  missing=f"no case {case_id}")
+    return case, result
+
+
+def _run_locked(locked_qs, op: Callable[[Engine], T], *, user, missing: str) -> tuple[Case, T, Engine]:
     with transaction.atomic():
-        try:
-            case = Case.objects.select_for_update().select_related("version").get(pk=case_id)
-        except Case.DoesNotExist:
-            raise NotFound(f"no case {case_id}") from None
+        case = locked_qs.select_related("version").first()
+        if case is None:
+            raise NotFound(missing)
         engine = _load_engine(case, user)
         result = op(engine)
         _settle(case, engine)
-    return case, result
+    return case, result, engine
 
 
 def _load_engine(case: Case, user) -> Engine:
     rt = runtime_for(case.version)
+    rows = {str(r.pk): r for r in case.work_items.filter(state__in=ITEM_LIVE)}
     state = CaseState(
         status=case.state,
         marking=dict(case.marking),
         tasks={tid: TaskRun.from_json(doc) for tid, doc in case.tasks.items()},
         data=case.data,
-        work_items={str(r.pk): _item_from_row(r) for r in case.work_items.filter(state__in=ITEM_LIVE)},
+        work_items={key: _item_from_row(r) for key, r in rows.items()},
     )
-    return Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case=_case_vars(case))
+    engine = Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case=_case_vars(case))
+    engine.rows = rows  # the loaded rows, kept up to date by _write (returned to callers)
+    return engine
 
 
 def _settle(case: Case, engine: Engine) -> None:
@@ -342,6 +355,11 @@ def _write(case: Case, engine: Engine) -> None:
     changed = [i for i in engine.dirty.values() if i.id not in engine.created]
     if changed:
         rows = [_row_from_item(case, i, now) for i in changed]
+        loaded = getattr(engine, "rows", {})
+        for r in rows:
+            if r.pk in loaded:
+                for f in ITEM_FIELDS:
+                    setattr(loaded[r.pk], f, getattr(r, f))
         if len(rows) == 1:
             r = rows[0]
             WorkItem.objects.filter(pk=r.pk).update(**{f: getattr(r, f) for f in ITEM_FIELDS})

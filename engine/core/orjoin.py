@@ -343,57 +343,97 @@ class OrJoinAnalyzer:
         transitions = plan.transitions
         consumers = plan.consumers
 
-        # Forward relevance: places structurally reachable from the marked ones, and the
-        # transitions whose whole preset lies within them.
-        reach = 0
-        for p in current:
-            reach |= 1 << p
+        # Forward relevance, with costs: a transition is alive when every place of its preset
+        # can be marked from `current`; its cost is 1 + the costs of its preset (the additive
+        # heuristic of planning, computed Dijkstra-style); `produce[p]` is the cheapest alive
+        # transition putting a token in p. A place without an alive producer never holds more
+        # tokens than it does now, which prunes markings asking for more.
+        produce: dict[int, int] = {}
+        cost: dict[int, int] = dict.fromkeys(current, 0)
         missing = [len(t.pre) for t in transitions]
+        acc = [0] * len(transitions)
         alive = [False] * len(transitions)
-        stack = list(current)
-        while stack:
-            p = stack.pop()
+        queue: list[tuple[int, int]] = [(0, p) for p in current]
+        while queue:
+            c, p = heapq.heappop(queue)
+            if c > cost[p]:
+                continue
             for i in consumers.get(p, ()):
                 missing[i] -= 1
+                acc[i] += c
                 if missing[i] == 0:
                     alive[i] = True
+                    tc = acc[i] + 1
                     for q in transitions[i].post:
-                        if not (reach >> q) & 1:
-                            reach |= 1 << q
-                            stack.append(q)
+                        if tc < produce.get(q, tc + 1):
+                            produce[q] = tc
+                        if tc < cost.get(q, tc + 1):
+                            cost[q] = tc
+                            heapq.heappush(queue, (tc, q))
 
-        empty = [q for q in plan.inputs if q not in current and (reach >> q) & 1]
+        empty = [q for q in plan.inputs if q not in current and q in produce]
         if not empty:
             return False
         producers = {
             p: [transitions[i] for i in ts if alive[i]] for p, ts in plan.producers.items()
         }
-
-        # Backward search over minimal markings, nearest-to-current first.
-        basis: dict[SparseMarking, int] = {}  # marking -> support mask
-        heap: list[tuple[int, int, SparseMarking]] = []
-        counter = itertools.count()
         cur_get = current.get
+        prod_get = produce.get
 
-        def distance(m: SparseMarking) -> int:
-            return sum(c - cur_get(p, 0) for p, c in m if c > cur_get(p, 0))
+        def estimate(m: SparseMarking) -> int:
+            """Tokens still to produce, weighted by their cost; -1 if m can never be covered."""
+            h = 0
+            for p, c in m:
+                extra = c - cur_get(p, 0)
+                if extra > 0:
+                    pc = prod_get(p)
+                    if pc is None:
+                        return -1
+                    h += extra * pc
+            return h
+
+        # The basis, indexed by support mask so that "is m above a basis element" only looks at
+        # the subsets of m's support. Elements that turn out not to be minimal are dropped when
+        # popped; the frontier is ordered by the estimate (greedy best-first), so a coverable
+        # target is usually found after a handful of expansions.
+        by_support: dict[int, list[SparseMarking]] = {}
+        size = 0
+        heap: list[tuple[int, int, SparseMarking, int]] = []
+        counter = itertools.count()
+
+        def dominated(m: SparseMarking, mask: int) -> bool:
+            if mask.bit_count() < 12 or len(by_support) > (1 << mask.bit_count()):
+                sub = mask
+                while sub:
+                    group = by_support.get(sub)
+                    if group:
+                        for b in group:
+                            if b is not m and _leq(b, m):
+                                return True
+                    sub = (sub - 1) & mask
+                return False
+            for smask, group in by_support.items():
+                if smask & ~mask == 0:
+                    for b in group:
+                        if b is not m and _leq(b, m):
+                            return True
+            return False
 
         def insert(m: SparseMarking, mask: int) -> bool:
             """Add m to the basis unless dominated; True when m is covered by `current`."""
-            for b, bmask in basis.items():
-                if bmask & ~mask == 0 and _leq(b, m):
-                    return False
-            d = distance(m)
-            if d == 0:
+            nonlocal size
+            h = estimate(m)
+            if h < 0 or dominated(m, mask):
+                return False
+            if h == 0:
                 return True
-            for b in [b for b, bmask in basis.items() if mask & ~bmask == 0 and _leq(m, b)]:
-                del basis[b]
-            basis[m] = mask
-            heapq.heappush(heap, (d, next(counter), m))
-            if self._max_basis is not None and len(basis) > self._max_basis:
+            by_support.setdefault(mask, []).append(m)
+            size += 1
+            if self._max_basis is not None and size > self._max_basis:
                 raise OrJoinBudgetExceeded(
                     f"OR-join analysis exceeded {self._max_basis} minimal markings"
                 )
+            heapq.heappush(heap, (h, next(counter), m, mask))
             return False
 
         base = [(p, 1) for p in marked]
@@ -403,9 +443,11 @@ class OrJoinAnalyzer:
                 return True
 
         while heap:
-            _, _, m = heapq.heappop(heap)
-            if m not in basis:
-                continue  # superseded by a smaller marking, whose predecessors are smaller too
+            _, _, m, mask = heapq.heappop(heap)
+            if dominated(m, mask):
+                # a smaller marking arrived since; its predecessors are smaller too
+                by_support[mask].remove(m)
+                continue
             mdict = dict(m)
             seen: set[str] = set()
             for p, _ in m:
