@@ -120,7 +120,9 @@ class _JoinPlan:
 
     inputs: tuple[int, ...]  # j's distinct input places, in declaration order
     relevant: frozenset[int]  # places from which j's inputs are structurally reachable
-    transitions: tuple[_Transition, ...]  # the backward-relevant transitions
+    # place -> the place it was fused into (series fusion, see `_fuse_series`); absent: itself
+    fused: Mapping[int, int]
+    transitions: tuple[_Transition, ...]  # the backward-relevant transitions, after fusion
     # place -> indices (into `transitions`) of transitions producing into it
     producers: Mapping[int, tuple[int, ...]]
     # place -> indices of transitions that have it in their preset (for forward closure)
@@ -283,7 +285,7 @@ class OrJoinAnalyzer:
                     if q not in relevant:
                         relevant.add(q)
                         stack.append(q)
-        transitions = tuple(kept.values())
+        fused, transitions = _fuse_series(list(kept.values()), set(inputs))
         producers: dict[int, list[int]] = {}
         consumers: dict[int, list[int]] = {}
         for i, t in enumerate(transitions):
@@ -294,6 +296,7 @@ class OrJoinAnalyzer:
         plan = _JoinPlan(
             inputs=inputs,
             relevant=frozenset(relevant),
+            fused=fused,
             transitions=transitions,
             producers={p: tuple(ts) for p, ts in producers.items()},
             consumers={p: tuple(ts) for p, ts in consumers.items()},
@@ -310,12 +313,14 @@ class OrJoinAnalyzer:
         all currently marked inputs of task_id plus one currently empty input."""
         plan = self._plan(task_id)
         relevant = plan.relevant
+        fused = plan.fused
         current: dict[int, int] = {}
         for cid, n in marking.items():
             if n > 0:
                 p = self._cond_index.get(cid)
                 if p is not None and p in relevant:
-                    current[p] = n
+                    p = fused.get(p, p)
+                    current[p] = current.get(p, 0) + n
         inputs = plan.inputs
         marked = [p for p in inputs if p in current]
         if not marked:
@@ -326,7 +331,8 @@ class OrJoinAnalyzer:
             if n > 0:
                 p = self._busy_index.get(tid)
                 if p is not None and p in relevant:
-                    current[p] = n
+                    p = fused.get(p, p)
+                    current[p] = current.get(p, 0) + n
         key = (task_id, tuple(sorted(current.items())))
         answer = self._cache.get(key)
         if answer is None:
@@ -459,6 +465,79 @@ class OrJoinAnalyzer:
                     if pred is not None and insert(*pred):
                         return True
         return False
+
+
+def _fuse_series(
+    transitions: list[_Transition], keep: set[int]
+) -> tuple[dict[int, int], tuple[_Transition, ...]]:
+    """Fusion of series places (a reduction rule of Wynn et al. for reset nets), exact for
+    coverability: a transition ``T`` that moves one token from ``p`` to ``q`` (nothing else,
+    no reset), where ``T`` is ``p``'s only consumer and ``q``'s only producer, neither place is
+    reset by any transition and neither is an input of the OR-join (`keep`), is dropped and
+    ``q`` is fused into ``p``. A token in ``q`` then counts as a token in ``p``: ``T`` can
+    always fire and nothing else competes for ``p``'s tokens or resets either place, so the
+    two nets cover the same targets. It turns every chain of one-input one-output tasks
+    (start, busy, end, next condition, ...) into a single place, which removes the
+    interleavings of parallel branches that would otherwise multiply the backward basis.
+
+    Returns the fusion map (place -> representative, for fused places only) and the remaining
+    transitions rewritten onto representatives."""
+    consumers: dict[int, int] = {}
+    producers: dict[int, int] = {}
+    reset: set[int] = set()
+    for t in transitions:
+        for p, _ in t.pre:
+            consumers[p] = consumers.get(p, 0) + 1
+        for p in t.post:
+            producers[p] = producers.get(p, 0) + 1
+        reset |= t.reset
+    parent: dict[int, int] = {}
+
+    def find(p: int) -> int:
+        while p in parent:
+            p = parent[p]
+        return p
+
+    dropped: set[str] = set()
+    for t in transitions:
+        if t.reset or len(t.pre) != 1 or t.pre[0][1] != 1 or len(t.post) != 1:
+            continue
+        (p, _), (q, n) = t.pre[0], next(iter(t.post.items()))
+        if n != 1 or p == q or p in keep or q in keep or p in reset or q in reset:
+            continue
+        if consumers.get(p) != 1 or producers.get(q) != 1:
+            continue
+        rp, rq = find(p), find(q)
+        if rp != rq:
+            parent[rq] = rp
+        dropped.add(t.name)
+    fused = {p: find(p) for p in parent}
+    out: list[_Transition] = []
+    for t in transitions:
+        if t.name in dropped:
+            continue
+        if not fused:
+            out.append(t)
+            continue
+        pre: dict[int, int] = {}
+        for p, c in t.pre:
+            _add(pre, fused.get(p, p), c)
+        post: dict[int, int] = {}
+        for p, c in t.post.items():
+            _add(post, fused.get(p, p), c)
+        out.append(
+            _Transition(
+                name=t.name,
+                owner=t.owner,
+                is_start=t.is_start,
+                pre=tuple(sorted(pre.items())),
+                pre_mask=_mask(pre),
+                reset=t.reset,  # reset places are never fused
+                post=post,
+                post_mask=_mask(post),
+            )
+        )
+    return fused, tuple(out)
 
 
 def _leq(a: SparseMarking, b: SparseMarking) -> bool:

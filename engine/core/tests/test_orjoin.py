@@ -380,18 +380,21 @@ def test_budget(fig33: Net) -> None:
 # ---------------------------------------------------------------- brute force on random nets
 
 
-def _random_net(rng: random.Random) -> Net:
+def _random_net(rng: random.Random, chains: float = 0.0) -> Net:
+    """`chains`: the probability that a task is a plain one-input one-output step without a
+    cancellation set (what series fusion in the analyzer reduces)."""
     conds = [f"c{k}" for k in range(rng.randint(3, 6))]
     places = ["i", "o", *conds]
     tids = [f"T{k}" for k in range(rng.randint(3, 6))]
     tasks: dict[str, dict[str, Any]] = {}
     flows: list[tuple[str, str]] = []
     for tid in tids:
-        ins = rng.sample(places, rng.randint(1, 2))
-        outs = rng.sample(places, rng.randint(1, 3))
+        step = rng.random() < chains
+        ins = rng.sample(places, 1 if step else rng.randint(1, 2))
+        outs = rng.sample(places, 1 if step else rng.randint(1, 3))
         flows += [(c, tid) for c in ins] + [(tid, c) for c in outs]
         cancels: list[str] = []
-        if rng.random() < 0.6:
+        if not step and rng.random() < 0.6:
             cancels = rng.sample(places + tids, rng.randint(1, 3))
         tasks[tid] = {
             "join": rng.choice(["and", "xor", "or"]),
@@ -452,13 +455,16 @@ def _brute_force(
     return True
 
 
-def test_random_nets_against_forward_exploration() -> None:
+@pytest.mark.parametrize(("seed", "chains"), [(7, 0.0), (8, 0.7)])
+def test_random_nets_against_forward_exploration(seed: int, chains: float) -> None:
     """The backward search against breadth-first forward exploration of the same reset net,
-    on random nets (with OR-splits, resets, loops) whose state space is small enough."""
-    rng = random.Random(7)
+    on random nets (with OR-splits, resets, loops) whose state space is small enough; the
+    second run has mostly one-input one-output steps, so series fusion is exercised."""
+    rng = random.Random(seed)
     checked = 0
+    fused = 0
     for _ in range(800):
-        net = _random_net(rng)
+        net = _random_net(rng, chains)
         joins = [t.id for t in net.tasks.values() if t.join == "or" and len(set(t.inputs)) > 1]
         if not joins:
             continue
@@ -469,6 +475,7 @@ def test_random_nets_against_forward_exploration() -> None:
             busy = {t: rng.choice([0, 0, 0, 1]) for t in net.tasks}
             for j in joins:
                 got = analyzer.is_enabled(j, marking, busy)
+                fused += bool(analyzer._plan(j).fused)
                 assert got == literal.is_enabled(j, marking, busy)
                 expected = _brute_force(analyzer, j, marking, busy)
                 if expected is not None:
@@ -476,4 +483,6 @@ def test_random_nets_against_forward_exploration() -> None:
                     inputs = set(net.tasks[j].inputs)
                     if 0 < sum(marking[c] > 0 for c in inputs) < len(inputs):
                         checked += 1  # a real question, not decided by the input count
-    assert checked > 500
+    assert checked > (200 if chains else 500)
+    if chains:
+        assert fused > 200  # the fusion really ran on these nets
