@@ -86,7 +86,7 @@ def run_one_database(label: str) -> None:
         item = WorkItem.objects.filter(case=case, state="initialized").values_list("pk", flat=True).get()
         services.work_item_complete(item_id=item, output={})
 
-    for threads in (1, 2):
+    for threads in (1, 2, 4):
         sequence_run(label, threads)
 
     items = [{"n": i} for i in range(MI_ITEMS)]
