@@ -42,6 +42,8 @@ The decision (`OrJoinAnalyzer.is_enabled`)
    places reachable structurally from the marked places are computed (*forward relevance*);
    transitions whose preset is not within them are dropped, and so is every empty input
    outside them (no token can ever arrive there). If no empty input is left: enabled.
+   Also per OR-join, chains of one-input one-output transitions are fused (`_fuse_series`):
+   a token anywhere along such a chain counts as a token at its head.
 3. Backward coverability: one search for all empty inputs at once, starting from the basis
    {marked inputs + q : q an empty, forward-reachable input}. A predecessor of a minimal
    marking ``m`` through ``t`` (consume ``pre``, reset ``R``, produce ``post``) is none when
