@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "engine",
     "designer",
     "inbox",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

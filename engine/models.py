@@ -41,7 +41,15 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["definition_name", "state"], name="case_def_state")]
+        indexes = [
+            models.Index(fields=["definition_name", "state"], name="case_def_state"),
+            # the dashboard's case list: newest first within a state / definition / version,
+            # and the completed-per-hour series (ADR 0041)
+            models.Index(fields=["state", "id"], name="case_state_id"),
+            models.Index(fields=["definition_name", "id"], name="case_def_id"),
+            models.Index(fields=["version", "id"], name="case_version_id"),
+            models.Index(fields=["ended_at"], name="case_ended_at"),
+        ]
 
     def __str__(self) -> str:
         return f"case {self.pk} ({self.definition_name})"
@@ -80,6 +88,8 @@ class WorkItem(models.Model):
             models.Index(fields=["case", "state"], name="workitem_case_state"),
             models.Index(fields=["state", "role"], name="workitem_state_role"),
             models.Index(fields=["state", "kind", "due_at"], name="workitem_state_kind_due"),
+            # the dashboard's duration statistics: completed items by completion time (ADR 0041)
+            models.Index(fields=["state", "updated_at"], name="workitem_state_updated"),
         ]
 
     def __str__(self) -> str:

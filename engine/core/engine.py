@@ -249,7 +249,10 @@ class Engine:
         item.attempt += 1
         item.error = None
         self._set_item_state(item, "initialized")
-        self._emit("work_item.retried", item=item, attempt=item.attempt)
+        if new_input is not None:  # the history keeps what the operator changed
+            self._emit("work_item.retried", item=item, attempt=item.attempt, input=new_input)
+        else:
+            self._emit("work_item.retried", item=item, attempt=item.attempt)
         self._launch(item)
         self._advance()
         return item
