@@ -24,7 +24,12 @@ from engine.models import Case, Event, WorkItem
 ACTIVE = ("running", "suspended")
 OPEN_ITEM_STATES = ("initialized", "started")
 DURATION_SAMPLE = 20_000  # completed items read for the duration statistics
-HISTORY_LIMIT = 5_000  # events in a case page; older ones through the events endpoint
+HISTORY_LIMIT = 5_000
+WORK_ITEM_FIELDS = (
+    "id", "task", "generation", "kind", "state", "input", "output", "assignee", "role", "offered_user",
+    "completed_by", "attempt", "error", "priority", "due_at", "created_at", "updated_at",
+)
+EVENT_FIELDS = ("id", "type", "task", "work_item", "payload", "actor", "created_at")  # events in a case page; older ones through the events endpoint
 INCIDENT_LIST_LIMIT = 50
 HISTOGRAM_BOUNDS = (1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600)
 SORTS = {
@@ -44,8 +49,11 @@ def failed_item_exists() -> Exists:
 
 def incident_q() -> Q:
     """A case with an open incident: deadlocked, or running/suspended with a failed work item."""
-    failed_cases = WorkItem.objects.filter(state="failed").values("case_id")
-    return Q(state="deadlocked") | Q(state__in=ACTIVE, pk__in=failed_cases)
+    # One id set as a UNION of two indexed reads (a few thousand ids at most), not an OR over
+    # every case row: the list then joins those ids on the primary key.
+    deadlocked = Case.objects.order_by().filter(state="deadlocked").values("id")
+    failed = WorkItem.objects.order_by().filter(state="failed", case__state__in=ACTIVE).values("case_id")
+    return Q(pk__in=deadlocked.union(failed))
 
 
 # ---------------------------------------------------------------------- case list
@@ -67,12 +75,17 @@ def case_list(
 ) -> QuerySet[Case]:
     """Every case matching the filters, without the heavy JSON columns (marking, tasks)."""
     qs = Case.objects.all()
-    if definition:
+    if definition and version is None:
         qs = qs.filter(definition_name=definition)
     if version is not None:
         if not definition:
             raise InvalidInput("version needs definition", errors=[{"field": "version", "message": "needs definition"}])
-        qs = qs.filter(version__definition__name=definition, version__version=version)
+        # the version's id first: the filter is then on case(version_id, id), no join
+        version_id = (
+            DefinitionVersion.objects.filter(definition__name=definition, version=version)
+            .values_list("pk", flat=True).first()
+        )
+        qs = qs.filter(version_id=version_id) if version_id is not None else qs.none()
     if states:
         qs = qs.filter(state__in=states)
     if created_after:
@@ -273,13 +286,13 @@ def case_get(*, case_id: int) -> Case:
 
 def case_page(*, case: Case) -> dict[str, Any]:
     """Everything the case page shows, in a fixed number of queries."""
-    items = list(case.work_items.order_by("created_at", "id"))
+    items = list(case.work_items.order_by("created_at", "id").values(*WORK_ITEM_FIELDS))
     children = list(
         case.children.order_by("id").values("id", "definition_name", "state", "parent_item_id", "parent_item__task")
     )
     events = list(
         Event.objects.filter(case_id=case.pk).order_by("-id")
-        .values("id", "type", "task", "work_item", "payload", "actor", "created_at")[: HISTORY_LIMIT + 1]
+        .values(*EVENT_FIELDS)[: HISTORY_LIMIT + 1]
     )
     truncated = len(events) > HISTORY_LIMIT
     events = events[:HISTORY_LIMIT]

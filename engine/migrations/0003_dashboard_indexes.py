@@ -4,28 +4,34 @@ Named 0003 because issue 3 adds 0002_case_pending_signals_work_item_iteration; t
 on 0001 only, so the two branches merge with a merge migration (or this one is re-pointed).
 
 On PostgreSQL it also adds a GIN index (jsonb_path_ops) on the case data, which serves the case
-list's data filters (`data.customer == "ACME"` becomes `data @> '{"customer": "ACME"}'`).
-The index is not declared on the model: SQLite has no GIN, and a model-level index would have
-to exist on both. Its SQL runs only on PostgreSQL.
+list's data filters (`data.customer == "ACME"` becomes `data @> '{"customer": "ACME"}'`), and
+an index on `ended_at DESC NULLS LAST, id DESC` for "recently ended first". They are not
+declared on the model: SQLite has neither GIN nor NULLS LAST in an index, and a model-level
+index would have to exist on both. Their SQL runs only on PostgreSQL.
 """
 
 from django.conf import settings
 from django.db import migrations, models
 
 
-GIN_NAME = "case_data_gin"
+POSTGRES_ONLY = {
+    # the case list's data filters (equality as containment)
+    "case_data_gin": "ON engine_case USING gin (data jsonb_path_ops)",
+    # "recently ended first" with running cases last (SQLite has no NULLS LAST in an index)
+    "case_ended_desc": "ON engine_case (ended_at DESC NULLS LAST, id DESC)",
+}
 
 
-def add_gin(apps, schema_editor):
+def add_postgres_only(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {GIN_NAME} ON engine_case USING gin (data jsonb_path_ops)"
-        )
+        for name, spec in POSTGRES_ONLY.items():
+            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} {spec}")
 
 
-def drop_gin(apps, schema_editor):
+def drop_postgres_only(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {GIN_NAME}")
+        for name in POSTGRES_ONLY:
+            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
@@ -37,7 +43,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(add_gin, drop_gin),
+        migrations.RunPython(add_postgres_only, drop_postgres_only),
         migrations.AddIndex(
             model_name='case',
             index=models.Index(fields=['state', 'id'], name='case_state_id'),
