@@ -36,6 +36,8 @@ import time
 import uuid
 from pathlib import Path
 
+from bench_engine import reset_postgres  # bench/ is the script's directory, on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_DASHBOARD_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/workflow_bench_dashboard")
 REPEAT = 30
@@ -54,8 +56,11 @@ def loop_net() -> dict:
             {"id": "work", "kind": "manual", "split": "xor", "assign": {"role": "clerks"}},
         ],
         "flows": [
-            {"from": "start", "to": "begin"}, {"from": "begin", "to": "loop"}, {"from": "loop", "to": "work"},
-            {"from": "work", "to": "loop", "when": "data.again"}, {"from": "work", "to": "end", "default": True},
+            {"from": "start", "to": "begin"},
+            {"from": "begin", "to": "loop"},
+            {"from": "loop", "to": "work"},
+            {"from": "work", "to": "loop", "when": "data.again"},
+            {"from": "work", "to": "end", "default": True},
         ],
     }
 
@@ -107,16 +112,20 @@ def run_one_database(label: str, n_cases: int) -> None:
 
     # ---- templates: real cases, whose rows the bulk-inserted ones copy
     templates = {
-        "invoice-approval": services.case_start(definition="invoice-approval",
-                                                data={"vendor": "V0", "amount": 1.0}, user=staff),
-        "order-fulfilment": services.case_start(definition="order-fulfilment",
-                                                data={"customer": "C0", "items": ["x"]}, user=staff),
+        "invoice-approval": services.case_start(
+            definition="invoice-approval", data={"vendor": "V0", "amount": 1.0}, user=staff
+        ),
+        "order-fulfilment": services.case_start(
+            definition="order-fulfilment", data={"customer": "C0", "items": ["x"]}, user=staff
+        ),
         "batch-review": services.case_start(definition="batch-review", data={"documents": ["a"]}, user=staff),
     }
-    versions = {name: list(DefinitionVersion.objects.filter(definition__name=name).order_by("version"))
-                for name in templates}
-    first_items = {name: WorkItem.objects.filter(case=case).order_by("created_at").first()
-                   for name, case in templates.items()}
+    versions = {
+        name: list(DefinitionVersion.objects.filter(definition__name=name).order_by("version")) for name in templates
+    }
+    first_items = {
+        name: WorkItem.objects.filter(case=case).order_by("created_at").first() for name, case in templates.items()
+    }
 
     # ---- 100,000 cases
     t0 = time.perf_counter()
@@ -124,8 +133,11 @@ def run_one_database(label: str, n_cases: int) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     weights = [w for _, w in STATES]
     names = list(templates)
-    auto = {(m, f): (m._meta.get_field(f).auto_now_add, m._meta.get_field(f).auto_now)
-            for m in (Case, WorkItem) for f in ("created_at", "updated_at")}
+    auto = {
+        (m, f): (m._meta.get_field(f).auto_now_add, m._meta.get_field(f).auto_now)
+        for m in (Case, WorkItem)
+        for f in ("created_at", "updated_at")
+    }
     for model, field in auto:  # keep the spread-out times we set (restored below)
         model._meta.get_field(field).auto_now_add = model._meta.get_field(field).auto_now = False
     batch = 5000
@@ -137,20 +149,31 @@ def run_one_database(label: str, n_cases: int) -> None:
             tpl = templates[name]
             state = rng.choices([s for s, _ in STATES], weights)[0]
             created = now - dt.timedelta(minutes=rng.randrange(30 * 24 * 60))
-            ended = created + dt.timedelta(minutes=rng.randrange(1, 600)) if state in (
-                "completed", "canceled", "failed", "deadlocked") else None
+            ended = (
+                created + dt.timedelta(minutes=rng.randrange(1, 600))
+                if state in ("completed", "canceled", "failed", "deadlocked")
+                else None
+            )
             if name == "invoice-approval":
                 data = {"vendor": f"V{rng.randrange(50)}", "amount": float(rng.randrange(10, 10000))}
             elif name == "order-fulfilment":
                 data = {"customer": f"C{rng.randrange(500)}", "items": ["x", "y"]}
             else:
                 data = {"documents": ["a", "b"]}
-            rows.append(Case(
-                version=rng.choice(versions[name]), definition_name=name, state=state, data=data,
-                marking=tpl.marking if state in ("running", "suspended") else {},
-                tasks=tpl.tasks, created_at=created, updated_at=ended or created, ended_at=ended,
-                reason="stuck" if state == "deadlocked" else "",
-            ))
+            rows.append(
+                Case(
+                    version=rng.choice(versions[name]),
+                    definition_name=name,
+                    state=state,
+                    data=data,
+                    marking=tpl.marking if state in ("running", "suspended") else {},
+                    tasks=tpl.tasks,
+                    created_at=created,
+                    updated_at=ended or created,
+                    ended_at=ended,
+                    reason="stuck" if state == "deadlocked" else "",
+                )
+            )
             made += 1
         Case.objects.bulk_create(rows, batch_size=1000)
         if not all(r.pk for r in rows):  # SQLite before 3.35 gives no ids back
@@ -165,20 +188,31 @@ def run_one_database(label: str, n_cases: int) -> None:
                 state = "completed"
             else:
                 continue
-            items.append(WorkItem(
-                id=uuid.uuid4(), case_id=r.pk, task=tpl_item.task, generation=1, kind=tpl_item.kind, state=state,
-                input=tpl_item.input, role=tpl_item.role,
-                error={"type": "RuntimeError", "message": "boom"} if state == "failed" else None,
-                created_at=r.created_at, updated_at=r.ended_at or r.created_at,
-            ))
+            items.append(
+                WorkItem(
+                    id=uuid.uuid4(),
+                    case_id=r.pk,
+                    task=tpl_item.task,
+                    generation=1,
+                    kind=tpl_item.kind,
+                    state=state,
+                    input=tpl_item.input,
+                    role=tpl_item.role,
+                    error={"type": "RuntimeError", "message": "boom"} if state == "failed" else None,
+                    created_at=r.created_at,
+                    updated_at=r.ended_at or r.created_at,
+                )
+            )
         WorkItem.objects.bulk_create(items, batch_size=1000)
     for (model, field), (add, now_) in auto.items():
         model._meta.get_field(field).auto_now_add, model._meta.get_field(field).auto_now = add, now_
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves tables at rest
-    print(f"[{label}] {Case.objects.count()} cases and {WorkItem.objects.count()} work items inserted "
-          f"in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"[{label}] {Case.objects.count()} cases and {WorkItem.objects.count()} work items inserted "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
 
     # ---- a case with a 2,000-event history, run through the services
     t0 = time.perf_counter()
@@ -188,8 +222,10 @@ def run_one_database(label: str, n_cases: int) -> None:
         services.work_item_complete(item_id=item, user=staff, output={"again": True})
     events = Event.objects.filter(case=case).count()
     items = WorkItem.objects.filter(case=case).count()
-    print(f"[{label}] history case {case.pk}: {events} events, {items} work items "
-          f"(made in {time.perf_counter() - t0:.1f} s)")
+    print(
+        f"[{label}] history case {case.pk}: {events} events, {items} work items "
+        f"(made in {time.perf_counter() - t0:.1f} s)"
+    )
 
     client = Client()
     client.force_login(staff)
@@ -203,8 +239,10 @@ def run_one_database(label: str, n_cases: int) -> None:
         ("definition + version", {"definition": "invoice-approval", "version": 2}),
         ("created in the last 24 h", {"created_after": (now - dt.timedelta(days=1)).isoformat()}),
         (f"where {vendor}", {"where": vendor}),
-        (f"definition + state + where {vendor}", {"definition": "invoice-approval", "state": "running",
-                                                  "where": vendor}),
+        (
+            f"definition + state + where {vendor}",
+            {"definition": "invoice-approval", "state": "running", "where": vendor},
+        ),
         ("where data.amount > 9900", {"where": "data.amount > 9900"}),
         ("incident=true", {"incident": "true"}),
         ("sort=-ended_at", {"sort": "-ended_at"}),
@@ -216,8 +254,10 @@ def run_one_database(label: str, n_cases: int) -> None:
         count = f"{body['count']}{'+' if body['count_capped'] else ''}"
         print(f"[{label}]   {title:<48} {med:7.1f} / {p95:7.1f} ms   count={count}")
     med, p95, body = timed(client, f"/api/dashboard/cases/{case.pk}/")
-    print(f"[{label}] case page with {len(body['history'])} events and {len(body['work_items'])} work items:"
-          f" {med:.1f} / {p95:.1f} ms")
+    print(
+        f"[{label}] case page with {len(body['history'])} events and {len(body['work_items'])} work items:"
+        f" {med:.1f} / {p95:.1f} ms"
+    )
     med, p95, _ = timed(client, f"/api/dashboard/cases/{case.pk}/state/", {"at": mid_event})
     print(f"[{label}] state at event {mid_event} (replay of {events // 2} events): {med:.1f} / {p95:.1f} ms")
     med, p95, _ = timed(client, "/api/dashboard/overview/", repeat=5)
@@ -231,17 +271,6 @@ def run_one_database(label: str, n_cases: int) -> None:
         plan = qs.explain()
         used = [w for w in ("case_data_gin", "engine_case_pkey", "case_state_id") if w in plan]
         print(f"[{label}] plan of `where {vendor}`: uses {', '.join(used) or 'no named index'}")
-
-
-def reset_postgres(url: str) -> None:
-    import environ
-    import psycopg
-
-    cfg = environ.Env.db_url_config(url)
-    with psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"] or "postgres",
-                         dbname="postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}"')
-        conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
 
 
 def main() -> None:
@@ -264,8 +293,9 @@ def main() -> None:
         else:
             reset_postgres(PG_URL)
             env["DATABASE_URL"] = PG_URL
-        subprocess.run([sys.executable, __file__, "--child", db, "--cases", str(args.cases)], check=True, env=env,
-                       cwd=ROOT)
+        subprocess.run(
+            [sys.executable, __file__, "--child", db, "--cases", str(args.cases)], check=True, env=env, cwd=ROOT
+        )
         if db == "postgres" and not args.keep:
             reset_postgres(PG_URL)  # leave no 100,000-row database behind
 

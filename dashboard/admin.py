@@ -10,7 +10,17 @@ from engine.admin import ReadOnlyAdmin
 
 @admin.register(BatchJob)
 class BatchJobAdmin(ReadOnlyAdmin):
-    list_display = ("id", "action", "state", "done", "total", "succeeded", "failed", "created_by", "created_at",
-                    "finished_at")
+    list_display = (
+        "id",
+        "action",
+        "state",
+        "done",
+        "total",
+        "succeeded",
+        "failed",
+        "created_by",
+        "created_at",
+        "finished_at",
+    )
     list_filter = ("action", "state")
     list_select_related = ("created_by",)

@@ -73,11 +73,13 @@ class CaseListFilterSerializer(serializers.Serializer):
     ended_after = serializers.DateTimeField(required=False)
     ended_before = serializers.DateTimeField(required=False)
     where = serializers.CharField(
-        required=False, max_length=1000,
+        required=False,
+        max_length=1000,
         help_text='a filter on the case data, e.g. data.customer == "ACME" && data.amount >= 100 (ADR 0042)',
     )
-    incident = serializers.ChoiceField(choices=["true", "false"], required=False,
-                                       help_text="true: deadlocked, or active with a failed work item")
+    incident = serializers.ChoiceField(
+        choices=["true", "false"], required=False, help_text="true: deadlocked, or active with a failed work item"
+    )
     parent = serializers.IntegerField(required=False, min_value=1)
     sort = serializers.ChoiceField(choices=list(selectors.SORTS), required=False, default="-id")
 
@@ -91,10 +93,16 @@ class CaseListFilterSerializer(serializers.Serializer):
     def selector_kwargs(self) -> dict[str, Any]:
         f = dict(self.validated_data)
         out: dict[str, Any] = {
-            "definition": f.get("definition"), "version": f.get("version"), "states": f.get("state"),
-            "created_after": f.get("created_after"), "created_before": f.get("created_before"),
-            "ended_after": f.get("ended_after"), "ended_before": f.get("ended_before"),
-            "where_text": f.get("where"), "parent": f.get("parent"), "sort": f.get("sort", "-id"),
+            "definition": f.get("definition"),
+            "version": f.get("version"),
+            "states": f.get("state"),
+            "created_after": f.get("created_after"),
+            "created_before": f.get("created_before"),
+            "ended_after": f.get("ended_after"),
+            "ended_before": f.get("ended_before"),
+            "where_text": f.get("where"),
+            "parent": f.get("parent"),
+            "sort": f.get("sort", "-id"),
             "incident": {"true": True, "false": False}.get(f.get("incident", "")),
         }
         return {k: v for k, v in out.items() if v is not None}
@@ -157,7 +165,9 @@ class PastStateOutputSerializer(serializers.Serializer):
     marking = serializers.DictField(child=serializers.IntegerField())
     tasks = serializers.DictField(child=TaskRunOutputSerializer())
     data = serializers.DictField()
-    work_items = serializers.DictField(child=serializers.DictField(), help_text="id → {task, generation, state, attempt, assignee}")
+    work_items = serializers.DictField(
+        child=serializers.DictField(), help_text="id → {task, generation, state, attempt, assignee}"
+    )
 
 
 class CasePageOutputSerializer(serializers.Serializer):
@@ -330,8 +340,12 @@ class BatchCollectionApi(StaffApi):
             raise serializers.ValidationError({"filters": filters.errors})
         params = {k: body.validated_data[k] for k in ("reason", "task") if body.validated_data.get(k)}
         with transaction.atomic():
-            job = services.batch_create(user=request.user, action=body.validated_data["action"],
-                                        filters=filters.selector_kwargs(), params=params)
+            job = services.batch_create(
+                user=request.user,
+                action=body.validated_data["action"],
+                filters=filters.selector_kwargs(),
+                params=params,
+            )
         # committed: a poll from another request sees the job and its progress from now on
         job = services.batch_run(job_id=job.pk, user=request.user)
         return Response(BatchJobOutputSerializer(job).data, status=status.HTTP_201_CREATED)

@@ -106,8 +106,13 @@ def _apply_item(past: PastState, ev: Mapping[str, Any], what: str, payload: Mapp
     run = past.tasks.setdefault(task_id, {"state": "disabled", "generation": 0, "stats": _stats()})
     current = generation == run["generation"]
     if what == "created":
-        past.work_items[item_id] = {"task": task_id, "generation": generation, "state": "initialized",
-                                    "attempt": 1, "assignee": None}
+        past.work_items[item_id] = {
+            "task": task_id,
+            "generation": generation,
+            "state": "initialized",
+            "attempt": 1,
+            "assignee": None,
+        }
         if current:
             run["stats"]["total"] += 1
             run["stats"]["initialized"] += 1

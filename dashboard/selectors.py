@@ -26,20 +26,49 @@ OPEN_ITEM_STATES = ("initialized", "started")
 DURATION_SAMPLE = 20_000  # completed items read for the duration statistics
 HISTORY_LIMIT = 5_000
 WORK_ITEM_FIELDS = (
-    "id", "task", "generation", "kind", "state", "input", "output", "assignee", "role", "offered_user",
-    "completed_by", "attempt", "error", "priority", "due_at", "created_at", "updated_at",
+    "id",
+    "task",
+    "generation",
+    "kind",
+    "state",
+    "input",
+    "output",
+    "assignee",
+    "role",
+    "offered_user",
+    "completed_by",
+    "attempt",
+    "error",
+    "priority",
+    "due_at",
+    "created_at",
+    "updated_at",
 )
-EVENT_FIELDS = ("id", "type", "task", "work_item", "payload", "actor", "created_at")  # events in a case page; older ones through the events endpoint
+EVENT_FIELDS = (
+    "id",
+    "type",
+    "task",
+    "work_item",
+    "payload",
+    "actor",
+    "created_at",
+)  # events in a case page; older ones through the events endpoint
 INCIDENT_LIST_LIMIT = 50
 HISTOGRAM_BOUNDS = (1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600)
 SORTS = {
-    "id": ("id",), "-id": ("-id",),
-    "created_at": ("id",), "-created_at": ("-id",),  # ids grow with creation time (indexed)
-    "updated_at": ("updated_at", "id"), "-updated_at": ("-updated_at", "-id"),
+    "id": ("id",),
+    "-id": ("-id",),
+    "created_at": ("id",),
+    "-created_at": ("-id",),  # ids grow with creation time (indexed)
+    "updated_at": ("updated_at", "id"),
+    "-updated_at": ("-updated_at", "-id"),
     # cases still running have no end: last either way, on both databases
-    "ended_at": (F("ended_at").asc(nulls_last=True), "id"), "-ended_at": (F("ended_at").desc(nulls_last=True), "-id"),
-    "state": ("state", "-id"), "-state": ("-state", "-id"),
-    "definition": ("definition_name", "-id"), "-definition": ("-definition_name", "-id"),
+    "ended_at": (F("ended_at").asc(nulls_last=True), "id"),
+    "-ended_at": (F("ended_at").desc(nulls_last=True), "-id"),
+    "state": ("state", "-id"),
+    "-state": ("-state", "-id"),
+    "definition": ("definition_name", "-id"),
+    "-definition": ("-definition_name", "-id"),
 }
 
 
@@ -83,7 +112,8 @@ def case_list(
         # the version's id first: the filter is then on case(version_id, id), no join
         version_id = (
             DefinitionVersion.objects.filter(definition__name=definition, version=version)
-            .values_list("pk", flat=True).first()
+            .values_list("pk", flat=True)
+            .first()
         )
         qs = qs.filter(version_id=version_id) if version_id is not None else qs.none()
     if states:
@@ -110,8 +140,16 @@ def case_list(
 def case_list_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
     """What a row of the list shows (applied to a page's queryset only)."""
     return qs.only(
-        "id", "definition_name", "version_id", "state", "parent_id", "reason", "created_at", "updated_at",
-        "ended_at", "data",
+        "id",
+        "definition_name",
+        "version_id",
+        "state",
+        "parent_id",
+        "reason",
+        "created_at",
+        "updated_at",
+        "ended_at",
+        "data",
     ).annotate(version_number=F("version__version"), has_failed_item=failed_item_exists())
 
 
@@ -150,12 +188,9 @@ def _case_counts() -> dict[str, Any]:
 
 def _incidents() -> dict[str, Any]:
     failed = WorkItem.objects.filter(state="failed", case__state__in=ACTIVE)
-    latest_items = (
-        failed.order_by("-updated_at")
-        .values("id", "case_id", "case__definition_name", "task", "kind", "attempt", "error", "updated_at")[
-            :INCIDENT_LIST_LIMIT
-        ]
-    )
+    latest_items = failed.order_by("-updated_at").values(
+        "id", "case_id", "case__definition_name", "task", "kind", "attempt", "error", "updated_at"
+    )[:INCIDENT_LIST_LIMIT]
     deadlocked = Case.objects.filter(state="deadlocked")
     latest_cases = deadlocked.order_by("-ended_at", "-id").values("id", "definition_name", "reason", "ended_at")[
         :INCIDENT_LIST_LIMIT
@@ -166,9 +201,14 @@ def _incidents() -> dict[str, Any]:
         "deadlocked_cases": deadlocked.count(),
         "latest_failed_work_items": [
             {
-                "work_item": str(r["id"]), "case": r["case_id"], "definition": r["case__definition_name"],
-                "task": r["task"], "kind": r["kind"], "attempt": r["attempt"],
-                "error_type": (r["error"] or {}).get("type"), "error_message": (r["error"] or {}).get("message"),
+                "work_item": str(r["id"]),
+                "case": r["case_id"],
+                "definition": r["case__definition_name"],
+                "task": r["task"],
+                "kind": r["kind"],
+                "attempt": r["attempt"],
+                "error_type": (r["error"] or {}).get("type"),
+                "error_message": (r["error"] or {}).get("message"),
                 "since": r["updated_at"],
             }
             for r in latest_items
@@ -198,12 +238,18 @@ def _open_work_items() -> list[dict[str, Any]]:
 
 def _throughput(*, since: dt.datetime, now: dt.datetime, hours: int) -> dict[str, Any]:
     started = (
-        Case.objects.filter(created_at__gte=since).order_by()
-        .annotate(hour=TruncHour("created_at")).values_list("hour").annotate(n=Count("id"))
+        Case.objects.filter(created_at__gte=since)
+        .order_by()
+        .annotate(hour=TruncHour("created_at"))
+        .values_list("hour")
+        .annotate(n=Count("id"))
     )
     completed = (
-        Case.objects.filter(ended_at__gte=since, state="completed").order_by()
-        .annotate(hour=TruncHour("ended_at")).values_list("hour").annotate(n=Count("id"))
+        Case.objects.filter(ended_at__gte=since, state="completed")
+        .order_by()
+        .annotate(hour=TruncHour("ended_at"))
+        .values_list("hour")
+        .annotate(n=Count("id"))
     )
     start_hour = since.replace(minute=0, second=0, microsecond=0)
     buckets = {}
@@ -264,7 +310,8 @@ def _durations(*, since: dt.datetime) -> dict[str, Any]:
         **duration_summary(all_values),
         "histogram": histogram,
         "by_task": [
-            {"definition": name, "task": task, **duration_summary(vals)} for (name, task), vals in sorted(by_task.items())
+            {"definition": name, "task": task, **duration_summary(vals)}
+            for (name, task), vals in sorted(by_task.items())
         ],
     }
 
@@ -290,25 +337,32 @@ def case_page(*, case: Case) -> dict[str, Any]:
     children = list(
         case.children.order_by("id").values("id", "definition_name", "state", "parent_item_id", "parent_item__task")
     )
-    events = list(
-        Event.objects.filter(case_id=case.pk).order_by("-id")
-        .values(*EVENT_FIELDS)[: HISTORY_LIMIT + 1]
-    )
+    events = list(Event.objects.filter(case_id=case.pk).order_by("-id").values(*EVENT_FIELDS)[: HISTORY_LIMIT + 1])
     truncated = len(events) > HISTORY_LIMIT
     events = events[:HISTORY_LIMIT]
     events.reverse()
     parent = None
     if case.parent_id:
-        parent = {"id": case.parent_id, "definition": case.parent.definition_name, "state": case.parent.state,
-                  "work_item": case.parent_item_id, "task": case.parent_item.task if case.parent_item else None}
+        parent = {
+            "id": case.parent_id,
+            "definition": case.parent.definition_name,
+            "state": case.parent.state,
+            "work_item": case.parent_item_id,
+            "task": case.parent_item.task if case.parent_item else None,
+        }
     return {
         "case": case,
         "net": case.version.net,
         "work_items": items,
         "parent": parent,
         "children": [
-            {"id": c["id"], "definition": c["definition_name"], "state": c["state"],
-             "work_item": c["parent_item_id"], "task": c["parent_item__task"]}
+            {
+                "id": c["id"],
+                "definition": c["definition_name"],
+                "state": c["state"],
+                "work_item": c["parent_item_id"],
+                "task": c["parent_item__task"],
+            }
             for c in children
         ],
         "history": events,
@@ -359,8 +413,15 @@ def definition_list() -> list[dict[str, Any]]:
     for d in Definition.objects.annotate(versions_count=Count("versions")).order_by("name"):
         latest = d.versions.order_by("-version").values_list("version", flat=True).first()
         by_state = counts.get(d.name, {})
-        out.append({"name": d.name, "title": d.title, "versions": d.versions_count, "latest_version": latest,
-                    "cases": {"total": sum(by_state.values()), "by_state": by_state}})
+        out.append(
+            {
+                "name": d.name,
+                "title": d.title,
+                "versions": d.versions_count,
+                "latest_version": latest,
+                "cases": {"total": sum(by_state.values()), "by_state": by_state},
+            }
+        )
     return out
 
 
@@ -371,8 +432,10 @@ def definition_page(*, name: str, version: int | None = None) -> dict[str, Any]:
     versions = list(definition.versions.order_by("version"))
     counts: dict[int, dict[str, int]] = {}
     for vid, state, n in (
-        Case.objects.filter(version__definition=definition).order_by()
-        .values_list("version_id", "state").annotate(n=Count("id"))
+        Case.objects.filter(version__definition=definition)
+        .order_by()
+        .values_list("version_id", "state")
+        .annotate(n=Count("id"))
     ):
         counts.setdefault(vid, {})[state] = n
     chosen = None
@@ -386,8 +449,11 @@ def definition_page(*, name: str, version: int | None = None) -> dict[str, Any]:
         "name": definition.name,
         "title": definition.title,
         "versions": [
-            {"version": v.version, "published_at": v.published_at,
-             "cases": {"total": sum(counts.get(v.pk, {}).values()), "by_state": counts.get(v.pk, {})}}
+            {
+                "version": v.version,
+                "published_at": v.published_at,
+                "cases": {"total": sum(counts.get(v.pk, {}).values()), "by_state": counts.get(v.pk, {})},
+            }
             for v in versions
         ],
         "version": chosen.version if chosen else None,
@@ -402,8 +468,15 @@ def heatmap(*, version: DefinitionVersion) -> dict[str, Any]:
     task_ids = [t["id"] for t in version.net.get("tasks", []) if isinstance(t, dict)]
     cond_ids = [c["id"] for c in version.net.get("conditions", []) if isinstance(c, dict)]
     tasks: dict[str, dict[str, Any]] = {
-        tid: {"enabled": 0, "started": 0, "open_items": 0, "failed_items": 0, "count": 0,
-              "avg_seconds": None, "p95_seconds": None}
+        tid: {
+            "enabled": 0,
+            "started": 0,
+            "open_items": 0,
+            "failed_items": 0,
+            "count": 0,
+            "avg_seconds": None,
+            "p95_seconds": None,
+        }
         for tid in task_ids
     }
     conditions: dict[str, dict[str, int]] = {cid: {"tokens": 0, "cases": 0} for cid in cond_ids}
@@ -413,8 +486,12 @@ def heatmap(*, version: DefinitionVersion) -> dict[str, Any]:
         if tid in tasks:
             tasks[tid][state] = int(n)
     for tid, state, n in (
-        WorkItem.objects.filter(case__version=version, case__state__in=ACTIVE, state__in=("initialized", "started", "failed"))
-        .order_by().values_list("task", "state").annotate(n=Count("id"))
+        WorkItem.objects.filter(
+            case__version=version, case__state__in=ACTIVE, state__in=("initialized", "started", "failed")
+        )
+        .order_by()
+        .values_list("task", "state")
+        .annotate(n=Count("id"))
     ):
         if tid in tasks:
             key = "failed_items" if state == "failed" else "open_items"
@@ -434,26 +511,34 @@ def _fetch(sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:
 def _marking_totals(version_id: int) -> list[tuple[Any, ...]]:
     table = Case._meta.db_table
     if connection.vendor == "postgresql":
-        sql = (f"SELECT m.key, SUM((m.value)::int), COUNT(*) FROM {table} c "
-               f"CROSS JOIN LATERAL jsonb_each_text(c.marking) m "
-               f"WHERE c.version_id = %s AND c.state IN ('running', 'suspended') GROUP BY m.key")
+        sql = (
+            f"SELECT m.key, SUM((m.value)::int), COUNT(*) FROM {table} c "
+            f"CROSS JOIN LATERAL jsonb_each_text(c.marking) m "
+            f"WHERE c.version_id = %s AND c.state IN ('running', 'suspended') GROUP BY m.key"
+        )
     else:
-        sql = (f"SELECT m.key, SUM(m.value), COUNT(*) FROM {table} c, json_each(c.marking) m "
-               f"WHERE c.version_id = %s AND c.state IN ('running', 'suspended') GROUP BY m.key")
+        sql = (
+            f"SELECT m.key, SUM(m.value), COUNT(*) FROM {table} c, json_each(c.marking) m "
+            f"WHERE c.version_id = %s AND c.state IN ('running', 'suspended') GROUP BY m.key"
+        )
     return _fetch(sql, [version_id])
 
 
 def _task_state_totals(version_id: int) -> list[tuple[Any, ...]]:
     table = Case._meta.db_table
     if connection.vendor == "postgresql":
-        sql = (f"SELECT t.key, t.value->>'state', COUNT(*) FROM {table} c "
-               f"CROSS JOIN LATERAL jsonb_each(c.tasks) t "
-               f"WHERE c.version_id = %s AND c.state IN ('running', 'suspended') "
-               f"AND t.value->>'state' IN ('enabled', 'started') GROUP BY 1, 2")
+        sql = (
+            f"SELECT t.key, t.value->>'state', COUNT(*) FROM {table} c "
+            f"CROSS JOIN LATERAL jsonb_each(c.tasks) t "
+            f"WHERE c.version_id = %s AND c.state IN ('running', 'suspended') "
+            f"AND t.value->>'state' IN ('enabled', 'started') GROUP BY 1, 2"
+        )
     else:
-        sql = (f"SELECT t.key, json_extract(t.value, '$.state'), COUNT(*) FROM {table} c, json_each(c.tasks) t "
-               f"WHERE c.version_id = %s AND c.state IN ('running', 'suspended') "
-               f"AND json_extract(t.value, '$.state') IN ('enabled', 'started') GROUP BY 1, 2")
+        sql = (
+            f"SELECT t.key, json_extract(t.value, '$.state'), COUNT(*) FROM {table} c, json_each(c.tasks) t "
+            f"WHERE c.version_id = %s AND c.state IN ('running', 'suspended') "
+            f"AND json_extract(t.value, '$.state') IN ('enabled', 'started') GROUP BY 1, 2"
+        )
     return _fetch(sql, [version_id])
 
 
@@ -472,7 +557,8 @@ def _task_durations(version_id: int) -> dict[str, dict[str, Any]]:
     values: dict[str, list[float]] = {}
     for task, created, updated in (
         WorkItem.objects.filter(case__version_id=version_id, state="completed")
-        .order_by("-updated_at").values_list("task", "created_at", "updated_at")[:DURATION_SAMPLE]
+        .order_by("-updated_at")
+        .values_list("task", "created_at", "updated_at")[:DURATION_SAMPLE]
     ):
         values.setdefault(task, []).append(max((updated - created).total_seconds(), 0.0))
     out = {}

@@ -56,7 +56,7 @@ def batch_run(*, job_id: int, user: Any) -> BatchJob:
         return job
     BatchJob.objects.filter(pk=job.pk).update(state=BatchJob.State.RUNNING)
     handle: Callable[[int], None] = _cancel_one(job, user) if job.action == "cancel" else _retry_one(job, user)
-    for case_id in job.case_ids[job.done:]:
+    for case_id in job.case_ids[job.done :]:
         error = None
         try:
             handle(case_id)

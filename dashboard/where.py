@@ -136,7 +136,7 @@ class _Parser:
         kind, text = self.take()
         if kind == "str":
             if text[0] == "'":
-                text = '"' + text[1:-1].replace('\\\'', "'").replace('"', '\\"') + '"'
+                text = '"' + text[1:-1].replace("\\'", "'").replace('"', '\\"') + '"'
             try:
                 return json.loads(text)
             except ValueError:

@@ -13,19 +13,12 @@ from typing import Any, Callable
 import pytest
 
 from dashboard.models import BatchJob
-from designer.tests.helpers import FAILING_NET, db_state, publish, publish_demo_nets
+from designer.tests.helpers import db_state
 from engine import services
 from engine.models import Case, Event, WorkItem
 
 pytestmark = pytest.mark.django_db
 INVOICE = {"vendor": "ACME", "amount": 500.0}
-
-
-@pytest.fixture(autouse=True)
-def nets(settings: Any) -> None:
-    settings.WORKFLOW_RUNNER = "inline"
-    publish_demo_nets()
-    publish(FAILING_NET)
 
 
 def everything() -> dict[str, Any]:
@@ -101,45 +94,92 @@ def the_item(case: Case) -> str:
 
 
 ACTIONS = [
-    Action("cancel", invoice, canceled_invoice,
-           lambda c, case: c.post(f"/api/cases/{case.pk}/cancel/", {"reason": "duplicate"}, format="json"),
-           "case.canceled", lambda case: (state_of(case) == "canceled") or pytest.fail("not canceled")),
-    Action("suspend", invoice, suspended_invoice,
-           lambda c, case: c.post(f"/api/cases/{case.pk}/suspend/"),
-           "case.suspended", lambda case: (state_of(case) == "suspended") or pytest.fail("not suspended")),
-    Action("resume", suspended_invoice, invoice,
-           lambda c, case: c.post(f"/api/cases/{case.pk}/resume/"),
-           "case.resumed", lambda case: (state_of(case) == "running") or pytest.fail("not resumed")),
-    Action("retry", failing_case, suspended_failing,
-           lambda c, case: c.post(f"/api/work-items/{the_item(case)}/retry/", {"input": {"message": "again"}},
-                                  format="json"),
-           "work_item.retried",
-           lambda case: (WorkItem.objects.get(case=case).attempt == 2) or pytest.fail("not retried")),
-    Action("skip", failing_case, suspended_failing,
-           lambda c, case: c.post(f"/api/work-items/{the_item(case)}/skip/", {"output": {"charged": 5}},
-                                  format="json"),
-           "work_item.skipped",
-           lambda case: (Case.objects.get(pk=case.pk).data == {"charged": 5}) or pytest.fail("not skipped")),
-    Action("edit data", invoice, canceled_invoice,
-           lambda c, case: c.post(f"/api/cases/{case.pk}/data/", {"data": {"amount": 750.0}}, format="json"),
-           "data.updated",
-           lambda case: (Case.objects.get(pk=case.pk).data["amount"] == 750.0) or pytest.fail("not edited")),
-    Action("add work item", batch_review, canceled_batch_review,
-           lambda c, case: c.post(f"/api/cases/{case.pk}/tasks/review_document/work-items/",
-                                  {"input": {"document": "z"}}, format="json"),
-           "work_item.created",
-           lambda case: (WorkItem.objects.filter(case=case).count() == 2) or pytest.fail("not added")),
-    Action("batch cancel", invoice, canceled_invoice,
-           lambda c, case: c.post("/api/dashboard/batches/",
-                                  {"action": "cancel", "reason": "cleanup",
-                                   "filters": {"state": "running", "definition": "invoice-approval"}},
-                                  format="json"),
-           "case.canceled", lambda case: (state_of(case) == "canceled") or pytest.fail("not canceled")),
-    Action("batch retry", failing_case, skipped_failing,
-           lambda c, case: c.post("/api/dashboard/batches/",
-                                  {"action": "retry", "filters": {"definition": "failing"}}, format="json"),
-           "work_item.retried",
-           lambda case: (WorkItem.objects.get(case=case).attempt == 2) or pytest.fail("not retried")),
+    Action(
+        "cancel",
+        invoice,
+        canceled_invoice,
+        lambda c, case: c.post(f"/api/cases/{case.pk}/cancel/", {"reason": "duplicate"}, format="json"),
+        "case.canceled",
+        lambda case: (state_of(case) == "canceled") or pytest.fail("not canceled"),
+    ),
+    Action(
+        "suspend",
+        invoice,
+        suspended_invoice,
+        lambda c, case: c.post(f"/api/cases/{case.pk}/suspend/"),
+        "case.suspended",
+        lambda case: (state_of(case) == "suspended") or pytest.fail("not suspended"),
+    ),
+    Action(
+        "resume",
+        suspended_invoice,
+        invoice,
+        lambda c, case: c.post(f"/api/cases/{case.pk}/resume/"),
+        "case.resumed",
+        lambda case: (state_of(case) == "running") or pytest.fail("not resumed"),
+    ),
+    Action(
+        "retry",
+        failing_case,
+        suspended_failing,
+        lambda c, case: c.post(
+            f"/api/work-items/{the_item(case)}/retry/", {"input": {"message": "again"}}, format="json"
+        ),
+        "work_item.retried",
+        lambda case: (WorkItem.objects.get(case=case).attempt == 2) or pytest.fail("not retried"),
+    ),
+    Action(
+        "skip",
+        failing_case,
+        suspended_failing,
+        lambda c, case: c.post(f"/api/work-items/{the_item(case)}/skip/", {"output": {"charged": 5}}, format="json"),
+        "work_item.skipped",
+        lambda case: (Case.objects.get(pk=case.pk).data == {"charged": 5}) or pytest.fail("not skipped"),
+    ),
+    Action(
+        "edit data",
+        invoice,
+        canceled_invoice,
+        lambda c, case: c.post(f"/api/cases/{case.pk}/data/", {"data": {"amount": 750.0}}, format="json"),
+        "data.updated",
+        lambda case: (Case.objects.get(pk=case.pk).data["amount"] == 750.0) or pytest.fail("not edited"),
+    ),
+    Action(
+        "add work item",
+        batch_review,
+        canceled_batch_review,
+        lambda c, case: c.post(
+            f"/api/cases/{case.pk}/tasks/review_document/work-items/", {"input": {"document": "z"}}, format="json"
+        ),
+        "work_item.created",
+        lambda case: (WorkItem.objects.filter(case=case).count() == 2) or pytest.fail("not added"),
+    ),
+    Action(
+        "batch cancel",
+        invoice,
+        canceled_invoice,
+        lambda c, case: c.post(
+            "/api/dashboard/batches/",
+            {
+                "action": "cancel",
+                "reason": "cleanup",
+                "filters": {"state": "running", "definition": "invoice-approval"},
+            },
+            format="json",
+        ),
+        "case.canceled",
+        lambda case: (state_of(case) == "canceled") or pytest.fail("not canceled"),
+    ),
+    Action(
+        "batch retry",
+        failing_case,
+        skipped_failing,
+        lambda c, case: c.post(
+            "/api/dashboard/batches/", {"action": "retry", "filters": {"definition": "failing"}}, format="json"
+        ),
+        "work_item.retried",
+        lambda case: (WorkItem.objects.get(case=case).attempt == 2) or pytest.fail("not retried"),
+    ),
 ]
 
 
@@ -169,8 +209,11 @@ def test_non_staff_are_refused_and_nothing_changes(
     assert everything() == before
 
 
-@pytest.mark.parametrize("action", [a for a in ACTIONS if not a.name.startswith("batch")],
-                         ids=[a.name for a in ACTIONS if not a.name.startswith("batch")])
+@pytest.mark.parametrize(
+    "action",
+    [a for a in ACTIONS if not a.name.startswith("batch")],
+    ids=[a.name for a in ACTIONS if not a.name.startswith("batch")],
+)
 def test_not_allowed_in_this_state_is_409_and_nothing_changes(
     action: Action, staff_user: Any, api_client: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -181,8 +224,11 @@ def test_not_allowed_in_this_state_is_409_and_nothing_changes(
     assert everything() == before
 
 
-@pytest.mark.parametrize("action", [a for a in ACTIONS if a.name.startswith("batch")],
-                         ids=[a.name for a in ACTIONS if a.name.startswith("batch")])
+@pytest.mark.parametrize(
+    "action",
+    [a for a in ACTIONS if a.name.startswith("batch")],
+    ids=[a.name for a in ACTIONS if a.name.startswith("batch")],
+)
 def test_a_batch_skips_cases_where_the_action_is_not_allowed(
     action: Action, staff_user: Any, api_client: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -220,8 +266,9 @@ def test_retry_with_edited_input_records_the_input(
 ) -> None:
     case = failing_case(staff_user, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_client(staff_user).post(f"/api/work-items/{failed_item(case)}/retry/",
-                                               {"input": {"message": "edited"}}, format="json")
+        response = api_client(staff_user).post(
+            f"/api/work-items/{failed_item(case)}/retry/", {"input": {"message": "edited"}}, format="json"
+        )
     assert response.status_code == 200
     retried = Event.objects.get(case=case, type="work_item.retried")
     assert retried.payload["input"] == {"message": "edited"} and retried.actor == "staff"
@@ -260,7 +307,9 @@ def test_batch_progress_and_errors(
     job = response.json()
     assert seen == [0, 1, 2]
     assert (job["total"], job["done"], job["succeeded"], job["failed"]) == (3, 3, 2, 1)
-    assert job["errors"] == [{"case": cases[1].pk, "code": "not_allowed", "detail": "the case is canceled and cannot be canceled"}]
+    assert job["errors"] == [
+        {"case": cases[1].pk, "code": "not_allowed", "detail": "the case is canceled and cannot be canceled"}
+    ]
     assert job["state"] == "done" and job["finished_at"] and job["created_by"] == "staff"
     assert client.get(f"/api/dashboard/batches/{job['id']}/").json()["done"] == 3
     assert client.get("/api/dashboard/batches/").json()["results"][0]["id"] == job["id"]

@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from dashboard import where
-from designer.tests.helpers import FAILING_NET, publish, publish_demo_nets
 from engine import services
 from engine.core.errors import InvalidInput
 from engine.models import Case
@@ -18,21 +17,10 @@ pytestmark = pytest.mark.django_db
 URL = "/api/dashboard/cases/"
 
 
-@pytest.fixture(autouse=True)
-def nets(settings: Any) -> None:
-    settings.WORKFLOW_RUNNER = "inline"
-    publish_demo_nets()
-    publish(FAILING_NET)
-
-
-@pytest.fixture
-def staff(api_client: Any, staff_user: Any) -> Any:
-    return api_client(staff_user)
-
-
 def invoice(user: Any, vendor: str, amount: float, **extra: Any) -> Case:
-    return services.case_start(definition="invoice-approval", data={"vendor": vendor, "amount": amount, **extra},
-                               user=user)
+    return services.case_start(
+        definition="invoice-approval", data={"vendor": vendor, "amount": amount, **extra}, user=user
+    )
 
 
 def ids(response: Any) -> list[int]:
@@ -67,13 +55,22 @@ def test_newest_first_with_the_row_fields(staff: Any, cases: dict[str, Case]) ->
 
 def test_filter_by_definition_version_and_state(staff: Any, cases: dict[str, Case]) -> None:
     assert set(ids(staff.get(URL, {"definition": "invoice-approval"}))) == {
-        cases["acme_small"].pk, cases["acme_big"].pk, cases["globex"].pk}
+        cases["acme_small"].pk,
+        cases["acme_big"].pk,
+        cases["globex"].pk,
+    }
     assert set(ids(staff.get(URL, {"definition": "invoice-approval", "version": 1}))) == {
-        cases["acme_small"].pk, cases["acme_big"].pk, cases["globex"].pk}
+        cases["acme_small"].pk,
+        cases["acme_big"].pk,
+        cases["globex"].pk,
+    }
     assert ids(staff.get(URL, {"definition": "invoice-approval", "version": 2})) == []
     assert ids(staff.get(URL, {"state": "canceled"})) == [cases["globex"].pk]
     assert set(ids(staff.get(URL, {"state": "canceled,running", "definition": "invoice-approval"}))) == {
-        cases["acme_small"].pk, cases["acme_big"].pk, cases["globex"].pk}
+        cases["acme_small"].pk,
+        cases["acme_big"].pk,
+        cases["globex"].pk,
+    }
 
 
 def test_filter_by_time_range(staff: Any, cases: dict[str, Case]) -> None:
@@ -136,7 +133,10 @@ def test_a_key_named_like_a_lookup_is_a_key(staff_user: Any, staff: Any, cases: 
 def test_where_parser_never_evaluates() -> None:
     clauses = where.parse('data.a.b == "x" && has(data.c) && data.d in [1, 2.5, null]')
     assert [(c.path, c.op, c.value) for c in clauses] == [
-        (("a", "b"), "==", "x"), (("c",), "has", None), (("d",), "in", [1, 2.5, None])]
+        (("a", "b"), "==", "x"),
+        (("c",), "has", None),
+        (("d",), "in", [1, 2.5, None]),
+    ]
     with pytest.raises(InvalidInput):
         where.parse(" && ".join(["data.a == 1"] * 11))
     with pytest.raises(InvalidInput):
@@ -175,8 +175,13 @@ def test_pages_and_capped_count(staff: Any, cases: dict[str, Case], monkeypatch:
 
 @pytest.mark.parametrize(
     "params",
-    [{"state": "sleeping"}, {"version": 1}, {"version": "x", "definition": "a"}, {"created_after": "soon"},
-     {"incident": "maybe"}],
+    [
+        {"state": "sleeping"},
+        {"version": 1},
+        {"version": "x", "definition": "a"},
+        {"created_after": "soon"},
+        {"incident": "maybe"},
+    ],
 )
 def test_bad_filters_are_400(staff: Any, cases: dict[str, Case], params: dict[str, Any]) -> None:
     response = staff.get(URL, params)

@@ -9,24 +9,11 @@ import pytest
 from django.utils import timezone
 
 from dashboard.selectors import percentile
-from designer.tests.helpers import FAILING_NET, publish, publish_demo_nets
 from engine import services
 from engine.models import Case, Event, WorkItem
 
 pytestmark = pytest.mark.django_db
 INVOICE = {"vendor": "ACME", "amount": 500.0}
-
-
-@pytest.fixture(autouse=True)
-def nets(settings: Any) -> None:
-    settings.WORKFLOW_RUNNER = "inline"
-    publish_demo_nets()
-    publish(FAILING_NET)
-
-
-@pytest.fixture
-def staff(api_client: Any, staff_user: Any) -> Any:
-    return api_client(staff_user)
 
 
 def item_of(case: Case, task: str, state: str = "initialized") -> str:
@@ -165,8 +152,11 @@ def test_definition_list_and_page(staff: Any, world: dict[str, Case], staff_user
     page = response.json()
     assert page["version"] == 1 and page["net"]["name"] == "invoice-approval"
     assert page["versions"] == [
-        {"version": 1, "published_at": page["versions"][0]["published_at"],
-         "cases": {"total": 4, "by_state": {"running": 3, "completed": 1}}}
+        {
+            "version": 1,
+            "published_at": page["versions"][0]["published_at"],
+            "cases": {"total": 4, "by_state": {"running": 3, "completed": 1}},
+        }
     ]
     heat = page["heatmap"]
     review = heat["tasks"]["review"]
@@ -192,9 +182,16 @@ def test_percentile_matches_postgres_percentile_cont() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/api/dashboard/overview/", "/api/dashboard/cases/", "/api/dashboard/cases/1/", "/api/dashboard/cases/1/state/?at=1",
-     "/api/dashboard/definitions/", "/api/dashboard/definitions/failing/", "/api/dashboard/batches/",
-     "/api/dashboard/batches/1/"],
+    [
+        "/api/dashboard/overview/",
+        "/api/dashboard/cases/",
+        "/api/dashboard/cases/1/",
+        "/api/dashboard/cases/1/state/?at=1",
+        "/api/dashboard/definitions/",
+        "/api/dashboard/definitions/failing/",
+        "/api/dashboard/batches/",
+        "/api/dashboard/batches/1/",
+    ],
 )
 def test_reads_are_staff_only(api_client: Any, operator_a: Any, url: str) -> None:
     assert api_client().get(url).status_code == 401
@@ -205,9 +202,15 @@ def test_reads_are_staff_only(api_client: Any, operator_a: Any, url: str) -> Non
 
 def test_schema_documents_the_dashboard(api_client: Any, staff_user: Any) -> None:
     schema = api_client(staff_user).get("/api/schema/", {"format": "json"}).json()
-    for path in ("/api/dashboard/overview/", "/api/dashboard/cases/", "/api/dashboard/cases/{case_id}/",
-                 "/api/dashboard/cases/{case_id}/state/", "/api/dashboard/definitions/{name}/",
-                 "/api/dashboard/batches/", "/api/dashboard/batches/{job_id}/"):
+    for path in (
+        "/api/dashboard/overview/",
+        "/api/dashboard/cases/",
+        "/api/dashboard/cases/{case_id}/",
+        "/api/dashboard/cases/{case_id}/state/",
+        "/api/dashboard/definitions/{name}/",
+        "/api/dashboard/batches/",
+        "/api/dashboard/batches/{job_id}/",
+    ):
         assert path in schema["paths"], path
 
 
@@ -220,8 +223,13 @@ def test_admin_registers_every_model_read_only(client: Any, django_user_model: A
             assert admin.site.is_registered(model), model
     admin_user = django_user_model.objects.create_superuser("root", "root@example.com", "root")
     client.force_login(admin_user)
-    for url in ("/admin/engine/case/", "/admin/engine/workitem/", "/admin/engine/event/",
-                "/admin/dashboard/batchjob/", f"/admin/engine/case/{world['open'].pk}/change/"):
+    for url in (
+        "/admin/engine/case/",
+        "/admin/engine/workitem/",
+        "/admin/engine/event/",
+        "/admin/dashboard/batchjob/",
+        f"/admin/engine/case/{world['open'].pk}/change/",
+    ):
         assert client.get(url).status_code == 200, url
     assert client.get("/admin/engine/case/add/").status_code == 403
     before = Case.objects.get(pk=world["open"].pk).state

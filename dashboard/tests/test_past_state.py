@@ -12,7 +12,7 @@ from typing import Any, Callable
 import pytest
 
 from dashboard.replay import replay
-from designer.tests.helpers import FAILING_NET, net, publish, publish_demo_nets
+from designer.tests.helpers import net, publish
 from engine import services
 from engine.models import Case, Event, WorkItem
 
@@ -32,15 +32,14 @@ ROUTING_NET = net(
     [{"id": "a", "kind": "manual", "split": "xor"}, {"id": "b", "kind": "dummy"}, {"id": "c", "kind": "dummy"}],
     [("start", "a"), ("b", "end"), ("c", "end")],
 )
-ROUTING_NET["flows"] += [{"from": "a", "to": "b", "when": "data.go == 'b'"},
-                         {"from": "a", "to": "c", "when": "data.go == 'c'"}]
+ROUTING_NET["flows"] += [
+    {"from": "a", "to": "b", "when": "data.go == 'b'"},
+    {"from": "a", "to": "c", "when": "data.go == 'c'"},
+]
 
 
 @pytest.fixture(autouse=True)
-def nets(settings: Any) -> None:
-    settings.WORKFLOW_RUNNER = "inline"
-    publish_demo_nets()
-    publish(FAILING_NET)
+def routing_net(nets: None) -> None:
     publish(ROUTING_NET)
 
 
@@ -51,8 +50,10 @@ def snapshot(case_id: int) -> dict[str, Any]:
         "marking": case.marking,
         "tasks": {t: {k: run[k] for k in ("state", "generation", "stats")} for t, run in case.tasks.items()},
         "data": case.data,
-        "items": {str(pk): (state, attempt) for pk, state, attempt in
-                  WorkItem.objects.filter(case_id=case_id).values_list("pk", "state", "attempt")},
+        "items": {
+            str(pk): (state, attempt)
+            for pk, state, attempt in WorkItem.objects.filter(case_id=case_id).values_list("pk", "state", "attempt")
+        },
     }
 
 
@@ -95,20 +96,28 @@ def item_of(case_id: int, task: str, state: str = "initialized") -> str:
     return str(WorkItem.objects.filter(case_id=case_id, task=task, state=state).order_by("created_at").first().pk)
 
 
-def test_invoice_flow_manual_xor_automatic(staff_user: Any, api_client: Any, django_capture_on_commit_callbacks: Any) -> None:
-    case = services.case_start(definition="invoice-approval", data={"vendor": "ACME", "amount": 5000.0}, user=staff_user)
+def test_invoice_flow_manual_xor_automatic(
+    staff_user: Any, api_client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    case = services.case_start(
+        definition="invoice-approval", data={"vendor": "ACME", "amount": 5000.0}, user=staff_user
+    )
     rec = Recorder(case.pk)
     rec.step(lambda: services.work_item_claim(item_id=item_of(case.pk, "review"), user=staff_user))
     rec.step(lambda: services.case_suspend(case_id=case.pk, user=staff_user))
     rec.step(lambda: services.case_resume(case_id=case.pk, user=staff_user))
-    rec.step(lambda: services.work_item_complete(item_id=item_of(case.pk, "review"), user=staff_user,
-                                                 output={"approved": True}))
+    rec.step(
+        lambda: services.work_item_complete(
+            item_id=item_of(case.pk, "review"), user=staff_user, output={"approved": True}
+        )
+    )
     rec.step(lambda: services.case_update_data(case_id=case.pk, changes={"note": "urgent"}, user=staff_user))
 
     def approve() -> None:
         with django_capture_on_commit_callbacks(execute=True):
-            services.work_item_complete(item_id=item_of(case.pk, "manager_approval"), user=staff_user,
-                                        output={"manager_ok": True})
+            services.work_item_complete(
+                item_id=item_of(case.pk, "manager_approval"), user=staff_user, output={"manager_ok": True}
+            )
 
     rec.step(approve)
     assert Case.objects.get(pk=case.pk).state == "completed"
@@ -118,10 +127,16 @@ def test_invoice_flow_manual_xor_automatic(staff_user: Any, api_client: Any, dja
 def test_multi_instance_with_dynamic_items_and_cancel(staff_user: Any, api_client: Any) -> None:
     case = services.case_start(definition="batch-review", data={"documents": ["a", "b"]}, user=staff_user)
     rec = Recorder(case.pk)
-    rec.step(lambda: services.work_item_add(case_id=case.pk, task_id="review_document",
-                                            item_input={"document": "c"}, user=staff_user))
-    rec.step(lambda: services.work_item_complete(item_id=item_of(case.pk, "review_document"), user=staff_user,
-                                                 output={"ok": True}))
+    rec.step(
+        lambda: services.work_item_add(
+            case_id=case.pk, task_id="review_document", item_input={"document": "c"}, user=staff_user
+        )
+    )
+    rec.step(
+        lambda: services.work_item_complete(
+            item_id=item_of(case.pk, "review_document"), user=staff_user, output={"ok": True}
+        )
+    )
     rec.step(lambda: services.work_item_start(item_id=item_of(case.pk, "review_document"), user=staff_user))
     rec.step(lambda: services.case_cancel(case_id=case.pk, user=staff_user, reason="no longer needed"))
     rec.check(api_client(staff_user))
@@ -153,8 +168,9 @@ def test_routing_incident_and_composite_children(
     rec = Recorder(case.pk)
     rec.step(lambda: services.work_item_complete(item_id=item_of(case.pk, "a"), user=staff_user, output={"go": "x"}))
     assert WorkItem.objects.get(case=case, task="a").state == "failed"
-    rec.step(lambda: services.work_item_skip(item_id=item_of(case.pk, "a", "failed"), user=staff_user,
-                                             output={"go": "c"}))
+    rec.step(
+        lambda: services.work_item_skip(item_id=item_of(case.pk, "a", "failed"), user=staff_user, output={"go": "c"})
+    )
     assert Case.objects.get(pk=case.pk).state == "completed"
     rec.check(api_client(staff_user))
 
@@ -163,8 +179,7 @@ def test_routing_incident_and_composite_children(
 
     def register() -> None:
         with django_capture_on_commit_callbacks(execute=True):
-            services.work_item_complete(item_id=item_of(parent.pk, "register"), user=staff_user,
-                                        output={"title": "T"})
+            services.work_item_complete(item_id=item_of(parent.pk, "register"), user=staff_user, output={"title": "T"})
 
     rec.step(register)
     child = Case.objects.get(parent=parent)
@@ -219,8 +234,17 @@ def test_replay_is_pure() -> None:
     assert past["marking"] == {}
     assert past["data"] == {"x": 1, "y": 2}
     assert past["tasks"]["t"]["state"] == "started"
-    assert past["tasks"]["t"]["stats"] == {"total": 1, "initialized": 0, "started": 1, "completed": 0,
-                                           "failed": 0, "canceled": 0}
-    assert past["tasks"]["u"] == {"state": "disabled", "generation": 0, "stats": dict.fromkeys(
-        ("total", "initialized", "started", "completed", "failed", "canceled"), 0)}
+    assert past["tasks"]["t"]["stats"] == {
+        "total": 1,
+        "initialized": 0,
+        "started": 1,
+        "completed": 0,
+        "failed": 0,
+        "canceled": 0,
+    }
+    assert past["tasks"]["u"] == {
+        "state": "disabled",
+        "generation": 0,
+        "stats": dict.fromkeys(("total", "initialized", "started", "completed", "failed", "canceled"), 0),
+    }
     assert past["work_items"]["i1"]["state"] == "started"
