@@ -41,6 +41,7 @@ from .expr import (
 )
 from .names import is_plain_name
 from .net import Net, Task
+from .retry import RetryPolicy
 from .state import (
     CASE_FINAL,
     ITEM_LIVE,
@@ -394,22 +395,28 @@ class Engine:
             raise bad("a goto replaces the task's outputs: it cannot come with routes")
         return plan
 
-    def attempt_failed(self, item_id: str, error: Mapping[str, Any], *, retry: bool) -> WorkItem:
-        """An automatic item's attempt raised. With `retry` the item goes back to
-        `initialized` with attempt + 1 (the worker runs it again after its back-off);
+    def attempt_failed(self, item_id: str, error: Mapping[str, Any], *, retry: bool | None = None) -> WorkItem:
+        """An automatic item's attempt raised. `retry=None` lets the task's retry policy decide
+        (attempts left and the error type not `non_retryable`). On retry the item stays
+        `initialized` with attempt + 1 and a `dispatch` effect carries the back-off delay;
         otherwise it fails and the task's `on_failure` policy applies."""
         item = self._item(item_id, kinds=("automatic",))
         self._require_running()
         if item.state not in ("initialized", "started"):
             raise NotAllowed(f"a {item.state} work item has no attempt running")
+        policy = RetryPolicy.of(self.net.tasks[item.task].spec)
+        if retry is None:
+            retry = policy.should_retry(item.attempt, str(error.get("type", "")))
         if not retry:
             return self.fail_item(item_id, error)
         item.error = dict(error)
         item.attempt += 1
         if item.state == "started":
             self._set_item_state(item, "initialized", force=True)
-        self._emit("work_item.attempt_failed", item=item, attempt=item.attempt - 1, error=item.error)
+        delay = policy.delay(item.attempt - 1)
+        self._emit("work_item.attempt_failed", item=item, attempt=item.attempt - 1, error=item.error, retry_in=delay)
         self._touch(item)
+        self.effects.append(("dispatch", item.id, delay))
         return item
 
     def fail_item(self, item_id: str, error: Mapping[str, Any] | str | None = None) -> WorkItem:
