@@ -1007,9 +1007,20 @@ class Engine:
                 continue
             if generation is not None and item.generation != generation:
                 continue
+            if item.state == "failed" and not self._blocking_failure(item):
+                continue  # a tolerated failure (`continue`, or its task is over) is final: it stays failed
             if item.kind == "composite" and item.state == "started":
                 self.effects.append(("cancel_child", item.id))
             self._set_item_state(item, "canceled")
+
+    def _blocking_failure(self, item: WorkItem) -> bool:
+        """Is this failed item an open incident (its task waits for an operator)?"""
+        run = self.state.tasks.get(item.task)
+        task = self.net.tasks.get(item.task)
+        return (
+            task is not None and run is not None and task.on_failure == "incident"
+            and run.generation == item.generation and run.state in ("enabled", "started")
+        )
 
     def _end_case(self, status: str, reason: str = "", **fields: Any) -> None:
         self._cancel_items(None)
