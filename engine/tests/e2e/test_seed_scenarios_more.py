@@ -4,11 +4,14 @@ monthly invoices with tolerated failures, child workflows chosen by media type, 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from designer.tests.helpers import net, publish
 from engine import services
+from engine.core.builder import NetBuilder
 from engine.models import Case, Event, WorkItem
+from engine.registry import get_activity
 from engine.tests.e2e.conftest import wait_for
 
 
@@ -123,3 +126,28 @@ def test_timer_fires_from_the_database_by_the_worker_sweep(e2e: Any) -> None:
                     timeout=10)
     fired = WorkItem.objects.get(pk=timer.pk)
     assert fired.state == "completed" and fired.updated_at >= fired.due_at
+
+
+PIPELINE_CONFIG = [
+    {"name": "validate", "expressions": {"valid": "data.value > 0"}},
+    {"name": "transform", "expressions": {"doubled": "data.value * 2"}},
+    {"name": "enrich", "expressions": {"label": "'item-' + string(data.doubled)"}},
+]
+
+
+def test_configuration_driven_pipeline_built_by_the_builder(e2e: Any) -> None:
+    b = NetBuilder("configured-pipeline")
+    steps = [b.automatic(s["name"], activity="cel.transform", input={"expressions": _cel_object(s["expressions"])})
+             for s in PIPELINE_CONFIG]
+    b.sequence(b.start, *steps, b.end)
+    doc = b.build(activity_exists=lambda name: get_activity(name) is not None)
+    publish(doc)
+    case = completed(services.case_start(definition="configured-pipeline", data={"value": 21}))
+    assert case.data == {"value": 21, "valid": True, "doubled": 42, "label": "item-42"}
+    order = list(Event.objects.filter(case=case, type="task.completed").order_by("pk").values_list("task", flat=True))
+    assert order == ["validate", "transform", "enrich"]
+
+
+def _cel_object(expressions: dict[str, str]) -> str:
+    """A CEL map literal of string literals: the activity's `expressions` input."""
+    return "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in expressions.items()) + "}"
