@@ -13,12 +13,22 @@ from typing import Any, Callable
 import pytest
 
 from dashboard.models import BatchJob
-from designer.tests.helpers import db_state
+from designer.tests.helpers import db_state, net, publish
 from engine import services
 from engine.models import Case, Event, WorkItem
 
 pytestmark = pytest.mark.django_db
 INVOICE = {"vendor": "ACME", "amount": 500.0}
+# a clerk reviews (so a clerk sees the case), then the case waits for the signal "paid"
+SIGNAL_NET = net(
+    "signalled",
+    [{"id": "review", "kind": "manual", "assign": {"role": "clerks"}},
+     {"id": "wait_payment", "kind": "signal", "signal": "paid"}],
+    [("start", "review"), ("review", "wait_payment"), ("wait_payment", "end")],
+    signals=[{"name": "paid", "schema": {"type": "object", "properties": {"amount": {"type": "number"}},
+                                         "required": ["amount"]},
+              "output": {"paid": "signal.amount"}}],
+)
 
 
 def everything() -> dict[str, Any]:
@@ -64,6 +74,17 @@ def suspended_invoice(user: Any, capture: Any) -> Case:
 
 def batch_review(user: Any, capture: Any) -> Case:
     return services.case_start(definition="batch-review", data={"documents": ["a"]}, user=user)
+
+
+def signalled(user: Any, capture: Any) -> Case:
+    publish(SIGNAL_NET)
+    return services.case_start(definition="signalled", user=user)
+
+
+def suspended_signalled(user: Any, capture: Any) -> Case:
+    case = signalled(user, capture)
+    services.case_suspend(case_id=case.pk, user=user)
+    return case
 
 
 def canceled_batch_review(user: Any, capture: Any) -> Case:
@@ -153,6 +174,14 @@ ACTIONS = [
         ),
         "work_item.created",
         lambda case: (WorkItem.objects.filter(case=case).count() == 2) or pytest.fail("not added"),
+    ),
+    Action(
+        "signal",
+        signalled,
+        suspended_signalled,
+        lambda c, case: c.post(f"/api/cases/{case.pk}/signals/paid/", {"payload": {"amount": 12}}, format="json"),
+        "signal.received",
+        lambda case: (Case.objects.get(pk=case.pk).data == {"paid": 12}) or pytest.fail("not signalled"),
     ),
     Action(
         "batch cancel",
@@ -277,12 +306,20 @@ def test_retry_with_edited_input_records_the_input(
     assert item.error["message"] == "edited"  # the activity ran again with the new input
 
 
-def test_signal_is_501_until_the_worker_issue(staff_user: Any, api_client: Any) -> None:
-    case = invoice(staff_user, None)
+def test_a_signal_with_a_bad_payload_is_400_and_the_case_starter_may_signal(
+    staff_user: Any, operator_a: Any, api_client: Any
+) -> None:
+    case = signalled(staff_user, None)
     before = everything()
     response = api_client(staff_user).post(f"/api/cases/{case.pk}/signals/paid/", {"payload": {}}, format="json")
-    assert response.status_code == 501
+    assert response.status_code == 400
     assert everything() == before
+    # issue 3's rule: besides staff, the user who started the case may signal it
+    own = services.case_start(definition="signalled", user=operator_a)
+    response = api_client(operator_a).post(f"/api/cases/{own.pk}/signals/paid/", {"payload": {"amount": 1}},
+                                            format="json")
+    assert response.status_code == 200, response.json()
+    assert Event.objects.get(case=own, type="signal.received").actor == "operator_a"
 
 
 def test_batch_progress_and_errors(

@@ -248,3 +248,31 @@ def test_replay_is_pure() -> None:
         "stats": dict.fromkeys(("total", "initialized", "started", "completed", "failed", "canceled"), 0),
     }
     assert past["work_items"]["i1"]["state"] == "started"
+
+
+# issue 3's additions: iterations (an activity asks to run again) and kept signals
+ITERATING_NET = net(
+    "iterating",
+    [{"id": "poll", "kind": "automatic", "activity": "noop", "max_iterations": 3},
+     {"id": "review", "kind": "manual", "assign": {"role": "clerks"}},
+     {"id": "wait_payment", "kind": "signal", "signal": "paid"}],
+    [("start", "poll"), ("poll", "review"), ("review", "wait_payment"), ("wait_payment", "end")],
+    signals=[{"name": "paid", "output": {"paid": "signal.amount"}}],
+)
+
+
+def test_iterations_and_kept_signals(staff_user: Any, api_client: Any, settings: Any) -> None:
+    settings.WORKFLOW_RUNNER = "manual"  # the test completes the automatic items itself
+    publish(ITERATING_NET)
+    case = services.case_start(definition="iterating", user=staff_user)
+    rec = Recorder(case.pk)
+    for n in (2, 3):
+        rec.step(lambda n=n: services.work_item_complete(
+            item_id=item_of(case.pk, "poll"), output={"n": n - 1}, directives={"next_iteration": {"input": {"n": n}}}))
+    rec.step(lambda: services.work_item_complete(item_id=item_of(case.pk, "poll"), output={"n": 3}))
+    assert WorkItem.objects.filter(case=case, task="poll").count() == 3
+    rec.step(lambda: services.case_signal(case_id=case.pk, name="paid", payload={"amount": 7}, user=staff_user))
+    rec.step(lambda: services.work_item_complete(item_id=item_of(case.pk, "review"), user=staff_user, output={}))
+    assert Case.objects.get(pk=case.pk).state == "completed"
+    assert Case.objects.get(pk=case.pk).data["paid"] == 7
+    rec.check(api_client(staff_user))

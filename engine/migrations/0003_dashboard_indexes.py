@@ -1,7 +1,6 @@
 """Indexes for the operations dashboard (ADR 0041).
 
-Named 0003 because issue 3 adds 0002_case_pending_signals_work_item_iteration; this one depends
-on 0001 only, so the two branches merge with a merge migration (or this one is re-pointed).
+It follows issue 3's 0002_case_pending_signals_work_item_iteration (merged into this branch).
 
 On PostgreSQL it also adds a GIN index (jsonb_path_ops) on the case data, which serves the case
 list's data filters (`data.customer == "ACME"` becomes `data @> '{"customer": "ACME"}'`), and
@@ -38,7 +37,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('designer', '0001_definitions_and_versions'),
-        ('engine', '0001_cases_work_items_events'),
+        ('engine', '0002_case_pending_signals_work_item_iteration'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
