@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/auth/token/", TokenObtainApi.as_view(), name="auth-token"),
     path("api/me/", MeApi.as_view(), name="me"),
+    path("api/dashboard/", include("dashboard.urls")),
     path("api/", include("engine.urls")),
     path("api/", include("designer.urls")),
     path("api/", include("inbox.urls")),

@@ -28,6 +28,8 @@ class Case(models.Model):
     data = models.JSONField(default=dict)
     marking = models.JSONField(default=dict)
     tasks = models.JSONField(default=dict)
+    # signals received while no signal task waited for them (persistent triggers), oldest first
+    pending_signals = models.JSONField(default=list, blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, related_name="children", on_delete=models.CASCADE)
     parent_item = models.ForeignKey(
         "engine.WorkItem", null=True, blank=True, related_name="child_cases", on_delete=models.SET_NULL
@@ -41,7 +43,15 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["definition_name", "state"], name="case_def_state")]
+        indexes = [
+            models.Index(fields=["definition_name", "state"], name="case_def_state"),
+            # the dashboard's case list: newest first within a state / definition / version,
+            # and the completed-per-hour series (ADR 0041)
+            models.Index(fields=["state", "id"], name="case_state_id"),
+            models.Index(fields=["definition_name", "id"], name="case_def_id"),
+            models.Index(fields=["version", "id"], name="case_version_id"),
+            models.Index(fields=["ended_at"], name="case_ended_at"),
+        ]
 
     def __str__(self) -> str:
         return f"case {self.pk} ({self.definition_name})"
@@ -64,6 +74,7 @@ class WorkItem(models.Model):
     input = models.JSONField(default=dict, null=True)
     output = models.JSONField(null=True, blank=True)
     attempt = models.PositiveIntegerField(default=1)
+    iteration = models.PositiveIntegerField(default=1)  # its place in a chain of `next_iteration` runs
     error = models.JSONField(null=True, blank=True)
     role = models.CharField(max_length=150, null=True, blank=True, db_index=True)  # offered to a group
     offered_user = models.CharField(max_length=150, null=True, blank=True, db_index=True)  # offered to a user
@@ -80,6 +91,8 @@ class WorkItem(models.Model):
             models.Index(fields=["case", "state"], name="workitem_case_state"),
             models.Index(fields=["state", "role"], name="workitem_state_role"),
             models.Index(fields=["state", "kind", "due_at"], name="workitem_state_kind_due"),
+            # the dashboard's duration statistics: completed items by completion time (ADR 0041)
+            models.Index(fields=["state", "updated_at"], name="workitem_state_updated"),
         ]
 
     def __str__(self) -> str:

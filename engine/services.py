@@ -23,6 +23,7 @@ from designer.models import Definition, DefinitionVersion
 from engine import access, hooks
 from engine.core.engine import Engine
 from engine.core.errors import EngineError, Forbidden, InvalidInput, NotAllowed, NotFound
+from engine.core.retry import RetryPolicy
 from engine.core.state import ITEM_LIVE, CaseState, TaskRun
 from engine.core.state import WorkItem as ItemState
 from engine.models import Case, Event, WorkItem
@@ -108,6 +109,22 @@ def case_update_data(*, case_id: int, changes: dict[str, Any], user=None) -> Cas
     return _execute(case_id, lambda e: e.update_data(changes), user=user, staff_only=True)[0]
 
 
+def case_signal(*, case_id: int, name: str, payload: dict[str, Any] | None = None, user=None) -> Case:
+    """Send the signal `name` (declared by the case's net) to the case: validated against the
+    signal's `schema` (400), written into the case data by its `output` mapping, completing
+    every signal task waiting for it; kept until one waits when none does (unless the signal
+    is declared `"persistent": false`: then dropped). Undeclared name: 404; a case that is not
+    running: 409. Staff and the user who started the case may signal it (else 403).
+    engine-semantics section 13."""
+    if payload is not None and not isinstance(payload, dict):
+        raise InvalidInput("payload must be a JSON object", errors=[{"field": "payload", "message": "not an object"}])
+    if user is not None and not user.is_staff:
+        started_by = Case.objects.filter(pk=case_id).values_list("started_by_id", flat=True).first()
+        if started_by is None or started_by != user.pk:
+            raise Forbidden("only staff and the user who started the case can signal it")
+    return _execute(case_id, lambda e: e.signal(name, payload or {}), user=user)[0]
+
+
 # ---------------------------------------------------------------------- work items
 
 
@@ -130,7 +147,11 @@ def work_item_delegate(*, item_id, user, to_username: str) -> WorkItem:
 
     if not get_user_model().objects.filter(username=to_username, is_active=True).exists():
         raise InvalidInput(f"no active user {to_username!r}", errors=[{"field": "user", "message": "unknown user"}])
-    return _item_op(item_id, user, "delegate", lambda e, i: e.delegate(i, to_username))
+    def op(e: Engine, i: str) -> None:
+        access.check_delegate_target(e, e.state.work_items[i], to_username)  # four eyes
+        e.delegate(i, to_username)
+
+    return _item_op(item_id, user, "delegate", op)
 
 
 def work_item_start(*, item_id, user) -> WorkItem:
@@ -163,8 +184,13 @@ def work_item_complete(
     return _item_op(item_id, user, "complete", op)
 
 
-def work_item_attempt_failed(*, item_id, attempt: int, error: dict[str, Any], retry: bool) -> WorkItem:
-    """The worker reports a failed attempt: retry (attempt + 1) or fail for good."""
+def work_item_attempt_failed(
+    *, item_id, attempt: int, error: dict[str, Any], retry: bool | None = None
+) -> WorkItem:
+    """The worker reports a failed attempt: retry (attempt + 1, dispatched again after the
+    back-off, on commit) or fail for good (the task's `on_failure` policy). `retry=None`: the
+    task's retry policy decides. A report for an attempt that is no longer current is refused
+    (NotAllowed): a redelivered message changes nothing."""
 
     def op(e: Engine, i: str) -> None:
         if e.state.work_items[i].attempt != attempt:
@@ -199,15 +225,20 @@ def work_item_add(*, case_id: int, task_id: str, item_input: Any = None, user=No
 
 
 def timers_fire_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Complete every timer work item whose due time has come. Returns how many fired."""
+    """Complete every timer work item of a running case whose due time has come (the worker's
+    periodic sweep calls this). Each fires in its own transaction under its case's lock, so
+    sweeps running at once in several workers fire a timer once. Returns how many were due."""
     now = now or timezone.now()
     due = list(
-        WorkItem.objects.filter(kind="timer", state="initialized", due_at__lte=now)
+        WorkItem.objects.filter(kind="timer", state="initialized", due_at__lte=now, case__state="running")
         .order_by("due_at")
         .values_list("pk", "case_id")[:limit]
     )
     for item_id, case_id in due:
-        _execute(case_id, lambda e, i=str(item_id): e.fire_timer(i), user=None)
+        try:
+            _execute(case_id, lambda e, i=str(item_id): e.fire_timer(i) if i in e.state.work_items else None)
+        except EngineError:  # pragma: no cover - the case moved on meanwhile
+            continue
     return len(due)
 
 
@@ -240,7 +271,7 @@ def _item_op(item_id, user, action: str, op: Callable[[Engine, str], Any], staff
         if user is not None:
             if staff_only and not user.is_staff:
                 raise Forbidden(f"only staff can {action} a work item")
-            access.check_item(user, item, action)
+            access.check_item(user, item, action, excluded=access.four_eyes_excluded_in(engine, item))
         op(engine, key)
 
     # one query finds and locks the item's case (only the case row: FOR UPDATE OF)
@@ -284,6 +315,7 @@ def _load_engine(case: Case, user) -> Engine:
         tasks={tid: TaskRun.from_json(doc) for tid, doc in case.tasks.items()},
         data=case.data,
         work_items={key: _item_from_row(r) for key, r in rows.items()},
+        pending_signals=list(case.pending_signals or []),
     )
     engine = Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case=_case_vars(case))
     engine.rows = rows  # the loaded rows, kept up to date by _write (returned to callers)
@@ -316,7 +348,11 @@ def _carry_out(case: Case, engine: Engine, effect: tuple[Any, ...]) -> None:
     kind = effect[0]
     if kind == "dispatch":
         item_id = effect[1]
-        transaction.on_commit(lambda: hooks.dispatch_automatic(item_id))
+        item = engine.state.work_items[item_id]
+        policy = RetryPolicy.of(engine.net.tasks[item.task].spec)
+        job = hooks.Dispatch(item_id=item_id, attempt=item.attempt, countdown=effect[2] if len(effect) > 2 else 0.0,
+                             timeout=policy.timeout)
+        transaction.on_commit(lambda: hooks.dispatch_automatic(job))
     elif kind == "start_child":
         _, item_id, name, child_input = effect
         parent_item = WorkItem.objects.select_related("case").get(pk=item_id)
@@ -382,6 +418,7 @@ def _write_case_row(case: Case, state: CaseState, created: bool = False, reason:
     case.marking = state.marking_json()
     case.tasks = state.tasks_json()
     case.data = state.data
+    case.pending_signals = state.pending_signals
     if state.status in ("completed", "failed", "canceled", "deadlocked") and case.ended_at is None:
         case.ended_at = timezone.now()
     if reason:
@@ -389,7 +426,8 @@ def _write_case_row(case: Case, state: CaseState, created: bool = False, reason:
     if created:
         case.save()
     else:
-        case.save(update_fields=["state", "marking", "tasks", "data", "ended_at", "reason", "updated_at"])
+        case.save(update_fields=["state", "marking", "tasks", "data", "pending_signals", "ended_at", "reason",
+                                 "updated_at"])
 
 
 def _item_from_row(r: WorkItem) -> ItemState:
@@ -397,7 +435,7 @@ def _item_from_row(r: WorkItem) -> ItemState:
         id=str(r.pk), task=r.task, generation=r.generation, kind=r.kind, state=r.state, input=r.input,
         output=r.output, attempt=r.attempt, error=r.error, role=r.role, user=r.offered_user,
         assignee=r.assignee, priority=r.priority, due_at=r.due_at.isoformat() if r.due_at else None,
-        completed_by=r.completed_by,
+        completed_by=r.completed_by, iteration=r.iteration,
     )
 
 
@@ -405,7 +443,7 @@ def _row_from_item(case: Case, i: ItemState, now: dt.datetime) -> WorkItem:
     return WorkItem(
         id=i.id, case_id=case.pk, task=i.task, generation=i.generation, kind=i.kind, state=i.state,
         input=i.input, output=i.output, attempt=i.attempt, error=i.error, role=i.role, offered_user=i.user,
-        assignee=i.assignee, completed_by=i.completed_by, priority=i.priority,
+        assignee=i.assignee, completed_by=i.completed_by, priority=i.priority, iteration=i.iteration,
         due_at=dt.datetime.fromisoformat(i.due_at) if i.due_at else None, created_at=now, updated_at=now,
     )
 
