@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (the front end's build too)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -55,8 +56,7 @@ ROOT_URLCONF = "config.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        # config/ is not an app, so its templates (home, login) are listed here.
-        "DIRS": [BASE_DIR / "config" / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -127,7 +127,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
-STATICFILES_DIRS: list[Path] = []
+# The front end's build (scripts/setup_frontend.sh): index.html is served by
+# config/views_frontend.py for the client routes; its hashed assets under /static/app/.
+FRONTEND_DIST = env.path("FRONTEND_DIST", default=BASE_DIR / "frontend" / "dist")
+STATICFILES_DIRS: list[tuple[str, Path]] = [("app", Path(FRONTEND_DIST))] if Path(FRONTEND_DIST).is_dir() else []
+# WhiteNoise serves straight from the finders (no collectstatic step), DEBUG on or off; Vite's
+# content-hashed names (name-HASH.js) are cached forever.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+-[0-9A-Za-z_-]{8,}\.(js|css|woff2?|svg|png)$"
 
 # --- API ------------------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ set -euo pipefail
 
 # shellcheck source=scripts/setup_venv.sh
 . "$(dirname "${BASH_SOURCE[0]}")/setup_venv.sh"
+# shellcheck source=scripts/setup_frontend.sh
+. "$ROOT/scripts/setup_frontend.sh"
 
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
