@@ -167,6 +167,13 @@ SPECTACULAR_SETTINGS = {
 
 # How deep composite tasks may nest child cases before the engine refuses (a cycle guard).
 WORKFLOW_MAX_CHILD_DEPTH = env.int("WORKFLOW_MAX_CHILD_DEPTH", default=10)
+# Extra modules whose @activity functions are registered (comma-separated dotted paths), besides
+# every installed app's `activities.py`: users add activities without writing a Django app.
+WORKFLOW_ACTIVITY_MODULES = env.list("WORKFLOW_ACTIVITY_MODULES", default=[])
+# The `email.send` activity uses Django's mail backend: EMAIL_URL (django-environ syntax, e.g.
+# smtp+tls://user:password@smtp.example.com:587); by default mails are printed to the console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="workflow@localhost")
 # Where automatic work items run: "inline" (in the request's process, after commit) for now;
 # later issues add "celery".
 WORKFLOW_RUNNER = env.str("WORKFLOW_RUNNER", default="inline")

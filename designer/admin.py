@@ -8,17 +8,7 @@ from typing import Any
 from django.contrib import admin
 
 from designer.models import Definition, DefinitionVersion
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+from engine.admin import ReadOnlyAdmin
 
 
 class VersionInline(admin.TabularInline):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Collection, Mapping
+from typing import Any
+
 from engine.core.errors import Forbidden, NotAllowed
 
 
@@ -13,11 +17,16 @@ def user_groups(user) -> set[str]:
     return cached
 
 
-def item_offered_to(user, *, role: str | None, offered_user: str | None, assignee: str | None) -> bool:
+def item_offered_to(
+    user, *, role: str | None, offered_user: str | None, assignee: str | None, excluded: Collection[str] = ()
+) -> bool:
     """May `user` see and work this item? Staff: always. Others: claimed by them, or (not
-    claimed by someone else and) offered to them directly or through one of their groups."""
+    claimed by someone else and) offered to them directly or through one of their groups; never
+    when four-eyes excludes them (`excluded`: see `four_eyes_excluded`)."""
     if user.is_staff:
         return True
+    if excluded and user.username in excluded:
+        return False
     if assignee:
         return assignee == user.username
     if offered_user and offered_user == user.username:
@@ -25,9 +34,12 @@ def item_offered_to(user, *, role: str | None, offered_user: str | None, assigne
     return bool(role) and role in user_groups(user)
 
 
-def check_item(user, item, action: str) -> None:
+def check_item(user, item, action: str, *, excluded: Collection[str] = ()) -> None:
     """`item` is an engine WorkItem state. Not offered to the user: 403. Offered to them but
-    claimed by a colleague: 409 (the state, not the right, is what stands in the way)."""
+    claimed by a colleague: 409 (the state, not the right, is what stands in the way).
+    Four-eyes (`excluded`): 403, for staff too when they would do the work themselves."""
+    if excluded and user.username in excluded and (not user.is_staff or action in FOUR_EYES_BOUND):
+        raise Forbidden(f"four eyes: {user.username} completed an earlier task of this case and may not {action} this one")
     offered_user = item.user
     if not item_offered_to(user, role=item.role, offered_user=offered_user, assignee=item.assignee):
         if item.assignee and item_offered_to(user, role=item.role, offered_user=offered_user, assignee=None):
@@ -45,3 +57,71 @@ def check_can_start(user, version) -> None:
     roles = version.net.get("start_roles")
     if roles and not (set(roles) & user_groups(user)):
         raise Forbidden(f"you may not start {version.definition.name}")
+
+
+# ---------------------------------------------------------------------- four eyes
+# A manual task's `assign.not_same_as: <task id>`: whoever completed that task in the case is
+# never offered this one: not listed, not pushed, and refused (403) if they try to act on it.
+# Staff still see every item (they operate), but may not claim, start or complete it themselves.
+
+FOUR_EYES_BOUND = frozenset({"claim", "start", "complete"})
+
+
+def four_eyes_task(spec: Any) -> str | None:
+    """The task id a task's spec names in `assign.not_same_as`, if any."""
+    assign = spec.get("assign") if isinstance(spec, Mapping) else None
+    other = assign.get("not_same_as") if isinstance(assign, Mapping) else None
+    return other if isinstance(other, str) and other else None
+
+
+def four_eyes_excluded(*, case_id: int | None, spec: Any) -> frozenset[str]:
+    """The users who completed the task that `spec` names in `not_same_as`, in that case."""
+    other = four_eyes_task(spec)
+    if not other or case_id is None:
+        return frozenset()
+    from engine.models import WorkItem
+
+    done = WorkItem.objects.filter(case_id=case_id, task=other, state="completed").exclude(completed_by=None)
+    return frozenset(u for u in done.values_list("completed_by", flat=True) if u)
+
+
+def four_eyes_excluded_in(engine: Any, item: Any) -> frozenset[str]:
+    """`four_eyes_excluded` for an engine's live work item (its case is open in `engine`)."""
+    task = engine.net.tasks.get(item.task)
+    return four_eyes_excluded(case_id=engine.case.get("id"), spec=task.spec if task else {})
+
+
+def check_delegate_target(engine: Any, item: Any, username: str) -> None:
+    if username in four_eyes_excluded_in(engine, item):
+        raise Forbidden(f"four eyes: {username} completed an earlier task of this case and may not work on this one")
+
+
+_rules_lock = threading.Lock()
+_rules: tuple[Any, dict[tuple[str, str], tuple[int, ...]]] = (None, {})
+
+
+def four_eyes_rules() -> dict[tuple[str, str], tuple[int, ...]]:
+    """{(task, not_same_as task): ids of the published versions with that rule}, for queries.
+
+    Published versions never change: the rules are re-read only when the set of versions does
+    (one small aggregate query per call)."""
+    global _rules
+    from django.db.models import Count, Max
+
+    from designer.models import DefinitionVersion
+
+    key = tuple(DefinitionVersion.objects.aggregate(n=Count("pk"), m=Max("pk"), t=Max("published_at")).values())
+    cached_key, rules = _rules
+    if cached_key == key:
+        return rules
+    found: dict[tuple[str, str], list[int]] = {}
+    for pk, net in DefinitionVersion.objects.filter(net__icontains="not_same_as").values_list("pk", "net"):
+        for task in (net or {}).get("tasks") or []:
+            if isinstance(task, dict) and isinstance(task.get("id"), str):
+                other = four_eyes_task(task)
+                if other:
+                    found.setdefault((task["id"], other), []).append(pk)
+    rules = {k: tuple(sorted(v)) for k, v in found.items()}
+    with _rules_lock:
+        _rules = (key, rules)
+    return rules

@@ -10,6 +10,7 @@ from django.contrib import admin
 from engine.models import Case, Event, WorkItem
 
 
+# Engine rows change only through the services (their invariants live there): the admin views them.
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False

@@ -19,7 +19,6 @@ from rest_framework.views import APIView
 
 from config.pagination import PageNumberPagination
 from engine import selectors, services
-from engine.core.errors import EngineError
 from engine.models import Case
 from engine.serializers import (
     ActivityOutputSerializer,
@@ -29,11 +28,6 @@ from engine.serializers import (
     WorkItemOutputSerializer,
     error_responses,
 )
-
-
-class NotImplementedYet(EngineError):
-    code = "not_implemented"
-    http_status = 501
 
 
 def paginated_response(
@@ -198,13 +192,25 @@ class CaseSignalApi(APIView):
 
     @extend_schema(
         operation_id="cases_signal",
-        summary="Send a signal to a case (not implemented yet: 501)",
+        summary="Send one of the net's signals to a case (staff or the case's starter)",
+        description=(
+            "The payload is checked against the signal's `schema` (400), written into the case data "
+            "by the signal's `output` mapping, and completes every signal task waiting for it. When none "
+            "waits, the signal is kept until one does (persistent, the default) or dropped (declared "
+            "`\"persistent\": false`). 404: no such case or the net declares no such signal; 409: the "
+            "case is not running. See docs/engine-semantics.md section 13."
+        ),
         request=CaseSignalInputSerializer,
-        responses={200: CaseOutputSerializer, **error_responses(404, 501)},
+        responses={200: CaseOutputSerializer, **error_responses(400, 403, 404, 409)},
     )
     def post(self, request: Request, case_id: int, name: str) -> Response:
         selectors.case_get(case_id=case_id, user=request.user)  # 404 first when invisible
-        raise NotImplementedYet("signals are not implemented yet")
+        body = self.CaseSignalInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.case_signal(
+            case_id=case_id, name=name, payload=body.validated_data.get("payload") or {}, user=request.user
+        )
+        return case_response(case_id, request.user)
 
 
 class CaseQueryApi(APIView):

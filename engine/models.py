@@ -28,6 +28,8 @@ class Case(models.Model):
     data = models.JSONField(default=dict)
     marking = models.JSONField(default=dict)
     tasks = models.JSONField(default=dict)
+    # signals received while no signal task waited for them (persistent triggers), oldest first
+    pending_signals = models.JSONField(default=list, blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, related_name="children", on_delete=models.CASCADE)
     parent_item = models.ForeignKey(
         "engine.WorkItem", null=True, blank=True, related_name="child_cases", on_delete=models.SET_NULL
@@ -64,6 +66,7 @@ class WorkItem(models.Model):
     input = models.JSONField(default=dict, null=True)
     output = models.JSONField(null=True, blank=True)
     attempt = models.PositiveIntegerField(default=1)
+    iteration = models.PositiveIntegerField(default=1)  # its place in a chain of `next_iteration` runs
     error = models.JSONField(null=True, blank=True)
     role = models.CharField(max_length=150, null=True, blank=True, db_index=True)  # offered to a group
     offered_user = models.CharField(max_length=150, null=True, blank=True, db_index=True)  # offered to a user

@@ -108,6 +108,22 @@ def case_update_data(*, case_id: int, changes: dict[str, Any], user=None) -> Cas
     return _execute(case_id, lambda e: e.update_data(changes), user=user, staff_only=True)[0]
 
 
+def case_signal(*, case_id: int, name: str, payload: dict[str, Any] | None = None, user=None) -> Case:
+    """Send the signal `name` (declared by the case's net) to the case: validated against the
+    signal's `schema` (400), written into the case data by its `output` mapping, completing
+    every signal task waiting for it; kept until one waits when none does (unless the signal
+    is declared `"persistent": false`: then dropped). Undeclared name: 404; a case that is not
+    running: 409. Staff and the user who started the case may signal it (else 403).
+    engine-semantics section 13."""
+    if payload is not None and not isinstance(payload, dict):
+        raise InvalidInput("payload must be a JSON object", errors=[{"field": "payload", "message": "not an object"}])
+    if user is not None and not user.is_staff:
+        started_by = Case.objects.filter(pk=case_id).values_list("started_by_id", flat=True).first()
+        if started_by is None or started_by != user.pk:
+            raise Forbidden("only staff and the user who started the case can signal it")
+    return _execute(case_id, lambda e: e.signal(name, payload or {}), user=user)[0]
+
+
 # ---------------------------------------------------------------------- work items
 
 
@@ -130,7 +146,11 @@ def work_item_delegate(*, item_id, user, to_username: str) -> WorkItem:
 
     if not get_user_model().objects.filter(username=to_username, is_active=True).exists():
         raise InvalidInput(f"no active user {to_username!r}", errors=[{"field": "user", "message": "unknown user"}])
-    return _item_op(item_id, user, "delegate", lambda e, i: e.delegate(i, to_username))
+    def op(e: Engine, i: str) -> None:
+        access.check_delegate_target(e, e.state.work_items[i], to_username)  # four eyes
+        e.delegate(i, to_username)
+
+    return _item_op(item_id, user, "delegate", op)
 
 
 def work_item_start(*, item_id, user) -> WorkItem:
@@ -240,7 +260,7 @@ def _item_op(item_id, user, action: str, op: Callable[[Engine, str], Any], staff
         if user is not None:
             if staff_only and not user.is_staff:
                 raise Forbidden(f"only staff can {action} a work item")
-            access.check_item(user, item, action)
+            access.check_item(user, item, action, excluded=access.four_eyes_excluded_in(engine, item))
         op(engine, key)
 
     # one query finds and locks the item's case (only the case row: FOR UPDATE OF)
@@ -284,6 +304,7 @@ def _load_engine(case: Case, user) -> Engine:
         tasks={tid: TaskRun.from_json(doc) for tid, doc in case.tasks.items()},
         data=case.data,
         work_items={key: _item_from_row(r) for key, r in rows.items()},
+        pending_signals=list(case.pending_signals or []),
     )
     engine = Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case=_case_vars(case))
     engine.rows = rows  # the loaded rows, kept up to date by _write (returned to callers)
@@ -382,6 +403,7 @@ def _write_case_row(case: Case, state: CaseState, created: bool = False, reason:
     case.marking = state.marking_json()
     case.tasks = state.tasks_json()
     case.data = state.data
+    case.pending_signals = state.pending_signals
     if state.status in ("completed", "failed", "canceled", "deadlocked") and case.ended_at is None:
         case.ended_at = timezone.now()
     if reason:
@@ -389,7 +411,8 @@ def _write_case_row(case: Case, state: CaseState, created: bool = False, reason:
     if created:
         case.save()
     else:
-        case.save(update_fields=["state", "marking", "tasks", "data", "ended_at", "reason", "updated_at"])
+        case.save(update_fields=["state", "marking", "tasks", "data", "pending_signals", "ended_at", "reason",
+                                 "updated_at"])
 
 
 def _item_from_row(r: WorkItem) -> ItemState:
@@ -397,7 +420,7 @@ def _item_from_row(r: WorkItem) -> ItemState:
         id=str(r.pk), task=r.task, generation=r.generation, kind=r.kind, state=r.state, input=r.input,
         output=r.output, attempt=r.attempt, error=r.error, role=r.role, user=r.offered_user,
         assignee=r.assignee, priority=r.priority, due_at=r.due_at.isoformat() if r.due_at else None,
-        completed_by=r.completed_by,
+        completed_by=r.completed_by, iteration=r.iteration,
     )
 
 
@@ -405,7 +428,7 @@ def _row_from_item(case: Case, i: ItemState, now: dt.datetime) -> WorkItem:
     return WorkItem(
         id=i.id, case_id=case.pk, task=i.task, generation=i.generation, kind=i.kind, state=i.state,
         input=i.input, output=i.output, attempt=i.attempt, error=i.error, role=i.role, offered_user=i.user,
-        assignee=i.assignee, completed_by=i.completed_by, priority=i.priority,
+        assignee=i.assignee, completed_by=i.completed_by, priority=i.priority, iteration=i.iteration,
         due_at=dt.datetime.fromisoformat(i.due_at) if i.due_at else None, created_at=now, updated_at=now,
     )
 

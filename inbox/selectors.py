@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from engine import access
 from engine.core.errors import NotFound
@@ -26,7 +26,23 @@ def work_item_offered_q(user: Any) -> Q:
     groups = access.user_groups(user)
     if groups:
         offered |= Q(role__in=sorted(groups))
-    return Q(assignee=user.username) | (unclaimed & offered)
+    q = Q(assignee=user.username) | (unclaimed & offered)
+    four_eyes = four_eyes_excluded_q(user.username)
+    return q & ~four_eyes if four_eyes is not None else q
+
+
+def four_eyes_excluded_q(username: str) -> Q | None:
+    """The items four-eyes keeps from `username` (the queryset form of
+    `engine.access.four_eyes_excluded`): those of a task with `assign.not_same_as: A` in a case
+    where they completed A. None when no published version has such a rule."""
+    q = None
+    for (task, other), version_ids in access.four_eyes_rules().items():
+        done = WorkItem.objects.filter(
+            case_id=OuterRef("case_id"), task=other, state=WorkItem.State.COMPLETED, completed_by=username
+        )
+        rule = Q(task=task, case__version_id__in=version_ids) & Exists(done)
+        q = rule if q is None else q | rule
+    return q
 
 
 def work_items_for_output() -> QuerySet[WorkItem]:
@@ -48,7 +64,8 @@ def work_item_list(
     """The items `user` may see, highest priority first, oldest first within a priority.
 
     `mine`: claimed by the user. `available`: unclaimed manual items waiting to be claimed
-    (`initialized`) that the user may take (for staff: all of them)."""
+    (`initialized`) that the user may take (for staff: all of them but those four-eyes keeps
+    from them)."""
     qs = work_items_for_output().filter(work_item_offered_q(user))
     if states:
         qs = qs.filter(state__in=states)
@@ -60,6 +77,10 @@ def work_item_list(
         qs = qs.filter(assignee=user.username)
     if available:
         qs = qs.filter(Q(assignee__isnull=True) | Q(assignee=""), state=WorkItem.State.INITIALIZED, kind="manual")
+        if user.is_staff:  # staff see everything, but four-eyes binds them too on what they may take
+            four_eyes = four_eyes_excluded_q(user.username)
+            if four_eyes is not None:
+                qs = qs.exclude(four_eyes)
     return qs.order_by("-priority", "created_at", "id")
 
 

@@ -9,7 +9,15 @@ dummy tasks, detecting the end of the case and deadlock.
 What the operation changed is left on the engine for persistence: `events` (the history),
 `effects` (things to do outside the case after commit: dispatch an automatic item, start or
 cancel a child case, notify a parent) and `dirty` (work items created or changed).
-`docs/engine-semantics.md` states every rule implemented here.
+Besides its output, a completing work item may carry **directives** (what an activity returned
+with it): `next_tasks` (enqueue or jump to another task), `next_iteration` (run the task again
+with new input), `terminate`, `cancel` and `add_items`. They are checked before anything
+changes; an invalid one fails the item with a `DirectiveError` (an incident). Signals declared
+by the net are delivered by `signal`: they write case data, complete the waiting signal tasks,
+and are kept (persistent) or dropped (transient) when none waits.
+
+`docs/engine-semantics.md` states every rule implemented here (directives: section 12, signals:
+section 13).
 """
 
 from __future__ import annotations
@@ -17,11 +25,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
 import jsonschema
 
-from .errors import InvalidInput, NotAllowed, NotFound, RoutingError
+from .errors import EngineError, InvalidInput, NotAllowed, NotFound, RoutingError
 from .expr import (
     ExpressionError,
     evaluate,
@@ -44,6 +53,42 @@ from .state import (
 )
 
 WORK_KINDS = ("manual", "automatic", "composite", "timer", "signal")
+DIRECTIVES = ("next_tasks", "next_iteration", "terminate", "cancel", "add_items")
+
+
+class DirectiveError(EngineError):
+    """A directive returned with a work item's output cannot be carried out (unknown task,
+    over a bound, contradictory directives). The item fails with it: an incident."""
+
+    code = "invalid_directive"
+    http_status = 400
+
+
+@dataclass
+class DirectivePlan:
+    """The checked directives of one completion (see `Engine.plan_directives`)."""
+
+    enqueue: list[str] = field(default_factory=list)  # tasks that get a directed run
+    goto: list[str] = field(default_factory=list)  # ... instead of the task's own outputs
+    next_input: Any = None  # the next iteration's input, when `iterate`
+    iterate: bool = False
+    terminate: str | None = None  # the reason, when the case is to complete now
+    cancel: str | None = None  # the reason, when the case is to be canceled
+    add_items: list[Any] = field(default_factory=list)
+
+    def given(self) -> list[str]:
+        out = []
+        if self.enqueue or self.goto:
+            out.append("next_tasks")
+        if self.iterate:
+            out.append("next_iteration")
+        if self.terminate is not None:
+            out.append("terminate")
+        if self.cancel is not None:
+            out.append("cancel")
+        if self.add_items:
+            out.append("add_items")
+        return out
 
 
 class OrJoinDecider(Protocol):
@@ -167,8 +212,18 @@ class Engine:
         return item
 
     def complete_item(
-        self, item_id: str, output: Any = None, *, user: str | None = None, routes: list[str] | None = None
+        self,
+        item_id: str,
+        output: Any = None,
+        *,
+        user: str | None = None,
+        routes: list[str] | None = None,
+        directives: Mapping[str, Any] | None = None,
     ) -> WorkItem:
+        """Complete a work item with its output; `routes` and `directives` are what an activity
+        returned besides its output (engine-semantics sections 6 and 12). Whatever can fail is
+        checked before anything changes: an invalid directive, an output mapping or a split
+        that fails, data breaking the schema make the item `failed` (an incident), nothing else."""
         item = self._item(item_id)
         self._require_running()
         task = self.net.tasks[item.task]
@@ -179,26 +234,165 @@ class Engine:
             self.start_item(item_id, user)
         if item.state != "started":
             raise NotAllowed(f"a {item.state} work item cannot be completed")
+        run = self.state.tasks[task.id]
+        current = item.generation == run.generation and run.state == "started"
+        plan = DirectivePlan()
+        if directives:
+            try:
+                plan = self.plan_directives(item, directives, routes=routes)
+            except DirectiveError as exc:
+                self._incident(item, exc)
+                return item
         item.output = output
         item.completed_by = user or item.assignee
         self._set_item_state(item, "completed")
-        run = self.state.tasks[task.id]
-        if item.generation == run.generation and run.state == "started":
-            run.results.append(output)
-            try:
-                self._check_task_completion(task, routes=routes)
-            except (RoutingError, ExpressionError, InvalidInput) as exc:
-                if item.kind == "manual" and isinstance(exc, InvalidInput):
-                    raise  # the person fixes the form: nothing changes
-                # an incident: the item fails, the case waits for an operator
-                run.results.pop()
-                item.output = None
-                self._set_item_state(item, "failed", force=True)
-                item.error = {"type": type(exc).__name__, "message": str(exc)}
-                self._emit("work_item.failed", item=item, error=item.error)
-                return item
+        if plan.cancel is not None:
+            self._end_case("canceled", reason=plan.cancel, by_task=task.id, by_item=item.id)
+            return item
+        if not current:
+            self._advance()  # a lingering item: only the item itself changes
+            return item
+        if plan.iterate:
+            # the item is done but its task is not: the next iteration takes its place
+            nxt = self._new_item(task, plan.next_input, iteration=item.iteration + 1)
+            self._emit("work_item.iterated", item=item, next_item=nxt.id, iteration=nxt.iteration)
+            self._launch(nxt)
+            self._advance()
+            return item
+        run.results.append(output)
+        goto_before = list(run.goto)
+        for target in plan.goto:
+            if target not in run.goto:
+                run.goto.append(target)
+        try:
+            if plan.terminate is not None:
+                self._complete_task(task, terminate=True)
+            else:
+                self._check_task_completion(task, routes=routes, pending=len(plan.add_items))
+        except (RoutingError, ExpressionError, InvalidInput) as exc:
+            if item.kind == "manual" and isinstance(exc, InvalidInput):
+                raise  # the person fixes the form: nothing changes
+            # an incident: the item fails, the case waits for an operator
+            run.results.pop()
+            run.goto = goto_before
+            self._incident(item, exc)
+            return item
+        if run.state == "started":
+            for extra in plan.add_items:  # dynamic instances asked for by the activity
+                self._launch(self._new_item(task, extra))
+        for target in plan.enqueue:
+            self._direct(target, by=task.id, by_item=item.id, goto=False)
+        if plan.terminate is not None:
+            reason = plan.terminate or f"terminated by task {task.id}"
+            self._end_case("completed", reason=reason, by_task=task.id, by_item=item.id)
+            return item
         self._advance()
         return item
+
+    def plan_directives(
+        self, item: WorkItem, directives: Mapping[str, Any], *, routes: list[str] | None = None
+    ) -> DirectivePlan:
+        """Check the directives returned with `item`'s output against the net and the current
+        state, without changing anything. Raises `DirectiveError` with a clear message."""
+        task = self.net.tasks[item.task]
+        run = self.state.tasks[task.id]
+
+        def bad(message: str) -> DirectiveError:
+            return DirectiveError(f"task {task.id}: {message}")
+
+        if not isinstance(directives, Mapping):
+            raise bad("directives must be an object")
+        unknown = [k for k in directives if k not in DIRECTIVES]
+        if unknown:
+            raise bad(f"unknown directive {', '.join(repr(k) for k in unknown)} (known: {', '.join(DIRECTIVES)})")
+        plan = DirectivePlan()
+
+        entries = directives.get("next_tasks")
+        if entries is not None:
+            if not isinstance(entries, list):
+                raise bad("next_tasks must be a list of {\"task\", \"goto\"}")
+            for i, entry in enumerate(entries):
+                if isinstance(entry, str):
+                    entry = {"task": entry}
+                if not isinstance(entry, Mapping) or not isinstance(entry.get("task"), str):
+                    raise bad(f"next_tasks[{i}] must be {{\"task\": <task id>, \"goto\": <boolean>}}")
+                extra = [k for k in entry if k not in ("task", "goto")]
+                if extra:
+                    raise bad(f"next_tasks[{i}] has unknown field {', '.join(repr(k) for k in extra)}")
+                goto = entry.get("goto", False)
+                if not isinstance(goto, bool):
+                    raise bad(f"next_tasks[{i}].goto must be a boolean")
+                target = entry["task"]
+                if target not in self.net.tasks:
+                    raise bad(f"next_tasks[{i}]: there is no task {target!r} in this net")
+                (plan.goto if goto else plan.enqueue).append(target)
+
+        nxt = directives.get("next_iteration")
+        if nxt is not None and nxt is not False:
+            if nxt is True:
+                next_input = item.input
+            elif isinstance(nxt, Mapping):
+                extra = [k for k in nxt if k != "input"]
+                if extra:
+                    raise bad(f"next_iteration has unknown field {', '.join(repr(k) for k in extra)}")
+                next_input = nxt.get("input", item.input)
+                if not isinstance(next_input, Mapping):
+                    raise bad("next_iteration.input must be an object")
+                next_input = dict(next_input)
+            else:
+                raise bad("next_iteration must be {\"input\": {...}} or true")
+            if item.iteration >= task.max_iterations:
+                raise bad(
+                    f"next_iteration over the bound: the task allows {task.max_iterations} iterations "
+                    f"(max_iterations) and this work item was iteration {item.iteration}"
+                )
+            plan.iterate, plan.next_input = True, next_input
+
+        for key in ("terminate", "cancel"):
+            value = directives.get(key)
+            if value is None or value is False:
+                continue
+            if value is True:
+                reason = ""
+            elif isinstance(value, str):
+                reason = value
+            elif isinstance(value, Mapping) and isinstance(value.get("reason", ""), str) and set(value) <= {"reason"}:
+                reason = value.get("reason", "")
+            else:
+                raise bad(f"{key} must be true, a reason or {{\"reason\": <text>}}")
+            if key == "terminate":
+                plan.terminate = reason
+            else:
+                plan.cancel = reason or f"canceled by task {task.id}"
+
+        added = directives.get("add_items")
+        if added is not None:
+            if not isinstance(added, list) or not all(isinstance(x, Mapping) for x in added):
+                raise bad("add_items must be a list of work item inputs (objects)")
+            plan.add_items = [dict(x) for x in added]
+            if plan.add_items:
+                inst = task.instances
+                if inst is None or inst.creation != "dynamic":
+                    raise bad("add_items needs a multi-instance task with `creation: \"dynamic\"`")
+                if inst.max is not None and run.stats["total"] + len(plan.add_items) > inst.max:
+                    raise bad(
+                        f"add_items over the bound: {run.stats['total']} work items exist, "
+                        f"{len(plan.add_items)} more would exceed instances.max ({inst.max})"
+                    )
+
+        given = plan.given()
+        if not given:
+            return plan
+        if not (item.generation == run.generation and run.state == "started"):
+            raise bad("the task has completed already (a lingering work item): its directives cannot apply")
+        with_routes = [*given, "routes"] if routes is not None else given
+        for exclusive in ("cancel", "terminate", "next_iteration"):
+            if exclusive in given and len(with_routes) > 1:
+                others = ", ".join(k for k in with_routes if k != exclusive)
+                raise bad(f"{exclusive} cannot be combined with {others}")
+        if plan.goto and routes is not None:
+            raise bad("a goto replaces the task's outputs: it cannot come with routes")
+        return plan
 
     def attempt_failed(self, item_id: str, error: Mapping[str, Any], *, retry: bool) -> WorkItem:
         """An automatic item's attempt raised. With `retry` the item goes back to
@@ -305,6 +499,89 @@ class Engine:
             return
         self.complete_item(item_id, {"fired_at": self.now.isoformat()})
 
+    # ------------------------------------------------------------------ signals
+
+    def signal(self, name: str, payload: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A signal declared by the net arrives (engine-semantics section 13). Checked first,
+        nothing changed on refusal: an undeclared name (NotFound), a case that is not running
+        (NotAllowed), a payload breaking the signal's `schema` or data breaking `data_schema`
+        (InvalidInput). Then the signal's `output` mapping writes the case data, and every
+        signal task waiting for it completes with the payload as its output. When none waits,
+        a persistent signal (the default) is kept until a signal task for it is enabled; a
+        transient one (`"persistent": false`) is dropped. Returns what happened."""
+        decl = self.net.signals.get(name)
+        if decl is None:
+            raise NotFound(f"the definition declares no signal {name!r}")
+        self._require_running()
+        if payload is not None and not isinstance(payload, Mapping):
+            raise InvalidInput("a signal's payload must be a JSON object")
+        payload = dict(payload or {})
+        schema = decl.get("schema")
+        if schema:
+            errors = _schema_errors(schema, payload)
+            if errors:
+                raise InvalidInput(f"the payload does not match the schema of signal {name!r}", errors=errors)
+        new_data = None
+        mapping = decl.get("output")
+        if mapping:
+            variables = self._vars()
+            variables["signal"] = payload
+            try:
+                new_data = {**self.state.data, **evaluate_mapping(mapping, variables)}
+            except ExpressionError as exc:
+                raise InvalidInput(f"signal {name!r}: its output mapping failed on this payload: {exc}") from None
+            self._validate_data(new_data)
+        waiting = self._waiting_for(name)
+        persistent = decl.get("persistent") is not False
+        outcome = "delivered" if waiting else "kept" if persistent else "dropped"
+        self._emit("signal.received", signal=name, payload=payload, outcome=outcome)
+        if new_data is not None:
+            self._set_data(new_data)
+        delivered: list[str] = []
+        if waiting:
+            delivered = self._deliver(name, payload, waiting, kept=False)
+        elif persistent:
+            self.state.pending_signals.append({"name": name, "payload": payload, "received_at": self.now.isoformat()})
+        self._advance()
+        return {"signal": name, "outcome": outcome, "work_items": delivered}
+
+    def _waiting_for(self, name: str) -> list[WorkItem]:
+        """The work items of signal tasks waiting for `name`, in task declaration order."""
+        order = {tid: i for i, tid in enumerate(self.net.tasks)}
+        out = []
+        for item in self.state.work_items.values():
+            if item.kind != "signal" or item.state != "initialized":
+                continue
+            task = self.net.tasks[item.task]
+            run = self.state.tasks[item.task]
+            if task.spec.get("signal") == name and item.generation == run.generation and run.state in ("enabled", "started"):
+                out.append(item)
+        return sorted(out, key=lambda i: order[i.task])
+
+    def _deliver(self, name: str, payload: Mapping[str, Any], items: list[WorkItem], *, kept: bool) -> list[str]:
+        """Complete the waiting items with the payload. One completion may withdraw the next
+        item (signal tasks in a deferred choice) or end the case: each is checked in turn."""
+        done = []
+        for item in items:
+            if self.state.status != "running" or item.state != "initialized":
+                continue
+            run = self.state.tasks[item.task]
+            if item.generation != run.generation or run.state not in ("enabled", "started"):
+                continue
+            self._emit("signal.consumed", item=item, signal=name, kept=kept)
+            self.complete_item(item.id, dict(payload))
+            done.append(item.id)
+        return done
+
+    def _deliver_pending_signal(self) -> bool:
+        """Hand the oldest kept signal that a signal task now waits for to that task."""
+        for i, sig in enumerate(self.state.pending_signals):
+            waiting = self._waiting_for(sig["name"])
+            if waiting:
+                del self.state.pending_signals[i]
+                return bool(self._deliver(sig["name"], sig.get("payload") or {}, waiting, kept=True))
+        return False
+
     # ------------------------------------------------------------------ the net
 
     def enabled_tasks(self) -> list[str]:
@@ -321,8 +598,16 @@ class Engine:
             return True
         if len(marked) == len(task.inputs):
             return True
-        busy = {tid: 1 for tid, run in self.state.tasks.items() if run.state == "started"}
+        # a task with a directed run to come will run like a started one: it counts as busy
+        busy = {}
+        for tid, run in self.state.tasks.items():
+            n = (run.state == "started") + run.directed
+            if n:
+                busy[tid] = n
         return self._or_join_decider().is_enabled(task.id, marking, busy)
+
+    def _can_enable(self, task: Task) -> bool:
+        return self.state.tasks[task.id].directed > 0 or self._join_satisfied(task)
 
     def _or_join_decider(self) -> OrJoinDecider:
         if self._or_join is None:
@@ -346,14 +631,16 @@ class Engine:
             for tid, task in tasks.items():
                 run = runs[tid]
                 if run.state == "enabled":
-                    if not self._join_satisfied(task):
+                    if not self._can_enable(task):
                         self._withdraw(task)
                         changed = True
-                elif run.state != "started" and self._join_satisfied(task):
+                elif run.state != "started" and self._can_enable(task):
                     self._enable(task)
                     changed = True
                 if self.state.status != "running":
                     return
+            if not changed and self.state.pending_signals:
+                changed = self._deliver_pending_signal()
         if self.state.marking.get(self.net.end, 0) > 0:
             self._end_case("completed")
         elif not any(run.state in ("enabled", "started") for run in runs.values()):
@@ -366,7 +653,11 @@ class Engine:
         run.stats = empty_stats()
         run.results = []
         run.error = None
-        self._emit("task.enabled", task=task.id, generation=run.generation)
+        run.goto = []
+        if run.directed:
+            self._emit("task.enabled", task=task.id, generation=run.generation, directed=True)
+        else:
+            self._emit("task.enabled", task=task.id, generation=run.generation)
         if task.kind == "dummy":
             self._start_task(task)
             try:
@@ -414,9 +705,10 @@ class Engine:
             return [{inst.as_name: el} if inst.for_each else {} for el in elements]
         return evaluate_mapping_each(mapping, variables, (inst.as_name, "item"), elements)
 
-    def _new_item(self, task: Task, item_input: Any) -> WorkItem:
+    def _new_item(self, task: Task, item_input: Any, iteration: int = 1) -> WorkItem:
         run = self.state.tasks[task.id]
-        item = WorkItem(id=self._new_id(), task=task.id, generation=run.generation, kind=task.kind, input=item_input)
+        item = WorkItem(id=self._new_id(), task=task.id, generation=run.generation, kind=task.kind, input=item_input,
+                        iteration=iteration)
         if task.kind == "manual":
             self._allocate(task, item)
         elif task.kind == "timer":
@@ -426,7 +718,10 @@ class Engine:
         self._touch(item)
         run.stats["total"] += 1
         run.stats["initialized"] += 1
-        self._emit("work_item.created", item=item)
+        if iteration > 1:
+            self._emit("work_item.created", item=item, iteration=iteration)
+        else:
+            self._emit("work_item.created", item=item)
         return item
 
     def _launch(self, item: WorkItem) -> None:
@@ -500,6 +795,12 @@ class Engine:
     def _start_task(self, task: Task) -> None:
         """The task starts: it consumes its tokens (one per marked input; XOR: the first)."""
         run = self.state.tasks[task.id]
+        if run.directed > 0:
+            # a directed run (next_tasks/goto): it uses itself up and leaves the tokens alone
+            run.directed -= 1
+            self._task_transition(task.id, run, "started")
+            self._emit("task.started", task=task.id, generation=run.generation, directed=True)
+            return
         marking = self.state.marking
         marked = [c for c in task.inputs if marking.get(c, 0) > 0]
         if task.join == "xor" and len(task.inputs) > 1:
@@ -527,24 +828,30 @@ class Engine:
         self._task_transition(task.id, run, "disabled")
         self._emit("task.withdrawn", task=task.id, generation=run.generation)
 
-    def _check_task_completion(self, task: Task, routes: list[str] | None = None) -> None:
+    def _check_task_completion(self, task: Task, routes: list[str] | None = None, pending: int = 0) -> None:
+        """Complete the task if its items allow it; `pending` items are about to be added."""
         run = self.state.tasks[task.id]
         if run.state != "started":
             return
         stats = run.stats
         inst = task.instances
-        if inst is not None and inst.threshold is not None and stats["completed"] >= inst.threshold:
+        # the threshold counts instances that completed for good: `results` holds their outputs
+        # (an item superseded by its next iteration is completed but not counted)
+        if inst is not None and inst.threshold is not None and len(run.results) >= inst.threshold:
             self._complete_task(task, routes=routes)
             return
-        blocking = stats["initialized"] + stats["started"]
+        blocking = stats["initialized"] + stats["started"] + pending
         if task.on_failure == "incident":
             blocking += stats["failed"]
         if blocking == 0:
             self._complete_task(task, routes=routes)
 
-    def _complete_task(self, task: Task, routes: list[str] | None = None) -> None:
+    def _complete_task(self, task: Task, routes: list[str] | None = None, *, terminate: bool = False) -> None:
         """Output mapping, then cancellation set, then the split. Everything that can fail is
-        computed before anything changes, so a routing error leaves the state untouched."""
+        computed before anything changes, so a routing error leaves the state untouched.
+        With a recorded `goto` the split is not evaluated: the goto targets get a directed run
+        instead of the outputs. With `terminate` no output is produced at all (the caller ends
+        the case)."""
         run = self.state.tasks[task.id]
         new_data = self._output_data(task, run)
         if new_data is not None:
@@ -552,7 +859,8 @@ class Engine:
         variables = self._vars(data=new_data if new_data is not None else self.state.data)
         if run.results and not task.instances:
             variables["result"] = run.results[-1]
-        targets = self._route(task, variables, routes)
+        goto = [] if terminate else list(run.goto)
+        targets = [] if terminate or goto else self._route(task, variables, routes)
 
         if new_data is not None:
             self._set_data(new_data)
@@ -564,9 +872,17 @@ class Engine:
         self._task_transition(task.id, run, "completed")
         if task.instances is None:
             run.results = []  # a single item's output lives on the item; keep the case row small
-        self._emit("task.completed", task=task.id, generation=run.generation)
+        run.goto = []
+        extra: dict[str, Any] = {}
+        if goto:
+            extra["goto"] = goto
+        if terminate:
+            extra["terminated"] = True
+        self._emit("task.completed", task=task.id, generation=run.generation, **extra)
         for c in targets:
             self._add_tokens(c, 1)
+        for target in goto:
+            self._direct(target, by=task.id, goto=True)
 
     def _output_data(self, task: Task, run: TaskRun) -> dict[str, Any] | None:
         mapping = task.spec.get("output")
@@ -576,7 +892,9 @@ class Engine:
             variables["results"] = results
             variables["result"] = results[-1] if results else {}
             return {**self.state.data, **evaluate_mapping(mapping, variables)}
-        if task.instances is None and results and isinstance(results[-1], dict) and results[-1]:
+        # a signal task writes through its own `output` mapping only: what a signal writes into
+        # the case data is said by the signal's declaration (its `output`)
+        if task.instances is None and task.kind != "signal" and results and isinstance(results[-1], dict) and results[-1]:
             return {**self.state.data, **results[-1]}
         return None
 
@@ -615,6 +933,24 @@ class Engine:
             raise RoutingError(f"task {task.id}: no flow predicate is true and there is no default flow")
         return taken
 
+    def _incident(self, item: WorkItem, exc: Exception) -> None:
+        """The completing item fails with `exc` and nothing else changes; the case waits for an
+        operator to retry or skip it."""
+        item.output = None
+        self._set_item_state(item, "failed", force=True)
+        item.error = {"type": type(exc).__name__, "message": getattr(exc, "message", None) or str(exc)}
+        self._emit("work_item.failed", item=item, error=item.error)
+
+    def _direct(self, task_id: str, *, by: str, goto: bool, by_item: str | None = None) -> None:
+        """Give `task_id` one directed run: it is enabled (a new generation once it is not
+        running) whatever its join says, and the run is used up when it starts."""
+        run = self.state.tasks[task_id]
+        run.directed += 1
+        fields: dict[str, Any] = {"task": task_id, "by": by, "goto": goto, "delta": 1}
+        if by_item:
+            fields["by_item"] = by_item
+        self._emit("task.directed", **fields)
+
     def _fail_task(self, task: Task, error: str) -> None:
         """The task fails, its other items are canceled, and the case fails."""
         run = self.state.tasks[task.id]
@@ -647,6 +983,10 @@ class Engine:
                 self._add_tokens(element, -n, reason=f"canceled by {by}")
         elif element in self.net.tasks and element != by:
             run = self.state.tasks[element]
+            if run.directed:  # a canceled task loses the runs directed to it, too
+                self._emit("task.directed", task=element, by=by, goto=False, delta=-run.directed, reason="canceled")
+                run.directed = 0
+            run.goto = []
             if run.state in ("enabled", "started"):
                 self._cancel_items(element)
                 self._task_transition(element, run, "canceled")
@@ -664,14 +1004,15 @@ class Engine:
                 self.effects.append(("cancel_child", item.id))
             self._set_item_state(item, "canceled")
 
-    def _end_case(self, status: str, reason: str = "") -> None:
+    def _end_case(self, status: str, reason: str = "", **fields: Any) -> None:
         self._cancel_items(None)
         for tid, run in self.state.tasks.items():
             if run.state in ("enabled", "started"):
                 run.state = "canceled"
                 self._emit("task.canceled", task=tid, generation=run.generation, by="case")
+            run.directed, run.goto = 0, []
         self.state.status = status
-        self._emit(f"case.{status}", reason=reason)
+        self._emit(f"case.{status}", reason=reason, **fields)
         self.effects.append(("case_ended", status))
 
     # ------------------------------------------------------------------ helpers

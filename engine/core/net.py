@@ -20,6 +20,9 @@ from typing import Any, Mapping
 TASK_KINDS = ("manual", "automatic", "composite", "dummy", "timer", "signal")
 JOIN_SPLIT_TYPES = ("and", "xor", "or")
 FAILURE_POLICIES = ("fail", "continue", "incident")
+# How many work items one chain of `next_iteration` directives may make, when the task does not
+# say (`max_iterations`): a runaway loop becomes an incident instead of running forever.
+DEFAULT_MAX_ITERATIONS = 100
 
 
 class NetError(ValueError):
@@ -66,6 +69,7 @@ class Task:
     cancels: tuple[str, ...] = ()
     instances: Instances | None = None
     on_failure: str = "incident"
+    max_iterations: int = DEFAULT_MAX_ITERATIONS
     spec: Mapping[str, Any] = field(default_factory=dict)  # the task's JSON, for kind settings
 
     @property
@@ -174,6 +178,7 @@ def parse_net(doc: Mapping[str, Any]) -> Net:
             cancels=tuple(spec.get("cancels") or ()),
             instances=_instances(spec.get("instances")),
             on_failure=spec.get("on_failure") or default_policy,
+            max_iterations=spec.get("max_iterations") or DEFAULT_MAX_ITERATIONS,
             spec=spec,
         )
 

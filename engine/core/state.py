@@ -44,8 +44,14 @@ class TaskRun:
     state: str = "disabled"
     generation: int = 0
     stats: dict[str, int] = field(default_factory=empty_stats)
-    results: list[Any] = field(default_factory=list)  # outputs of completed items, this generation
+    results: list[Any] = field(default_factory=list)  # final outputs of completed items, this generation
     error: str | None = None
+    # runs asked for by `next_tasks` directives and not started yet: each one enables the task
+    # once, whatever its join says, and is used up when the task starts (engine-semantics 12)
+    directed: int = 0
+    # `goto` targets recorded by this generation's items: when the task completes, these get a
+    # directed run each and the task's own outputs are not produced
+    goto: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"state": self.state, "generation": self.generation, "stats": self.stats}
@@ -53,6 +59,10 @@ class TaskRun:
             out["results"] = self.results
         if self.error:
             out["error"] = self.error
+        if self.directed:
+            out["directed"] = self.directed
+        if self.goto:
+            out["goto"] = self.goto
         return out
 
     @classmethod
@@ -63,6 +73,8 @@ class TaskRun:
             stats={**empty_stats(), **doc.get("stats", {})},
             results=list(doc.get("results", [])),
             error=doc.get("error"),
+            directed=int(doc.get("directed", 0)),
+            goto=list(doc.get("goto", [])),
         )
 
 
@@ -83,6 +95,7 @@ class WorkItem:
     priority: int = 0
     due_at: str | None = None  # ISO 8601
     completed_by: str | None = None
+    iteration: int = 1  # 1 + the number of `next_iteration` directives that led to this item
 
 
 @dataclass
@@ -92,6 +105,9 @@ class CaseState:
     tasks: dict[str, TaskRun] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     work_items: dict[str, WorkItem] = field(default_factory=dict)  # the loaded (live) items
+    # persistent signals received while no signal task waited for them, oldest first:
+    # {"name", "payload", "received_at"}; consumed by the first signal task enabled for the name
+    pending_signals: list[dict[str, Any]] = field(default_factory=list)
 
     def tasks_json(self) -> dict[str, Any]:
         return {tid: run.to_json() for tid, run in self.tasks.items()}

@@ -350,12 +350,12 @@ def test_update_data_of_an_ended_case_is_409(staff: Any) -> None:
 # ---------------------------------------------------------------------- signals, queries, events
 
 
-def test_signals_are_not_implemented_yet(staff: Any, api_client: Any, operator_b: Any) -> None:
+def test_undeclared_signal_is_404_and_changes_nothing(staff: Any, api_client: Any, operator_b: Any) -> None:
     case = start(staff, data=INVOICE).json()
     before = db_state()
     response = staff.post(f"/api/cases/{case['id']}/signals/paid/", {"payload": {}}, format="json")
-    assert response.status_code == 501
-    assert response.json()["code"] == "not_implemented"
+    assert response.status_code == 404  # the invoice net declares no signal "paid"
+    assert response.json()["code"] == "not_found"
     assert staff.post("/api/cases/999999/signals/paid/").status_code == 404
     assert api_client(operator_b).post(f"/api/cases/{case['id']}/signals/paid/").status_code == 404  # invisible
     assert db_state() == before
@@ -525,8 +525,10 @@ def test_activities_for_any_signed_in_user(api_client: Any, operator_a: Any) -> 
     rows = {a["name"]: a for a in response.json()["results"]}
     assert {"noop", "echo", "fail", "cel.transform"} <= set(rows)
     assert set(rows["noop"]) == {"name", "description", "input_schema", "output_schema"}
-    assert rows["noop"]["output_schema"] == {"type": "object"}
-    assert rows["echo"]["input_schema"] is None
+    assert rows["noop"]["output_schema"] == {"type": "object", "maxProperties": 0}
+    assert rows["noop"]["input_schema"] == {"type": "object"}
+    assert rows["echo"]["input_schema"] == {"type": "object"}
+    assert {"wait", "http.request", "email.send"} <= set(rows)
     assert rows["echo"]["description"] == "Returns its input as its output."
 
 
