@@ -25,12 +25,14 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "daphne",  # first: its runserver serves ASGI (HTTP and websockets)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "channels",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -177,6 +179,32 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="workflow@localhost")
 # Where automatic work items run: "inline" (in the request's process, after commit) for now;
 # later issues add "celery".
 WORKFLOW_RUNNER = env.str("WORKFLOW_RUNNER", default="inline")
+
+# --- Websockets (Channels) ------------------------------------------------------------------
+# The channel layer carries pushes from whichever process commits a change (web or worker) to the
+# Daphne processes holding the sockets: Redis pub/sub on REDIS_URL (the Celery broker's Redis).
+# A redis+socket:// URL (the embedded Redis of the run command) becomes channels_redis's unix://.
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+
+def _channel_layer_host(url: str) -> str:
+    if url.startswith("redis+socket://"):
+        return "unix://" + url[len("redis+socket://"):]
+    return url
+
+
+# Push work item and case changes to websockets on commit (inbox/push.py). Off: nothing is sent.
+WORKFLOW_PUSH = env.bool("WORKFLOW_PUSH", default=True)
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            "hosts": [_channel_layer_host(REDIS_URL)],
+            # Several deployments (or test runs) may share one Redis: each its own prefix.
+            "prefix": env.str("CHANNEL_PREFIX", default="workflow"),
+        },
+    },
+}
 
 # --- Logging --------------------------------------------------------------------------------
 

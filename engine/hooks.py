@@ -3,7 +3,8 @@
 `dispatch_automatic` is called on commit for each automatic work item ready to run. The
 runner is chosen by the `WORKFLOW_RUNNER` setting: "inline" runs the activity in this
 process right after commit (the Celery worker replaces it in a later issue, behind this seam).
-`case_changed` is where websocket pushes will hang; today it does nothing.
+`case_changed` records what a transaction changed for the websocket pushes, which
+`inbox.push` sends on commit.
 """
 
 from __future__ import annotations
@@ -44,5 +45,9 @@ def _run_inline(item_id: str) -> None:
         _local.queue = None
 
 
-def case_changed(case: Any, item_ids: list[str]) -> None:
-    """Called inside the transaction after a case's rows are written (pushes hang here)."""
+def case_changed(case: Any, item_ids: list[str], previous_assignees: dict[str, str] | None = None) -> None:
+    """Called inside the transaction after a case's rows are written. `previous_assignees`:
+    {item id: the user who had claimed it before this write}, so that they hear it has gone."""
+    from inbox import push
+
+    push.record(case.pk, item_ids, previous_assignees)

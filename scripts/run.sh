@@ -16,7 +16,7 @@ python manage.py seed_demo
 
 cat <<MSG
 
-  Workflow engine: http://$HOST:$PORT/
+  Workflow engine: http://$HOST:$PORT/   (inbox, designer, dashboard)
   API docs:        http://$HOST:$PORT/api/docs/
 
   Demo logins (user / password):
@@ -27,4 +27,5 @@ cat <<MSG
 
 MSG
 
-exec python manage.py runserver "$HOST:$PORT"
+# Daphne serves HTTP and websockets (config/asgi.py); static files through WhiteNoise.
+exec daphne -b "$HOST" -p "$PORT" config.asgi:application
