@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Set up the virtualenv and the front end (npm ci, build) and run every test: the front end's
-# vitest suite, the migration check, then the whole pytest suite on SQLite and again on the
-# PostgreSQL at 127.0.0.1:5432. All must pass; a missing PostgreSQL is a failure, never a skip.
+# Set up the virtualenv, the front end (npm ci, build) and Debian's chromium, and run every test:
+# the front end's vitest suite, the migration check, then the whole pytest suite (browser tests
+# in tests/browser included) on SQLite and again on the PostgreSQL at 127.0.0.1:5432, both with
+# the Redis at REDIS_URL for the websocket tests. All must pass; a missing PostgreSQL, Redis or
+# browser is a failure, never a skip.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k token -x).
 #
 #   PYTEST_WORKERS   pytest-xdist workers per run (default 2; 0 runs in one process)
@@ -13,6 +15,8 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup_venv.sh" || exit 1
 # shellcheck source=scripts/setup_frontend.sh
 . "$ROOT/scripts/setup_frontend.sh" || exit 1
+# shellcheck source=scripts/setup_browser.sh
+. "$ROOT/scripts/setup_browser.sh" || exit 1
 
 SQLITE_URL="sqlite:///$ROOT/var/db.sqlite3"  # pytest-django uses an in-memory copy
 PG_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/workflow}"

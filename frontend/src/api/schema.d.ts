@@ -205,7 +205,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a signal to a case (not implemented yet: 501) */
+        /**
+         * Send one of the net's signals to a case (staff or the case's starter)
+         * @description The payload is checked against the signal's `schema` (400), written into the case data by the signal's `output` mapping, and completes every signal task waiting for it. When none waits, the signal is kept until one does (persistent, the default) or dropped (declared `"persistent": false`). 404: no such case or the net declares no such signal; 409: the case is not running. See docs/engine-semantics.md section 13.
+         */
         post: operations["cases_signal"];
         delete?: never;
         options?: never;
@@ -384,6 +387,23 @@ export interface paths {
             cookie?: never;
         };
         get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/startable-definitions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The definitions the user may start a case of (latest published version; addition to API v1) */
+        get: operations["startable_definitions_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -783,6 +803,14 @@ export interface components {
         };
         QueryResultOutput: {
             result: unknown;
+        };
+        StartableDefinitionOutput: {
+            name: string;
+            readonly title: string;
+            readonly description: string;
+            version: number;
+            /** @description the start form (JSON Schema) */
+            readonly data_schema: Record<string, never> | null;
         };
         TaskRunOutput: {
             state: string;
@@ -1365,6 +1393,22 @@ export interface operations {
                     "application/json": components["schemas"]["CaseOutput"];
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1373,7 +1417,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOutput"];
                 };
             };
-            501: {
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1888,6 +1932,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeOutput"];
+                };
+            };
+        };
+    };
+    startable_definitions_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartableDefinitionOutput"][];
                 };
             };
         };
