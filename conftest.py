@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,18 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Websocket tests use the real Redis (REDIS_URL): a channel-layer prefix of this process's
+    own (each xdist worker runs this too) keeps parallel test processes and runs, and a running
+    app, from hearing each other's pushes. Layers are built on first use, after this."""
+    from django.conf import settings
+
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test{uuid.uuid4().hex[:12]}"
+    # Consumers read the database from Channels' worker thread: a connection kept open there
+    # would stop pytest-django from dropping the PostgreSQL test database at the end.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,16 +1,26 @@
-"""
-ASGI config for config project.
+"""ASGI entry point (Daphne): HTTP through Django, websockets through Channels.
 
-It exposes the ASGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/asgi/
+Websockets authenticate with the browser session or a DRF token (`?token=<key>` or an
+`Authorization: Token <key>` header: inbox/auth.py); the origin is checked against ALLOWED_HOSTS.
 """
 
 import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_asgi_application()
+# Django first: the imports below load models.
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from inbox.auth import BrowserOriginValidator, SessionOrTokenAuthMiddleware  # noqa: E402
+from inbox.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": BrowserOriginValidator(SessionOrTokenAuthMiddleware(URLRouter(websocket_urlpatterns))),
+    }
+)

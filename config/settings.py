@@ -25,12 +25,14 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "daphne",  # first: its runserver serves ASGI (HTTP and websockets)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "channels",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (the front end's build too)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -56,8 +59,7 @@ ROOT_URLCONF = "config.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        # config/ is not an app, so its templates (home, login) are listed here.
-        "DIRS": [BASE_DIR / "config" / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -128,7 +130,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
-STATICFILES_DIRS: list[Path] = []
+# The front end's build (scripts/setup_frontend.sh): index.html is served by
+# config/views_frontend.py for the client routes; its hashed assets under /static/app/.
+FRONTEND_DIST = env.path("FRONTEND_DIST", default=BASE_DIR / "frontend" / "dist")
+STATICFILES_DIRS: list[tuple[str, Path]] = [("app", Path(FRONTEND_DIST))] if Path(FRONTEND_DIST).is_dir() else []
+# WhiteNoise serves straight from the finders (no collectstatic step), DEBUG on or off; Vite's
+# content-hashed names (name-HASH.js) are cached forever.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+-[0-9A-Za-z_-]{8,}\.(js|css|woff2?|svg|png)$"
 
 # --- API ------------------------------------------------------------------------------------
 
@@ -205,6 +215,32 @@ if env.str("REDIS_KEY_PREFIX", default=""):
 CELERY_BEAT_SCHEDULE = {
     "workflow-sweep": {"task": "workflow.sweep", "schedule": WORKFLOW_SWEEP_SECONDS,
                        "options": {"expires": max(WORKFLOW_SWEEP_SECONDS * 5, 5.0)}},
+}
+
+# --- Websockets (Channels) ------------------------------------------------------------------
+# The channel layer carries pushes from whichever process commits a change (web or worker) to the
+# Daphne processes holding the sockets: Redis pub/sub on REDIS_URL (the Celery broker's Redis).
+# A redis+socket:// URL (the embedded Redis of the run command) becomes channels_redis's unix://.
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+
+def _channel_layer_host(url: str) -> str:
+    if url.startswith("redis+socket://"):
+        return "unix://" + url[len("redis+socket://"):]
+    return url
+
+
+# Push work item and case changes to websockets on commit (inbox/push.py). Off: nothing is sent.
+WORKFLOW_PUSH = env.bool("WORKFLOW_PUSH", default=True)
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            "hosts": [_channel_layer_host(REDIS_URL)],
+            # Several deployments (or test runs) may share one Redis: each its own prefix.
+            "prefix": env.str("CHANNEL_PREFIX", default="workflow"),
+        },
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -1,18 +1,21 @@
-"""Top-level URLs: pages, auth, the OpenAPI schema, and each app's API under /api/."""
+"""Top-level URLs: the browser app's pages, auth, the OpenAPI schema, each app's API under /api/."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from django.views.generic import TemplateView
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from config.views_auth import MeApi, TokenObtainApi
+from config.views_auth import MeApi, SessionLoginApi, SessionLogoutApi, TokenObtainApi
+from config.views_frontend import frontend_app
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", RedirectView.as_view(url="/inbox/", permanent=False), name="home"),
+    # Client routes of the browser app (frontend/): the same index.html for each.
+    path("login/", frontend_app, name="login"),
+    re_path(r"^(?P<section>inbox|designer|dashboard)/(?:.*)$", frontend_app, name="frontend"),
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/auth/login/", SessionLoginApi.as_view(), name="auth-login"),
+    path("api/auth/logout/", SessionLogoutApi.as_view(), name="auth-logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

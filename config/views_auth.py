@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import authenticate, login, logout
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -28,20 +31,60 @@ class TokenObtainApi(ObtainAuthToken):
         return super().post(request, *args, **kwargs)
 
 
-class MeApi(APIView):
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        username = serializers.CharField()
-        groups = serializers.ListField(child=serializers.CharField())
-        is_staff = serializers.BooleanField()
+class MeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    groups = serializers.ListField(child=serializers.CharField())
+    is_staff = serializers.BooleanField()
 
-    @extend_schema(operation_id="me", responses={200: OutputSerializer})
+
+def _me(user) -> dict:
+    data = {
+        "id": user.pk,
+        "username": user.get_username(),
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "is_staff": user.is_staff,
+    }
+    return MeOutputSerializer(data).data
+
+
+class MeApi(APIView):
+    @extend_schema(operation_id="me", responses={200: MeOutputSerializer})
     def get(self, request: Request) -> Response:
-        user = request.user
-        data = {
-            "id": user.pk,
-            "username": user.get_username(),
-            "groups": sorted(user.groups.values_list("name", flat=True)),
-            "is_staff": user.is_staff,
-        }
-        return Response(self.OutputSerializer(data).data)
+        return Response(_me(request.user))
+
+
+@method_decorator(csrf_protect, name="dispatch")
+class SessionLoginApi(APIView):
+    """POST {"username", "password"}: start a browser session (CSRF-protected, like a form
+    login). 400 (code "invalid") on bad credentials. Addition to API v1, for the front end."""
+
+    authentication_classes = ()
+    permission_classes = ()
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        password = serializers.CharField(trim_whitespace=False)
+
+    @extend_schema(operation_id="auth_login", request=InputSerializer, responses={200: MeOutputSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = authenticate(request._request, **body.validated_data)
+        if user is None or not user.is_active:
+            raise serializers.ValidationError({"non_field_errors": ["wrong username or password"]}, code="invalid")
+        login(request._request, user)
+        return Response(_me(user))
+
+
+@method_decorator(csrf_protect, name="dispatch")
+class SessionLogoutApi(APIView):
+    """POST: end the browser session (CSRF-protected). 204 even when no one was logged in."""
+
+    authentication_classes = ()
+    permission_classes = ()
+
+    @extend_schema(operation_id="auth_logout", request=None, responses={204: None}, auth=[])
+    def post(self, request: Request) -> Response:
+        logout(request._request)
+        return Response(status=204)

@@ -7,7 +7,8 @@ a retry after its back-off, an item of a resumed case). The runner is chosen by 
 - "inline": the activity runs in this process right after commit (tests, small set-ups; no
   back-off wait and no timeout);
 - "manual": nothing is sent (tests drive automatic items themselves).
-`case_changed` is where websocket pushes will hang; today it does nothing.
+`case_changed` records what a transaction changed for the websocket pushes, which
+`inbox.push` sends on commit.
 """
 
 from __future__ import annotations
@@ -65,5 +66,9 @@ def _run_inline(job: Dispatch) -> None:
         _local.queue = None
 
 
-def case_changed(case: Any, item_ids: list[str]) -> None:
-    """Called inside the transaction after a case's rows are written (pushes hang here)."""
+def case_changed(case: Any, item_ids: list[str], previous_assignees: dict[str, str] | None = None) -> None:
+    """Called inside the transaction after a case's rows are written. `previous_assignees`:
+    {item id: the user who had claimed it before this write}, so that they hear it has gone."""
+    from inbox import push
+
+    push.record(case.pk, item_ids, previous_assignees)

@@ -389,9 +389,15 @@ def _write(case: Case, engine: Engine) -> None:
             [_row_from_item(case, engine.dirty[i], now) for i in engine.created if i in engine.dirty]
         )
     changed = [i for i in engine.dirty.values() if i.id not in engine.created]
+    previous_assignees: dict[str, str] = {}
     if changed:
         rows = [_row_from_item(case, i, now) for i in changed]
         loaded = getattr(engine, "rows", {})
+        previous_assignees = {
+            str(r.pk): loaded[r.pk].assignee
+            for r in rows
+            if r.pk in loaded and loaded[r.pk].assignee and loaded[r.pk].assignee != r.assignee
+        }
         for r in rows:
             if r.pk in loaded:
                 for f in ITEM_FIELDS:
@@ -410,7 +416,7 @@ def _write(case: Case, engine: Engine) -> None:
     Event.objects.bulk_create(events, batch_size=1000)
     touched = list(engine.dirty)
     engine.events, engine.dirty, engine.created = [], {}, set()
-    hooks.case_changed(case, touched)
+    hooks.case_changed(case, touched, previous_assignees)
 
 
 def _write_case_row(case: Case, state: CaseState, created: bool = False, reason: str = "") -> None:

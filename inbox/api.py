@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -171,6 +171,34 @@ class WorkItemDelegateApi(APIView):
         body = _valid(self.WorkItemDelegateInputSerializer, request)
         services.work_item_delegate(item_id=item_id, user=request.user, to_username=body["user"])
         return work_item_response(item_id)
+
+
+class StartableDefinitionListApi(APIView):
+    class StartableDefinitionOutputSerializer(serializers.Serializer):
+        name = serializers.CharField(source="definition.name")
+        title = serializers.SerializerMethodField()
+        description = serializers.SerializerMethodField()
+        version = serializers.IntegerField()
+        data_schema = serializers.SerializerMethodField()
+
+        def get_title(self, obj: Any) -> str:
+            return obj.net.get("title") or obj.definition.title or obj.definition.name
+
+        def get_description(self, obj: Any) -> str:
+            return obj.net.get("description") or ""
+
+        @extend_schema_field({"type": "object", "nullable": True, "description": "the start form (JSON Schema)"})
+        def get_data_schema(self, obj: Any) -> dict[str, Any] | None:
+            return obj.net.get("data_schema")
+
+    @extend_schema(
+        operation_id="startable_definitions_list",
+        summary="The definitions the user may start a case of (latest published version; addition to API v1)",
+        responses={200: StartableDefinitionOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        versions = selectors.startable_definitions(user=request.user)
+        return Response(self.StartableDefinitionOutputSerializer(versions, many=True).data)
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from engine import access
-from engine.core.errors import NotFound
+from engine.core.errors import Forbidden, NotFound
 from engine.models import WorkItem
 
 
@@ -96,3 +96,27 @@ def work_item_get_for_output(*, item_id: Any) -> WorkItem:
     """The item after an action the services allowed (it may have left the user's view, e.g.
     delegated to someone else)."""
     return work_items_for_output().get(pk=item_id)
+
+
+def startable_definitions(*, user: Any) -> list[Any]:
+    """The latest published version of each definition that `user` may start (the rule of
+    `engine.access.check_can_start`), by name. A small list: filtered in Python."""
+    from django.db.models import Max
+
+    from designer.models import DefinitionVersion
+
+    latest = DefinitionVersion.objects.values("definition_id").annotate(v=Max("version"))
+    wanted = Q()
+    for row in latest:
+        wanted |= Q(definition_id=row["definition_id"], version=row["v"])
+    if not latest:
+        return []
+    versions = DefinitionVersion.objects.filter(wanted).select_related("definition").order_by("definition__name")
+    out = []
+    for version in versions:
+        try:
+            access.check_can_start(user, version)
+        except Forbidden:
+            continue
+        out.append(version)
+    return out

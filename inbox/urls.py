@@ -5,6 +5,7 @@ from django.urls import path
 from inbox import api
 
 urlpatterns = [
+    path("startable-definitions/", api.StartableDefinitionListApi.as_view(), name="startable-definitions"),
     path("work-items/", api.WorkItemCollectionApi.as_view(), name="work-items"),
     path("work-items/<uuid:item_id>/", api.WorkItemDetailApi.as_view(), name="work-item-detail"),
     path("work-items/<uuid:item_id>/claim/", api.WorkItemClaimApi.as_view(), name="work-item-claim"),

@@ -5,6 +5,8 @@ set -euo pipefail
 
 # shellcheck source=scripts/setup_venv.sh
 . "$(dirname "${BASH_SOURCE[0]}")/setup_venv.sh"
+# shellcheck source=scripts/setup_frontend.sh
+. "$ROOT/scripts/setup_frontend.sh"
 
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
@@ -14,7 +16,7 @@ python manage.py seed_demo
 
 cat <<MSG
 
-  Workflow engine: http://$HOST:$PORT/
+  Workflow engine: http://$HOST:$PORT/   (inbox, designer, dashboard)
   API docs:        http://$HOST:$PORT/api/docs/
 
   Demo logins (user / password):
@@ -25,4 +27,5 @@ cat <<MSG
 
 MSG
 
-exec python manage.py runserver "$HOST:$PORT"
+# Daphne serves HTTP and websockets (config/asgi.py); static files through WhiteNoise.
+exec daphne -b "$HOST" -p "$PORT" config.asgi:application

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Set up the virtualenv and run every test: migration check, then the whole suite on SQLite and
-# again on the PostgreSQL at 127.0.0.1:5432. Both must pass; a missing PostgreSQL is a failure,
-# never a skip. Extra arguments go to pytest (e.g. scripts/test.sh -k token -x).
+# Set up the virtualenv, the front end (npm ci, build) and Debian's chromium, and run every test:
+# the front end's vitest suite, the migration check, then the whole pytest suite (browser tests
+# in tests/browser included) on SQLite and again on the PostgreSQL at 127.0.0.1:5432, both with
+# the Redis at REDIS_URL for the websocket tests. All must pass; a missing PostgreSQL, Redis or
+# browser is a failure, never a skip.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k token -x).
 #
 #   PYTEST_WORKERS   pytest-xdist workers per run (default 2; 0 runs in one process)
 #   TEST_POSTGRES_URL  the PostgreSQL to use (default postgres://postgres@127.0.0.1:5432/workflow;
@@ -10,6 +13,10 @@ set -uo pipefail
 
 # shellcheck source=scripts/setup_venv.sh
 . "$(dirname "${BASH_SOURCE[0]}")/setup_venv.sh" || exit 1
+# shellcheck source=scripts/setup_frontend.sh
+. "$ROOT/scripts/setup_frontend.sh" || exit 1
+# shellcheck source=scripts/setup_browser.sh
+. "$ROOT/scripts/setup_browser.sh" || exit 1
 
 SQLITE_URL="sqlite:///$ROOT/var/db.sqlite3"  # pytest-django uses an in-memory copy
 PG_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/workflow}"
@@ -29,6 +36,10 @@ run_pytest() {  # $1: label, $2: DATABASE_URL, rest: pytest arguments
     fi
     return "$rc"
 }
+
+section "front end: vitest"
+vitest_rc=0
+(cd "$ROOT/frontend" && npx --no-install vitest run) || vitest_rc=$?
 
 section "migrations are up to date"
 if ! DATABASE_URL="$SQLITE_URL" python manage.py makemigrations --check --dry-run; then
@@ -70,4 +81,5 @@ fi
 section "summary"
 echo "SQLite:     $([ "$sqlite_rc" -eq 0 ] && echo passed || echo "FAILED (exit $sqlite_rc)")"
 echo "PostgreSQL: $([ "$pg_rc" -eq 0 ] && echo passed || echo "FAILED (exit $pg_rc)")"
-[ "$sqlite_rc" -eq 0 ] && [ "$pg_rc" -eq 0 ]
+echo "vitest:     $([ "$vitest_rc" -eq 0 ] && echo passed || echo "FAILED (exit $vitest_rc)")"
+[ "$sqlite_rc" -eq 0 ] && [ "$pg_rc" -eq 0 ] && [ "$vitest_rc" -eq 0 ]

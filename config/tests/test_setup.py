@@ -96,17 +96,6 @@ def test_schema_is_served() -> None:
     assert "/api/me/" in schema["paths"]
 
 
-def test_pages_render(client: Any) -> None:
-    assert client.get("/").status_code == 200
-    assert client.get("/login/").status_code == 200
-
-
-def test_session_login_then_api(client: Any, operator_a: Any) -> None:
-    response = client.post("/login/", {"username": "operator_a", "password": "operator_a"})
-    assert response.status_code == 302
-    assert client.get("/api/me/").json()["username"] == "operator_a"
-
-
 def test_seed_demo_is_idempotent() -> None:
     first = StringIO()
     call_command("seed_demo", stdout=first, stderr=StringIO())

@@ -265,12 +265,12 @@ def test_delegate_refusals_are_400(staff: Any, clerk: Any, body: Any, field: str
 
 def test_complete_claims_and_starts_an_initialized_item(staff: Any, clerk: Any) -> None:
     item = review_item(staff)
-    response = clerk.post(f"/api/work-items/{item}/complete/", {"output": {"approved": False}}, format="json")
+    response = clerk.post(f"/api/work-items/{item}/complete/", {"output": {"approved": False, "comment": "wrong vendor"}}, format="json")
     assert response.status_code == 200
     body = response.json()
     assert body["state"] == "completed"
     assert body["assignee"] == "operator_a"
-    assert body["output"] == {"approved": False}
+    assert body["output"] == {"approved": False, "comment": "wrong vendor"}
 
 
 def test_form_output_breaking_the_schema_is_400_with_field_errors(staff: Any, clerk: Any) -> None:
@@ -300,7 +300,7 @@ def test_output_not_an_object_is_400(staff: Any, clerk: Any, body: Any) -> None:
 
 def test_completing_a_completed_item_is_409_and_changes_nothing(staff: Any, clerk: Any) -> None:
     item = review_item(staff)
-    assert clerk.post(f"/api/work-items/{item}/complete/", {"output": {"approved": False}},
+    assert clerk.post(f"/api/work-items/{item}/complete/", {"output": {"approved": False, "comment": "wrong vendor"}},
                       format="json").status_code == 200
     before = db_state()
     response = clerk.post(f"/api/work-items/{item}/complete/", {"output": {"approved": True}}, format="json")
@@ -347,3 +347,19 @@ def test_anonymous_is_401(api_client: Any, staff: Any, action: str) -> None:
     assert response.json()["code"] == "not_authenticated"
     assert client.get("/api/work-items/").status_code == 401
     assert db_state() == before
+
+
+# ---------------------------------------------------------------------- startable definitions
+
+
+def test_startable_definitions_follow_start_roles(staff: Any, clerk: Any, manager: Any, api_client: Any) -> None:
+    from designer.tests.helpers import RESTRICTED_NET, publish
+
+    publish(RESTRICTED_NET)
+    names = lambda client: [d["name"] for d in client.get("/api/startable-definitions/").json()]  # noqa: E731
+    assert "restricted" in names(staff) and "restricted" in names(manager)
+    assert "restricted" not in names(clerk) and "invoice-approval" in names(clerk)
+    [invoice] = [d for d in clerk.get("/api/startable-definitions/").json() if d["name"] == "invoice-approval"]
+    assert invoice["title"] == "Invoice approval" and invoice["version"] == 1
+    assert invoice["data_schema"]["required"] == ["vendor", "amount"]
+    assert api_client().get("/api/startable-definitions/").status_code == 401

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+
+import type { WorkItem } from "../../api/client";
+import {
+  ageLabel,
+  applyMessage,
+  filterOptions,
+  matches,
+  noFilters,
+  tabCounts,
+  toErrorTree,
+  visibleItems,
+  type Items,
+} from "./model";
+
+const NOW = Date.parse("2026-12-01T12:00:00Z");
+
+function item(id: string, extra: Partial<WorkItem> = {}): WorkItem {
+  return {
+    id, case: 1, task: "review", generation: 1, kind: "manual", state: "initialized", input: {}, output: null,
+    assignee: null, role: "clerks", attempt: 1, error: null, created_at: "2026-12-01T11:00:00Z",
+    updated_at: "2026-12-01T11:00:00Z", offered_user: null, priority: 1, due_at: null, definition: "invoice-approval",
+    task_label: "Review invoice", form: null, ...extra,
+  } as WorkItem;
+}
+
+const empty: Items = new Map();
+
+describe("applyMessage", () => {
+  it("a snapshot replaces the items and reports the new ones", () => {
+    const before = new Map([["a", item("a")], ["old", item("old")]]);
+    const { items, arrived } = applyMessage(before, { type: "snapshot", work_items: [item("a"), item("b")] });
+    expect([...items.keys()]).toEqual(["a", "b"]);
+    expect(arrived).toEqual(["b"]);
+  });
+  it("offered adds, updated replaces, removed deletes and returns the item", () => {
+    let r = applyMessage(empty, { type: "work_item", event: "offered", work_item: item("a") });
+    expect(r.arrived).toEqual(["a"]);
+    r = applyMessage(r.items, { type: "work_item", event: "updated", work_item: item("a", { assignee: "alice" }) });
+    expect(r.items.get("a")?.assignee).toBe("alice");
+    expect(r.arrived).toEqual([]);
+    r = applyMessage(r.items, { type: "work_item", event: "removed", work_item: item("a", { assignee: "bob" }) });
+    expect(r.items.size).toBe(0);
+    expect(r.removed?.assignee).toBe("bob");
+  });
+});
+
+describe("tabs", () => {
+  it("counts mine and available", () => {
+    const items = new Map([
+      ["a", item("a")],
+      ["b", item("b", { assignee: "alice" })],
+      ["c", item("c", { assignee: "bob" })], // staff see others' claims: in neither tab
+    ]);
+    expect(tabCounts(items, "alice")).toEqual({ mine: 1, available: 1 });
+  });
+});
+
+describe("filters and sorting", () => {
+  const a = item("a", { priority: 2, created_at: "2026-12-01T06:00:00Z", due_at: "2026-12-01T11:30:00Z" });
+  const b = item("b", { priority: 1, created_at: "2026-12-01T11:50:00Z", due_at: "2026-12-01T20:00:00Z",
+    definition: "order-fulfilment", task_label: "Pack" });
+  const c = item("c", { priority: 1, created_at: "2026-11-28T11:00:00Z" });
+
+  it("filters by workflow, task, priority, due date and age", () => {
+    expect(matches(b, { ...noFilters, workflow: "order-fulfilment" }, NOW)).toBe(true);
+    expect(matches(a, { ...noFilters, workflow: "order-fulfilment" }, NOW)).toBe(false);
+    expect(matches(b, { ...noFilters, task: "Pack" }, NOW)).toBe(true);
+    expect(matches(b, { ...noFilters, minPriority: 2 }, NOW)).toBe(false);
+    expect(visibleItems([a, b, c], { ...noFilters, due: "overdue" }, "priority", NOW).map((i) => i.id)).toEqual(["a"]);
+    expect(visibleItems([a, b, c], { ...noFilters, due: "today" }, "priority", NOW).map((i) => i.id)).toEqual(["a", "b"]);
+    expect(visibleItems([a, b, c], { ...noFilters, due: "none" }, "priority", NOW).map((i) => i.id)).toEqual(["c"]);
+    expect(visibleItems([a, b, c], { ...noFilters, olderThanHours: 24 }, "priority", NOW).map((i) => i.id)).toEqual(["c"]);
+  });
+  it("sorts by priority, due date, age", () => {
+    expect(visibleItems([c, b, a], noFilters, "priority", NOW).map((i) => i.id)).toEqual(["a", "c", "b"]);
+    expect(visibleItems([c, b, a], noFilters, "due", NOW).map((i) => i.id)).toEqual(["a", "b", "c"]);
+    expect(visibleItems([a, b, c], noFilters, "oldest", NOW).map((i) => i.id)).toEqual(["c", "a", "b"]);
+    expect(visibleItems([a, b, c], noFilters, "newest", NOW).map((i) => i.id)).toEqual(["b", "a", "c"]);
+  });
+  it("offers the workflows and tasks present", () => {
+    expect(filterOptions([a, b, c])).toEqual({
+      workflows: ["invoice-approval", "order-fulfilment"],
+      tasks: ["Pack", "Review invoice"],
+    });
+  });
+});
+
+describe("ageLabel", () => {
+  it("says minutes, hours, days", () => {
+    expect(ageLabel("2026-12-01T11:59:30Z", NOW)).toBe("now");
+    expect(ageLabel("2026-12-01T11:45:00Z", NOW)).toBe("15 min");
+    expect(ageLabel("2026-12-01T07:00:00Z", NOW)).toBe("5 h");
+    expect(ageLabel("2026-11-28T12:00:00Z", NOW)).toBe("3 d");
+  });
+});
+
+describe("toErrorTree", () => {
+  it("puts each server error under its field", () => {
+    expect(
+      toErrorTree([
+        { field: "approved", message: "'approved' is a required property" },
+        { field: "address.zip", message: "too short" },
+        { field: null, message: "not an object" },
+      ]),
+    ).toEqual({
+      approved: { __errors: ["'approved' is a required property"] },
+      address: { zip: { __errors: ["too short"] } },
+      __errors: ["not an object"],
+    });
+  });
+});

@@ -1,0 +1,47 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+
+import type { WorkItem } from "../../api/client";
+import { applyMessage, type Items, type SocketMessage } from "./model";
+import { inboxSocketUrl, ReconnectingSocket, type SocketStatus } from "./socket";
+
+export interface InboxState {
+  items: Items;
+  status: SocketStatus;
+  arrived: ReadonlySet<string>;
+  lastRemoved: WorkItem | null;
+  /** simulate a network drop (the socket reconnects and gets a new snapshot) */
+  drop: () => void;
+}
+
+/** The live inbox: the socket's snapshot and events applied to a map of items. */
+export function useInbox(onUnauthenticated: () => void): InboxState {
+  const [items, setItems] = useState<Items>(new Map());
+  const [status, setStatus] = useState<SocketStatus>("connecting");
+  const [arrived, setArrived] = useState<ReadonlySet<string>>(new Set());
+  const [lastRemoved, setLastRemoved] = useState<WorkItem | null>(null);
+  const socket = useRef<ReconnectingSocket | null>(null);
+  const itemsRef = useRef<Items>(items);
+
+  useEffect(() => {
+    const rs = new ReconnectingSocket(
+      inboxSocketUrl(),
+      (data) => {
+        const result = applyMessage(itemsRef.current, data as SocketMessage);
+        itemsRef.current = result.items;
+        setItems(result.items);
+        if (result.arrived.length) setArrived(new Set(result.arrived));
+        if (result.removed) setLastRemoved(result.removed);
+      },
+      (s) => {
+        setStatus(s);
+        if (s === "unauthenticated") onUnauthenticated();
+      },
+    );
+    socket.current = rs;
+    rs.start();
+    return () => rs.stop();
+  }, [onUnauthenticated]);
+
+  const drop = useCallback(() => socket.current?.drop(), []);
+  return { items, status, arrived, lastRemoved, drop };
+}

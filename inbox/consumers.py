@@ -1,0 +1,139 @@
+"""Websocket consumers: the live inbox (`/ws/inbox/`) and a case's changes (`/ws/cases/{id}/`).
+
+Messages are published on commit by `inbox.push`. The inbox consumer joins the groups of its
+user (user, each of their roles, staff), sends a snapshot, then turns each pushed work item
+into `offered` / `updated` / `removed` for its user with the same rule as the API
+(`engine.access.item_offered_to`, four-eyes included), remembering which items the client has.
+Group memberships are read at connect; a reconnect (which the page does) picks up changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from engine import access
+from inbox import push
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+def _time(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class InboxConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.audience = await database_sync_to_async(self._audience)()
+        for group in self.audience:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        # After joining the groups: a change committed meanwhile arrives as an event too, and
+        # `updated_at` tells which of the two is newer.
+        items = await database_sync_to_async(self._snapshot)()
+        self.known: dict[str, dt.datetime] = {i["id"]: _time(i["updated_at"]) for i in items}
+        await self.send_json({"type": "snapshot", "work_items": items})
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "audience", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        # The stream is one-way; a client may ask for a fresh snapshot.
+        if isinstance(content, dict) and content.get("type") == "snapshot":
+            items = await database_sync_to_async(self._snapshot)()
+            self.known = {i["id"]: _time(i["updated_at"]) for i in items}
+            await self.send_json({"type": "snapshot", "work_items": items})
+
+    def _audience(self) -> list[str]:
+        groups = [push.user_group(self.user.username)]
+        groups += [push.role_group(role) for role in sorted(access.user_groups(self.user))]  # also caches them
+        if self.user.is_staff:
+            groups.append(push.STAFF_GROUP)
+        return groups
+
+    def _snapshot(self) -> list[dict[str, Any]]:
+        from engine.serializers import WorkItemOutputSerializer
+        from inbox.selectors import work_item_list
+
+        rows = work_item_list(user=self.user, states=list(push.ACTIVE_STATES)).filter(kind="manual")
+        return push.as_json(WorkItemOutputSerializer(rows, many=True, context={}).data)
+
+    def visible(self, item: dict[str, Any], excluded: list[str]) -> bool:
+        return (
+            item["kind"] == "manual"
+            and item["state"] in push.ACTIVE_STATES
+            and access.item_offered_to(
+                self.user, role=item["role"], offered_user=item["offered_user"], assignee=item["assignee"],
+                excluded=excluded,
+            )
+        )
+
+    async def inbox_item(self, message: dict[str, Any]) -> None:
+        item = message["work_item"]
+        item_id, updated = item["id"], _time(item["updated_at"])
+        seen = self.known.get(item_id)
+        if seen is not None and updated <= seen:
+            return  # already sent (the snapshot or an earlier event was as new)
+        if self.visible(item, message.get("excluded") or []):
+            event = "updated" if item_id in self.known else "offered"
+            self.known[item_id] = updated
+        elif item_id in self.known:
+            event = "removed"
+            del self.known[item_id]
+        else:
+            return
+        await self.send_json({"type": "work_item", "event": event, "work_item": item})
+
+
+class CaseConsumer(AsyncJsonWebsocketConsumer):
+    """Staff only: the case now, then again after each committed change."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not user.is_staff:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user = user
+        self.case_id = int(self.scope["url_route"]["kwargs"]["case_id"])
+        case = await database_sync_to_async(self._case)()
+        if case is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.group = push.case_group(self.case_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "case", "case": case})
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    def _case(self) -> dict[str, Any] | None:
+        from engine.core.errors import NotFound
+        from engine.selectors import case_get
+        from engine.serializers import CaseOutputSerializer
+
+        try:
+            case = case_get(case_id=self.case_id, user=self.user)
+        except NotFound:
+            return None
+        return push.as_json(CaseOutputSerializer(case, context={}).data)
+
+    async def case_changed(self, message: dict[str, Any]) -> None:
+        case = await database_sync_to_async(self._case)()
+        if case is not None:
+            await self.send_json({"type": "case", "case": case})
