@@ -1,9 +1,19 @@
-/** The workflow designer (issue 5 builds it here). */
+import "@xyflow/react/dist/style.css";
+import "./designer.css";
+
+import { Route, Routes } from "react-router-dom";
+
+import { DefinitionsList } from "./DefinitionsList";
+import { EditorPage } from "./EditorPage";
+
+/** The workflow designer: /designer/, /designer/new, /designer/<name>/, /designer/<name>/versions/<n>/. */
 export function DesignerPage() {
   return (
-    <section>
-      <h1>Designer</h1>
-      <p>Draw, validate and publish workflow nets. Coming with the designer issue.</p>
-    </section>
+    <Routes>
+      <Route index element={<DefinitionsList />} />
+      <Route path="new" element={<EditorPage key="new" mode="new" />} />
+      <Route path=":name" element={<EditorPage mode="draft" />} />
+      <Route path=":name/versions/:version" element={<EditorPage mode="version" />} />
+    </Routes>
   );
 }

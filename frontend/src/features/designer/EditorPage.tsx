@@ -1,0 +1,346 @@
+/**
+ * The editor: toolbar (save, publish, versions, test case, import/export, layout, undo/redo),
+ * palette, canvas, properties panel and the problems list. Validates on every change
+ * (debounced) and auto-saves the draft of a saved definition.
+ */
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { Link, useNavigate, useParams } from "react-router-dom";
+
+import {
+  type Activity,
+  type Case,
+  createDefinition,
+  type Definition,
+  getCase,
+  getDefinition,
+  getVersion,
+  importDefinition,
+  listActivities,
+  publishDefinition,
+  RequestFailed,
+  saveDraft,
+  startCase,
+  validateNet,
+} from "./api";
+import { EditorCanvas, useShortcuts } from "./EditorCanvas";
+import { emptyNet } from "./model/convert";
+import { autoLayout } from "./model/layout";
+import type { NetDoc } from "./model/net";
+import { Palette } from "./Palette";
+import { PropertiesPanel } from "./panel/PropertiesPanel";
+import { ProblemsList } from "./ProblemsList";
+import { useDesigner } from "./store";
+
+export const VALIDATE_DEBOUNCE_MS = 300;
+export const AUTOSAVE_DEBOUNCE_MS = 1500;
+
+type SaveState = { kind: "saved" | "dirty" | "saving" | "new" | "readonly" } | { kind: "failed"; message: string };
+
+function downloadJson(doc: NetDoc) {
+  const blob = new Blob([JSON.stringify(doc, null, 2) + "\n"], { type: "application/json" });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = `${doc.name || "workflow"}.json`;
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
+export function EditorPage({ mode }: { mode: "new" | "draft" | "version" }) {
+  return (
+    <ReactFlowProvider>
+      <Editor mode={mode} />
+    </ReactFlowProvider>
+  );
+}
+
+function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
+  const params = useParams();
+  const name = mode === "new" ? "" : (params.name ?? "");
+  const version = mode === "version" ? Number(params.version) : null;
+  const navigate = useNavigate();
+  const flow = useReactFlow();
+  const [definition, setDefinition] = useState<Definition | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [activities, setActivities] = useState<Activity[]>([]);
+  const [save, setSave] = useState<SaveState>({ kind: mode === "version" ? "readonly" : mode === "new" ? "new" : "saved" });
+  const [reloadKey, setReloadKey] = useState(0);
+  const [testOpen, setTestOpen] = useState(false);
+  const [testData, setTestData] = useState("{}");
+  const [testCase, setTestCase] = useState<Case | null>(null);
+  const [testError, setTestError] = useState<string | null>(null);
+  const revision = useDesigner((s) => s.revision);
+  const errors = useDesigner((s) => s.errors);
+  const message = useDesigner((s) => s.message);
+  const canUndo = useDesigner((s) => s.past.length > 0);
+  const canRedo = useDesigner((s) => s.future.length > 0);
+  const savedRevision = useRef(-1);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const layout = useCallback(async () => {
+    const s = useDesigner.getState();
+    const positions = await autoLayout({ nodes: s.nodes, edges: s.edges });
+    useDesigner.getState().applyPositions(positions);
+    window.requestAnimationFrame(() => void flow.fitView({ duration: 200 }));
+  }, [flow]);
+  useShortcuts(layout);
+
+  // Load the net (draft, a version, or a new one).
+  useEffect(() => {
+    let live = true;
+    setLoaded(false);
+    setLoadError(null);
+    setTestCase(null);
+    const open = async () => {
+      let doc: NetDoc;
+      if (mode === "new") doc = emptyNet("new-workflow");
+      else if (mode === "version") {
+        doc = await getVersion(name, version!);
+        const def = await getDefinition(name);
+        if (live) setDefinition(def);
+      } else {
+        const def = await getDefinition(name);
+        if (live) setDefinition(def);
+        doc = def.draft as NetDoc;
+      }
+      if (!live) return;
+      const started = performance.now();
+      useDesigner.getState().load(doc, { readOnly: mode === "version" });
+      const s = useDesigner.getState();
+      if (s.nodes.some((n) => !n.data.placed)) {
+        const positions = await autoLayout({ nodes: s.nodes, edges: s.edges });
+        if (!live) return;
+        // Nodes without a layout entry are placed but the draft is not marked changed.
+        const unplaced = Object.fromEntries(s.nodes.filter((n) => !n.data.placed).map((n) => [n.id, positions[n.id]]));
+        useDesigner.getState().applyPositions(unplaced, false);
+      }
+      savedRevision.current = useDesigner.getState().revision;
+      setSave({ kind: mode === "version" ? "readonly" : mode === "new" ? "new" : "saved" });
+      setLoaded(true);
+      window.requestAnimationFrame(() => {
+        void flow.fitView();
+        (window as unknown as { __designerOpenedMs?: number }).__designerOpenedMs = performance.now() - started;
+      });
+    };
+    open().catch((err: unknown) => live && setLoadError(err instanceof Error ? err.message : String(err)));
+    return () => {
+      live = false;
+    };
+  }, [mode, name, version, reloadKey, flow]);
+
+  useEffect(() => {
+    listActivities().then(setActivities, () => setActivities([]));
+  }, []);
+
+  // Validate on every change, debounced; a late answer for an older revision is dropped.
+  useEffect(() => {
+    if (!loaded) return;
+    const controller = new AbortController();
+    const timer = window.setTimeout(() => {
+      const at = useDesigner.getState().revision;
+      validateNet(useDesigner.getState().toNet(), controller.signal)
+        .then((result) => {
+          if (useDesigner.getState().revision === at) useDesigner.getState().setProblems(result.errors, result.warnings);
+        })
+        .catch(() => undefined);
+    }, VALIDATE_DEBOUNCE_MS);
+    return () => {
+      window.clearTimeout(timer);
+      controller.abort();
+    };
+  }, [revision, loaded]);
+
+  const saveNow = useCallback(async (): Promise<boolean> => {
+    const s = useDesigner.getState();
+    if (s.readOnly) return false;
+    const at = s.revision;
+    const net = s.toNet();
+    setSave({ kind: "saving" });
+    try {
+      if (mode === "new") {
+        const created = await createDefinition(net);
+        savedRevision.current = at;
+        navigate(`/designer/${encodeURIComponent(created.name)}/`, { replace: true });
+        return true;
+      }
+      const def = await saveDraft(name, net);
+      setDefinition(def);
+      savedRevision.current = at;
+      setSave({ kind: useDesigner.getState().revision === at ? "saved" : "dirty" });
+      return true;
+    } catch (err) {
+      const detail = err instanceof RequestFailed && err.body?.errors?.length ? `${err.message}: ${err.body.errors.map((e) => `${e.element ?? "workflow"}: ${e.message}`).join("; ")}` : (err as Error).message;
+      setSave({ kind: "failed", message: detail });
+      return false;
+    }
+  }, [mode, name, navigate]);
+
+  // Auto-save the draft of a saved definition.
+  useEffect(() => {
+    if (!loaded || mode !== "draft" || revision === savedRevision.current) return;
+    setSave((cur) => (cur.kind === "saving" ? cur : { kind: "dirty" }));
+    const timer = window.setTimeout(() => void saveNow(), AUTOSAVE_DEBOUNCE_MS);
+    return () => window.clearTimeout(timer);
+  }, [revision, loaded, mode, saveNow]);
+
+  const publish = async () => {
+    if (useDesigner.getState().errors.length) {
+      useDesigner.getState().setMessage("publishing is refused while errors remain");
+      return;
+    }
+    if (revision !== savedRevision.current && !(await saveNow())) return;
+    try {
+      const published = await publishDefinition(name);
+      setDefinition(await getDefinition(name));
+      useDesigner.getState().setMessage(`published version ${published.version}`);
+    } catch (err) {
+      const e = err as RequestFailed;
+      useDesigner.getState().setMessage(`not published: ${e.message}`);
+      if (e.body?.errors) useDesigner.getState().setProblems(e.body.errors as never, useDesigner.getState().warnings);
+    }
+  };
+
+  const refreshCase = useCallback(async (id: number) => {
+    try {
+      setTestCase(await getCase(id));
+    } catch (err) {
+      setTestError((err as Error).message);
+    }
+  }, []);
+
+  const startTest = async () => {
+    setTestError(null);
+    let data: Record<string, unknown>;
+    try {
+      data = JSON.parse(testData || "{}") as Record<string, unknown>;
+    } catch (err) {
+      setTestError(`the data is not JSON: ${(err as Error).message}`);
+      return;
+    }
+    try {
+      setTestCase(await startCase(name, data));
+    } catch (err) {
+      setTestError((err as Error).message);
+    }
+  };
+
+  // Follow a running test case.
+  useEffect(() => {
+    if (!testCase || !testOpen || !["running", "suspended"].includes(testCase.state)) return;
+    const timer = window.setTimeout(() => void refreshCase(testCase.id), 1000);
+    return () => window.clearTimeout(timer);
+  }, [testCase, testOpen, refreshCase]);
+
+  const onImport = async (file: File) => {
+    try {
+      const doc = JSON.parse(await file.text()) as NetDoc;
+      const def = await importDefinition(doc);
+      useDesigner.getState().setMessage(`imported ${def.name}`);
+      if (def.name === name) setReloadKey((k) => k + 1);
+      else navigate(`/designer/${encodeURIComponent(def.name)}/`);
+    } catch (err) {
+      const e = err as RequestFailed;
+      const detail = e.body?.errors?.length ? `: ${e.body.errors.map((x) => `${x.element ?? "workflow"}: ${x.message}`).join("; ")}` : "";
+      useDesigner.getState().setMessage(`import refused: ${e.message}${detail}`);
+    }
+  };
+
+  if (loadError) return <p role="alert">Could not open {name}: {loadError}</p>;
+  const versions = definition?.versions ?? [];
+  const latest = versions.length ? Math.max(...versions.map((v) => v.version)) : null;
+  const overlay = testOpen && testCase ? { marking: testCase.marking, tasks: testCase.tasks as Record<string, { state: string }> } : null;
+
+  return (
+    <div className="designer-editor">
+      <div className="toolbar" role="toolbar">
+        <Link to="/designer/">← Workflows</Link>
+        <strong className="def-name" data-testid="def-name">{name || "new workflow"}</strong>
+        {mode === "version" && <span className="badge" data-testid="readonly-badge">version {version}, read-only</span>}
+        <span className={`save-state save-${save.kind}`} data-testid="save-state" title={save.kind === "failed" ? (save as { message: string }).message : undefined}>
+          {save.kind === "saved" ? "saved" : save.kind === "dirty" ? "unsaved changes" : save.kind === "saving" ? "saving…" : save.kind === "new" ? "not saved yet" : save.kind === "readonly" ? "" : `not saved: ${(save as { message: string }).message}`}
+        </span>
+        <span className="spacer" />
+        {mode !== "version" && (
+          <>
+            <button type="button" onClick={() => useDesigner.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="undo">↶</button>
+            <button type="button" onClick={() => useDesigner.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">↷</button>
+            <button type="button" onClick={() => void layout()} title="Auto-layout (L)" data-testid="layout">Layout</button>
+            <button type="button" onClick={() => void saveNow()} data-testid="save">Save</button>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void publish()}
+              disabled={mode === "new" || errors.length > 0}
+              title={errors.length ? "fix the errors first" : "publish the draft as a new version"}
+              data-testid="publish"
+            >
+              Publish
+            </button>
+          </>
+        )}
+        {mode !== "new" && (
+          <select
+            aria-label="version"
+            data-testid="versions"
+            value={mode === "version" ? String(version) : "draft"}
+            onChange={(e) => navigate(e.target.value === "draft" ? `/designer/${encodeURIComponent(name)}/` : `/designer/${encodeURIComponent(name)}/versions/${e.target.value}/`)}
+          >
+            <option value="draft">draft</option>
+            {[...versions].sort((a, b) => b.version - a.version).map((v) => (
+              <option key={v.version} value={v.version}>
+                v{v.version} · {new Date(v.published_at).toLocaleString()}
+              </option>
+            ))}
+          </select>
+        )}
+        {mode !== "new" && (
+          <button type="button" onClick={() => setTestOpen((o) => !o)} disabled={latest === null} title={latest === null ? "publish first" : `start a case of v${latest}`} data-testid="test-toggle">
+            Test run
+          </button>
+        )}
+        <button type="button" onClick={() => downloadJson(useDesigner.getState().toNet())} data-testid="export">Export</button>
+        <button type="button" onClick={() => fileInput.current?.click()} data-testid="import">Import</button>
+        <input ref={fileInput} type="file" accept="application/json,.json" hidden data-testid="import-file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void onImport(f); e.target.value = ""; }} />
+      </div>
+      {message && (
+        <div className="designer-message" role="status" data-testid="message">
+          {message} <button type="button" className="link" onClick={() => useDesigner.getState().setMessage(null)}>dismiss</button>
+        </div>
+      )}
+      <div className="designer-body">
+        <Palette />
+        <div className="canvas-column">
+          <EditorCanvas overlay={overlay} />
+          <ProblemsList />
+        </div>
+        <div className="side-column">
+          {testOpen && latest !== null && (
+            <section className="test-run" data-testid="test-run">
+              <h3>Test case of v{latest}</h3>
+              <label htmlFor="test-data">case data (JSON)</label>
+              <textarea id="test-data" className="mono" rows={3} data-testid="test-data" value={testData} onChange={(e) => setTestData(e.target.value)} />
+              <button type="button" className="primary" onClick={() => void startTest()} data-testid="test-start">Start test case</button>
+              {testError && <p role="alert">{testError}</p>}
+              {testCase && (
+                <div className="test-case" data-testid="test-case">
+                  <p>
+                    case #{testCase.id} (v{testCase.version}): <b data-testid="test-case-state">{testCase.state}</b>{" "}
+                    <button type="button" className="link" onClick={() => void refreshCase(testCase.id)} data-testid="test-refresh">refresh</button>
+                  </p>
+                  <ul>
+                    {Object.entries(testCase.tasks).map(([tid, t]) => (
+                      <li key={tid} data-testid={`test-task-${tid}`}>{tid}: {t.state}</li>
+                    ))}
+                  </ul>
+                </div>
+              )}
+            </section>
+          )}
+          <PropertiesPanel activities={activities} definitionName={name} />
+        </div>
+      </div>
+    </div>
+  );
+}

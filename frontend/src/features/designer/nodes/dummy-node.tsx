@@ -1,0 +1,9 @@
+import type { NodeProps } from "@xyflow/react";
+
+import type { TaskNode } from "../model/convert";
+import { TaskBox } from "./task-node";
+
+/** A dummy task: routing only. */
+export function DummyNode(props: NodeProps<TaskNode>) {
+  return <TaskBox {...props} icon="◌" kind="dummy" />;
+}

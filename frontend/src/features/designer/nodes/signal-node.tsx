@@ -1,0 +1,10 @@
+import type { NodeProps } from "@xyflow/react";
+
+import type { TaskNode } from "../model/convert";
+import { TaskBox } from "./task-node";
+
+/** A signal task. */
+export function SignalNode(props: NodeProps<TaskNode>) {
+  const { data } = props;
+  return <TaskBox {...props} icon="✉" kind="signal" summary={data.el.signal ? `signal: ${String(data.el.signal)}` : undefined} />;
+}
