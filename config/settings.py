@@ -195,6 +195,9 @@ def _channel_layer_host(url: str) -> str:
 
 # Push work item and case changes to websockets on commit (inbox/push.py). Off: nothing is sent.
 WORKFLOW_PUSH = env.bool("WORKFLOW_PUSH", default=True)
+# The most work items an inbox snapshot carries (highest priority first); the rest are counted
+# in its `total` and reachable through the list API.
+WORKFLOW_INBOX_SNAPSHOT_LIMIT = env.int("WORKFLOW_INBOX_SNAPSHOT_LIMIT", default=500)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
