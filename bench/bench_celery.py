@@ -35,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/workflow_bench_celery")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = f"wfbench{os.getpid()}"
@@ -47,17 +48,6 @@ NET = {
 }
 
 
-def reset_postgres(url: str) -> None:
-    import environ
-    import psycopg
-
-    cfg = environ.Env.db_url_config(url)
-    with psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"] or "postgres",
-                         dbname="postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
@@ -65,6 +55,8 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=2000, help="messages / work items per throughput run")
     parser.add_argument("--latency-samples", type=int, default=200)
     args = parser.parse_args()
+
+    from bench_engine import reset_postgres
 
     if args.db == "sqlite":
         db_url = f"sqlite:///{tempfile.mkdtemp(prefix='wf-bench-celery-')}/bench.sqlite3"
