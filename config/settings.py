@@ -93,9 +93,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     _db["OPTIONS"].setdefault("timeout", env.int("SQLITE_TIMEOUT", default=20))
     _db["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL")
-else:
-    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    _db["CONN_HEALTH_CHECKS"] = True
+# Connections are kept (CONN_MAX_AGE seconds) instead of opened per request or Celery task.
+_db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+_db["CONN_HEALTH_CHECKS"] = True
 
 # The test database's name (default: "test_" + NAME). scripts/test.sh makes it unique per run so
 # that two runs on one PostgreSQL server do not drop each other's database.

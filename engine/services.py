@@ -297,7 +297,8 @@ def _execute(case_id: int, op: Callable[[Engine], T], *, user=None, staff_only: 
 
 def _run_locked(locked_qs, op: Callable[[Engine], T], *, user, missing: str) -> tuple[Case, T, Engine]:
     with transaction.atomic():
-        case = locked_qs.select_related("version").first()
+        # at most one row: no ORDER BY (`.first()` would add one and compile it every time)
+        case = next(iter(locked_qs.select_related("version").order_by()[:1]), None)
         if case is None:
             raise NotFound(missing)
         engine = _load_engine(case, user)

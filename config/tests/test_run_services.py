@@ -49,6 +49,7 @@ def test_services_start_embedded_redis_and_a_worker_and_stop_them_on_ctrl_c(tmp_
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     lines: list[str] = []
+    redis_pid = 0
     try:
         deadline = time.monotonic() + 60
         assert proc.stdout is not None
@@ -73,5 +74,9 @@ def test_services_start_embedded_redis_and_a_worker_and_stop_them_on_ctrl_c(tmp_
         assert [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
         assert not psutil.pid_exists(redis_pid) or psutil.Process(redis_pid).status() == psutil.STATUS_ZOMBIE
     finally:
-        if proc.poll() is None:
+        if proc.poll() is None:  # the test failed midway: leave nothing running
+            for child in psutil.Process(proc.pid).children(recursive=True):
+                child.kill()
             os.killpg(proc.pid, signal.SIGKILL)
+        if redis_pid and psutil.pid_exists(redis_pid):
+            psutil.Process(redis_pid).kill()
