@@ -170,8 +170,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="workflow@localhost")
 # scripts/run.sh uses), "inline" (in the process that committed, right after commit: no broker
 # needed; the default, and what most tests use) or "manual" (nothing runs them: tests).
 WORKFLOW_RUNNER = env.str("WORKFLOW_RUNNER", default="inline")
-# Seconds between two runs of the worker's periodic sweep (timers due, lost retry messages).
+# Seconds between two runs of the worker's periodic sweep (timers due, lost messages).
 WORKFLOW_SWEEP_SECONDS = env.float("WORKFLOW_SWEEP_SECONDS", default=1.0)
+# An automatic item still `initialized` this many seconds after its last change (and after its
+# task's timeout + longest back-off) is taken for lost (a process died between its commit and
+# sending the message, or the broker lost its queue) and sent again by the sweep.
+WORKFLOW_REDISPATCH_AFTER = env.float("WORKFLOW_REDISPATCH_AFTER", default=600.0)
 
 # --- Celery (config/celery.py; docs/adr/0010-celery-worker.md) ---------------------------------
 
