@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +20,9 @@ def pytest_configure(config: pytest.Config) -> None:
     app, from hearing each other's pushes. Layers are built on first use, after this."""
     from django.conf import settings
 
-    settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test{uuid.uuid4().hex[:12]}"
+    prefix = f"test{uuid.uuid4().hex[:12]}"
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = prefix
+    os.environ["CHANNEL_PREFIX"] = prefix  # for the processes tests start (e2e workers)
     # Consumers read the database from Channels' worker thread: a connection kept open there
     # would stop pytest-django from dropping the PostgreSQL test database at the end.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -36,6 +41,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not item.get_closest_marker("postgres_only")]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """On SQLite, the test database is a file (in /dev/shm when there is one), not memory: the
+    Celery worker processes of the end-to-end tests (engine/tests/e2e) open it too."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+        db.setdefault("TEST", {})["NAME"] = str(base / f"workflow_test_{os.getpid()}.sqlite3")
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,5 @@
+"""The Django project: settings, urls, the Celery app (imported here so `shared_task` binds to it)."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

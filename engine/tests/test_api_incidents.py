@@ -36,7 +36,7 @@ def test_a_failing_activity_leaves_a_failed_item_and_a_running_case(staff: Any, 
     assert item["task"] == "charge"
     assert item["kind"] == "automatic"
     assert item["state"] == "failed"
-    assert item["attempt"] == 1
+    assert item["attempt"] == 1  # its retry policy allows one attempt
     assert item["input"] == {"message": "card declined"}
     assert item["error"]["type"] == "RuntimeError"
     assert item["error"]["message"] == "card declined"
