@@ -20,7 +20,9 @@ def pytest_configure(config: pytest.Config) -> None:
     app, from hearing each other's pushes. Layers are built on first use, after this."""
     from django.conf import settings
 
-    settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test{uuid.uuid4().hex[:12]}"
+    prefix = f"test{uuid.uuid4().hex[:12]}"
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = prefix
+    os.environ["CHANNEL_PREFIX"] = prefix  # for the processes tests start (e2e workers)
     # Consumers read the database from Channels' worker thread: a connection kept open there
     # would stop pytest-django from dropping the PostgreSQL test database at the end.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0

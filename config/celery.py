@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import celeryd_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -26,3 +26,13 @@ def _tell_ready(**_: object) -> None:
     if path:
         with open(path, "w", encoding="utf-8") as f:
             f.write(str(os.getpid()))
+
+
+@celeryd_init.connect
+def _worker_dispatches_through_celery(**_: object) -> None:
+    """Inside a worker, automatic items made by a completion go to the queue too (with their
+    back-off), unless WORKFLOW_RUNNER says otherwise explicitly."""
+    if "WORKFLOW_RUNNER" not in os.environ:
+        from django.conf import settings
+
+        settings.WORKFLOW_RUNNER = "celery"

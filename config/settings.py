@@ -96,9 +96,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     _db["OPTIONS"].setdefault("timeout", env.int("SQLITE_TIMEOUT", default=20))
     _db["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL")
-else:
-    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    _db["CONN_HEALTH_CHECKS"] = True
+# Connections are kept (CONN_MAX_AGE seconds) instead of opened per request or Celery task.
+_db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+_db["CONN_HEALTH_CHECKS"] = True
 
 # The test database's name (default: "test_" + NAME). scripts/test.sh makes it unique per run so
 # that two runs on one PostgreSQL server do not drop each other's database.
@@ -181,8 +181,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="workflow@localhost")
 # scripts/run.sh uses), "inline" (in the process that committed, right after commit: no broker
 # needed; the default, and what most tests use) or "manual" (nothing runs them: tests).
 WORKFLOW_RUNNER = env.str("WORKFLOW_RUNNER", default="inline")
-# Seconds between two runs of the worker's periodic sweep (timers due, lost retry messages).
+# Seconds between two runs of the worker's periodic sweep (timers due, lost messages).
 WORKFLOW_SWEEP_SECONDS = env.float("WORKFLOW_SWEEP_SECONDS", default=1.0)
+# An automatic item still `initialized` this many seconds after its last change (and after its
+# task's timeout + longest back-off) is taken for lost (a process died between its commit and
+# sending the message, or the broker lost its queue) and sent again by the sweep.
+WORKFLOW_REDISPATCH_AFTER = env.float("WORKFLOW_REDISPATCH_AFTER", default=600.0)
 
 # --- Celery (config/celery.py; docs/adr/0010-celery-worker.md) ---------------------------------
 
@@ -221,7 +225,6 @@ CELERY_BEAT_SCHEDULE = {
 # The channel layer carries pushes from whichever process commits a change (web or worker) to the
 # Daphne processes holding the sockets: Redis pub/sub on REDIS_URL (the Celery broker's Redis).
 # A redis+socket:// URL (the embedded Redis of the run command) becomes channels_redis's unix://.
-REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 
 def _channel_layer_host(url: str) -> str:
@@ -232,6 +235,9 @@ def _channel_layer_host(url: str) -> str:
 
 # Push work item and case changes to websockets on commit (inbox/push.py). Off: nothing is sent.
 WORKFLOW_PUSH = env.bool("WORKFLOW_PUSH", default=True)
+# The most work items an inbox snapshot carries (highest priority first); the rest are counted
+# in its `total` and reachable through the list API.
+WORKFLOW_INBOX_SNAPSHOT_LIMIT = env.int("WORKFLOW_INBOX_SNAPSHOT_LIMIT", default=500)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

@@ -7,8 +7,8 @@ a retry after its back-off, an item of a resumed case). The runner is chosen by 
 - "inline": the activity runs in this process right after commit (tests, small set-ups; no
   back-off wait and no timeout);
 - "manual": nothing is sent (tests drive automatic items themselves).
-`case_changed` records what a transaction changed for the websocket pushes, which
-`inbox.push` sends on commit.
+`case_changed` records what a transaction changed for the websocket pushes, which `inbox.push`
+sends on commit.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def run_work_item(item_id: str, attempt: int | None = None) -> str:
     attempt, the case not running, or a duplicate report)."""
     from engine import services
 
-    row = WorkItem.objects.select_related("case__version").filter(pk=item_id).first()
+    row = next(iter(WorkItem.objects.select_related("case__version").filter(pk=item_id).order_by()[:1]), None)
     if row is None or row.kind != "automatic" or row.state not in ("initialized", "started"):
         return "skipped"
     if attempt is not None and row.attempt != attempt:

@@ -242,6 +242,38 @@ def timers_fire_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     return len(due)
 
 
+def work_items_redispatch_stale(*, now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Send again the automatic items of running cases that are still `initialized` long after
+    their last change: their message was lost (a process died between its commit and the send,
+    or the broker lost its queue). Stale means older than WORKFLOW_REDISPATCH_AFTER and than the
+    task's timeout + hard-limit grace + longest back-off, so a running attempt is not doubled
+    unless it runs longer than that (the runner makes a doubled attempt harmless anyway). The
+    item's `updated_at` is moved to now (compare-and-set), so it is not sent again before
+    another period. Returns how many were sent. engine-semantics section 14."""
+    from engine.tasks import HARD_LIMIT_GRACE
+
+    now = now or timezone.now()
+    after = float(settings.WORKFLOW_REDISPATCH_AFTER)
+    rows = list(
+        WorkItem.objects.filter(kind="automatic", state="initialized", case__state="running",
+                                updated_at__lt=now - dt.timedelta(seconds=after))
+        .select_related("case__version").order_by("updated_at")[:limit]
+    )
+    sent = 0
+    for row in rows:
+        task = runtime_for(row.case.version).net.tasks.get(row.task)
+        policy = RetryPolicy.of(task.spec if task else {})
+        grace = max(after, (policy.timeout or 0) + HARD_LIMIT_GRACE + policy.max_interval)
+        if row.updated_at > now - dt.timedelta(seconds=grace):
+            continue
+        claimed = WorkItem.objects.filter(pk=row.pk, state="initialized", attempt=row.attempt,
+                                          updated_at=row.updated_at).update(updated_at=now)
+        if claimed:
+            hooks.dispatch_automatic(hooks.Dispatch(item_id=str(row.pk), attempt=row.attempt, timeout=policy.timeout))
+            sent += 1
+    return sent
+
+
 # ---------------------------------------------------------------------- selectors used here
 
 
@@ -297,7 +329,8 @@ def _execute(case_id: int, op: Callable[[Engine], T], *, user=None, staff_only: 
 
 def _run_locked(locked_qs, op: Callable[[Engine], T], *, user, missing: str) -> tuple[Case, T, Engine]:
     with transaction.atomic():
-        case = locked_qs.select_related("version").first()
+        # at most one row: no ORDER BY (`.first()` would add one and compile it every time)
+        case = next(iter(locked_qs.select_related("version").order_by()[:1]), None)
         if case is None:
             raise NotFound(missing)
         engine = _load_engine(case, user)

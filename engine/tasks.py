@@ -4,7 +4,8 @@
   acknowledgement and reject-on-worker-lost make delivery at-least-once; the runner makes a
   second delivery harmless (keyed on item and attempt).
 - `workflow.sweep`: run periodically by Celery beat; fires the timers that are due (their due
-  time is in the database, so a broker restart loses none).
+  time is in the database, so a broker restart loses none) and re-sends automatic items whose
+  message was lost (`services.work_items_redispatch_stale`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def send_work_item(job: Dispatch) -> None:
 
 @shared_task(name="workflow.sweep", acks_late=False)
 def sweep() -> int:
-    """Fire the timers that are due. Several workers may sweep at once: each timer fires under
-    its case's lock, once."""
-    return services.timers_fire_due()
+    """Fire the timers that are due (each under its case's lock, once, however many workers
+    sweep), and send again the automatic items whose message was lost."""
+    return services.timers_fire_due() + services.work_items_redispatch_stale()
+
+
+@shared_task(name="workflow.ping", acks_late=True, reject_on_worker_lost=True)
+def ping() -> None:
+    """Does nothing: raw Celery throughput for bench/bench_celery.py (same options as the real task)."""

@@ -40,9 +40,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         # After joining the groups: a change committed meanwhile arrives as an event too, and
         # `updated_at` tells which of the two is newer.
-        items = await database_sync_to_async(self._snapshot)()
-        self.known: dict[str, dt.datetime] = {i["id"]: _time(i["updated_at"]) for i in items}
-        await self.send_json({"type": "snapshot", "work_items": items})
+        await self._send_snapshot()
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "audience", ()):
@@ -51,9 +49,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         # The stream is one-way; a client may ask for a fresh snapshot.
         if isinstance(content, dict) and content.get("type") == "snapshot":
-            items = await database_sync_to_async(self._snapshot)()
-            self.known = {i["id"]: _time(i["updated_at"]) for i in items}
-            await self.send_json({"type": "snapshot", "work_items": items})
+            await self._send_snapshot()
+
+    async def _send_snapshot(self) -> None:
+        items, total = await database_sync_to_async(self._snapshot)()
+        self.known: dict[str, dt.datetime] = {i["id"]: _time(i["updated_at"]) for i in items}
+        await self.send_json({"type": "snapshot", "work_items": items, "total": total})
 
     def _audience(self) -> list[str]:
         groups = [push.user_group(self.user.username)]
@@ -62,12 +63,19 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             groups.append(push.STAFF_GROUP)
         return groups
 
-    def _snapshot(self) -> list[dict[str, Any]]:
+    def _snapshot(self) -> tuple[list[dict[str, Any]], int]:
+        """The first WORKFLOW_INBOX_SNAPSHOT_LIMIT items (highest priority first), and how many
+        there are in all."""
+        from django.conf import settings
+
         from engine.serializers import WorkItemOutputSerializer
         from inbox.selectors import work_item_list
 
-        rows = work_item_list(user=self.user, states=list(push.ACTIVE_STATES)).filter(kind="manual")
-        return push.as_json(WorkItemOutputSerializer(rows, many=True, context={}).data)
+        qs = work_item_list(user=self.user, states=list(push.ACTIVE_STATES)).filter(kind="manual")
+        limit = settings.WORKFLOW_INBOX_SNAPSHOT_LIMIT
+        rows = list(qs[: limit + 1])
+        total = len(rows) if len(rows) <= limit else qs.count()
+        return push.as_json(WorkItemOutputSerializer(rows[:limit], many=True, context={}).data), total
 
     def visible(self, item: dict[str, Any], excluded: list[str]) -> bool:
         return (

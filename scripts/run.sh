@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up (virtualenv, dependencies, database, demo data) and serve the app on
-# http://127.0.0.1:8000. Safe to run again: every step is idempotent.
+# http://127.0.0.1:8000, with a Celery worker and an embedded Redis beside it. Safe to run
+# again: every step is idempotent.
 set -euo pipefail
 
 # shellcheck source=scripts/setup_venv.sh
@@ -27,5 +28,7 @@ cat <<MSG
 
 MSG
 
-# Daphne serves HTTP and websockets (config/asgi.py); static files through WhiteNoise.
-exec daphne -b "$HOST" -p "$PORT" config.asgi:application
+# Daphne serves HTTP and websockets (config/asgi.py; static files through WhiteNoise), with an
+# embedded Redis (broker and channel layer) and a Celery worker beside it (scripts/services.py);
+# Ctrl-C stops all three.
+exec python scripts/services.py -- daphne -b "$HOST" -p "$PORT" config.asgi:application

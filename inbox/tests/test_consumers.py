@@ -65,6 +65,7 @@ async def connect(user: Any = None, *, path: str = "/ws/inbox/", headers: list |
 async def snapshot(communicator: WebsocketCommunicator) -> list[dict[str, Any]]:
     message = await communicator.receive_json_from(timeout=TIMEOUT)
     assert message["type"] == "snapshot"
+    assert message["total"] == len(message["work_items"])
     return message["work_items"]
 
 
@@ -319,3 +320,19 @@ def test_tests_use_a_channel_prefix_of_their_own() -> None:
     from django.conf import settings
 
     assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"].startswith("test")
+
+
+@pytest.mark.asyncio
+async def test_the_snapshot_is_capped_and_says_how_many_there_are(users: dict[str, Any], settings: Any) -> None:
+    settings.WORKFLOW_INBOX_SNAPSHOT_LIMIT = 2
+    for amount in (10.0, 5000.0, 20.0):  # the big one has priority 2
+        await db(_start)(users["staff"], data={"vendor": "V", "amount": amount})
+    clerk = await connect(users["clerk1"])
+    message = await clerk.receive_json_from(timeout=TIMEOUT)
+    assert message["type"] == "snapshot" and message["total"] == 3
+    assert [i["priority"] for i in message["work_items"]] == [2, 1]
+    # asking again gives the same
+    await clerk.send_json_to({"type": "snapshot"})
+    again = await clerk.receive_json_from(timeout=TIMEOUT)
+    assert again["total"] == 3 and [i["id"] for i in again["work_items"]] == [i["id"] for i in message["work_items"]]
+    await close(clerk)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 from typing import Any
 
 import redis
+from django.utils import timezone
 
 from designer.tests.helpers import net, publish
 from engine import services
@@ -127,3 +129,15 @@ def test_duplicate_and_stale_messages_never_advance_the_net_twice(e2e: Any) -> N
         assert WorkItem.objects.filter(case=c, task="after").count() == 1
         assert Event.objects.filter(case=c, type="case.completed").count() == 1
     assert WorkItem.objects.get(pk=item.pk).output == {"runs": 1}
+
+
+def test_an_item_whose_message_was_lost_is_sent_again_by_the_sweep(e2e: Any, settings: Any) -> None:
+    one_task("lost-message", "e2e.count")
+    settings.WORKFLOW_RUNNER = "manual"  # the commit happens, the message is never sent
+    case = services.case_start(definition="lost-message")
+    item = WorkItem.objects.get(case=case, task="work")
+    assert services.work_items_redispatch_stale() == 0  # fresh: not taken for lost
+    WorkItem.objects.filter(pk=item.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
+    done = final_item(case)  # the worker's own sweep (every 0.2 s) sent it again
+    assert done.output == {"runs": 1}
+    wait_for(lambda: Case.objects.filter(pk=case.pk, state="completed").exists(), what="the case")

@@ -26,7 +26,7 @@ export function InboxPage() {
   const onUnauthenticated = useCallback(() => {
     void refresh().then((who) => who || navigate("/login/?next=/inbox/"));
   }, [refresh, navigate]);
-  const { items, status, arrived, lastRemoved } = useInbox(onUnauthenticated);
+  const { items, status, arrived, lastRemoved, omitted } = useInbox(onUnauthenticated);
 
   const [tab, setTab] = useState<Tab>("available");
   const [filters, setFilters] = useState<Filters>(noFilters);
@@ -85,6 +85,11 @@ export function InboxPage() {
         <button type="button" onClick={() => setStarting((s) => !s)}>Start a case</button>
       </div>
 
+      {omitted > 0 && (
+        <p className="notice" data-testid="omitted">
+          Showing the {items.size} most urgent work items; {omitted} more are waiting.
+        </p>
+      )}
       {notice && (
         <p className="notice" role="status" data-testid="notice">
           {notice} <button type="button" onClick={() => setNotice(null)}>OK</button>

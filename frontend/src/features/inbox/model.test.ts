@@ -33,6 +33,11 @@ describe("applyMessage", () => {
     expect([...items.keys()]).toEqual(["a", "b"]);
     expect(arrived).toEqual(["b"]);
   });
+  it("a capped snapshot says how many it left out", () => {
+    const r = applyMessage(empty, { type: "snapshot", work_items: [item("a")], total: 501 });
+    expect(r.omitted).toBe(500);
+    expect(applyMessage(empty, { type: "snapshot", work_items: [item("a")] }).omitted).toBe(0);
+  });
   it("offered adds, updated replaces, removed deletes and returns the item", () => {
     let r = applyMessage(empty, { type: "work_item", event: "offered", work_item: item("a") });
     expect(r.arrived).toEqual(["a"]);

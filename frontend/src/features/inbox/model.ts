@@ -4,7 +4,7 @@ import type { WorkItem } from "../../api/client";
 export type Items = ReadonlyMap<string, WorkItem>;
 
 export type SocketMessage =
-  | { type: "snapshot"; work_items: WorkItem[] }
+  | { type: "snapshot"; work_items: WorkItem[]; total?: number }
   | { type: "work_item"; event: "offered" | "updated" | "removed"; work_item: WorkItem };
 
 export interface Applied {
@@ -13,13 +13,21 @@ export interface Applied {
   arrived: string[];
   /** the item that left, if any, as it now is (e.g. claimed by someone else, completed) */
   removed: WorkItem | null;
+  /** after a snapshot: how many items the server left out of it (it sends the most urgent) */
+  omitted?: number;
 }
 
 /** The live items after a socket message. A snapshot replaces everything (a reconnect). */
 export function applyMessage(items: Items, message: SocketMessage): Applied {
   if (message.type === "snapshot") {
     const next = new Map(message.work_items.map((i) => [i.id, i] as const));
-    return { items: next, arrived: message.work_items.filter((i) => !items.has(i.id)).map((i) => i.id), removed: null };
+    const omitted = Math.max(0, (message.total ?? message.work_items.length) - message.work_items.length);
+    return {
+      items: next,
+      arrived: message.work_items.filter((i) => !items.has(i.id)).map((i) => i.id),
+      removed: null,
+      omitted,
+    };
   }
   const item = message.work_item;
   const next = new Map(items);

@@ -9,6 +9,8 @@ export interface InboxState {
   status: SocketStatus;
   arrived: ReadonlySet<string>;
   lastRemoved: WorkItem | null;
+  /** items the last snapshot left out (the server caps it, most urgent first) */
+  omitted: number;
   /** simulate a network drop (the socket reconnects and gets a new snapshot) */
   drop: () => void;
 }
@@ -19,6 +21,7 @@ export function useInbox(onUnauthenticated: () => void): InboxState {
   const [status, setStatus] = useState<SocketStatus>("connecting");
   const [arrived, setArrived] = useState<ReadonlySet<string>>(new Set());
   const [lastRemoved, setLastRemoved] = useState<WorkItem | null>(null);
+  const [omitted, setOmitted] = useState(0);
   const socket = useRef<ReconnectingSocket | null>(null);
   const itemsRef = useRef<Items>(items);
 
@@ -31,6 +34,7 @@ export function useInbox(onUnauthenticated: () => void): InboxState {
         setItems(result.items);
         if (result.arrived.length) setArrived(new Set(result.arrived));
         if (result.removed) setLastRemoved(result.removed);
+        if (result.omitted !== undefined) setOmitted(result.omitted);
       },
       (s) => {
         setStatus(s);
@@ -43,5 +47,5 @@ export function useInbox(onUnauthenticated: () => void): InboxState {
   }, [onUnauthenticated]);
 
   const drop = useCallback(() => socket.current?.drop(), []);
-  return { items, status, arrived, lastRemoved, drop };
+  return { items, status, arrived, lastRemoved, omitted, drop };
 }

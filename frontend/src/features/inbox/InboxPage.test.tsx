@@ -1,0 +1,111 @@
+import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import { createMemoryRouter, RouterProvider } from "react-router-dom";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import type { WorkItem } from "../../api/client";
+import { routes } from "../../App";
+import { AuthProvider } from "../../shell/auth";
+
+class FakeWebSocket {
+  static last: FakeWebSocket | null = null;
+  onopen: ((ev: Event) => void) | null = null;
+  onclose: ((ev: CloseEvent) => void) | null = null;
+  onmessage: ((ev: MessageEvent) => void) | null = null;
+  constructor(public url: string) {
+    FakeWebSocket.last = this;
+  }
+  close() {}
+  send(message: object) {
+    act(() => {
+      this.onmessage?.({ data: JSON.stringify(message) } as MessageEvent);
+    });
+  }
+}
+
+function item(id: string, extra: Partial<WorkItem> = {}): WorkItem {
+  return {
+    id, case: Number(id.replace(/\D/g, "")) || 1, task: "review", generation: 1, kind: "manual", state: "initialized",
+    input: {}, output: null, assignee: null, role: "clerks", attempt: 1, error: null,
+    created_at: new Date(Date.now() - 3600_000).toISOString(), updated_at: new Date().toISOString(),
+    offered_user: null, priority: 1, due_at: null, definition: "invoice-approval", task_label: "Review invoice",
+    form: { type: "object", properties: { approved: { type: "boolean", title: "Approve" } } } as never, ...extra,
+  } as WorkItem;
+}
+
+function json(body: unknown, status = 200) {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+}
+
+beforeEach(() => {
+  vi.stubGlobal("WebSocket", FakeWebSocket);
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (request: Request) => {
+      const url = new URL(request.url);
+      if (url.pathname === "/api/me/") return json({ id: 2, username: "alice", groups: ["clerks"], is_staff: false });
+      if (url.pathname.startsWith("/api/cases/")) return json({ id: 1, state: "running", data: { vendor: "ACME" } });
+      if (url.pathname === "/api/work-items/") return json({ count: 0, next: null, previous: null, results: [] });
+      return json({}, 404);
+    }),
+  );
+});
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+async function openInbox() {
+  render(
+    <AuthProvider>
+      <RouterProvider router={createMemoryRouter(routes, { initialEntries: ["/inbox/"] })} />
+    </AuthProvider>,
+  );
+  await screen.findByRole("heading", { name: /Inbox/ });
+  const socket = FakeWebSocket.last!;
+  expect(socket.url).toMatch(/\/ws\/inbox\/$/);
+  act(() => socket.onopen?.(new Event("open")));
+  return socket;
+}
+
+const listed = () => screen.queryAllByTestId("work-item").map((li) => li.getAttribute("data-item-id"));
+
+describe("the inbox page", () => {
+  it("shows the snapshot, then items offered and removed live, with counts", async () => {
+    const socket = await openInbox();
+    expect(screen.getByTestId("socket-status").textContent).toBe("● live");
+    socket.send({ type: "snapshot", work_items: [item("w1"), item("w2", { assignee: "alice" })] });
+    expect(listed()).toEqual(["w1"]); // "Available" is the first tab
+    expect(screen.getByTestId("inbox-count").textContent).toBe("2");
+
+    socket.send({ type: "work_item", event: "offered", work_item: item("w3", { priority: 3 }) });
+    expect(listed()).toEqual(["w3", "w1"]); // highest priority first
+    socket.send({ type: "work_item", event: "removed", work_item: item("w1", { assignee: "bob" }) });
+    expect(listed()).toEqual(["w3"]);
+
+    fireEvent.click(screen.getByTestId("tab-mine"));
+    expect(listed()).toEqual(["w2"]);
+    expect(within(screen.getByTestId("tab-mine")).getByText("1")).toBeTruthy();
+  });
+
+  it("closes the open item and says who took it when a colleague claims it", async () => {
+    const socket = await openInbox();
+    socket.send({ type: "snapshot", work_items: [item("w1")] });
+    fireEvent.click(within(screen.getByTestId("work-item")).getByRole("button"));
+    expect(await screen.findByTestId("item-detail")).toBeTruthy();
+    expect(await screen.findByText("ACME")).toBeTruthy(); // the case data
+    socket.send({ type: "work_item", event: "removed", work_item: item("w1", { assignee: "bob" }) });
+    expect(screen.queryByTestId("item-detail")).toBeNull();
+    expect(screen.getByTestId("notice").textContent).toContain("was taken by bob");
+  });
+
+  it("filters by workflow", async () => {
+    const socket = await openInbox();
+    socket.send({
+      type: "snapshot",
+      work_items: [item("w1"), item("w2", { definition: "order-fulfilment", task_label: "Pack" })],
+    });
+    fireEvent.change(screen.getByLabelText("Workflow"), { target: { value: "order-fulfilment" } });
+    expect(listed()).toEqual(["w2"]);
+  });
+});
