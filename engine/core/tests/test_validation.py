@@ -781,3 +781,17 @@ def test_fast_schema_check_agrees_with_check_schema(schema: dict[str, Any]) -> N
     task(doc, "review")["form"] = schema
     result = validate_net(doc)
     assert result.valid is expected_valid, result.errors
+
+
+def test_a_directive_entry_task_may_have_no_input_flow() -> None:
+    doc = {
+        "schema_version": 1, "name": "entry",
+        "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
+        "tasks": [{"id": "a", "kind": "dummy"}, {"id": "b", "kind": "dummy"}],
+        "flows": [{"from": "start", "to": "a"}, {"from": "a", "to": "end"}, {"from": "b", "to": "end"}],
+    }
+    assert [p.message for p in validate_net(doc).errors] == ["task 'b' has no input flow"]
+    doc["tasks"][1]["entry"] = "directive"
+    assert validate_net(doc).valid
+    doc["flows"].pop()  # it must still reach the end
+    assert "task 'b' has no output flow" in [p.message for p in validate_net(doc).errors]
