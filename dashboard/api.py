@@ -328,14 +328,19 @@ class BatchCollectionApi(StaffApi):
 
     @extend_schema(
         operation_id="dashboard_batches_create",
-        summary="Cancel or retry over the cases a filter matches; answers the finished job (progress: GET it)",
+        summary="Cancel or retry over the cases a filter matches; 201 the finished job (inline) or 202 the "
+        "queued job (WORKFLOW_RUNNER=celery); progress: GET it",
         request=BatchCreateInputSerializer,
-        responses={201: BatchJobOutputSerializer, **error_responses(400, 401, 403)},
+        responses={201: BatchJobOutputSerializer, 202: BatchJobOutputSerializer, **error_responses(400, 401, 403)},
     )
     def post(self, request: Request) -> Response:
         body = self.BatchCreateInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        filters = CaseListFilterSerializer(data={k: str(v) for k, v in body.validated_data["filters"].items()})
+        given = body.validated_data["filters"]
+        unknown = sorted(set(given) - set(CaseListFilterSerializer().fields) - {"sort"})
+        if unknown:  # a misspelt filter must not widen a batch to every case
+            raise serializers.ValidationError({"filters": [f"unknown filter(s): {', '.join(unknown)}"]})
+        filters = CaseListFilterSerializer(data={k: str(v) for k, v in given.items()})
         if not filters.is_valid():
             raise serializers.ValidationError({"filters": filters.errors})
         params = {k: body.validated_data[k] for k in ("reason", "task") if body.validated_data.get(k)}
@@ -347,8 +352,9 @@ class BatchCollectionApi(StaffApi):
                 params=params,
             )
         # committed: a poll from another request sees the job and its progress from now on
-        job = services.batch_run(job_id=job.pk, user=request.user)
-        return Response(BatchJobOutputSerializer(job).data, status=status.HTTP_201_CREATED)
+        job = services.batch_start(job=job, user=request.user)
+        code = status.HTTP_201_CREATED if job.state == BatchJob.State.DONE else status.HTTP_202_ACCEPTED
+        return Response(BatchJobOutputSerializer(job).data, status=code)
 
     @extend_schema(
         operation_id="dashboard_batches_list",
