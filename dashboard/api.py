@@ -219,6 +219,143 @@ class BatchJobOutputSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
+class StateCountsOutputSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_state = serializers.DictField(child=serializers.IntegerField(), help_text="case state → count")
+
+
+class DefinitionCountsOutputSerializer(StateCountsOutputSerializer):
+    definition = serializers.CharField()
+
+
+class CaseCountsOutputSerializer(StateCountsOutputSerializer):
+    by_definition = DefinitionCountsOutputSerializer(many=True)
+
+
+class FailedItemOutputSerializer(serializers.Serializer):
+    work_item = serializers.UUIDField()
+    case = serializers.IntegerField()
+    definition = serializers.CharField()
+    task = serializers.CharField()
+    kind = serializers.CharField()
+    attempt = serializers.IntegerField()
+    error_type = serializers.CharField(allow_null=True)
+    error_message = serializers.CharField(allow_null=True)
+    since = serializers.DateTimeField()
+
+
+class DeadlockedCaseOutputSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    definition = serializers.CharField()
+    reason = serializers.CharField()
+    since = serializers.DateTimeField(allow_null=True)
+
+
+class IncidentsOutputSerializer(serializers.Serializer):
+    failed_work_items = serializers.IntegerField(help_text="failed items of running or suspended cases")
+    failed_automatic_work_items = serializers.IntegerField()
+    deadlocked_cases = serializers.IntegerField()
+    latest_failed_work_items = FailedItemOutputSerializer(many=True)
+    latest_deadlocked_cases = DeadlockedCaseOutputSerializer(many=True)
+
+
+class OpenWorkItemsOutputSerializer(serializers.Serializer):
+    definition = serializers.CharField()
+    task = serializers.CharField()
+    role = serializers.CharField(allow_null=True)
+    initialized = serializers.IntegerField()
+    started = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class HourOutputSerializer(serializers.Serializer):
+    hour = serializers.DateTimeField()
+    started = serializers.IntegerField()
+    completed = serializers.IntegerField()
+
+
+class ThroughputOutputSerializer(serializers.Serializer):
+    hours = serializers.IntegerField()
+    buckets = HourOutputSerializer(many=True)
+
+
+class DurationSummaryOutputSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    avg_seconds = serializers.FloatField(allow_null=True)
+    p50_seconds = serializers.FloatField(allow_null=True)
+    p95_seconds = serializers.FloatField(allow_null=True)
+    max_seconds = serializers.FloatField(allow_null=True)
+
+
+class TaskDurationOutputSerializer(DurationSummaryOutputSerializer):
+    definition = serializers.CharField()
+    task = serializers.CharField()
+
+
+class HistogramBucketOutputSerializer(serializers.Serializer):
+    le_seconds = serializers.IntegerField(allow_null=True, help_text="upper bound; null: above the last")
+    count = serializers.IntegerField()
+
+
+class DurationsOutputSerializer(DurationSummaryOutputSerializer):
+    since = serializers.DateTimeField()
+    sampled = serializers.BooleanField(help_text="more completed items than were read")
+    histogram = HistogramBucketOutputSerializer(many=True)
+    by_task = TaskDurationOutputSerializer(many=True)
+
+
+class OverviewOutputSerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    cases = CaseCountsOutputSerializer()
+    incidents = IncidentsOutputSerializer()
+    open_work_items = OpenWorkItemsOutputSerializer(many=True)
+    throughput = ThroughputOutputSerializer()
+    durations = DurationsOutputSerializer()
+
+
+class DefinitionRowOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    versions = serializers.IntegerField()
+    latest_version = serializers.IntegerField(allow_null=True)
+    cases = StateCountsOutputSerializer()
+
+
+class VersionRowOutputSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    cases = StateCountsOutputSerializer()
+
+
+class HeatTaskOutputSerializer(serializers.Serializer):
+    enabled = serializers.IntegerField(help_text="active cases where the task is enabled now")
+    started = serializers.IntegerField(help_text="active cases where the task is started now")
+    open_items = serializers.IntegerField()
+    failed_items = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="completed work items measured")
+    avg_seconds = serializers.FloatField(allow_null=True)
+    p95_seconds = serializers.FloatField(allow_null=True)
+
+
+class HeatConditionOutputSerializer(serializers.Serializer):
+    tokens = serializers.IntegerField()
+    cases = serializers.IntegerField()
+
+
+class HeatmapOutputSerializer(serializers.Serializer):
+    tasks = serializers.DictField(child=HeatTaskOutputSerializer())
+    conditions = serializers.DictField(child=HeatConditionOutputSerializer())
+
+
+class DefinitionPageOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    versions = VersionRowOutputSerializer(many=True)
+    version = serializers.IntegerField(allow_null=True, help_text="the version shown")
+    net = serializers.DictField(allow_null=True)
+    heatmap = HeatmapOutputSerializer(allow_null=True)
+
+
 AT_PARAMETER = OpenApiParameter(
     "at", str, description="an event id, or an ISO 8601 time: the state right after it", required=False
 )
@@ -235,12 +372,12 @@ class OverviewApi(StaffApi):
         operation_id="dashboard_overview",
         summary="Counts of cases, incidents, open work items, throughput per hour, work item durations",
         parameters=[OverviewFilterSerializer],
-        responses={200: serializers.JSONField(), **error_responses(400, 401, 403)},
+        responses={200: OverviewOutputSerializer, **error_responses(400, 401, 403)},
     )
     def get(self, request: Request) -> Response:
         f = self.OverviewFilterSerializer(data=request.query_params)
         f.is_valid(raise_exception=True)
-        return Response(selectors.overview(hours=f.validated_data["hours"]))
+        return Response(OverviewOutputSerializer(selectors.overview(hours=f.validated_data["hours"])).data)
 
 
 class CaseListApi(StaffApi):
@@ -297,10 +434,10 @@ class DefinitionListApi(StaffApi):
     @extend_schema(
         operation_id="dashboard_definitions_list",
         summary="Definitions with their version count and cases by state",
-        responses={200: serializers.JSONField(), **error_responses(401, 403)},
+        responses={200: DefinitionRowOutputSerializer(many=True), **error_responses(401, 403)},
     )
     def get(self, request: Request) -> Response:
-        return Response(selectors.definition_list())
+        return Response(DefinitionRowOutputSerializer(selectors.definition_list(), many=True).data)
 
 
 class DefinitionPageApi(StaffApi):
@@ -311,12 +448,13 @@ class DefinitionPageApi(StaffApi):
         operation_id="dashboard_definition_get",
         summary="Versions, cases per version, and the heatmap of one version (durations, where cases are now)",
         parameters=[DefinitionPageFilterSerializer],
-        responses={200: serializers.JSONField(), **error_responses(400, 401, 403, 404)},
+        responses={200: DefinitionPageOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, name: str) -> Response:
         f = self.DefinitionPageFilterSerializer(data=request.query_params)
         f.is_valid(raise_exception=True)
-        return Response(selectors.definition_page(name=name, version=f.validated_data.get("version")))
+        page = selectors.definition_page(name=name, version=f.validated_data.get("version"))
+        return Response(DefinitionPageOutputSerializer(page).data)
 
 
 class BatchCollectionApi(StaffApi):

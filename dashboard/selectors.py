@@ -12,7 +12,7 @@ import math
 from typing import Any, Iterable
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -410,15 +410,15 @@ def definition_list() -> list[dict[str, Any]]:
     for name, state, n in Case.objects.order_by().values_list("definition_name", "state").annotate(n=Count("id")):
         counts.setdefault(name, {})[state] = n
     out = []
-    for d in Definition.objects.annotate(versions_count=Count("versions")).order_by("name"):
-        latest = d.versions.order_by("-version").values_list("version", flat=True).first()
+    definitions = Definition.objects.annotate(versions_count=Count("versions"), latest=Max("versions__version"))
+    for d in definitions.order_by("name"):
         by_state = counts.get(d.name, {})
         out.append(
             {
                 "name": d.name,
                 "title": d.title,
                 "versions": d.versions_count,
-                "latest_version": latest,
+                "latest_version": d.latest,
                 "cases": {"total": sum(by_state.values()), "by_state": by_state},
             }
         )
