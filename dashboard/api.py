@@ -141,6 +141,7 @@ class DashboardWorkItemOutputSerializer(serializers.Serializer):
     offered_user = serializers.CharField(allow_null=True)
     completed_by = serializers.CharField(allow_null=True)
     attempt = serializers.IntegerField()
+    iteration = serializers.IntegerField(help_text="its place in a chain of next_iteration runs (1 first)")
     error = serializers.JSONField(allow_null=True, help_text="{type, message, traceback?}")
     priority = serializers.IntegerField()
     due_at = serializers.DateTimeField(allow_null=True)

@@ -38,6 +38,7 @@ WORK_ITEM_FIELDS = (
     "offered_user",
     "completed_by",
     "attempt",
+    "iteration",
     "error",
     "priority",
     "due_at",
