@@ -171,6 +171,17 @@ class PastStateOutputSerializer(serializers.Serializer):
     )
 
 
+class AllowedActionsOutputSerializer(serializers.Serializer):
+    cancel = serializers.BooleanField()
+    suspend = serializers.BooleanField()
+    resume = serializers.BooleanField()
+    edit_data = serializers.BooleanField()
+    signals = serializers.ListField(child=serializers.CharField(), help_text="the net's signals, while running")
+    retry = serializers.ListField(child=serializers.UUIDField(), help_text="work items that can be retried")
+    skip = serializers.ListField(child=serializers.UUIDField(), help_text="work items that can be skipped")
+    add_work_item = serializers.ListField(child=serializers.CharField(), help_text="dynamic tasks open to more items")
+
+
 class CasePageOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="case.id")
     definition = serializers.CharField(source="case.definition_name")
@@ -191,6 +202,7 @@ class CasePageOutputSerializer(serializers.Serializer):
     children = CaseLinkOutputSerializer(many=True)
     history = EventOutputSerializer(many=True, help_text="oldest first; the latest 5,000")
     history_truncated = serializers.BooleanField()
+    actions = AllowedActionsOutputSerializer(help_text="what the page may offer now (the engine checks again)")
     past = PastStateOutputSerializer(required=False, help_text="with ?at=: the state at that moment")
 
     def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:

@@ -368,6 +368,46 @@ def case_page(*, case: Case) -> dict[str, Any]:
         ],
         "history": events,
         "history_truncated": truncated,
+        "actions": allowed_actions(case=case, items=items),
+    }
+
+
+def allowed_actions(*, case: Case, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Which actions the page offers now (to enable its buttons). A hint only: the engine
+    checks the same rules again when an action is sent (engine/core/engine.py)."""
+    net = case.version.net or {}
+    running = case.state == "running"
+    active = case.state in ACTIVE
+    tasks = case.tasks or {}
+    retry, skip = [], []
+    for item in items:
+        run = tasks.get(item["task"]) or {}
+        current = item["generation"] == run.get("generation")
+        if running and current and item["state"] == "failed" and run.get("state") == "started":
+            retry.append(str(item["id"]))
+        if running and current and item["state"] in ("initialized", "started", "failed"):
+            skip.append(str(item["id"]))
+    add = []
+    for spec in net.get("tasks", []):
+        inst = spec.get("instances") or {}
+        run = tasks.get(spec.get("id")) or {}
+        total = (run.get("stats") or {}).get("total", 0)
+        if (
+            running
+            and inst.get("creation") == "dynamic"
+            and run.get("state") in ("enabled", "started")
+            and (inst.get("max") is None or total < inst["max"])
+        ):
+            add.append(spec["id"])
+    return {
+        "cancel": active,
+        "suspend": running,
+        "resume": case.state == "suspended",
+        "edit_data": active,
+        "signals": [sig["name"] for sig in net.get("signals", []) or [] if running],
+        "retry": retry,
+        "skip": skip,
+        "add_work_item": add,
     }
 
 

@@ -416,3 +416,36 @@ def test_an_interrupted_batch_resumes_after_the_last_committed_case(staff_user: 
     job = dashboard_services.batch_run(job_id=job.pk, user=staff_user)
     assert (job.state, job.done, job.succeeded, job.failed) == ("done", 3, 3, 0)
     assert {state_of(c) for c in cases} == {"canceled"}
+
+
+def test_the_case_page_offers_what_the_engine_allows(
+    staff_user: Any, api_client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Each action offered on the page succeeds; each one not offered is refused (409)."""
+    client = api_client(staff_user)
+
+    def offered(case: Case) -> dict[str, Any]:
+        return client.get(f"/api/dashboard/cases/{case.pk}/").json()["actions"]
+
+    running = invoice(staff_user, None)
+    actions = offered(running)
+    assert (actions["cancel"], actions["suspend"], actions["resume"], actions["edit_data"]) == (True, True, False, True)
+    assert actions["retry"] == [] and actions["add_work_item"] == [] and actions["signals"] == []
+    assert actions["skip"] == [the_item(running)]  # a live item of the current generation
+    assert client.post(f"/api/cases/{running.pk}/resume/").status_code == 409
+
+    failing = failing_case(staff_user, django_capture_on_commit_callbacks)
+    assert offered(failing)["retry"] == [failed_item(failing)] == offered(failing)["skip"]
+    suspended = suspended_failing(staff_user, django_capture_on_commit_callbacks)
+    actions = offered(suspended)
+    assert (actions["suspend"], actions["resume"], actions["retry"], actions["skip"]) == (False, True, [], [])
+    assert client.post(f"/api/work-items/{failed_item(suspended)}/retry/").status_code == 409
+
+    batch = batch_review(staff_user, None)
+    assert offered(batch)["add_work_item"] == ["review_document"]
+    assert offered(signalled(staff_user, None))["signals"] == ["paid"]
+
+    done = canceled_invoice(staff_user, None)
+    actions = offered(done)
+    assert not any(actions[k] for k in ("cancel", "suspend", "resume", "edit_data", "retry", "skip", "signals"))
+    assert client.post(f"/api/cases/{done.pk}/cancel/").status_code == 409
