@@ -92,6 +92,7 @@ class WorkItemOutputSerializer(serializers.Serializer):
     offered_user = serializers.CharField(allow_null=True)
     priority = serializers.IntegerField()
     due_at = serializers.DateTimeField(allow_null=True)
+    iteration = serializers.IntegerField(help_text="its place in a chain of next_iteration runs, from 1")
     definition = serializers.CharField(source="definition_name")
     task_label = serializers.SerializerMethodField()
     form = serializers.SerializerMethodField()

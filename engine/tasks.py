@@ -51,3 +51,8 @@ def sweep() -> int:
     """Fire the timers that are due. Several workers may sweep at once: each timer fires under
     its case's lock, once."""
     return services.timers_fire_due()
+
+
+@shared_task(name="workflow.ping", acks_late=True, reject_on_worker_lost=True)
+def ping() -> None:
+    """Does nothing: raw Celery throughput for bench/bench_celery.py (same options as the real task)."""

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up (virtualenv, dependencies, database, demo data) and serve the app on
-# http://127.0.0.1:8000. Safe to run again: every step is idempotent.
+# http://127.0.0.1:8000, with a Celery worker and an embedded Redis beside it. Safe to run
+# again: every step is idempotent.
 set -euo pipefail
 
 # shellcheck source=scripts/setup_venv.sh
@@ -25,4 +26,6 @@ cat <<MSG
 
 MSG
 
-exec python manage.py runserver "$HOST:$PORT"
+# The web server, with an embedded Redis and a Celery worker beside it (scripts/services.py);
+# Ctrl-C stops all three.
+exec python scripts/services.py -- python manage.py runserver "$HOST:$PORT"

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 CASE_KEYS = {"id", "definition", "version", "state", "data", "parent", "marking", "tasks", "work_items",
              "created_at", "ended_at", "reason", "children"}
 ITEM_KEYS = {"id", "case", "task", "generation", "kind", "state", "input", "output", "assignee", "role", "attempt",
-             "error", "created_at", "updated_at", "offered_user", "priority", "due_at", "definition", "task_label",
-             "form"}
+             "error", "created_at", "updated_at", "offered_user", "priority", "due_at", "iteration", "definition",
+             "task_label", "form"}
 INVOICE = {"vendor": "ACME", "amount": 500.0}
 
 

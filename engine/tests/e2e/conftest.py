@@ -89,7 +89,7 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any, tmp_path_factor
     try:
         yield {"proc": proc, "log": log, "queue": RUN_ID, "env": env, "cmd": cmd}
     finally:
-        os.killpg(proc.pid, 15)
+        proc.terminate()  # warm shutdown of the main process; it stops its pool and beat
         try:
             proc.wait(15)
         except subprocess.TimeoutExpired:

