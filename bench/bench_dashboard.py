@@ -28,6 +28,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -298,6 +299,8 @@ def main() -> None:
         )
         if db == "postgres" and not args.keep:
             reset_postgres(PG_URL)  # leave no 100,000-row database behind
+        elif db == "sqlite":
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

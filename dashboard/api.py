@@ -141,6 +141,7 @@ class DashboardWorkItemOutputSerializer(serializers.Serializer):
     offered_user = serializers.CharField(allow_null=True)
     completed_by = serializers.CharField(allow_null=True)
     attempt = serializers.IntegerField()
+    iteration = serializers.IntegerField(help_text="its place in a chain of next_iteration runs (1 first)")
     error = serializers.JSONField(allow_null=True, help_text="{type, message, traceback?}")
     priority = serializers.IntegerField()
     due_at = serializers.DateTimeField(allow_null=True)
@@ -170,6 +171,17 @@ class PastStateOutputSerializer(serializers.Serializer):
     )
 
 
+class AllowedActionsOutputSerializer(serializers.Serializer):
+    cancel = serializers.BooleanField()
+    suspend = serializers.BooleanField()
+    resume = serializers.BooleanField()
+    edit_data = serializers.BooleanField()
+    signals = serializers.ListField(child=serializers.CharField(), help_text="the net's signals, while running")
+    retry = serializers.ListField(child=serializers.UUIDField(), help_text="work items that can be retried")
+    skip = serializers.ListField(child=serializers.UUIDField(), help_text="work items that can be skipped")
+    add_work_item = serializers.ListField(child=serializers.CharField(), help_text="dynamic tasks open to more items")
+
+
 class CasePageOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="case.id")
     definition = serializers.CharField(source="case.definition_name")
@@ -190,6 +202,7 @@ class CasePageOutputSerializer(serializers.Serializer):
     children = CaseLinkOutputSerializer(many=True)
     history = EventOutputSerializer(many=True, help_text="oldest first; the latest 5,000")
     history_truncated = serializers.BooleanField()
+    actions = AllowedActionsOutputSerializer(help_text="what the page may offer now (the engine checks again)")
     past = PastStateOutputSerializer(required=False, help_text="with ?at=: the state at that moment")
 
     def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
@@ -219,6 +232,143 @@ class BatchJobOutputSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
+class StateCountsOutputSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_state = serializers.DictField(child=serializers.IntegerField(), help_text="case state → count")
+
+
+class DefinitionCountsOutputSerializer(StateCountsOutputSerializer):
+    definition = serializers.CharField()
+
+
+class CaseCountsOutputSerializer(StateCountsOutputSerializer):
+    by_definition = DefinitionCountsOutputSerializer(many=True)
+
+
+class FailedItemOutputSerializer(serializers.Serializer):
+    work_item = serializers.UUIDField()
+    case = serializers.IntegerField()
+    definition = serializers.CharField()
+    task = serializers.CharField()
+    kind = serializers.CharField()
+    attempt = serializers.IntegerField()
+    error_type = serializers.CharField(allow_null=True)
+    error_message = serializers.CharField(allow_null=True)
+    since = serializers.DateTimeField()
+
+
+class DeadlockedCaseOutputSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    definition = serializers.CharField()
+    reason = serializers.CharField()
+    since = serializers.DateTimeField(allow_null=True)
+
+
+class IncidentsOutputSerializer(serializers.Serializer):
+    failed_work_items = serializers.IntegerField(help_text="failed items of running or suspended cases")
+    failed_automatic_work_items = serializers.IntegerField()
+    deadlocked_cases = serializers.IntegerField()
+    latest_failed_work_items = FailedItemOutputSerializer(many=True)
+    latest_deadlocked_cases = DeadlockedCaseOutputSerializer(many=True)
+
+
+class OpenWorkItemsOutputSerializer(serializers.Serializer):
+    definition = serializers.CharField()
+    task = serializers.CharField()
+    role = serializers.CharField(allow_null=True)
+    initialized = serializers.IntegerField()
+    started = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class HourOutputSerializer(serializers.Serializer):
+    hour = serializers.DateTimeField()
+    started = serializers.IntegerField()
+    completed = serializers.IntegerField()
+
+
+class ThroughputOutputSerializer(serializers.Serializer):
+    hours = serializers.IntegerField()
+    buckets = HourOutputSerializer(many=True)
+
+
+class DurationSummaryOutputSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    avg_seconds = serializers.FloatField(allow_null=True)
+    p50_seconds = serializers.FloatField(allow_null=True)
+    p95_seconds = serializers.FloatField(allow_null=True)
+    max_seconds = serializers.FloatField(allow_null=True)
+
+
+class TaskDurationOutputSerializer(DurationSummaryOutputSerializer):
+    definition = serializers.CharField()
+    task = serializers.CharField()
+
+
+class HistogramBucketOutputSerializer(serializers.Serializer):
+    le_seconds = serializers.IntegerField(allow_null=True, help_text="upper bound; null: above the last")
+    count = serializers.IntegerField()
+
+
+class DurationsOutputSerializer(DurationSummaryOutputSerializer):
+    since = serializers.DateTimeField()
+    sampled = serializers.BooleanField(help_text="more completed items than were read")
+    histogram = HistogramBucketOutputSerializer(many=True)
+    by_task = TaskDurationOutputSerializer(many=True)
+
+
+class OverviewOutputSerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    cases = CaseCountsOutputSerializer()
+    incidents = IncidentsOutputSerializer()
+    open_work_items = OpenWorkItemsOutputSerializer(many=True)
+    throughput = ThroughputOutputSerializer()
+    durations = DurationsOutputSerializer()
+
+
+class DefinitionRowOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    versions = serializers.IntegerField()
+    latest_version = serializers.IntegerField(allow_null=True)
+    cases = StateCountsOutputSerializer()
+
+
+class VersionRowOutputSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    cases = StateCountsOutputSerializer()
+
+
+class HeatTaskOutputSerializer(serializers.Serializer):
+    enabled = serializers.IntegerField(help_text="active cases where the task is enabled now")
+    started = serializers.IntegerField(help_text="active cases where the task is started now")
+    open_items = serializers.IntegerField()
+    failed_items = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="completed work items measured")
+    avg_seconds = serializers.FloatField(allow_null=True)
+    p95_seconds = serializers.FloatField(allow_null=True)
+
+
+class HeatConditionOutputSerializer(serializers.Serializer):
+    tokens = serializers.IntegerField()
+    cases = serializers.IntegerField()
+
+
+class HeatmapOutputSerializer(serializers.Serializer):
+    tasks = serializers.DictField(child=HeatTaskOutputSerializer())
+    conditions = serializers.DictField(child=HeatConditionOutputSerializer())
+
+
+class DefinitionPageOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    versions = VersionRowOutputSerializer(many=True)
+    version = serializers.IntegerField(allow_null=True, help_text="the version shown")
+    net = serializers.DictField(allow_null=True)
+    heatmap = HeatmapOutputSerializer(allow_null=True)
+
+
 AT_PARAMETER = OpenApiParameter(
     "at", str, description="an event id, or an ISO 8601 time: the state right after it", required=False
 )
@@ -235,12 +385,12 @@ class OverviewApi(StaffApi):
         operation_id="dashboard_overview",
         summary="Counts of cases, incidents, open work items, throughput per hour, work item durations",
         parameters=[OverviewFilterSerializer],
-        responses={200: serializers.JSONField(), **error_responses(400, 401, 403)},
+        responses={200: OverviewOutputSerializer, **error_responses(400, 401, 403)},
     )
     def get(self, request: Request) -> Response:
         f = self.OverviewFilterSerializer(data=request.query_params)
         f.is_valid(raise_exception=True)
-        return Response(selectors.overview(hours=f.validated_data["hours"]))
+        return Response(OverviewOutputSerializer(selectors.overview(hours=f.validated_data["hours"])).data)
 
 
 class CaseListApi(StaffApi):
@@ -297,10 +447,10 @@ class DefinitionListApi(StaffApi):
     @extend_schema(
         operation_id="dashboard_definitions_list",
         summary="Definitions with their version count and cases by state",
-        responses={200: serializers.JSONField(), **error_responses(401, 403)},
+        responses={200: DefinitionRowOutputSerializer(many=True), **error_responses(401, 403)},
     )
     def get(self, request: Request) -> Response:
-        return Response(selectors.definition_list())
+        return Response(DefinitionRowOutputSerializer(selectors.definition_list(), many=True).data)
 
 
 class DefinitionPageApi(StaffApi):
@@ -311,12 +461,13 @@ class DefinitionPageApi(StaffApi):
         operation_id="dashboard_definition_get",
         summary="Versions, cases per version, and the heatmap of one version (durations, where cases are now)",
         parameters=[DefinitionPageFilterSerializer],
-        responses={200: serializers.JSONField(), **error_responses(400, 401, 403, 404)},
+        responses={200: DefinitionPageOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, name: str) -> Response:
         f = self.DefinitionPageFilterSerializer(data=request.query_params)
         f.is_valid(raise_exception=True)
-        return Response(selectors.definition_page(name=name, version=f.validated_data.get("version")))
+        page = selectors.definition_page(name=name, version=f.validated_data.get("version"))
+        return Response(DefinitionPageOutputSerializer(page).data)
 
 
 class BatchCollectionApi(StaffApi):
@@ -328,14 +479,19 @@ class BatchCollectionApi(StaffApi):
 
     @extend_schema(
         operation_id="dashboard_batches_create",
-        summary="Cancel or retry over the cases a filter matches; answers the finished job (progress: GET it)",
+        summary="Cancel or retry over the cases a filter matches; 201 the finished job (inline) or 202 the "
+        "queued job (WORKFLOW_RUNNER=celery); progress: GET it",
         request=BatchCreateInputSerializer,
-        responses={201: BatchJobOutputSerializer, **error_responses(400, 401, 403)},
+        responses={201: BatchJobOutputSerializer, 202: BatchJobOutputSerializer, **error_responses(400, 401, 403)},
     )
     def post(self, request: Request) -> Response:
         body = self.BatchCreateInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        filters = CaseListFilterSerializer(data={k: str(v) for k, v in body.validated_data["filters"].items()})
+        given = body.validated_data["filters"]
+        unknown = sorted(set(given) - set(CaseListFilterSerializer().fields) - {"sort"})
+        if unknown:  # a misspelt filter must not widen a batch to every case
+            raise serializers.ValidationError({"filters": [f"unknown filter(s): {', '.join(unknown)}"]})
+        filters = CaseListFilterSerializer(data={k: str(v) for k, v in given.items()})
         if not filters.is_valid():
             raise serializers.ValidationError({"filters": filters.errors})
         params = {k: body.validated_data[k] for k in ("reason", "task") if body.validated_data.get(k)}
@@ -347,8 +503,9 @@ class BatchCollectionApi(StaffApi):
                 params=params,
             )
         # committed: a poll from another request sees the job and its progress from now on
-        job = services.batch_run(job_id=job.pk, user=request.user)
-        return Response(BatchJobOutputSerializer(job).data, status=status.HTTP_201_CREATED)
+        job = services.batch_start(job=job, user=request.user)
+        code = status.HTTP_201_CREATED if job.state == BatchJob.State.DONE else status.HTTP_202_ACCEPTED
+        return Response(BatchJobOutputSerializer(job).data, status=code)
 
     @extend_schema(
         operation_id="dashboard_batches_list",

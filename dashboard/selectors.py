@@ -12,7 +12,7 @@ import math
 from typing import Any, Iterable
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -38,6 +38,7 @@ WORK_ITEM_FIELDS = (
     "offered_user",
     "completed_by",
     "attempt",
+    "iteration",
     "error",
     "priority",
     "due_at",
@@ -367,6 +368,46 @@ def case_page(*, case: Case) -> dict[str, Any]:
         ],
         "history": events,
         "history_truncated": truncated,
+        "actions": allowed_actions(case=case, items=items),
+    }
+
+
+def allowed_actions(*, case: Case, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Which actions the page offers now (to enable its buttons). A hint only: the engine
+    checks the same rules again when an action is sent (engine/core/engine.py)."""
+    net = case.version.net or {}
+    running = case.state == "running"
+    active = case.state in ACTIVE
+    tasks = case.tasks or {}
+    retry, skip = [], []
+    for item in items:
+        run = tasks.get(item["task"]) or {}
+        current = item["generation"] == run.get("generation")
+        if running and current and item["state"] == "failed" and run.get("state") == "started":
+            retry.append(str(item["id"]))
+        if running and current and item["state"] in ("initialized", "started", "failed"):
+            skip.append(str(item["id"]))
+    add = []
+    for spec in net.get("tasks", []):
+        inst = spec.get("instances") or {}
+        run = tasks.get(spec.get("id")) or {}
+        total = (run.get("stats") or {}).get("total", 0)
+        if (
+            running
+            and inst.get("creation") == "dynamic"
+            and run.get("state") in ("enabled", "started")
+            and (inst.get("max") is None or total < inst["max"])
+        ):
+            add.append(spec["id"])
+    return {
+        "cancel": active,
+        "suspend": running,
+        "resume": case.state == "suspended",
+        "edit_data": active,
+        "signals": [sig["name"] for sig in net.get("signals", []) or [] if running],
+        "retry": retry,
+        "skip": skip,
+        "add_work_item": add,
     }
 
 
@@ -410,15 +451,15 @@ def definition_list() -> list[dict[str, Any]]:
     for name, state, n in Case.objects.order_by().values_list("definition_name", "state").annotate(n=Count("id")):
         counts.setdefault(name, {})[state] = n
     out = []
-    for d in Definition.objects.annotate(versions_count=Count("versions")).order_by("name"):
-        latest = d.versions.order_by("-version").values_list("version", flat=True).first()
+    definitions = Definition.objects.annotate(versions_count=Count("versions"), latest=Max("versions__version"))
+    for d in definitions.order_by("name"):
         by_state = counts.get(d.name, {})
         out.append(
             {
                 "name": d.name,
                 "title": d.title,
                 "versions": d.versions_count,
-                "latest_version": latest,
+                "latest_version": d.latest,
                 "cases": {"total": sum(by_state.values()), "by_state": by_state},
             }
         )

@@ -3,15 +3,16 @@
 
 A batch job fixes its targets when it is created (the ids of the cases matching the filters,
 at most `BATCH_MAX`), then handles them one case per transaction, counting progress on the
-job row as it goes, so a page polling the job sees `done` grow. `batch_run` runs in the
-request right after the job row is committed (ADR 0043); the Celery worker can run the same
-function later without change.
+job row in the same transaction, so a page polling the job sees `done` grow. `batch_start`
+runs it in the request right after the job row is committed, or, with
+`WORKFLOW_RUNNER=celery`, on a worker (dashboard.tasks); ADR 0043.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -50,32 +51,41 @@ def batch_create(*, user: Any, action: str, filters: dict[str, Any], params: dic
 
 
 def batch_run(*, job_id: int, user: Any) -> BatchJob:
-    """Handle every target of the job not handled yet (it may be run again after a crash)."""
+    """Handle every target of the job not handled yet. Each case's action and the job's
+    progress commit together, so a run that is interrupted and started again (a redelivered
+    Celery task) resumes exactly after the last case it committed."""
     job = BatchJob.objects.get(pk=job_id)
     if job.state == BatchJob.State.DONE:
         return job
     BatchJob.objects.filter(pk=job.pk).update(state=BatchJob.State.RUNNING)
     handle: Callable[[int], None] = _cancel_one(job, user) if job.action == "cancel" else _retry_one(job, user)
+    errors = list(job.errors)
     for case_id in job.case_ids[job.done :]:
-        error = None
-        try:
-            handle(case_id)
-        except EngineError as exc:
-            error = {"case": case_id, "code": exc.code, "detail": exc.message}
         with transaction.atomic():
-            job = BatchJob.objects.select_for_update().get(pk=job.pk)
-            job.done = F("done") + 1
-            if error is None:
-                job.succeeded = F("succeeded") + 1
-            else:
-                job.failed = F("failed") + 1
-                if len(job.errors) < ERRORS_KEPT:
-                    job.errors = [*job.errors, error]
-            job.save(update_fields=["done", "succeeded", "failed", "errors"])
-        job.refresh_from_db()
+            progress: dict[str, Any] = {"done": F("done") + 1}
+            try:
+                with transaction.atomic():
+                    handle(case_id)
+                progress["succeeded"] = F("succeeded") + 1
+            except EngineError as exc:
+                progress["failed"] = F("failed") + 1
+                if len(errors) < ERRORS_KEPT:
+                    errors.append({"case": case_id, "code": exc.code, "detail": exc.message})
+                    progress["errors"] = errors
+            BatchJob.objects.filter(pk=job.pk).update(**progress)
     BatchJob.objects.filter(pk=job.pk).update(state=BatchJob.State.DONE, finished_at=timezone.now())
     job.refresh_from_db()
     return job
+
+
+def batch_start(*, job: BatchJob, user: Any) -> BatchJob:
+    """Run the job now (inline) or hand it to a worker on commit (WORKFLOW_RUNNER=celery)."""
+    if getattr(settings, "WORKFLOW_RUNNER", "inline") == "celery":
+        from dashboard.tasks import run_batch
+
+        transaction.on_commit(lambda: run_batch.delay(job.pk, user.pk))
+        return job
+    return batch_run(job_id=job.pk, user=user)
 
 
 def _cancel_one(job: BatchJob, user: Any) -> Callable[[int], None]:

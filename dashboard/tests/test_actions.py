@@ -22,12 +22,18 @@ INVOICE = {"vendor": "ACME", "amount": 500.0}
 # a clerk reviews (so a clerk sees the case), then the case waits for the signal "paid"
 SIGNAL_NET = net(
     "signalled",
-    [{"id": "review", "kind": "manual", "assign": {"role": "clerks"}},
-     {"id": "wait_payment", "kind": "signal", "signal": "paid"}],
+    [
+        {"id": "review", "kind": "manual", "assign": {"role": "clerks"}},
+        {"id": "wait_payment", "kind": "signal", "signal": "paid"},
+    ],
     [("start", "review"), ("review", "wait_payment"), ("wait_payment", "end")],
-    signals=[{"name": "paid", "schema": {"type": "object", "properties": {"amount": {"type": "number"}},
-                                         "required": ["amount"]},
-              "output": {"paid": "signal.amount"}}],
+    signals=[
+        {
+            "name": "paid",
+            "schema": {"type": "object", "properties": {"amount": {"type": "number"}}, "required": ["amount"]},
+            "output": {"paid": "signal.amount"},
+        }
+    ],
 )
 
 
@@ -284,6 +290,7 @@ def test_bad_input_is_400_and_nothing_changes(
         client.post("/api/dashboard/batches/", {"action": "explode"}, format="json"),
         client.post("/api/dashboard/batches/", {"action": "cancel", "filters": {"state": "sleeping"}}, format="json"),
         client.post("/api/dashboard/batches/", {"action": "cancel", "filters": {"where": "data.x = 1"}}, format="json"),
+        client.post("/api/dashboard/batches/", {"action": "cancel", "filters": {"defintion": "x"}}, format="json"),
     ]
     assert [r.status_code for r in bad] == [400] * len(bad), [r.json() for r in bad]
     assert bad[0].json()["errors"][0]["field"] == "amount"
@@ -316,8 +323,9 @@ def test_a_signal_with_a_bad_payload_is_400_and_the_case_starter_may_signal(
     assert everything() == before
     # issue 3's rule: besides staff, the user who started the case may signal it
     own = services.case_start(definition="signalled", user=operator_a)
-    response = api_client(operator_a).post(f"/api/cases/{own.pk}/signals/paid/", {"payload": {"amount": 1}},
-                                            format="json")
+    response = api_client(operator_a).post(
+        f"/api/cases/{own.pk}/signals/paid/", {"payload": {"amount": 1}}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert Event.objects.get(case=own, type="signal.received").actor == "operator_a"
 
@@ -363,3 +371,81 @@ def test_batch_over_too_many_cases_is_400(staff_user: Any, api_client: Any, monk
     response = api_client(staff_user).post("/api/dashboard/batches/", {"action": "cancel"}, format="json")
     assert response.status_code == 400
     assert everything() == before
+
+
+def test_a_batch_on_the_worker_answers_202_and_runs_there(
+    staff_user: Any, api_client: Any, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from dashboard import tasks
+
+    settings.WORKFLOW_RUNNER = "celery"
+    cases = [invoice(staff_user, None) for _ in range(2)]
+    sent: list[tuple[int, int]] = []
+    monkeypatch.setattr(tasks.run_batch, "delay", lambda job_id, user_id: sent.append((job_id, user_id)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(staff_user).post("/api/dashboard/batches/", {"action": "cancel"}, format="json")
+    assert response.status_code == 202, response.json()
+    job = response.json()
+    assert (job["state"], job["total"], job["done"]) == ("pending", 2, 0)
+    assert sent == [(job["id"], staff_user.pk)]
+    assert {state_of(c) for c in cases} == {"running"}
+    assert tasks.run_batch(job["id"], staff_user.pk) == 2  # what the worker runs
+    assert {state_of(c) for c in cases} == {"canceled"}
+    assert tasks.run_batch(job["id"], staff_user.pk) == 2  # a redelivery changes nothing
+    assert BatchJob.objects.get().succeeded == 2
+
+
+def test_an_interrupted_batch_resumes_after_the_last_committed_case(staff_user: Any, monkeypatch: Any) -> None:
+    from dashboard import services as dashboard_services
+
+    cases = [invoice(staff_user, None) for _ in range(3)]
+    job = dashboard_services.batch_create(user=staff_user, action="cancel", filters={}, params={})
+    real_cancel = dashboard_services.engine_services.case_cancel
+
+    def cancel(*, case_id: int, user: Any, reason: str) -> Case:
+        if case_id == job.case_ids[1]:
+            raise KeyboardInterrupt  # the worker dies in the middle of the second case
+        return real_cancel(case_id=case_id, user=user, reason=reason)
+
+    monkeypatch.setattr(dashboard_services.engine_services, "case_cancel", cancel)
+    with pytest.raises(KeyboardInterrupt):
+        dashboard_services.batch_run(job_id=job.pk, user=staff_user)
+    job.refresh_from_db()
+    assert (job.state, job.done) == ("running", 1)
+    monkeypatch.setattr(dashboard_services.engine_services, "case_cancel", real_cancel)
+    job = dashboard_services.batch_run(job_id=job.pk, user=staff_user)
+    assert (job.state, job.done, job.succeeded, job.failed) == ("done", 3, 3, 0)
+    assert {state_of(c) for c in cases} == {"canceled"}
+
+
+def test_the_case_page_offers_what_the_engine_allows(
+    staff_user: Any, api_client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Each action offered on the page succeeds; each one not offered is refused (409)."""
+    client = api_client(staff_user)
+
+    def offered(case: Case) -> dict[str, Any]:
+        return client.get(f"/api/dashboard/cases/{case.pk}/").json()["actions"]
+
+    running = invoice(staff_user, None)
+    actions = offered(running)
+    assert (actions["cancel"], actions["suspend"], actions["resume"], actions["edit_data"]) == (True, True, False, True)
+    assert actions["retry"] == [] and actions["add_work_item"] == [] and actions["signals"] == []
+    assert actions["skip"] == [the_item(running)]  # a live item of the current generation
+    assert client.post(f"/api/cases/{running.pk}/resume/").status_code == 409
+
+    failing = failing_case(staff_user, django_capture_on_commit_callbacks)
+    assert offered(failing)["retry"] == [failed_item(failing)] == offered(failing)["skip"]
+    suspended = suspended_failing(staff_user, django_capture_on_commit_callbacks)
+    actions = offered(suspended)
+    assert (actions["suspend"], actions["resume"], actions["retry"], actions["skip"]) == (False, True, [], [])
+    assert client.post(f"/api/work-items/{failed_item(suspended)}/retry/").status_code == 409
+
+    batch = batch_review(staff_user, None)
+    assert offered(batch)["add_work_item"] == ["review_document"]
+    assert offered(signalled(staff_user, None))["signals"] == ["paid"]
+
+    done = canceled_invoice(staff_user, None)
+    actions = offered(done)
+    assert not any(actions[k] for k in ("cancel", "suspend", "resume", "edit_data", "retry", "skip", "signals"))
+    assert client.post(f"/api/cases/{done.pk}/cancel/").status_code == 409

@@ -94,6 +94,7 @@ def test_case_page(staff: Any, world: dict[str, Case]) -> None:
     assert page["tasks"]["charge"]["stats"]["failed"] == 1
     [item] = page["work_items"]
     assert item["state"] == "failed" and item["attempt"] == 1 and item["input"] == {"message": "card declined"}
+    assert item["iteration"] == 1
     assert "Traceback" in item["error"]["traceback"]
     assert page["parent"] is None and page["children"] == []
     types = [e["type"] for e in page["history"]]

@@ -253,9 +253,11 @@ def test_replay_is_pure() -> None:
 # issue 3's additions: iterations (an activity asks to run again) and kept signals
 ITERATING_NET = net(
     "iterating",
-    [{"id": "poll", "kind": "automatic", "activity": "noop", "max_iterations": 3},
-     {"id": "review", "kind": "manual", "assign": {"role": "clerks"}},
-     {"id": "wait_payment", "kind": "signal", "signal": "paid"}],
+    [
+        {"id": "poll", "kind": "automatic", "activity": "noop", "max_iterations": 3},
+        {"id": "review", "kind": "manual", "assign": {"role": "clerks"}},
+        {"id": "wait_payment", "kind": "signal", "signal": "paid"},
+    ],
     [("start", "poll"), ("poll", "review"), ("review", "wait_payment"), ("wait_payment", "end")],
     signals=[{"name": "paid", "output": {"paid": "signal.amount"}}],
 )
@@ -267,8 +269,13 @@ def test_iterations_and_kept_signals(staff_user: Any, api_client: Any, settings:
     case = services.case_start(definition="iterating", user=staff_user)
     rec = Recorder(case.pk)
     for n in (2, 3):
-        rec.step(lambda n=n: services.work_item_complete(
-            item_id=item_of(case.pk, "poll"), output={"n": n - 1}, directives={"next_iteration": {"input": {"n": n}}}))
+        rec.step(
+            lambda n=n: services.work_item_complete(
+                item_id=item_of(case.pk, "poll"),
+                output={"n": n - 1},
+                directives={"next_iteration": {"input": {"n": n}}},
+            )
+        )
     rec.step(lambda: services.work_item_complete(item_id=item_of(case.pk, "poll"), output={"n": 3}))
     assert WorkItem.objects.filter(case=case, task="poll").count() == 3
     rec.step(lambda: services.case_signal(case_id=case.pk, name="paid", payload={"amount": 7}, user=staff_user))
