@@ -18,6 +18,13 @@ set -uo pipefail
 # shellcheck source=scripts/setup_browser.sh
 . "$ROOT/scripts/setup_browser.sh" || exit 1
 
+# The browser tests (Playwright) drive Debian's chromium; without it they fail, not skip.
+if ! [ -x /usr/bin/chromium ]; then
+    echo "setup: installing chromium for the browser tests (apt-get)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+        || echo "test.sh: could not install chromium; the browser tests will fail" >&2
+fi
+
 SQLITE_URL="sqlite:///$ROOT/var/db.sqlite3"  # pytest-django uses an in-memory copy
 PG_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/workflow}"
 WORKERS="${PYTEST_WORKERS:-2}"

@@ -7,21 +7,11 @@ from typing import Any
 
 import pytest
 
-from designer.tests.helpers import db_state, demo_net, publish, publish_demo_nets
+from designer.tests.helpers import db_state, demo_net, publish
 
 pytestmark = pytest.mark.django_db
 
 UNKNOWN_NODE_PROBLEM = {"element": "pay->nowhere", "message": "flow to unknown id 'nowhere'", "path": "/flows/8/to"}
-
-
-@pytest.fixture
-def staff(api_client: Any, staff_user: Any) -> Any:
-    return api_client(staff_user)
-
-
-@pytest.fixture
-def demo() -> list[str]:
-    return publish_demo_nets()
 
 
 def test_list_shows_drafts_with_their_latest_version(staff: Any, demo: list[str]) -> None:

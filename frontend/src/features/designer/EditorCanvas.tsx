@@ -16,6 +16,9 @@ import { nodeTypes } from "./nodes";
 import { type NetOverlay, OverlayContext } from "./nodes/overlay";
 import { useDesigner } from "./store";
 
+/** From this many nodes on, only what is in view is rendered (big nets stay responsive). */
+export const VISIBLE_ONLY_FROM = 100;
+
 const defaultEdgeOptions = { type: "flow", markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
 
 function isTyping(target: EventTarget | null): boolean {
@@ -105,6 +108,7 @@ export function EditorCanvas({ overlay }: { overlay?: NetOverlay | null }) {
           multiSelectionKeyCode={["Control", "Meta", "Shift"]}
           connectionRadius={30}
           minZoom={0.1}
+          onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_FROM}
           fitView
           proOptions={{ hideAttribution: true }}
         >

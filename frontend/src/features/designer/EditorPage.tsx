@@ -24,6 +24,7 @@ import {
   validateNet,
 } from "./api";
 import { EditorCanvas, useShortcuts } from "./EditorCanvas";
+import { FindElement } from "./FindElement";
 import { emptyNet } from "./model/convert";
 import { autoLayout } from "./model/layout";
 import type { NetDoc } from "./model/net";
@@ -31,6 +32,9 @@ import { Palette } from "./Palette";
 import { PropertiesPanel } from "./panel/PropertiesPanel";
 import { ProblemsList } from "./ProblemsList";
 import { useDesigner } from "./store";
+
+// The store, reachable from the browser console and from the browser tests and bench.
+(globalThis as unknown as { __designerStore?: typeof useDesigner }).__designerStore = useDesigner;
 
 export const VALIDATE_DEBOUNCE_MS = 300;
 export const AUTOSAVE_DEBOUNCE_MS = 1500;
@@ -61,6 +65,9 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
   const version = mode === "version" ? Number(params.version) : null;
   const navigate = useNavigate();
   const flow = useReactFlow();
+  // useReactFlow's object is not stable across renders: effects reach it through a ref.
+  const flowRef = useRef(flow);
+  flowRef.current = flow;
   const [definition, setDefinition] = useState<Definition | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
@@ -83,8 +90,8 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
     const s = useDesigner.getState();
     const positions = await autoLayout({ nodes: s.nodes, edges: s.edges });
     useDesigner.getState().applyPositions(positions);
-    window.requestAnimationFrame(() => void flow.fitView({ duration: 200 }));
-  }, [flow]);
+    window.requestAnimationFrame(() => void flowRef.current.fitView({ duration: 200 }));
+  }, []);
   useShortcuts(layout);
 
   // Load the net (draft, a version, or a new one).
@@ -120,7 +127,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       setSave({ kind: mode === "version" ? "readonly" : mode === "new" ? "new" : "saved" });
       setLoaded(true);
       window.requestAnimationFrame(() => {
-        void flow.fitView();
+        void flowRef.current.fitView();
         (window as unknown as { __designerOpenedMs?: number }).__designerOpenedMs = performance.now() - started;
       });
     };
@@ -128,7 +135,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
     return () => {
       live = false;
     };
-  }, [mode, name, version, reloadKey, flow]);
+  }, [mode, name, version, reloadKey]);
 
   useEffect(() => {
     listActivities().then(setActivities, () => setActivities([]));
@@ -262,6 +269,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
           {save.kind === "saved" ? "saved" : save.kind === "dirty" ? "unsaved changes" : save.kind === "saving" ? "saving…" : save.kind === "new" ? "not saved yet" : save.kind === "readonly" ? "" : `not saved: ${(save as { message: string }).message}`}
         </span>
         <span className="spacer" />
+        <FindElement />
         {mode !== "version" && (
           <>
             <button type="button" onClick={() => useDesigner.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="undo">↶</button>

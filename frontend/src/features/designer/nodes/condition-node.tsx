@@ -15,7 +15,7 @@ export function ConditionNodeView({ id, data, selected }: NodeProps<ConditionNod
     .join(" ");
   return (
     <div className={cls} data-testid={`node-${id}`} title={problems?.join("\n") ?? data.el.label ?? id}>
-      {kind !== "start" && <Handle type="target" position={Position.Left} />}
+      <Handle type="target" position={Position.Left} />
       <div className="condition-circle">
         {kind === "start" && <span className="glyph">▶</span>}
         {kind === "end" && <span className="glyph">■</span>}
@@ -23,7 +23,7 @@ export function ConditionNodeView({ id, data, selected }: NodeProps<ConditionNod
       </div>
       <div className="condition-label">{data.el.label || id}</div>
       {problems && <span className="problem-badge">!</span>}
-      {kind !== "end" && <Handle type="source" position={Position.Right} />}
+      <Handle type="source" position={Position.Right} />
     </div>
   );
 }

@@ -72,19 +72,22 @@ function IdField({ id, readOnly }: { id: string; readOnly: boolean }) {
 }
 
 function NodeProperties({ id, activities }: { id: string; activities: Activity[] }) {
-  const node = useDesigner((s) => s.nodes.find((n) => n.id === id));
+  // The element's data, not the node: dragging the node (a new position each frame) must not
+  // re-render the panel.
+  const data = useDesigner((s) => s.nodes.find((n) => n.id === id)?.data);
+  const isCondition = useDesigner((s) => s.nodes.find((n) => n.id === id)?.type === "condition");
   const readOnly = useDesigner((s) => s.readOnly);
   const errors = useDesigner((s) => s.errors);
-  if (!node) return null;
-  const el = node.data.el as TaskEl & ConditionEl;
+  if (!data) return null;
+  const el = data.el as TaskEl & ConditionEl;
   const mine = errors.filter((e) => e.element === id);
   const update = (key: string, value: unknown) => useDesigner.getState().updateNode(id, (cur) => withKey(cur, key, value), `node:${id}:${key}`);
   return (
     <div className="props-body">
-      <h3>{node.type === "condition" ? "Condition" : `${taskKind(el)} task`}</h3>
+      <h3>{isCondition ? "Condition" : `${taskKind(el)} task`}</h3>
       <IdField id={id} readOnly={readOnly} />
       <TextField label="label" testId="prop-label" value={el.label} readOnly={readOnly} onChange={(v) => update("label", v)} />
-      {node.type === "condition" ? (
+      {isCondition ? (
         <SelectField
           label="kind"
           testId="prop-condition-kind"
