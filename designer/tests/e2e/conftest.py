@@ -28,7 +28,10 @@ ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in this thread
+# while it is open, and the asyncio tests (websocket consumers) that the same xdist worker runs
+# after this module cannot start theirs until it is closed.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"the browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
