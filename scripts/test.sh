@@ -44,8 +44,9 @@ run_pytest() {  # $1: label, $2: DATABASE_URL, rest: pytest arguments
     return "$rc"
 }
 
-section "front end: vitest"
+section "front end: typed API client up to date, vitest"
 vitest_rc=0
+(cd "$ROOT/frontend" && npm run --silent gen:api -- --check) || vitest_rc=$?
 (cd "$ROOT/frontend" && npx --no-install vitest run) || vitest_rc=$?
 
 section "migrations are up to date"
@@ -88,5 +89,5 @@ fi
 section "summary"
 echo "SQLite:     $([ "$sqlite_rc" -eq 0 ] && echo passed || echo "FAILED (exit $sqlite_rc)")"
 echo "PostgreSQL: $([ "$pg_rc" -eq 0 ] && echo passed || echo "FAILED (exit $pg_rc)")"
-echo "vitest:     $([ "$vitest_rc" -eq 0 ] && echo passed || echo "FAILED (exit $vitest_rc)")"
+echo "front end:  $([ "$vitest_rc" -eq 0 ] && echo passed || echo "FAILED (exit $vitest_rc)")"
 [ "$sqlite_rc" -eq 0 ] && [ "$pg_rc" -eq 0 ] && [ "$vitest_rc" -eq 0 ]

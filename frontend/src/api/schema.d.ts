@@ -885,6 +885,8 @@ export interface components {
             priority: number;
             /** Format: date-time */
             due_at: string | null;
+            /** @description its place in a chain of next_iteration runs, from 1 */
+            iteration: number;
             definition: string;
             readonly task_label: string;
             /** @description the task's form (a JSON Schema) */

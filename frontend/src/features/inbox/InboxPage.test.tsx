@@ -99,6 +99,20 @@ describe("the inbox page", () => {
     expect(screen.getByTestId("notice").textContent).toContain("was taken by bob");
   });
 
+  it("delegates a claimed item to the user named", async () => {
+    const socket = await openInbox();
+    socket.send({ type: "snapshot", work_items: [item("w1", { assignee: "alice" })] });
+    fireEvent.click(screen.getByTestId("tab-mine"));
+    fireEvent.click(within(screen.getByTestId("work-item")).getByRole("button"));
+    vi.stubGlobal("prompt", () => "carol");
+    fireEvent.click(await screen.findByRole("button", { name: "Delegate…" }));
+    const calls = () => (fetch as unknown as { mock: { calls: Request[][] } }).mock.calls.map(([r]) => r);
+    await vi.waitFor(() => expect(calls().some((r) => r.url.endsWith("/api/work-items/w1/delegate/"))).toBe(true));
+    const request = calls().find((r) => r.url.endsWith("/delegate/"))!;
+    expect(request.method).toBe("POST");
+    expect(await request.clone().json()).toEqual({ user: "carol" });
+  });
+
   it("filters by workflow", async () => {
     const socket = await openInbox();
     socket.send({

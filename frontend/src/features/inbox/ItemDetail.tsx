@@ -89,6 +89,18 @@ export function ItemDetail({ item, username, onDone }: Props) {
             Release
           </button>
         )}
+        {mine && (
+          <button type="button" disabled={busy}
+            onClick={() => {
+              const to = window.prompt("Hand this work item to (username):");
+              if (to) {
+                void act("delegate", () => api.POST("/api/work-items/{item_id}/delegate/", { ...path, body: { user: to } }),
+                  `${item.task_label} handed to ${to}`);
+              }
+            }}>
+            Delegate…
+          </button>
+        )}
         {!claimedByOther && (
           <button type="button" disabled={busy}
             onClick={() => {
