@@ -124,7 +124,14 @@ def test_draw_validate_publish_and_run(staff_page: Any, artifacts: Path) -> None
     assert case["tasks"].get(low, {}).get("state") != "completed"
     page.screenshot(path=str(artifacts / "designer-3-test-case.png"))
     # Publishing and test runs change nothing in the draft.
-    expect(page.get_by_test_id("save-state")).to_have_text("saved")
+    state = page.get_by_test_id("save-state")
+    try:
+        expect(state).to_have_text("saved")
+    except AssertionError as exc:
+        raise AssertionError(
+            f"{exc}\nrevision {state.get_attribute('data-revision')}, saved {state.get_attribute('data-saved-revision')},"
+            f" last changes {page.evaluate('() => window.__designerRevisionLog.slice(-5)')}"
+        ) from None
     assert page.evaluate("() => window.__designerStore.getState().past.length") == 0
 
 
@@ -154,8 +161,21 @@ def test_move_undo_redo_delete_copy_paste_and_versions(staff_page: Any, artifact
     # Auto-layout, then save and publish twice; the old version opens read-only.
     connect(page, "start", task)
     connect(page, task, "end")
-    select_node(page, "manual_2")
+
+    # The cancellation set, picked by clicking on the canvas and shown highlighted.
+    select_node(page, task)
+    page.get_by_test_id("pick-cancels").click()
+    node(page, "manual_2").click()
+    expect(page.get_by_test_id("cancel-list")).to_have_text("manual_2")
+    expect(node(page, "manual_2")).to_have_class(re.compile("in-cancel-set"))
+    expect(node(page, task).get_by_title("has a cancellation set")).to_be_visible()
+    page.get_by_test_id("pick-cancels").click()  # done
+    corner = node(page, "manual_2").bounding_box()  # manual_1 (selected, on top) covers the rest
+    page.mouse.click(corner["x"] + corner["width"] - 6, corner["y"] + corner["height"] - 6)
+    expect(node(page, "manual_2")).not_to_have_class(re.compile("in-cancel-set"))
     page.keyboard.press("Delete")
+    select_node(page, task)
+    expect(page.get_by_test_id("cancel-list")).to_have_text("")
     page.get_by_test_id("layout").click()
     expect(page.get_by_test_id("problems-ok")).to_be_visible()
     page.get_by_test_id("save").click()
