@@ -196,6 +196,20 @@ def test_move_undo_redo_delete_copy_paste_and_versions(staff_page: Any, artifact
     assert box["width"] > 400
     page.screenshot(path=str(artifacts / "designer-4-old-version.png"))
 
+    # Export the version shown, import it under another name.
+    with page.expect_download() as download:
+        page.get_by_test_id("export").click()
+    assert download.value.suggested_filename == "e2e-edit.json"
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert exported == api(page, "GET", "/api/definitions/e2e-edit/versions/1/")
+    page.goto("/designer/")
+    page.get_by_test_id("import-file").set_input_files(
+        files=[{"name": "copy.json", "mimeType": "application/json", "buffer": json.dumps(exported | {"name": "e2e-copy"}).encode()}]
+    )
+    page.wait_for_url("**/designer/e2e-copy/")
+    expect(node(page, task)).to_be_visible()
+    assert api(page, "GET", "/api/definitions/e2e-copy/")["draft"] == exported | {"name": "e2e-copy"}
+
 
 def test_a_300_element_net_opens_lays_out_and_drags_within_a_frame(staff_page: Any, artifacts: Path) -> None:
     """The figures of the issue, measured here (bench/bench_designer.py prints the same)."""
