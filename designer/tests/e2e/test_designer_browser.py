@@ -158,6 +158,17 @@ def test_move_undo_redo_delete_copy_paste_and_versions(staff_page: Any, artifact
     page.keyboard.press("Control+z")
     expect(node(page, "manual_2")).to_be_visible()
 
+    # Multi-select: Ctrl+A, then Ctrl-click takes one out of the selection.
+    page.keyboard.press("Control+a")
+    for node_id in ("start", "end", task, "manual_2"):
+        expect(node(page, node_id)).to_have_class(re.compile("selected"))
+    node(page, "start").locator(".condition-circle").click(modifiers=["Control"])
+    expect(node(page, "start")).not_to_have_class(re.compile("selected"))
+    expect(node(page, "end")).to_have_class(re.compile("selected"))
+    box = canvas_box(page)
+    page.mouse.click(box["x"] + 20, box["y"] + 20)  # the empty pane clears the selection
+    expect(page.locator(".react-flow__node.selected")).to_have_count(0)
+
     # Auto-layout, then save and publish twice; the old version opens read-only.
     connect(page, "start", task)
     connect(page, task, "end")
@@ -173,7 +184,8 @@ def test_move_undo_redo_delete_copy_paste_and_versions(staff_page: Any, artifact
     corner = node(page, "manual_2").bounding_box()  # manual_1 (selected, on top) covers the rest
     page.mouse.click(corner["x"] + corner["width"] - 6, corner["y"] + corner["height"] - 6)
     expect(node(page, "manual_2")).not_to_have_class(re.compile("in-cancel-set"))
-    page.keyboard.press("Delete")
+    page.get_by_test_id("delete").click()
+    expect(node(page, "manual_2")).to_have_count(0)
     select_node(page, task)
     expect(page.get_by_test_id("cancel-list")).to_have_text("")
     page.get_by_test_id("layout").click()

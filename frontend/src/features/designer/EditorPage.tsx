@@ -86,6 +86,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
   const message = useDesigner((s) => s.message);
   const canUndo = useDesigner((s) => s.past.length > 0);
   const canRedo = useDesigner((s) => s.future.length > 0);
+  const hasSelection = useDesigner((s) => s.nodes.some((n) => n.selected) || s.edges.some((e) => e.selected));
   const fileInput = useRef<HTMLInputElement>(null);
 
   const layout = useCallback(async () => {
@@ -285,6 +286,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
           <>
             <button type="button" onClick={() => useDesigner.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="undo">↶</button>
             <button type="button" onClick={() => useDesigner.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">↷</button>
+            <button type="button" onClick={() => useDesigner.getState().deleteSelection()} disabled={!hasSelection} title="Delete the selection (Delete)" data-testid="delete">Delete</button>
             <button type="button" onClick={() => void layout()} title="Auto-layout (L)" data-testid="layout">Layout</button>
             <button type="button" onClick={() => void saveNow()} data-testid="save">Save</button>
             <button
