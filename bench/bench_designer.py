@@ -9,8 +9,10 @@ Needs the front end built (`cd frontend && npm run build`; scripts/run.sh and te
 
 Prints ``key=value`` lines:
   * validate_core_ms_p50/p95: `engine.core.validation.validate_net` alone (pure Python);
-  * validate_http_ms_p50/p95: POST /api/definitions/validate/ (what the designer calls on
-    every change), client-measured round trip;
+  * validate_api_in_process_ms_p50/p95: POST /api/definitions/validate/ (what the designer
+    calls on every change) through Django's whole stack in process (no network);
+  * validate_http_ms_p50/p95: the same call from the page (Playwright's request API, so its
+    driver's relay is included), client-measured round trip;
   * open_wall_ms / open_load_and_layout_ms: from navigation to every node rendered and laid
     out with elkjs (no layout in the document) / the part measured inside the page;
   * drag_work_ms_p50/p95/max: per pointer move while dragging a node, the script + style +
@@ -77,6 +79,7 @@ def main() -> None:
         subprocess.run([*manage, "shell", "-c",
                         "from django.contrib.auth.models import User; "
                         "User.objects.create_user('bench', password='bench', is_staff=True)"], env=env, check=True)
+        api_in_process(env, net, args)
         server = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{args.port}", "--noreload"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -86,6 +89,33 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+def api_in_process(env: dict, net: dict, args: argparse.Namespace) -> None:
+    """POST /api/definitions/validate/ through Django's whole stack (URL routing, middleware,
+    session auth, DRF parsing and rendering) in this process: the server's share of a call."""
+    for key in ("DATABASE_URL", "DEBUG", "ALLOWED_HOSTS", "LOG_LEVEL"):
+        os.environ[key] = env[key]
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise: no collectstatic here
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username="bench"))
+    body = json.dumps(net)
+    times = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        response = client.post("/api/definitions/validate/", body, content_type="application/json")
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200 and response.json()["valid"], response.content[:500]
+    print(f"validate_api_in_process_ms_p50={statistics.median(times):.1f}")
+    print(f"validate_api_in_process_ms_p95={_pct(times, 95):.1f}")
 
 
 def run_browser(base: str, net: dict, args: argparse.Namespace) -> None:

@@ -124,7 +124,14 @@ def test_draw_validate_publish_and_run(staff_page: Any, artifacts: Path) -> None
     assert case["tasks"].get(low, {}).get("state") != "completed"
     page.screenshot(path=str(artifacts / "designer-3-test-case.png"))
     # Publishing and test runs change nothing in the draft.
-    expect(page.get_by_test_id("save-state")).to_have_text("saved")
+    state = page.get_by_test_id("save-state")
+    try:
+        expect(state).to_have_text("saved")
+    except AssertionError as exc:
+        raise AssertionError(
+            f"{exc}\nrevision {state.get_attribute('data-revision')}, saved {state.get_attribute('data-saved-revision')},"
+            f" last changes {page.evaluate('() => window.__designerRevisionLog.slice(-5)')}"
+        ) from None
     assert page.evaluate("() => window.__designerStore.getState().past.length") == 0
 
 
@@ -151,11 +158,36 @@ def test_move_undo_redo_delete_copy_paste_and_versions(staff_page: Any, artifact
     page.keyboard.press("Control+z")
     expect(node(page, "manual_2")).to_be_visible()
 
+    # Multi-select: Ctrl+A, then Ctrl-click takes one out of the selection.
+    page.keyboard.press("Control+a")
+    for node_id in ("start", "end", task, "manual_2"):
+        expect(node(page, node_id)).to_have_class(re.compile("selected"))
+    node(page, "start").locator(".condition-circle").click(modifiers=["Control"])
+    expect(node(page, "start")).not_to_have_class(re.compile("selected"))
+    expect(node(page, "end")).to_have_class(re.compile("selected"))
+    box = canvas_box(page)
+    page.mouse.click(box["x"] + 20, box["y"] + 20)  # the empty pane clears the selection
+    expect(page.locator(".react-flow__node.selected")).to_have_count(0)
+
     # Auto-layout, then save and publish twice; the old version opens read-only.
     connect(page, "start", task)
     connect(page, task, "end")
-    select_node(page, "manual_2")
-    page.keyboard.press("Delete")
+
+    # The cancellation set, picked by clicking on the canvas and shown highlighted.
+    select_node(page, task)
+    page.get_by_test_id("pick-cancels").click()
+    node(page, "manual_2").click()
+    expect(page.get_by_test_id("cancel-list")).to_have_text("manual_2")
+    expect(node(page, "manual_2")).to_have_class(re.compile("in-cancel-set"))
+    expect(node(page, task).get_by_title("has a cancellation set")).to_be_visible()
+    page.get_by_test_id("pick-cancels").click()  # done
+    corner = node(page, "manual_2").bounding_box()  # manual_1 (selected, on top) covers the rest
+    page.mouse.click(corner["x"] + corner["width"] - 6, corner["y"] + corner["height"] - 6)
+    expect(node(page, "manual_2")).not_to_have_class(re.compile("in-cancel-set"))
+    page.get_by_test_id("delete").click()
+    expect(node(page, "manual_2")).to_have_count(0)
+    select_node(page, task)
+    expect(page.get_by_test_id("cancel-list")).to_have_text("")
     page.get_by_test_id("layout").click()
     expect(page.get_by_test_id("problems-ok")).to_be_visible()
     page.get_by_test_id("save").click()
@@ -175,6 +207,20 @@ def test_move_undo_redo_delete_copy_paste_and_versions(staff_page: Any, artifact
     box = canvas_box(page)
     assert box["width"] > 400
     page.screenshot(path=str(artifacts / "designer-4-old-version.png"))
+
+    # Export the version shown, import it under another name.
+    with page.expect_download() as download:
+        page.get_by_test_id("export").click()
+    assert download.value.suggested_filename == "e2e-edit.json"
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert exported == api(page, "GET", "/api/definitions/e2e-edit/versions/1/")
+    page.goto("/designer/")
+    page.get_by_test_id("import-file").set_input_files(
+        files=[{"name": "copy.json", "mimeType": "application/json", "buffer": json.dumps(exported | {"name": "e2e-copy"}).encode()}]
+    )
+    page.wait_for_url("**/designer/e2e-copy/")
+    expect(node(page, task)).to_be_visible()
+    assert api(page, "GET", "/api/definitions/e2e-copy/")["draft"] == exported | {"name": "e2e-copy"}
 
 
 def test_a_300_element_net_opens_lays_out_and_drags_within_a_frame(staff_page: Any, artifacts: Path) -> None:

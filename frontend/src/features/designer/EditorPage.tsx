@@ -31,15 +31,15 @@ import type { NetDoc } from "./model/net";
 import { Palette } from "./Palette";
 import { PropertiesPanel } from "./panel/PropertiesPanel";
 import { ProblemsList } from "./ProblemsList";
-import { useDesigner } from "./store";
+import { revisionLog, useDesigner } from "./store";
 
 // The store, reachable from the browser console and from the browser tests and bench.
 (globalThis as unknown as { __designerStore?: typeof useDesigner }).__designerStore = useDesigner;
+(globalThis as unknown as { __designerRevisionLog?: string[] }).__designerRevisionLog = revisionLog;
 
 export const VALIDATE_DEBOUNCE_MS = 300;
 export const AUTOSAVE_DEBOUNCE_MS = 1500;
 
-type SaveState = { kind: "saved" | "dirty" | "saving" | "new" | "readonly" } | { kind: "failed"; message: string };
 
 function downloadJson(doc: NetDoc) {
   const blob = new Blob([JSON.stringify(doc, null, 2) + "\n"], { type: "application/json" });
@@ -72,7 +72,10 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [activities, setActivities] = useState<Activity[]>([]);
-  const [save, setSave] = useState<SaveState>({ kind: mode === "version" ? "readonly" : mode === "new" ? "new" : "saved" });
+  // The save state is derived: the revision last saved (or loaded) against the current one.
+  const [savedRevision, setSavedRevision] = useState(-1);
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<string | null>(null);
   const [reloadKey, setReloadKey] = useState(0);
   const [testOpen, setTestOpen] = useState(false);
   const [testData, setTestData] = useState("{}");
@@ -83,7 +86,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
   const message = useDesigner((s) => s.message);
   const canUndo = useDesigner((s) => s.past.length > 0);
   const canRedo = useDesigner((s) => s.future.length > 0);
-  const savedRevision = useRef(-1);
+  const hasSelection = useDesigner((s) => s.nodes.some((n) => n.selected) || s.edges.some((e) => e.selected));
   const fileInput = useRef<HTMLInputElement>(null);
 
   const layout = useCallback(async () => {
@@ -123,8 +126,8 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
         const unplaced = Object.fromEntries(s.nodes.filter((n) => !n.data.placed).map((n) => [n.id, positions[n.id]]));
         useDesigner.getState().applyPositions(unplaced, false);
       }
-      savedRevision.current = useDesigner.getState().revision;
-      setSave({ kind: mode === "version" ? "readonly" : mode === "new" ? "new" : "saved" });
+      setSavedRevision(useDesigner.getState().revision);
+      setSaveError(null);
       setLoaded(true);
       window.requestAnimationFrame(() => {
         void flowRef.current.fitView();
@@ -164,40 +167,42 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
     if (s.readOnly) return false;
     const at = s.revision;
     const net = s.toNet();
-    setSave({ kind: "saving" });
+    setSaving(true);
     try {
       if (mode === "new") {
         const created = await createDefinition(net);
-        savedRevision.current = at;
+        setSavedRevision(at);
+        setSaving(false);
         navigate(`/designer/${encodeURIComponent(created.name)}/`, { replace: true });
         return true;
       }
       const def = await saveDraft(name, net);
       setDefinition(def);
-      savedRevision.current = at;
-      setSave({ kind: useDesigner.getState().revision === at ? "saved" : "dirty" });
+      setSavedRevision(at);
+      setSaveError(null);
+      setSaving(false);
       return true;
     } catch (err) {
       const detail = err instanceof RequestFailed && err.body?.errors?.length ? `${err.message}: ${err.body.errors.map((e) => `${e.element ?? "workflow"}: ${e.message}`).join("; ")}` : (err as Error).message;
-      setSave({ kind: "failed", message: detail });
+      setSaveError(detail);
+      setSaving(false);
       return false;
     }
   }, [mode, name, navigate]);
 
   // Auto-save the draft of a saved definition.
   useEffect(() => {
-    if (!loaded || mode !== "draft" || revision === savedRevision.current) return;
-    setSave((cur) => (cur.kind === "saving" ? cur : { kind: "dirty" }));
+    if (!loaded || mode !== "draft" || revision === savedRevision || saving) return;
     const timer = window.setTimeout(() => void saveNow(), AUTOSAVE_DEBOUNCE_MS);
     return () => window.clearTimeout(timer);
-  }, [revision, loaded, mode, saveNow]);
+  }, [revision, savedRevision, saving, loaded, mode, saveNow]);
 
   const publish = async () => {
     if (useDesigner.getState().errors.length) {
       useDesigner.getState().setMessage("publishing is refused while errors remain");
       return;
     }
-    if (revision !== savedRevision.current && !(await saveNow())) return;
+    if (revision !== savedRevision && !(await saveNow())) return;
     try {
       const published = await publishDefinition(name);
       setDefinition(await getDefinition(name));
@@ -254,6 +259,13 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
     }
   };
 
+  const saveLabel =
+    mode === "version" ? { kind: "readonly", text: "" }
+    : saving ? { kind: "saving", text: "saving…" }
+    : revision === savedRevision ? { kind: mode === "new" ? "new" : "saved", text: mode === "new" ? "not saved yet" : "saved" }
+    : saveError ? { kind: "failed", text: `not saved: ${saveError}` }
+    : { kind: "dirty", text: mode === "new" ? "not saved yet" : "unsaved changes" };
+
   if (loadError) return <p role="alert">Could not open {name}: {loadError}</p>;
   const versions = definition?.versions ?? [];
   const latest = versions.length ? Math.max(...versions.map((v) => v.version)) : null;
@@ -265,8 +277,8 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
         <Link to="/designer/">← Workflows</Link>
         <strong className="def-name" data-testid="def-name">{name || "new workflow"}</strong>
         {mode === "version" && <span className="badge" data-testid="readonly-badge">version {version}, read-only</span>}
-        <span className={`save-state save-${save.kind}`} data-testid="save-state" title={save.kind === "failed" ? (save as { message: string }).message : undefined}>
-          {save.kind === "saved" ? "saved" : save.kind === "dirty" ? "unsaved changes" : save.kind === "saving" ? "saving…" : save.kind === "new" ? "not saved yet" : save.kind === "readonly" ? "" : `not saved: ${(save as { message: string }).message}`}
+        <span className={`save-state save-${saveLabel.kind}`} data-testid="save-state" data-revision={revision} data-saved-revision={savedRevision} title={saveError ?? undefined}>
+          {saveLabel.text}
         </span>
         <span className="spacer" />
         <FindElement />
@@ -274,6 +286,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
           <>
             <button type="button" onClick={() => useDesigner.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="undo">↶</button>
             <button type="button" onClick={() => useDesigner.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">↷</button>
+            <button type="button" onClick={() => useDesigner.getState().deleteSelection()} disabled={!hasSelection} title="Delete the selection (Delete)" data-testid="delete">Delete</button>
             <button type="button" onClick={() => void layout()} title="Auto-layout (L)" data-testid="layout">Layout</button>
             <button type="button" onClick={() => void saveNow()} data-testid="save">Save</button>
             <button

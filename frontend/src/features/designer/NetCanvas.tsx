@@ -15,6 +15,7 @@ import { autoLayout } from "./model/layout";
 import type { NetDoc } from "./model/net";
 import { nodeTypes } from "./nodes";
 import { type NetOverlay, OverlayContext } from "./nodes/overlay";
+import { StandaloneContext } from "./nodes/use-node-state";
 
 export type { NetOverlay } from "./nodes/overlay";
 
@@ -36,6 +37,7 @@ export function NetCanvas({ net, overlay, height = 420 }: { net: NetDoc; overlay
     };
   }, [canvas]);
   return (
+    <StandaloneContext.Provider value={true}>
     <OverlayContext.Provider value={overlay ?? null}>
       <div className="canvas readonly" style={{ height }} data-testid="net-canvas">
         <ReactFlowProvider>
@@ -58,5 +60,6 @@ export function NetCanvas({ net, overlay, height = 420 }: { net: NetDoc; overlay
         </ReactFlowProvider>
       </div>
     </OverlayContext.Provider>
+    </StandaloneContext.Provider>
   );
 }

@@ -30,6 +30,13 @@ type Snapshot = CanvasState;
 export type NewElementKind = TaskKind | "condition";
 
 const HISTORY_LIMIT = 200;
+
+/** What bumped the revision last (a short log, for diagnosing unexpected "unsaved changes"). */
+export const revisionLog: string[] = [];
+function logRevision(cause: string) {
+  revisionLog.push(cause);
+  if (revisionLog.length > 50) revisionLog.shift();
+}
 const COALESCE_MS = 1500;
 
 export interface DesignerState extends CanvasState {
@@ -129,6 +136,7 @@ export const useDesigner = create<DesignerState>()((set, get) => {
     const now = Date.now();
     const merge = coalesce && s.lastCoalesce && s.lastCoalesce.key === coalesce && now - s.lastCoalesce.at < COALESCE_MS;
     const patch = change(s);
+    logRevision(`edit${coalesce ? ` ${coalesce}` : ""}`);
     const nodes = patch.nodes ?? s.nodes;
     const edges = patch.edges ?? s.edges;
     const d = derived(nodes, edges, patch.pickingCancelsFor !== undefined ? patch.pickingCancelsFor : s.pickingCancelsFor);
@@ -145,6 +153,7 @@ export const useDesigner = create<DesignerState>()((set, get) => {
 
   const restore = (target: Snapshot, past: Snapshot[], future: Snapshot[]) => {
     const s = get();
+    logRevision("undo/redo");
     set({ ...target, ...derived(target.nodes, target.edges, s.pickingCancelsFor), past, future, revision: s.revision + 1, lastCoalesce: null });
   };
 
@@ -169,6 +178,7 @@ export const useDesigner = create<DesignerState>()((set, get) => {
 
     load(doc, options) {
       const state = netToCanvas(doc);
+      logRevision("load");
       set({
         ...state,
         past: [],
@@ -203,6 +213,7 @@ export const useDesigner = create<DesignerState>()((set, get) => {
         nodes = nodes.map((n) => (set_.has(n.id) && !n.data.placed ? { ...n, data: { ...n.data, placed: true } } : n));
       }
       const d = allowed.some((c) => c.type === "select") ? derived(nodes, s.edges, s.pickingCancelsFor) : {};
+      if (ended.length) logRevision(`drag ended ${ended.join(",")}`);
       set({ nodes, ...d, ...(ended.length ? { revision: s.revision + 1 } : {}) });
     },
 

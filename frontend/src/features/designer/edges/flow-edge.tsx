@@ -1,13 +1,17 @@
 import { BaseEdge, EdgeLabelRenderer, type EdgeProps, getBezierPath } from "@xyflow/react";
+import { useContext } from "react";
 
 import type { FlowEdge } from "../model/convert";
 import { flowElementId } from "../model/net";
+import { StandaloneContext } from "../nodes/use-node-state";
 import { useDesigner } from "../store";
 
 /** A flow: an arrow with its predicate (`when`) or its default marker as the label. */
 export function FlowEdgeView(props: EdgeProps<FlowEdge>) {
   const { id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd } = props;
-  const problems = useDesigner((s) => s.problemIndex[flowElementId(source, target)]);
+  const standalone = useContext(StandaloneContext);
+  const storeProblems = useDesigner((s) => s.problemIndex[flowElementId(source, target)]);
+  const problems = standalone ? undefined : storeProblems;
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const flow = data?.flow;
   const label = flow?.default ? "default" : flow?.when ? String(flow.when) : flow?.label ? String(flow.label) : null;
@@ -21,6 +25,7 @@ export function FlowEdgeView(props: EdgeProps<FlowEdge>) {
             className={`flow-label ${cls}`}
             data-testid={`flow-label-${source}-${target}`}
             title={problems?.join("\n")}
+            onClick={() => !standalone && useDesigner.getState().select(id, "edge")}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
           >
             {flow?.default && <span className="default-mark">◆ </span>}

@@ -26,8 +26,10 @@ export function withKey<T extends Record<string, unknown>>(obj: T, key: string, 
   return out as T;
 }
 
-function problemsFor(index: Record<string, string[]>, element: string, errors: Array<{ element: string | null; path: string; message: string }>, pathPart: string) {
-  return errors.filter((e) => e.element === element && e.path.endsWith(pathPart)).map((e) => e.message).concat(pathPart ? [] : index[element] ?? []);
+/** The messages of `element`'s errors at `part` of a task (`/assign/user`), or inside it. */
+function problemsAt(errors: Array<{ element: string | null; path: string; message: string }>, element: string, part: string): string[] {
+  const at = new RegExp(`^/tasks/\\d+${part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(/|$)`);
+  return errors.filter((e) => e.element === element && at.test(e.path)).map((e) => e.message);
 }
 
 export function PropertiesPanel({ activities, definitionName }: { activities: Activity[]; definitionName: string }) {
@@ -113,7 +115,7 @@ function TaskProperties({ id, el, activities, readOnly, update }: { id: string; 
   const errors = useDesigner((s) => s.errors);
   const picking = useDesigner((s) => s.pickingCancelsFor);
   const signals = (useDesigner((s) => s.meta.fields.signals) ?? []) as Array<{ name?: string }>;
-  const at = (part: string) => problemsFor({}, id, errors, part);
+  const at = (part: string) => problemsAt(errors, id, part);
   const assign = (el.assign ?? {}) as JsonObject;
   const retry = (el.retry ?? {}) as JsonObject;
   const inst = (el.instances ?? null) as JsonObject | null;
