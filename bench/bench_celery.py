@@ -3,6 +3,7 @@
     python bench/bench_celery.py                 # PostgreSQL (127.0.0.1:5432), prefork pool
     python bench/bench_celery.py --db sqlite
     python bench/bench_celery.py --pool solo
+    BENCH_WORKER_LOG=INFO python bench/bench_celery.py   # the worker logs each task's run time
 
 One worker process (`--pool prefork -c 1`: one pool process running tasks; or `--pool solo`:
 the worker process itself), consuming a queue of its own on the Redis at 127.0.0.1:6379

@@ -213,6 +213,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 }
+# How often a worker looks for such messages (kombu scans every interval x 10 s by default;
+# setting this scans every CELERY_UNACKED_RESTORE_INTERVAL seconds).
+if env.str("CELERY_UNACKED_RESTORE_INTERVAL", default=""):
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env.float("CELERY_UNACKED_RESTORE_INTERVAL")
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
 if env.str("REDIS_KEY_PREFIX", default=""):
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("REDIS_KEY_PREFIX")
 # The periodic sweep, run by Celery beat (`celery ... worker -B`, or a separate `celery beat`).

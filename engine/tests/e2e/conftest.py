@@ -87,7 +87,7 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any, tmp_path_factor
         time.sleep(0.1)
     os.environ["E2E_REDIS_PREFIX"] = RUN_ID
     try:
-        yield {"proc": proc, "log": log, "queue": RUN_ID, "env": env, "cmd": cmd}
+        yield {"proc": proc, "log": log, "queue": RUN_ID, "env": env, "cmd": cmd, "cwd": ROOT}
     finally:
         proc.terminate()  # warm shutdown of the main process; it stops its pool and beat
         try:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import redis
+from django.test import override_settings
 from django.utils import timezone
 
 from designer.tests.helpers import net, publish
@@ -141,3 +145,48 @@ def test_an_item_whose_message_was_lost_is_sent_again_by_the_sweep(e2e: Any, set
     done = final_item(case)  # the worker's own sweep (every 0.2 s) sent it again
     assert done.output == {"runs": 1}
     wait_for(lambda: Case.objects.filter(pk=case.pk, state="completed").exists(), what="the case")
+
+
+def _start_worker(e2e: dict[str, Any], queue: str, prefix: str, ready: Path) -> subprocess.Popen:
+    env = {**e2e["env"], "WORKFLOW_QUEUE": queue, "REDIS_KEY_PREFIX": prefix, "CELERY_VISIBILITY_TIMEOUT": "2",
+           "CELERY_UNACKED_RESTORE_INTERVAL": "0.5",
+           "WORKER_READY_FILE": str(ready)}
+    cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-P", "solo", "-n", f"{queue}@%h",
+           "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"]
+    proc = subprocess.Popen(cmd, cwd=e2e["cwd"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    wait_for(ready.exists, timeout=30, what="the extra worker to start")
+    return proc
+
+
+def test_whole_worker_killed_mid_activity_the_message_comes_back_to_another_worker(e2e: Any, tmp_path: Path) -> None:
+    """SIGKILL of the worker's main process (nothing left to requeue the message): Redis hands
+    the unacknowledged message to the next worker after the visibility timeout (2 s here)."""
+    from celery import Celery
+
+    one_task("whole-worker", "e2e.die_once")
+    queue, prefix = f"{e2e['queue']}-k", f"{e2e['queue']}k:"
+    sender = Celery("sender", broker=REDIS_URL, set_as_current=False)  # the project app stays current
+    sender.conf.broker_transport_options = {"global_keyprefix": prefix, "visibility_timeout": 2}
+    first = _start_worker(e2e, queue, prefix, tmp_path / "ready1")
+    second = None
+    try:
+        with override_settings(WORKFLOW_RUNNER="manual"):  # the message is sent by hand, below
+            case = services.case_start(definition="whole-worker")
+        item = WorkItem.objects.get(case=case, task="work")
+        sender.send_task("workflow.run_work_item", args=(str(item.pk), 1), queue=queue, acks_late=True)
+        r = redis.Redis.from_url(REDIS_URL)
+        wait_for(lambda: r.get(e2e_activities.key(f"pid:{item.pk}")), what="the activity to start")
+        os.killpg(first.pid, signal.SIGKILL)  # the whole worker: main process and all
+        first.wait(10)
+        second = _start_worker(e2e, queue, prefix, tmp_path / "ready2")
+        done = final_item(case, timeout=30)
+        assert done.output == {"runs": 2} and done.attempt == 1
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(20)
+        r = redis.Redis.from_url(REDIS_URL)
+        for key in r.scan_iter(f"{prefix}*"):
+            r.delete(key)
