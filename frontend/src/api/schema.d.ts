@@ -250,6 +250,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard/batches/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Batch jobs, newest first */
+        get: operations["dashboard_batches_list"];
+        put?: never;
+        /** Cancel or retry over the cases a filter matches; answers the finished job (progress: GET it) */
+        post: operations["dashboard_batches_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/batches/{job_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One batch job: poll done/total for progress */
+        get: operations["dashboard_batches_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/cases/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cases with filters (definition, version, state, times, data, incident), sorted and paginated */
+        get: operations["dashboard_cases_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/cases/{case_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything the case page shows; with ?at= also the state at that moment */
+        get: operations["dashboard_case_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/cases/{case_id}/state/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The case's marking, task states, data and work item states right after an event (the scrubber) */
+        get: operations["dashboard_case_state_at"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/definitions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Definitions with their version count and cases by state */
+        get: operations["dashboard_definitions_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/definitions/{name}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Versions, cases per version, and the heatmap of one version (durations, where cases are now) */
+        get: operations["dashboard_definition_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/overview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts of cases, incidents, open work items, throughput per hour, work item durations */
+        get: operations["dashboard_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/definitions/": {
         parameters: {
             query?: never;
@@ -585,6 +722,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description * `cancel` - Cancel
+         *     * `retry` - Retry
+         * @enum {string}
+         */
+        ActionEnum: "cancel" | "retry";
         ActivityOutput: {
             name: string;
             description: string;
@@ -594,6 +737,40 @@ export interface components {
         AuthTokenRequest: {
             username: string;
             password: string;
+        };
+        BatchCreateInputRequest: {
+            action: components["schemas"]["ActionEnum"];
+            /** @description the case list's filters (same names) */
+            filters?: {
+                [key: string]: unknown;
+            };
+            /** @description cancel: the reason recorded */
+            reason?: string;
+            /** @description retry: only the failed items of this task */
+            task?: string;
+        };
+        BatchJobOutput: {
+            id: number;
+            action: string;
+            state: string;
+            filters: {
+                [key: string]: unknown;
+            };
+            params: {
+                [key: string]: unknown;
+            };
+            total: number;
+            done: number;
+            succeeded: number;
+            failed: number;
+            errors: {
+                [key: string]: unknown;
+            }[];
+            created_by?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
         };
         CaseCancelInputRequest: {
             /** @default  */
@@ -605,12 +782,23 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        CaseLinkOutput: {
+            id: number;
+            definition: string;
+            state: string;
+            /**
+             * Format: uuid
+             * @description the composite work item that links the two
+             */
+            work_item: string | null;
+            task: string | null;
+        };
         /** @description A case. Built from `engine.selectors.cases_for_output()` rows. */
         CaseOutput: {
             id: number;
             definition: string;
             version: number;
-            state: components["schemas"]["CaseOutputStateEnum"];
+            state: components["schemas"]["State8d9Enum"];
             data: {
                 [key: string]: unknown;
             };
@@ -633,16 +821,61 @@ export interface components {
             reason: string;
             readonly children: number[];
         };
-        /**
-         * @description * `running` - Running
-         *     * `suspended` - Suspended
-         *     * `completed` - Completed
-         *     * `failed` - Failed
-         *     * `canceled` - Canceled
-         *     * `deadlocked` - Deadlocked
-         * @enum {string}
-         */
-        CaseOutputStateEnum: "running" | "suspended" | "completed" | "failed" | "canceled" | "deadlocked";
+        CasePageOutput: {
+            id: number;
+            definition: string;
+            version: number;
+            state: string;
+            incident: boolean;
+            reason: string;
+            started_by?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            ended_at: string | null;
+            data: {
+                [key: string]: unknown;
+            };
+            marking: {
+                [key: string]: number;
+            };
+            tasks: {
+                [key: string]: components["schemas"]["TaskRunOutput"];
+            };
+            /** @description the net of the case's version */
+            net: {
+                [key: string]: unknown;
+            };
+            /** @description all of them, oldest first */
+            work_items: components["schemas"]["DashboardWorkItemOutput"][];
+            parent: components["schemas"]["CaseLinkOutput"] | null;
+            children: components["schemas"]["CaseLinkOutput"][];
+            /** @description oldest first; the latest 5,000 */
+            history: components["schemas"]["EventOutput"][];
+            history_truncated: boolean;
+            /** @description with ?at=: the state at that moment */
+            past?: components["schemas"]["PastStateOutput"];
+        };
+        CaseRowOutput: {
+            id: number;
+            definition: string;
+            version: number;
+            state: components["schemas"]["State8d9Enum"];
+            readonly incident: boolean;
+            parent: number | null;
+            reason: string;
+            data: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            ended_at: string | null;
+        };
         CaseSignalInputRequest: {
             payload?: {
                 [key: string]: unknown;
@@ -656,6 +889,30 @@ export interface components {
             data?: {
                 [key: string]: unknown;
             };
+        };
+        DashboardWorkItemOutput: {
+            /** Format: uuid */
+            id: string;
+            task: string;
+            generation: number;
+            kind: string;
+            state: string;
+            input: unknown;
+            output: unknown;
+            assignee: string | null;
+            role: string | null;
+            offered_user: string | null;
+            completed_by: string | null;
+            attempt: number;
+            /** @description {type, message, traceback?} */
+            error: unknown;
+            priority: number;
+            /** Format: date-time */
+            due_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         DefinitionOutput: {
             name: string;
@@ -743,6 +1000,23 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["CaseOutput"][];
         };
+        PaginatedCaseRowOutputList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["CaseRowOutput"][];
+            /** @description more than 10000 match */
+            count_capped?: boolean;
+        };
         PaginatedDefinitionSummaryOutputList: {
             /** @example 123 */
             count: number;
@@ -788,6 +1062,33 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["WorkItemOutput"][];
         };
+        PastStateOutput: {
+            /** @description as asked: an event id or a time */
+            at: string;
+            /** @description the last event folded */
+            event: number | null;
+            /** Format: date-time */
+            time: string | null;
+            /** @description how many events were folded */
+            events: number;
+            /** @description the case's state then (null: before it started) */
+            state: string | null;
+            marking: {
+                [key: string]: number;
+            };
+            tasks: {
+                [key: string]: components["schemas"]["TaskRunOutput"];
+            };
+            data: {
+                [key: string]: unknown;
+            };
+            /** @description id → {task, generation, state, attempt, assignee} */
+            work_items: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
         ProblemOutput: {
             /** @description condition/task id, "<from>-><to>" for a flow, or null */
             element: string | null;
@@ -812,6 +1113,16 @@ export interface components {
             /** @description the start form (JSON Schema) */
             readonly data_schema: Record<string, never> | null;
         };
+        /**
+         * @description * `running` - Running
+         *     * `suspended` - Suspended
+         *     * `completed` - Completed
+         *     * `failed` - Failed
+         *     * `canceled` - Canceled
+         *     * `deadlocked` - Deadlocked
+         * @enum {string}
+         */
+        State8d9Enum: "running" | "suspended" | "completed" | "failed" | "canceled" | "deadlocked";
         TaskRunOutput: {
             state: string;
             generation: number;
@@ -1523,6 +1834,471 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    dashboard_batches_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchJobOutput"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    dashboard_batches_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchCreateInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["BatchCreateInputRequest"];
+                "multipart/form-data": components["schemas"]["BatchCreateInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchJobOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    dashboard_batches_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchJobOutput"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    dashboard_cases_list: {
+        parameters: {
+            query?: {
+                created_after?: string;
+                created_before?: string;
+                definition?: string;
+                ended_after?: string;
+                ended_before?: string;
+                /**
+                 * @description true: deadlocked, or active with a failed work item
+                 *
+                 *     * `true` - true
+                 *     * `false` - false
+                 */
+                incident?: "true" | "false";
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                parent?: number;
+                /**
+                 * @description * `id` - id
+                 *     * `-id` - -id
+                 *     * `created_at` - created_at
+                 *     * `-created_at` - -created_at
+                 *     * `updated_at` - updated_at
+                 *     * `-updated_at` - -updated_at
+                 *     * `ended_at` - ended_at
+                 *     * `-ended_at` - -ended_at
+                 *     * `state` - state
+                 *     * `-state` - -state
+                 *     * `definition` - definition
+                 *     * `-definition` - -definition
+                 */
+                sort?: "id" | "-id" | "created_at" | "-created_at" | "updated_at" | "-updated_at" | "ended_at" | "-ended_at" | "state" | "-state" | "definition" | "-definition";
+                /** @description a state, or several separated by commas */
+                state?: string;
+                /** @description needs definition */
+                version?: number;
+                /** @description a filter on the case data, e.g. data.customer == "ACME" && data.amount >= 100 (ADR 0042) */
+                where?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCaseRowOutputList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    dashboard_case_get: {
+        parameters: {
+            query?: {
+                /** @description an event id, or an ISO 8601 time: the state right after it */
+                at?: string;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePageOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    dashboard_case_state_at: {
+        parameters: {
+            query: {
+                /** @description an event id or an ISO 8601 time */
+                at: string;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PastStateOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    dashboard_definitions_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    dashboard_definition_get: {
+        parameters: {
+            query?: {
+                /** @description default: the latest */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    dashboard_overview: {
+        parameters: {
+            query?: {
+                hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
