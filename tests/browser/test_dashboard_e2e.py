@@ -136,3 +136,90 @@ def _dashboard(server: LiveServer, page: Any, case_id: int) -> None:
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_test_id("list-error")).to_be_visible()
     screenshot(page, "dashboard-07-list-error")
+
+
+def test_dashboard_actions_batch_and_heatmap(daphne_server: LiveServer, browser: Any) -> None:
+    server = daphne_server
+    failing = [publish_and_start(server)]
+    for _ in range(2):
+        status, case = server.api("POST", "/api/cases/", {"definition": "doubling", "data": {"amount": "x"}})
+        assert status == 201, case
+        failing.append(case["id"])
+    status, invoice = server.api("POST", "/api/cases/", {"definition": "invoice-approval",
+                                                        "data": {"vendor": "ACME", "amount": 50.0}})
+    assert status == 201, invoice
+    page = login_page(browser, server, "admin")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        _actions(server, page, invoice["id"])
+        _batch(server, page, failing)
+        _heatmap(server, page)
+    finally:
+        screenshot(page, "dashboard-98-last")
+    assert errors == []
+
+
+def _actions(server: LiveServer, page: Any, case_id: int) -> None:
+    page.goto(f"{server.url}/dashboard/cases/{case_id}/")
+    expect(page.get_by_test_id("case-socket")).to_have_text("● live")
+    actions = page.get_by_test_id("case-actions")
+
+    # Data the definition's schema refuses: the server's field error is shown, nothing changes.
+    actions.get_by_role("button", name="Edit data").click()
+    actions.locator("textarea[name=data]").fill('{"amount": "lots"}')
+    actions.get_by_role("button", name="Confirm edit data").click()
+    expect(actions.get_by_test_id("action-error")).to_contain_text("amount")
+    expect(page.get_by_test_id("case-data")).to_contain_text('"amount": 50')
+    actions.locator("textarea[name=data]").fill('{"amount": 75}')
+    actions.get_by_role("button", name="Confirm edit data").click()
+    expect(page.get_by_test_id("case-data")).to_contain_text('"amount": 75')
+    expect(page.get_by_test_id("history")).to_contain_text("data.updated (by admin)")
+
+    # Suspend, confirmed; the state rule then offers Resume; both are in the history.
+    actions.get_by_role("button", name="Suspend").click()
+    expect(actions.get_by_test_id("confirm")).to_contain_text(f"Suspend case #{case_id}?")
+    actions.get_by_role("button", name="Confirm suspend").click()
+    expect(page.locator(".case-page h1 .state-badge")).to_have_text("suspended")
+    expect(page.get_by_test_id("history")).to_contain_text("case.suspended (by admin)")
+    screenshot(page, "dashboard-10-suspended")
+    actions.get_by_role("button", name="Resume").click()
+    actions.get_by_role("button", name="Confirm resume").click()
+    expect(page.locator(".case-page h1 .state-badge")).to_have_text("running")
+    expect(page.get_by_test_id("history")).to_contain_text("case.resumed (by admin)")
+
+    # Suspended elsewhere meanwhile: the page follows, and a refused action shows the 409.
+    status, body = server.api("POST", f"/api/cases/{case_id}/suspend/")
+    assert status == 200, body
+    expect(page.locator(".case-page h1 .state-badge")).to_have_text("suspended", timeout=LIVE)
+    status, body = server.api("POST", f"/api/cases/{case_id}/resume/")
+    assert status == 200, body
+    expect(page.locator(".case-page h1 .state-badge")).to_have_text("running", timeout=LIVE)
+
+
+def _batch(server: LiveServer, page: Any, failing: list[int]) -> None:
+    # The filtered list: the three doubling cases with an incident; batch cancel over all of them.
+    page.goto(f"{server.url}/dashboard/cases/?definition=doubling&incident=true")
+    expect(page.locator("[data-testid=case-row]")).to_have_count(3)
+    expect(page.get_by_test_id("case-count")).to_contain_text("3 cases")
+    batch = page.get_by_test_id("batch")
+    batch.get_by_role("button", name="Cancel all matching…").click()
+    expect(batch.get_by_test_id("batch-confirm")).to_contain_text('"incident":"true"')
+    batch.get_by_label("Reason").fill("bad input")
+    batch.get_by_role("button", name="Confirm cancel").click()
+    expect(batch.get_by_test_id("batch-progress")).to_contain_text("cancel done: 3/3 (3 done, 0 failed)")
+    expect(page.locator("[data-testid=case-row]")).to_have_count(0)
+    screenshot(page, "dashboard-11-batch-done")
+    for case_id in failing:
+        _, case = server.api("GET", f"/api/cases/{case_id}/")
+        assert case["state"] == "canceled"
+
+
+def _heatmap(server: LiveServer, page: Any) -> None:
+    page.goto(f"{server.url}/dashboard/definitions/invoice-approval/")
+    expect(page.get_by_test_id("versions")).to_contain_text("v1")
+    expect(page.get_by_test_id("cnote-start").or_(page.get_by_test_id("note-review")).first).to_be_visible()
+    expect(page.get_by_test_id("note-review")).to_contain_text("1 case here")
+    page.get_by_label("where cases are now").check()
+    expect(page.get_by_test_id("node-review")).to_have_attribute("style", "background: rgb(247, 100, 100);")  # the hottest: hsl(0, 90%, 68%)
+    screenshot(page, "dashboard-12-heatmap")

@@ -208,16 +208,20 @@ function BatchActions({ filters, count, onDone }: { filters: Record<string, stri
     const before = await dashboardApi.batches();
     const known = new Set(before.ok ? before.data.map((j) => j.id) : []);
     // the batch runs inside the POST; meanwhile its job row shows the progress
-    const poll = setInterval(async () => {
-      const r = await dashboardApi.batches();
-      const mine = r.ok ? r.data.find((j) => !known.has(j.id) && j.action === action) : undefined;
-      if (mine) setJob((cur) => (cur?.state === "done" ? cur : mine));
+    const poll = setInterval(() => {
+      void dashboardApi.batches().then((r) => {
+        const mine = r.ok ? r.data.find((j) => !known.has(j.id) && j.action === action) : undefined;
+        if (mine) setJob((cur) => (cur?.state === "done" ? cur : mine));
+      });
     }, 300);
-    const r = await dashboardApi.createBatch({ action, filters, ...(action === "cancel" && reason ? { reason } : {}), ...(action === "retry" && task ? { task } : {}) });
-    clearInterval(poll);
-    setRunning(false);
-    if (r.ok) setJob(r.data);
-    else setError({ message: r.message, fields: r.fields });
+    try {
+      const r = await dashboardApi.createBatch({ action, filters, ...(action === "cancel" && reason ? { reason } : {}), ...(action === "retry" && task ? { task } : {}) });
+      if (r.ok) setJob(r.data);
+      else setError({ message: r.message, fields: r.fields });
+    } finally {
+      clearInterval(poll);
+      setRunning(false);
+    }
     onDone();
   }
 

@@ -41,7 +41,11 @@ export const dashboardApi = {
   definitions: () => call<DefinitionSummary[]>(api.GET("/api/dashboard/definitions/")),
   definition: (name: string, version?: number) =>
     call<DefinitionPage>(api.GET("/api/dashboard/definitions/{name}/", { params: { path: { name }, query: version ? { version } : {} } })),
-  batches: () => call<BatchJob[]>(api.GET("/api/dashboard/batches/")),
+  /** the newest batch jobs (the first page, newest first) */
+  batches: async (): Promise<Result<BatchJob[]>> => {
+    const r = await call<{ results: BatchJob[] }>(api.GET("/api/dashboard/batches/"));
+    return r.ok ? { ok: true, data: r.data.results ?? [] } : r;
+  },
   batch: (id: number) => call<BatchJob>(api.GET("/api/dashboard/batches/{job_id}/", { params: { path: { job_id: id } } })),
   createBatch: (body: { action: "cancel" | "retry"; filters: Record<string, string>; reason?: string; task?: string }) =>
     call<BatchJob>(api.POST("/api/dashboard/batches/", { body: body as never })),

@@ -16,7 +16,7 @@ export interface NetOverlay {
 /** A heat value 0..1 as a background colour, pale yellow to red. */
 export function heatColour(v: number): string {
   const x = Math.max(0, Math.min(1, v));
-  return `hsl(${Math.round(50 - 50 * x)}, 90%, ${Math.round(88 - 28 * x)}%)`;
+  return `hsl(${Math.round(50 - 50 * x)}, 90%, ${Math.round(88 - 20 * x)}%)`;
 }
 
 export const OverlayContext = createContext<NetOverlay | null>(null);
