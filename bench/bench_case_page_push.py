@@ -86,19 +86,21 @@ async def measure(server: LiveServer, changes: int) -> tuple[list[float], list[f
     from_answer: list[float] = []
     for n in range(changes):
         sent = time.perf_counter()
-        call = asyncio.create_task(asyncio.to_thread(
-            server.api, "POST", f"/api/cases/{case['id']}/data/", {"data": {"vendor": f"V{n}"}}))
-        answered: list[float] = []
-        call.add_done_callback(lambda _t: answered.append(time.perf_counter()))
+
+        def change(n: int = n) -> tuple[int, object, float]:
+            status, body = server.api("POST", f"/api/cases/{case['id']}/data/", {"data": {"vendor": f"V{n}"}})
+            return status, body, time.perf_counter()
+
+        call = asyncio.create_task(asyncio.to_thread(change))
         while True:
             message = await asyncio.wait_for(socket.receive(), timeout=10)
             if message.get("case", {}).get("data", {}).get("vendor") == f"V{n}":
                 arrived = time.perf_counter()
                 break
-        status, body = await call
+        status, body, answered = await call
         assert status == 200, body
         from_request.append((arrived - sent) * 1000)
-        from_answer.append((arrived - answered[0]) * 1000)
+        from_answer.append((arrived - answered) * 1000)
     socket.writer.close()
     return from_request, from_answer
 
@@ -119,7 +121,9 @@ def main() -> None:
             from_request, from_answer = asyncio.run(measure(server, args.changes))
         finally:
             server.stop()
-    print(f"case page pushes over {args.changes} changes (Daphne, SQLite, Redis channel layer)")
+    cores, load = os.cpu_count(), os.getloadavg()[0]
+    print(f"case page pushes over {args.changes} changes (Daphne, SQLite, Redis channel layer; "
+          f"{cores} cores, load average {load:.1f})")
     print(f"  request sent → push arrived: p50 {statistics.median(from_request):.1f} ms, "
           f"p95 {percentile(from_request, 95):.1f} ms, max {max(from_request):.1f} ms")
     print(f"  HTTP answer → push arrived:  p50 {statistics.median(from_answer):.1f} ms, "
