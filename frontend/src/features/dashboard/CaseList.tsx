@@ -84,6 +84,14 @@ export function CaseList() {
           <input type="datetime-local" value={draft.created_before} onChange={(e) => setDraft({ ...draft, created_before: e.target.value })} />
         </label>
         <label>
+          Ended after
+          <input type="datetime-local" value={draft.ended_after} onChange={(e) => setDraft({ ...draft, ended_after: e.target.value })} />
+        </label>
+        <label>
+          Ended before
+          <input type="datetime-local" value={draft.ended_before} onChange={(e) => setDraft({ ...draft, ended_before: e.target.value })} />
+        </label>
+        <label>
           Incident
           <select value={draft.incident} onChange={(e) => setDraft({ ...draft, incident: e.target.value as CaseFilters["incident"] })}>
             <option value="">any</option>

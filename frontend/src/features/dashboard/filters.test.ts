@@ -10,6 +10,7 @@ describe("case list filters and the URL", () => {
       version: "2",
       states: ["running", "suspended"],
       created_after: "2026-01-02T03:04",
+      ended_before: "2026-02-01T00:00",
       where: 'data.customer == "ACME" && data.amount >= 100',
       incident: "true" as const,
       sort: "created_at",
@@ -44,6 +45,7 @@ describe("case list filters and the URL", () => {
     expect(q.get("page")).toBe("2");
     expect(q.get("page_size")).toBe("25");
     expect(q.get("created_before")).toBe(new Date("2026-03-01T10:00").toISOString());
+    expect(apiQuery({ ...f, ended_after: "2026-03-02T08:30" }).get("ended_after")).toBe(new Date("2026-03-02T08:30").toISOString());
   });
 
   it("gives batch actions the list's filters only (no sort, no page)", () => {

@@ -10,6 +10,8 @@ export interface CaseFilters {
   states: string[];
   created_after: string;
   created_before: string;
+  ended_after: string;
+  ended_before: string;
   where: string;
   incident: "" | "true" | "false";
   sort: string;
@@ -23,6 +25,8 @@ export const EMPTY_FILTERS: CaseFilters = {
   states: [],
   created_after: "",
   created_before: "",
+  ended_after: "",
+  ended_before: "",
   where: "",
   incident: "",
   sort: "-id",
@@ -47,6 +51,8 @@ export function filtersFromSearch(search: URLSearchParams | string): CaseFilters
     states: (q.get("state") ?? "").split(",").filter((s) => (CASE_STATES as readonly string[]).includes(s)),
     created_after: q.get("created_after") ?? "",
     created_before: q.get("created_before") ?? "",
+    ended_after: q.get("ended_after") ?? "",
+    ended_before: q.get("ended_before") ?? "",
     where: q.get("where") ?? "",
     incident: incident === "true" || incident === "false" ? incident : "",
     sort: (SORTS as readonly string[]).includes(sort) ? sort : EMPTY_FILTERS.sort,
@@ -63,6 +69,8 @@ export function listFilters(f: CaseFilters): Record<string, string> {
   if (f.states.length) out.state = f.states.join(",");
   if (f.created_after) out.created_after = toIso(f.created_after);
   if (f.created_before) out.created_before = toIso(f.created_before);
+  if (f.ended_after) out.ended_after = toIso(f.ended_after);
+  if (f.ended_before) out.ended_before = toIso(f.ended_before);
   if (f.where.trim()) out.where = f.where.trim();
   if (f.incident) out.incident = f.incident;
   return out;
@@ -74,6 +82,8 @@ export function filtersToSearch(f: CaseFilters): URLSearchParams {
   // the URL keeps the datetime-local text as typed; the API gets ISO (see apiQuery)
   if (f.created_after) q.set("created_after", f.created_after);
   if (f.created_before) q.set("created_before", f.created_before);
+  if (f.ended_after) q.set("ended_after", f.ended_after);
+  if (f.ended_before) q.set("ended_before", f.ended_before);
   if (f.sort !== EMPTY_FILTERS.sort) q.set("sort", f.sort);
   if (f.page !== 1) q.set("page", String(f.page));
   if (f.page_size !== EMPTY_FILTERS.page_size) q.set("page_size", String(f.page_size));
