@@ -75,22 +75,10 @@ export function CaseList() {
             </label>
           ))}
         </fieldset>
-        <label>
-          Created after
-          <input type="datetime-local" value={draft.created_after} onChange={(e) => setDraft({ ...draft, created_after: e.target.value })} />
-        </label>
-        <label>
-          Created before
-          <input type="datetime-local" value={draft.created_before} onChange={(e) => setDraft({ ...draft, created_before: e.target.value })} />
-        </label>
-        <label>
-          Ended after
-          <input type="datetime-local" value={draft.ended_after} onChange={(e) => setDraft({ ...draft, ended_after: e.target.value })} />
-        </label>
-        <label>
-          Ended before
-          <input type="datetime-local" value={draft.ended_before} onChange={(e) => setDraft({ ...draft, ended_before: e.target.value })} />
-        </label>
+        <TimeField label="Created after" value={draft.created_after} onChange={(v) => setDraft({ ...draft, created_after: v })} />
+        <TimeField label="Created before" value={draft.created_before} onChange={(v) => setDraft({ ...draft, created_before: v })} />
+        <TimeField label="Ended after" value={draft.ended_after} onChange={(v) => setDraft({ ...draft, ended_after: v })} />
+        <TimeField label="Ended before" value={draft.ended_before} onChange={(v) => setDraft({ ...draft, ended_before: v })} />
         <label>
           Incident
           <select value={draft.incident} onChange={(e) => setDraft({ ...draft, incident: e.target.value as CaseFilters["incident"] })}>
@@ -194,6 +182,15 @@ export function CaseList() {
         </>
       )}
     </div>
+  );
+}
+
+function TimeField({ label, value, onChange }: { label: string; value: string; onChange: (v: string) => void }) {
+  return (
+    <label>
+      {label}
+      <input type="datetime-local" value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
   );
 }
 
