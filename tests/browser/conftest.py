@@ -107,23 +107,29 @@ class LiveServer:
             return exc.code, json.loads(exc.read() or b"null")
 
 
+def server_env(sqlite_file: Path, prefix: str = "e2e") -> dict[str, str]:
+    """The environment of a live server: its own SQLite file and channel prefix, DEBUG off,
+    automatic work run inline (the bench scripts use it too)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{sqlite_file}",
+        "DEBUG": "false",
+        "SECRET_KEY": f"{prefix}-" + uuid.uuid4().hex,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CHANNEL_PREFIX": prefix + uuid.uuid4().hex[:12],
+        "WORKFLOW_RUNNER": "inline",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("TEST_DATABASE_NAME", None)
+    return env
+
+
 @pytest.fixture
 def daphne_server(tmp_path: Path) -> Iterator[LiveServer]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     if not (ROOT / "frontend" / "dist" / "index.html").is_file():
         pytest.fail("frontend/dist is missing: run scripts/setup_frontend.sh (scripts/test.sh does)")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
-        "DEBUG": "false",
-        "SECRET_KEY": "browser-test-" + uuid.uuid4().hex,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CHANNEL_PREFIX": "e2e" + uuid.uuid4().hex[:12],
-        "WORKFLOW_RUNNER": "inline",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("TEST_DATABASE_NAME", None)
-    server = LiveServer(env=env)
+    server = LiveServer(env=server_env(tmp_path / "e2e.sqlite3"))
     server.manage("migrate", "--no-input")
     server.manage("seed_demo")
     server.start()

@@ -22,6 +22,7 @@ export function ConditionNodeView({ id, data, selected }: NodeProps<ConditionNod
         {tokens > 0 && <span className="tokens" data-testid={`tokens-${id}`}>{tokens}</span>}
       </div>
       <div className="condition-label">{data.el.label || id}</div>
+      {overlay?.conditionNotes?.[id] && <div className="condition-note" data-testid={`cnote-${id}`}>{overlay.conditionNotes[id]}</div>}
       {problems && <span className="problem-badge">!</span>}
       <Handle type="source" position={Position.Right} />
     </div>

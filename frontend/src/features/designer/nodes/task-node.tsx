@@ -3,7 +3,7 @@ import type { ReactNode } from "react";
 
 import type { TaskNode } from "../model/convert";
 import type { JoinSplit } from "../model/net";
-import { useOverlay } from "./overlay";
+import { heatColour, useOverlay } from "./overlay";
 import { useNodeState } from "./use-node-state";
 
 const SYMBOL: Record<JoinSplit, string> = { and: "∧", xor: "×", or: "∨" };
@@ -23,12 +23,14 @@ export function TaskBox({ id, data, selected, icon, kind, summary }: NodeProps<T
   const { problems, inCancelSet } = useNodeState(id);
   const overlay = useOverlay();
   const run = overlay?.tasks?.[id]?.state;
+  const note = overlay?.tasks?.[id]?.note;
+  const heat = overlay?.tasks?.[id]?.heat;
   const el = data.el;
   const cls = ["net-node", "task", `task-${kind}`, selected && "selected", problems && "has-problem", inCancelSet && "in-cancel-set", run && `run-${run}`]
     .filter(Boolean)
     .join(" ");
   return (
-    <div className={cls} data-testid={`node-${id}`} title={problems?.join("\n")}>
+    <div className={cls} data-testid={`node-${id}`} title={problems?.join("\n")} style={heat != null ? { background: heatColour(heat) } : undefined}>
       <Handle type="target" position={Position.Left} />
       <Decorator side="join" gate={el.join} />
       <div className="task-body">
@@ -40,6 +42,7 @@ export function TaskBox({ id, data, selected, icon, kind, summary }: NodeProps<T
         <div className="task-label">{el.label || id}</div>
         {summary && <div className="task-summary">{summary}</div>}
         {run && <div className="task-run" data-testid={`run-${id}`}>{run}</div>}
+        {note && <div className="task-note" data-testid={`note-${id}`}>{note}</div>}
       </div>
       <Decorator side="split" gate={el.split} />
       {problems && <span className="problem-badge">!</span>}

@@ -1,0 +1,220 @@
+/** The operator's actions on a case and on a work item. Each opens a form that says what will
+ * happen and runs only on "Confirm"; the server's answer (or its error) is shown under it. */
+import { type ReactNode, useState } from "react";
+
+import { type Result, dashboardApi } from "./api";
+import { ErrorBox } from "./DashboardPage";
+import { parseJsonObject, prettyJson } from "./format";
+import type { CasePage, CaseWorkItem } from "./types";
+
+const ACTIVE = ["running", "suspended"];
+
+interface ActionSpec {
+  key: string;
+  label: string;
+  /** the question of the confirmation */
+  question: string;
+  /** the fields, for actions that take any */
+  fields?: (values: Record<string, string>, set: (k: string, v: string) => void) => ReactNode;
+  initial?: Record<string, string>;
+  run: (values: Record<string, string>) => Promise<Result<unknown>> | { error: string };
+  danger?: boolean;
+}
+
+function JsonField({ label, name, values, set, rows = 6 }: { label: string; name: string; values: Record<string, string>; set: (k: string, v: string) => void; rows?: number }) {
+  return (
+    <label className="json-field">
+      {label}
+      <textarea name={name} rows={rows} value={values[name] ?? ""} onChange={(e) => set(name, e.target.value)} spellCheck={false} />
+    </label>
+  );
+}
+
+/** JSON text → object, or the form's error. */
+function withJson(text: string, what: string, go: (v: Record<string, unknown>) => Promise<Result<unknown>>): Promise<Result<unknown>> | { error: string } {
+  const parsed = parseJsonObject(text);
+  if ("error" in parsed) return { error: `${what}: ${parsed.error}` };
+  return go(parsed.value);
+}
+
+/** A row of buttons; one open form with a confirmation at a time. */
+function ActionBar({ actions, onDone, testId }: { actions: ActionSpec[]; onDone: () => void | Promise<void>; testId: string }) {
+  const [open, setOpen] = useState<ActionSpec | null>(null);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ message: string; fields: string[] } | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const set = (k: string, v: string) => setValues((cur) => ({ ...cur, [k]: v }));
+
+  async function confirm() {
+    if (!open) return;
+    setBusy(true);
+    setError(null);
+    const pending = open.run(values);
+    if ("error" in pending) {
+      setBusy(false);
+      setError({ message: pending.error, fields: [] });
+      return;
+    }
+    const r = await pending;
+    setBusy(false);
+    if (!r.ok) {
+      setError({ message: r.message, fields: r.fields });
+      return;
+    }
+    setNotice(`${open.label}: done`);
+    setOpen(null);
+    await onDone();
+  }
+
+  return (
+    <div className="actions" data-testid={testId}>
+      {actions.map((a) => (
+        <button
+          key={a.key}
+          type="button"
+          className={a.danger ? "danger" : undefined}
+          onClick={() => {
+            setOpen(a);
+            setValues(a.initial ?? {});
+            setError(null);
+            setNotice(null);
+          }}
+        >
+          {a.label}
+        </button>
+      ))}
+      {notice && (
+        <span className="notice" data-testid="action-notice">
+          {notice}
+        </span>
+      )}
+      {open && (
+        <div className="confirm" role="dialog" aria-label={open.label} data-testid="confirm">
+          <p>{open.question}</p>
+          {open.fields?.(values, set)}
+          <button type="button" className={open.danger ? "danger" : "primary"} disabled={busy} onClick={() => void confirm()}>
+            Confirm {open.label.toLowerCase()}
+          </button>
+          <button type="button" onClick={() => setOpen(null)}>
+            Back
+          </button>
+          <ErrorBox message={error?.message ?? null} fields={error?.fields} testId="action-error" />
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function CaseActions({ page, onDone }: { page: CasePage; onDone: () => void | Promise<void> }) {
+  const id = page.id;
+  const actions: ActionSpec[] = [];
+  if (ACTIVE.includes(page.state)) {
+    actions.push({
+      key: "cancel",
+      label: "Cancel",
+      danger: true,
+      question: `Cancel case #${id}? Its open work items are withdrawn; this cannot be undone.`,
+      fields: (v, set) => (
+        <label>
+          Reason <input name="reason" value={v.reason ?? ""} onChange={(e) => set("reason", e.target.value)} />
+        </label>
+      ),
+      run: (v) => dashboardApi.cancel(id, v.reason ?? ""),
+    });
+  }
+  if (page.state === "running") actions.push({ key: "suspend", label: "Suspend", question: `Suspend case #${id}? Nothing moves until it is resumed.`, run: () => dashboardApi.suspend(id) });
+  if (page.state === "suspended") actions.push({ key: "resume", label: "Resume", question: `Resume case #${id}?`, run: () => dashboardApi.resume(id) });
+  if (ACTIVE.includes(page.state)) {
+    actions.push({
+      key: "data",
+      label: "Edit data",
+      question: "Replace the given keys of the case data (validated against the definition's data schema):",
+      initial: { data: prettyJson(page.data) },
+      fields: (v, set) => <JsonField label="Data (JSON)" name="data" values={v} set={set} rows={10} />,
+      run: (v) => withJson(v.data ?? "", "Data", (data) => dashboardApi.editData(id, data)),
+    });
+  }
+  const signals = (page.net.signals ?? []).map((s) => String((s as { name?: unknown }).name ?? "")).filter(Boolean);
+  if (page.state === "running") {
+    actions.push({
+      key: "signal",
+      label: "Send signal",
+      question: `Send a signal to case #${id}:`,
+      initial: { name: signals[0] ?? "", payload: "{}" },
+      fields: (v, set) => (
+        <>
+          <label>
+            Signal{" "}
+            <input name="signal" list="signal-names" value={v.name ?? ""} onChange={(e) => set("name", e.target.value)} />
+            <datalist id="signal-names">
+              {signals.map((s) => (
+                <option key={s} value={s} />
+              ))}
+            </datalist>
+          </label>
+          <JsonField label="Payload (JSON)" name="payload" values={v} set={set} />
+        </>
+      ),
+      run: (v) => (v.name?.trim() ? withJson(v.payload ?? "", "Payload", (p) => dashboardApi.signal(id, v.name.trim(), p)) : { error: "Name the signal." }),
+    });
+  }
+  const dynamic = (page.net.tasks ?? [])
+    .filter((t) => (t.instances as { creation?: string } | undefined)?.creation === "dynamic")
+    .map((t) => t.id)
+    .filter((t) => ["enabled", "started"].includes(page.tasks[t]?.state ?? ""));
+  if (dynamic.length && page.state === "running") {
+    actions.push({
+      key: "add",
+      label: "Add work item",
+      question: "Add a work item to a dynamic multi-instance task:",
+      initial: { task: dynamic[0], input: "{}" },
+      fields: (v, set) => (
+        <>
+          <label>
+            Task{" "}
+            <select value={v.task} onChange={(e) => set("task", e.target.value)}>
+              {dynamic.map((t) => (
+                <option key={t}>{t}</option>
+              ))}
+            </select>
+          </label>
+          <JsonField label="Input (JSON)" name="input" values={v} set={set} />
+        </>
+      ),
+      run: (v) => withJson(v.input ?? "", "Input", (input) => dashboardApi.addWorkItem(id, v.task, input)),
+    });
+  }
+  if (!actions.length) return <p className="muted">No actions: the case is {page.state}.</p>;
+  return <ActionBar actions={actions} onDone={onDone} testId="case-actions" />;
+}
+
+export function ItemActions({ item, caseState, onDone }: { item: CaseWorkItem; caseState: string; onDone: () => void | Promise<void> }) {
+  if (caseState !== "running") return null;
+  const actions: ActionSpec[] = [];
+  if (item.state === "failed") {
+    actions.push({
+      key: "retry",
+      label: "Retry",
+      question: `Retry ${item.task} (attempt ${item.attempt + 1})? Edit its input if it was wrong; unchanged input is sent as is.`,
+      initial: { input: prettyJson(item.input ?? {}) },
+      fields: (v, set) => <JsonField label="Input (JSON)" name="input" values={v} set={set} rows={8} />,
+      run: (v) => {
+        const unchanged = (v.input ?? "").trim() === prettyJson(item.input ?? {}).trim();
+        return unchanged ? dashboardApi.retry(item.id) : withJson(v.input ?? "", "Input", (input) => dashboardApi.retry(item.id, input));
+      },
+    });
+  }
+  if (["initialized", "started", "failed"].includes(item.state)) {
+    actions.push({
+      key: "skip",
+      label: "Skip",
+      question: `Skip ${item.task} and complete it with this output?`,
+      initial: { output: "{}" },
+      fields: (v, set) => <JsonField label="Output (JSON)" name="output" values={v} set={set} />,
+      run: (v) => withJson(v.output ?? "", "Output", (output) => dashboardApi.skip(item.id, output)),
+    });
+  }
+  if (!actions.length) return null;
+  return <ActionBar actions={actions} onDone={onDone} testId="item-actions" />;
+}

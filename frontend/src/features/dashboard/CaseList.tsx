@@ -1,0 +1,290 @@
+/** Cases, filtered and sorted as the URL says; batch cancel / retry over the whole filtered list. */
+import { type FormEvent, useEffect, useState } from "react";
+import { Link, useSearchParams } from "react-router-dom";
+
+import { dashboardApi } from "./api";
+import { ErrorBox, StateBadge } from "./DashboardPage";
+import { CASE_STATES, type CaseFilters, filtersFromSearch, filtersToSearch, listFilters, PAGE_SIZES, pageCount, SORTS, withFilter, apiQuery } from "./filters";
+import { formatTime } from "./format";
+import type { BatchJob, CaseListPage, DefinitionSummary } from "./types";
+import { usePoll } from "./usePoll";
+
+export function CaseList() {
+  const [search, setSearch] = useSearchParams();
+  const filters = filtersFromSearch(search);
+  const [draft, setDraft] = useState<CaseFilters>(filters);
+  const [page, setPage] = useState<CaseListPage | null>(null);
+  const [error, setError] = useState<{ message: string; fields: string[] } | null>(null);
+  const [definitions, setDefinitions] = useState<DefinitionSummary[]>([]);
+  const key = search.toString();
+
+  useEffect(() => setDraft(filtersFromSearch(key)), [key]);
+  useEffect(() => {
+    void dashboardApi.definitions().then((r) => r.ok && setDefinitions(r.data));
+  }, []);
+
+  const load = async () => {
+    const r = await dashboardApi.cases(apiQuery(filtersFromSearch(key)));
+    if (r.ok) {
+      setPage(r.data);
+      setError(null);
+    } else setError({ message: r.message, fields: r.fields });
+  };
+  usePoll(load, 10_000, [key]);
+
+  const apply = (f: CaseFilters) => setSearch(filtersToSearch(f));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    apply(withFilter(draft, {}));
+  };
+  const def = definitions.find((d) => d.name === draft.definition);
+  const pages = page ? pageCount(page.count, filters.page_size) : 1;
+
+  return (
+    <div className="case-list">
+      <h1>Cases</h1>
+      <form className="filters" onSubmit={submit} data-testid="case-filters">
+        <label>
+          Definition
+          <select value={draft.definition} onChange={(e) => setDraft(withFilter(draft, { definition: e.target.value }))}>
+            <option value="">any</option>
+            {definitions.map((d) => (
+              <option key={d.name} value={d.name}>
+                {d.title || d.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Version
+          <select value={draft.version} disabled={!def} onChange={(e) => setDraft({ ...draft, version: e.target.value })}>
+            <option value="">any</option>
+            {def && Array.from({ length: def.latest_version }, (_, i) => i + 1).map((v) => <option key={v}>{v}</option>)}
+          </select>
+        </label>
+        <fieldset className="states">
+          <legend>State</legend>
+          {CASE_STATES.map((s) => (
+            <label key={s}>
+              <input
+                type="checkbox"
+                checked={draft.states.includes(s)}
+                onChange={(e) => setDraft({ ...draft, states: e.target.checked ? [...draft.states, s] : draft.states.filter((x) => x !== s) })}
+              />
+              {s}
+            </label>
+          ))}
+        </fieldset>
+        <TimeField label="Created after" value={draft.created_after} onChange={(v) => setDraft({ ...draft, created_after: v })} />
+        <TimeField label="Created before" value={draft.created_before} onChange={(v) => setDraft({ ...draft, created_before: v })} />
+        <TimeField label="Ended after" value={draft.ended_after} onChange={(v) => setDraft({ ...draft, ended_after: v })} />
+        <TimeField label="Ended before" value={draft.ended_before} onChange={(v) => setDraft({ ...draft, ended_before: v })} />
+        <label>
+          Incident
+          <select value={draft.incident} onChange={(e) => setDraft({ ...draft, incident: e.target.value as CaseFilters["incident"] })}>
+            <option value="">any</option>
+            <option value="true">with an incident</option>
+            <option value="false">without</option>
+          </select>
+        </label>
+        <label className="wide">
+          Data filter
+          <input
+            type="text"
+            name="where"
+            placeholder='data.customer == "ACME" && data.amount >= 100'
+            value={draft.where}
+            onChange={(e) => setDraft({ ...draft, where: e.target.value })}
+          />
+        </label>
+        <label>
+          Sort
+          <select value={draft.sort} onChange={(e) => apply(withFilter(draft, { sort: e.target.value }))}>
+            {SORTS.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Per page
+          <select value={draft.page_size} onChange={(e) => apply(withFilter(draft, { page_size: Number(e.target.value) }))}>
+            {PAGE_SIZES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Apply</button>
+        <button type="button" onClick={() => setSearch(new URLSearchParams())}>
+          Clear
+        </button>
+      </form>
+      <ErrorBox message={error?.message ?? null} fields={error?.fields} testId="list-error" />
+
+      <BatchActions filters={listFilters(filters)} count={page?.count ?? 0} onDone={load} />
+
+      {page && (
+        <>
+          <p className="muted" data-testid="case-count">
+            {page.count}
+            {page.count_capped ? "+" : ""} cases · page {filters.page} of {pages}
+            {page.count_capped ? "+" : ""}
+          </p>
+          <table className="grid" data-testid="cases">
+            <thead>
+              <tr>
+                <th>Case</th>
+                <th>Definition</th>
+                <th>State</th>
+                <th>Created</th>
+                <th>Updated</th>
+                <th>Ended</th>
+                <th>Data</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.results.map((c) => (
+                <tr key={c.id} data-testid="case-row" data-case={c.id}>
+                  <td>
+                    <Link to={`/dashboard/cases/${c.id}/`}>#{c.id}</Link>
+                    {c.parent && <span className="muted"> (child of #{c.parent})</span>}
+                  </td>
+                  <td>
+                    <Link to={`/dashboard/definitions/${encodeURIComponent(c.definition)}/?version=${c.version}`}>
+                      {c.definition} v{c.version}
+                    </Link>
+                  </td>
+                  <td>
+                    <StateBadge state={c.state} /> {c.incident && <span className="incident-flag">incident</span>}
+                  </td>
+                  <td>{formatTime(c.created_at)}</td>
+                  <td>{formatTime(c.updated_at)}</td>
+                  <td>{formatTime(c.ended_at)}</td>
+                  <td className="data-cell">{JSON.stringify(c.data).slice(0, 120)}</td>
+                </tr>
+              ))}
+              {!page.results.length && (
+                <tr>
+                  <td colSpan={7} className="muted">
+                    No cases match.
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+          <div className="pager">
+            <button type="button" disabled={filters.page <= 1} onClick={() => apply({ ...filters, page: filters.page - 1 })}>
+              ← Previous
+            </button>
+            <button type="button" disabled={!page.next} onClick={() => apply({ ...filters, page: filters.page + 1 })}>
+              Next →
+            </button>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+function TimeField({ label, value, onChange }: { label: string; value: string; onChange: (v: string) => void }) {
+  return (
+    <label>
+      {label}
+      <input type="datetime-local" value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
+}
+
+/** Batch cancel / retry: confirm (with the count), then show the job's progress until it is done. */
+function BatchActions({ filters, count, onDone }: { filters: Record<string, string>; count: number; onDone: () => void }) {
+  const [asking, setAsking] = useState<"cancel" | "retry" | null>(null);
+  const [reason, setReason] = useState("");
+  const [task, setTask] = useState("");
+  const [job, setJob] = useState<BatchJob | null>(null);
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<{ message: string; fields: string[] } | null>(null);
+
+  async function run() {
+    if (!asking) return;
+    const action = asking;
+    setAsking(null);
+    setRunning(true);
+    setError(null);
+    setJob(null);
+    const before = await dashboardApi.batches();
+    const known = new Set(before.ok ? before.data.map((j) => j.id) : []);
+    // the batch runs inside the POST; meanwhile its job row shows the progress
+    const poll = setInterval(() => {
+      void dashboardApi.batches().then((r) => {
+        const mine = r.ok ? r.data.find((j) => !known.has(j.id) && j.action === action) : undefined;
+        if (mine) setJob((cur) => (cur?.state === "done" ? cur : mine));
+      });
+    }, 300);
+    try {
+      const r = await dashboardApi.createBatch({ action, filters, ...(action === "cancel" && reason ? { reason } : {}), ...(action === "retry" && task ? { task } : {}) });
+      if (r.ok) setJob(r.data);
+      else setError({ message: r.message, fields: r.fields });
+    } finally {
+      clearInterval(poll);
+      setRunning(false);
+    }
+    onDone();
+  }
+
+  return (
+    <div className="batch" data-testid="batch">
+      <button type="button" disabled={running || !count} onClick={() => setAsking("cancel")}>
+        Cancel all matching…
+      </button>
+      <button type="button" disabled={running || !count} onClick={() => setAsking("retry")}>
+        Retry failed items of all matching…
+      </button>
+      {asking && (
+        <div className="confirm" role="dialog" data-testid="batch-confirm">
+          <p>
+            {asking === "cancel" ? "Cancel" : "Retry the failed work items of"} every case that matches the filters ({count} now;
+            those where the action does not apply are counted as failed)? Filters: <code>{JSON.stringify(filters)}</code>
+          </p>
+          {asking === "cancel" ? (
+            <label>
+              Reason <input value={reason} onChange={(e) => setReason(e.target.value)} />
+            </label>
+          ) : (
+            <label>
+              Only task (optional) <input value={task} onChange={(e) => setTask(e.target.value)} />
+            </label>
+          )}
+          <button type="button" className="danger" onClick={() => void run()}>
+            Confirm {asking}
+          </button>
+          <button type="button" onClick={() => setAsking(null)}>
+            Back
+          </button>
+        </div>
+      )}
+      {(running || job) && (
+        <div className="progress" data-testid="batch-progress">
+          {job ? (
+            <>
+              <progress max={Math.max(job.total, 1)} value={job.done} /> {job.action} {job.state}: {job.done}/{job.total} ({job.succeeded} done,{" "}
+              {job.failed} failed)
+              {job.errors.length > 0 && (
+                <ul className="error-text">
+                  {job.errors.slice(0, 20).map((e) => (
+                    <li key={e.case}>
+                      <Link to={`/dashboard/cases/${e.case}/`}>#{e.case}</Link>: {e.code} {e.detail}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </>
+          ) : (
+            <>
+              <progress /> starting…
+            </>
+          )}
+        </div>
+      )}
+      <ErrorBox message={error?.message ?? null} fields={error?.fields} testId="batch-error" />
+    </div>
+  );
+}

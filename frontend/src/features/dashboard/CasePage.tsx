@@ -1,0 +1,224 @@
+/** One case: its net with the live marking, a scrubber over its history, its data, work items,
+ * links and the operator's actions. */
+import { useEffect, useMemo, useState } from "react";
+import { Link, useParams } from "react-router-dom";
+
+import { NetCanvas } from "../designer/NetCanvas";
+import { dashboardApi } from "./api";
+import { CaseActions, ItemActions } from "./CaseActions";
+import { ErrorBox, StateBadge } from "./DashboardPage";
+import { formatTime, prettyJson } from "./format";
+import { describeEvent, isTrouble, scrubber, timeline } from "./history";
+import { caseOverlay } from "./overlay";
+import type { CaseWorkItem, PastState } from "./types";
+import { useCaseLive } from "./useCaseLive";
+
+export function CasePageView() {
+  const id = Number(useParams().caseId);
+  const { page, pushed, status, error, reload } = useCaseLive(id);
+  const [position, setPosition] = useState<number | null>(null); // null: now
+  const [past, setPast] = useState<PastState | null>(null);
+  const [pastError, setPastError] = useState<string | null>(null);
+
+  const history = page?.history ?? [];
+  // the net of a case never changes: keep one object across refetches, so the canvas keeps
+  // its layout and viewport instead of laying out and measuring again after every push
+  const netKey = page ? `${page.definition}/${page.version}` : "";
+  const net = useMemo(() => page?.net, [netKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const scrub = useMemo(() => scrubber(history), [history]);
+  const eventId = position == null ? null : scrub.eventAt(position);
+
+  useEffect(() => {
+    if (eventId == null) {
+      setPast(null);
+      return;
+    }
+    let live = true;
+    void dashboardApi.caseStateAt(id, eventId).then((r) => {
+      if (!live) return;
+      if (r.ok) {
+        setPast(r.data);
+        setPastError(null);
+      } else setPastError(r.message);
+    });
+    return () => {
+      live = false;
+    };
+  }, [id, eventId]);
+
+  if (!page) return error ? <ErrorBox message={error} /> : <p className="loading">Loading…</p>;
+
+  // the newest of the page and the last push (a push arrives before the page is fetched again)
+  const now = pushed && pushed.id === page.id ? { ...page, state: pushed.state, marking: pushed.marking, tasks: pushed.tasks, data: pushed.data } : page;
+  const overlay = past ? caseOverlay(past) : caseOverlay(now);
+  const shownPosition = position ?? scrub.max;
+  const pastEvent = past ? history.find((e) => e.id === past.event) : undefined;
+
+  return (
+    <div className="case-page" data-testid="case-page">
+      <header className="page-head">
+        <h1>
+          Case #{page.id} <StateBadge state={now.state} />
+          {page.incident && <span className="incident-flag">incident</span>}
+        </h1>
+        <span className="muted">
+          <Link to={`/dashboard/definitions/${encodeURIComponent(page.definition)}/?version=${page.version}`}>
+            {page.definition} v{page.version}
+          </Link>{" "}
+          · started {formatTime(page.created_at)}
+          {page.started_by ? ` by ${page.started_by}` : ""}
+          {page.ended_at ? ` · ended ${formatTime(page.ended_at)}` : ""}
+        </span>
+        <span className={`socket socket-${status}`} data-testid="case-socket">
+          {status === "live" ? "● live" : status}
+        </span>
+      </header>
+      {page.reason && <p className="reason">Reason: {page.reason}</p>}
+      <ErrorBox message={error} />
+
+      <CaseActions page={{ ...page, state: now.state, data: now.data }} onDone={reload} />
+
+      <div className="net-panel">
+        <div className={past ? "past-banner" : "now-banner"} data-testid="scrub-label">
+          {past
+            ? `As it was after event ${past.events} of ${history.length}: ${pastEvent ? describeEvent(pastEvent) : `event #${past.event}`} at ${formatTime(past.time)} (state ${past.state ?? "–"})`
+            : `Now${history.length ? ` (after event ${history.length})` : ""}`}
+          {past && (
+            <button type="button" onClick={() => setPosition(null)}>
+              Back to now
+            </button>
+          )}
+        </div>
+        <NetCanvas net={net ?? page.net} overlay={overlay} height={420} />
+        <div className="scrubber">
+          <label htmlFor="scrubber">History</label>
+          <input
+            id="scrubber"
+            data-testid="scrubber"
+            type="range"
+            min={0}
+            max={scrub.max}
+            step={1}
+            value={shownPosition}
+            disabled={history.length < 2}
+            onChange={(e) => {
+              const v = Number(e.target.value);
+              setPosition(v >= scrub.max ? null : v);
+            }}
+          />
+          <span className="muted">
+            {shownPosition + 1}/{history.length}
+          </span>
+        </div>
+        <ErrorBox message={pastError} testId="past-error" />
+        {page.history_truncated && <p className="muted">The history shows the latest 5,000 events; the scrubber covers those.</p>}
+      </div>
+
+      <div className="two-col">
+        <div>
+          <h2>Data</h2>
+          <pre className="json" data-testid="case-data">
+            {prettyJson(past ? past.data : now.data)}
+          </pre>
+          <h2>Related cases</h2>
+          <ul data-testid="links">
+            {page.parent && (
+              <li>
+                Parent: <Link to={`/dashboard/cases/${page.parent.id}/`}>#{page.parent.id}</Link> ({page.parent.definition}, task {page.parent.task}){" "}
+                <StateBadge state={page.parent.state} />
+              </li>
+            )}
+            {page.children.map((c) => (
+              <li key={c.id}>
+                Child: <Link to={`/dashboard/cases/${c.id}/`}>#{c.id}</Link> ({c.definition}, from task {c.task}) <StateBadge state={c.state} />
+              </li>
+            ))}
+            {!page.parent && !page.children.length && <li className="muted">none</li>}
+          </ul>
+        </div>
+        <div>
+          <h2>History</h2>
+          <ul className="timeline" data-testid="history">
+            {timeline(history).map((e, i) => (
+              <li key={e.id} className={[isTrouble(e) && "trouble", eventId === e.id && "current"].filter(Boolean).join(" ")}>
+                <span className="muted">{history.length - i}.</span>{" "}
+                <button type="button" className="linklike" title="Show the net as it was after this event" onClick={() => setPosition(history.length - 1 - i >= scrub.max ? null : history.length - 1 - i)}>
+                  {formatTime(e.created_at)}
+                </button>{" "}
+                {describeEvent(e)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      </div>
+
+      <h2>Work items</h2>
+      <WorkItems items={page.work_items} caseState={now.state} onDone={reload} />
+    </div>
+  );
+}
+
+function WorkItems({ items, caseState, onDone }: { items: CaseWorkItem[]; caseState: string; onDone: () => Promise<void> }) {
+  return (
+    <table className="grid work-items" data-testid="work-items">
+      <thead>
+        <tr>
+          <th>Task</th>
+          <th>State</th>
+          <th>Assignee</th>
+          <th>Attempt</th>
+          <th>Input / output / error</th>
+          <th>Actions</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((w) => (
+          <tr key={w.id} data-testid="work-item-row" data-task={w.task} data-state={w.state}>
+            <td>
+              {w.task}
+              <div className="muted">
+                {w.kind} · gen {w.generation} · {formatTime(w.created_at)}
+              </div>
+            </td>
+            <td>
+              <StateBadge state={w.state} />
+            </td>
+            <td>{w.assignee ?? w.completed_by ?? (w.role ? `role ${w.role}` : "–")}</td>
+            <td>{w.attempt}</td>
+            <td className="item-io">
+              <details>
+                <summary>input</summary>
+                <pre className="json">{prettyJson(w.input)}</pre>
+              </details>
+              {w.output && (
+                <details>
+                  <summary>output</summary>
+                  <pre className="json">{prettyJson(w.output)}</pre>
+                </details>
+              )}
+              {w.error && (
+                <div className="item-error" data-testid="item-error">
+                  <strong>
+                    {w.error.type}: {w.error.message}
+                  </strong>
+                  {w.error.traceback && (
+                    <details open={w.state === "failed"}>
+                      <summary>traceback</summary>
+                      <pre className="traceback" data-testid="traceback">
+                        {w.error.traceback}
+                      </pre>
+                    </details>
+                  )}
+                </div>
+              )}
+            </td>
+            <td>
+              <ItemActions item={w} caseState={caseState} onDone={onDone} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+

@@ -1,0 +1,114 @@
+/** A definition: its versions with their cases, and a heatmap on the chosen version's net. */
+import { useState } from "react";
+import { Link, useParams, useSearchParams } from "react-router-dom";
+
+import { NetCanvas } from "../designer/NetCanvas";
+import { dashboardApi } from "./api";
+import { ErrorBox, StateCounts } from "./DashboardPage";
+import { formatSeconds, formatTime } from "./format";
+import { type HeatMetric, heatOverlay } from "./overlay";
+import type { DefinitionPage } from "./types";
+import { usePoll } from "./usePoll";
+
+const METRICS: Array<[HeatMetric, string]> = [
+  ["avg", "average time per task"],
+  ["p95", "p95 time per task"],
+  ["now", "where cases are now"],
+];
+
+export function DefinitionPageView() {
+  const name = useParams().name ?? "";
+  const [search, setSearch] = useSearchParams();
+  const version = Number(search.get("version")) || undefined;
+  const [metric, setMetric] = useState<HeatMetric>("avg");
+  const [page, setPage] = useState<DefinitionPage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  usePoll(
+    async () => {
+      const r = await dashboardApi.definition(name, version);
+      if (r.ok) {
+        setPage(r.data);
+        setError(null);
+      } else setError(r.message);
+    },
+    10_000,
+    [name, version],
+  );
+
+  if (!page) return error ? <ErrorBox message={error} /> : <p className="loading">Loading…</p>;
+  return (
+    <div className="definition-page" data-testid="definition-page">
+      <header className="page-head">
+        <h1>
+          {page.title || page.name} <span className="muted">v{page.version}</span>
+        </h1>
+        <Link to={`/dashboard/cases/?definition=${encodeURIComponent(page.name)}&version=${page.version}`}>Cases of this version</Link>
+      </header>
+      <ErrorBox message={error} />
+      <table className="grid" data-testid="versions">
+        <thead>
+          <tr>
+            <th>Version</th>
+            <th>Published</th>
+            <th>Cases</th>
+            <th>By state</th>
+          </tr>
+        </thead>
+        <tbody>
+          {page.versions.map((v) => (
+            <tr key={v.version} className={v.version === page.version ? "selected" : undefined}>
+              <td>
+                <button type="button" className="linklike" onClick={() => setSearch({ version: String(v.version) })}>
+                  v{v.version}
+                </button>
+              </td>
+              <td>{formatTime(v.published_at)}</td>
+              <td>
+                <Link to={`/dashboard/cases/?definition=${encodeURIComponent(page.name)}&version=${v.version}`}>{v.cases.total}</Link>
+              </td>
+              <td>
+                <StateCounts counts={v.cases.by_state} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Heatmap</h2>
+      <div className="metric-switch">
+        {METRICS.map(([m, label]) => (
+          <label key={m}>
+            <input type="radio" name="metric" checked={metric === m} onChange={() => setMetric(m)} /> {label}
+          </label>
+        ))}
+      </div>
+      <NetCanvas net={page.net} overlay={heatOverlay(page.heatmap, metric)} height={460} />
+      <table className="grid" data-testid="heat-table">
+        <thead>
+          <tr>
+            <th>Task</th>
+            <th>Completed items</th>
+            <th>Avg</th>
+            <th>p95</th>
+            <th>Cases there now</th>
+            <th>Open items</th>
+            <th>Failed items</th>
+          </tr>
+        </thead>
+        <tbody>
+          {Object.entries(page.heatmap.tasks).map(([task, t]) => (
+            <tr key={task}>
+              <td>{task}</td>
+              <td>{t.count}</td>
+              <td>{formatSeconds(t.avg_seconds)}</td>
+              <td>{formatSeconds(t.p95_seconds)}</td>
+              <td>{t.enabled + t.started}</td>
+              <td>{t.open_items}</td>
+              <td>{t.failed_items}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,272 @@
+/** Counts, incidents, open work, throughput and durations; refreshed every few seconds. */
+import { useState } from "react";
+import { Link } from "react-router-dom";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+
+import { dashboardApi } from "./api";
+import { ErrorBox, StateBadge, StateCounts } from "./DashboardPage";
+import { bucketLabel, formatHour, formatSeconds, formatTime } from "./format";
+import type { Overview as OverviewData } from "./types";
+import { usePoll } from "./usePoll";
+
+export const OVERVIEW_REFRESH_MS = 5000;
+
+export function Overview() {
+  const [hours, setHours] = useState(24);
+  const [data, setData] = useState<OverviewData | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [updated, setUpdated] = useState<Date | null>(null);
+
+  usePoll(
+    async () => {
+      const r = await dashboardApi.overview(hours);
+      if (r.ok) {
+        setData(r.data);
+        setError(null);
+        setUpdated(new Date());
+      } else setError(r.message);
+    },
+    OVERVIEW_REFRESH_MS,
+    [hours],
+  );
+
+  if (!data) return error ? <ErrorBox message={error} /> : <p className="loading">Loading…</p>;
+  const { cases, incidents, open_work_items: open, throughput, durations } = data;
+  const histogram = durations.histogram.map((b, i) => ({
+    label: bucketLabel(b.le_seconds, i > 0 ? durations.histogram[i - 1].le_seconds : null),
+    count: b.count,
+  }));
+  const buckets = throughput.buckets.map((b) => ({ ...b, label: formatHour(b.hour) }));
+  return (
+    <div className="overview" data-testid="overview">
+      <header className="page-head">
+        <h1>Overview</h1>
+        <label>
+          Charts over{" "}
+          <select value={hours} onChange={(e) => setHours(Number(e.target.value))}>
+            {[6, 24, 72, 168].map((h) => (
+              <option key={h} value={h}>
+                {h} hours
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="muted" data-testid="updated">
+          live · updated {updated ? updated.toLocaleTimeString() : "–"}
+        </span>
+      </header>
+      <ErrorBox message={error} />
+
+      <div className="cards">
+        <div className="card">
+          <h2>Cases</h2>
+          <p className="big" data-testid="cases-total">
+            {cases.total}
+          </p>
+          <ul className="state-counts">
+            {Object.entries(cases.by_state).map(([state, n]) => (
+              <li key={state}>
+                <Link to={`/dashboard/cases/?state=${state}`}>
+                  <StateBadge state={state} /> {n}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </div>
+        <div className="card">
+          <h2>Incidents</h2>
+          <p className="big" data-testid="incident-count">
+            <Link to="/dashboard/cases/?incident=true">{incidents.failed_work_items + incidents.deadlocked_cases}</Link>
+          </p>
+          <p className="muted">
+            {incidents.failed_work_items} failed work items ({incidents.failed_automatic_work_items} automatic), {incidents.deadlocked_cases}{" "}
+            deadlocked cases
+          </p>
+        </div>
+        <div className="card">
+          <h2>Work item durations</h2>
+          <p className="muted">
+            {durations.count} completed since {formatTime(durations.since)}
+            {durations.sampled ? " (sampled)" : ""}: avg {formatSeconds(durations.avg_seconds)}, p50 {formatSeconds(durations.p50_seconds)}, p95{" "}
+            {formatSeconds(durations.p95_seconds)}, max {formatSeconds(durations.max_seconds)}
+          </p>
+        </div>
+      </div>
+
+      <h2>Open incidents</h2>
+      <table className="grid" data-testid="incidents">
+        <thead>
+          <tr>
+            <th>Case</th>
+            <th>Definition</th>
+            <th>Task</th>
+            <th>Problem</th>
+            <th>Since</th>
+          </tr>
+        </thead>
+        <tbody>
+          {incidents.latest_failed_work_items.map((i) => (
+            <tr key={i.work_item} data-testid="incident" data-case={i.case}>
+              <td>
+                <Link to={`/dashboard/cases/${i.case}/`}>#{i.case}</Link>
+              </td>
+              <td>{i.definition}</td>
+              <td>
+                {i.task} <span className="muted">({i.kind}, attempt {i.attempt})</span>
+              </td>
+              <td className="error-text">
+                {i.error_type}: {i.error_message}
+              </td>
+              <td>{formatTime(i.since)}</td>
+            </tr>
+          ))}
+          {incidents.latest_deadlocked_cases.map((d) => (
+            <tr key={`d${d.case}`} data-testid="incident" data-case={d.case}>
+              <td>
+                <Link to={`/dashboard/cases/${d.case}/`}>#{d.case}</Link>
+              </td>
+              <td>{d.definition}</td>
+              <td>–</td>
+              <td className="error-text">deadlocked: {d.reason}</td>
+              <td>{formatTime(d.since)}</td>
+            </tr>
+          ))}
+          {!incidents.latest_failed_work_items.length && !incidents.latest_deadlocked_cases.length && (
+            <tr>
+              <td colSpan={5} className="muted">
+                No open incidents.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+
+      <div className="two-col">
+        <div>
+          <h2>Cases started and completed per hour</h2>
+          <div className="chart" data-testid="throughput-chart">
+            <ResponsiveContainer width="100%" height={240}>
+              <BarChart data={buckets}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis dataKey="label" fontSize={11} />
+                <YAxis allowDecimals={false} fontSize={11} />
+                <Tooltip />
+                <Legend />
+                <Bar dataKey="started" name="started" fill="#4c78a8" isAnimationActive={false} />
+                <Bar dataKey="completed" name="completed" fill="#54a24b" isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+        </div>
+        <div>
+          <h2>Work item durations</h2>
+          <div className="chart" data-testid="durations-chart">
+            <ResponsiveContainer width="100%" height={240}>
+              <BarChart data={histogram}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis dataKey="label" fontSize={11} />
+                <YAxis allowDecimals={false} fontSize={11} />
+                <Tooltip />
+                <Bar dataKey="count" name="work items" fill="#f58518" isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+        </div>
+      </div>
+
+      <div className="two-col">
+        <div>
+          <h2>Cases by definition</h2>
+          <table className="grid" data-testid="by-definition">
+            <thead>
+              <tr>
+                <th>Definition</th>
+                <th>Total</th>
+                <th>By state</th>
+              </tr>
+            </thead>
+            <tbody>
+              {cases.by_definition.map((d) => (
+                <tr key={d.definition}>
+                  <td>
+                    <Link to={`/dashboard/definitions/${encodeURIComponent(d.definition)}/`}>{d.definition}</Link>
+                  </td>
+                  <td>
+                    <Link to={`/dashboard/cases/?definition=${encodeURIComponent(d.definition)}`}>{d.total}</Link>
+                  </td>
+                  <td>
+                    <StateCounts counts={d.by_state} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div>
+          <h2>Open work items</h2>
+          <table className="grid" data-testid="open-work">
+            <thead>
+              <tr>
+                <th>Definition</th>
+                <th>Task</th>
+                <th>Role</th>
+                <th>Offered</th>
+                <th>Started</th>
+              </tr>
+            </thead>
+            <tbody>
+              {open.map((o) => (
+                <tr key={`${o.definition}/${o.task}/${o.role}`}>
+                  <td>{o.definition}</td>
+                  <td>{o.task}</td>
+                  <td>{o.role ?? "–"}</td>
+                  <td>{o.initialized}</td>
+                  <td>{o.started}</td>
+                </tr>
+              ))}
+              {!open.length && (
+                <tr>
+                  <td colSpan={5} className="muted">
+                    Nothing open.
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </div>
+      </div>
+
+      {durations.by_task.length > 0 && (
+        <>
+          <h2>Durations per task</h2>
+          <table className="grid">
+            <thead>
+              <tr>
+                <th>Definition</th>
+                <th>Task</th>
+                <th>Count</th>
+                <th>Avg</th>
+                <th>p50</th>
+                <th>p95</th>
+                <th>Max</th>
+              </tr>
+            </thead>
+            <tbody>
+              {durations.by_task.map((t) => (
+                <tr key={`${t.definition}/${t.task}`}>
+                  <td>{t.definition}</td>
+                  <td>{t.task}</td>
+                  <td>{t.count}</td>
+                  <td>{formatSeconds(t.avg_seconds)}</td>
+                  <td>{formatSeconds(t.p50_seconds)}</td>
+                  <td>{formatSeconds(t.p95_seconds)}</td>
+                  <td>{formatSeconds(t.max_seconds)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,50 @@
+/** Formatting shared by the dashboard pages. */
+
+/** 0.4 → "400 ms", 75 → "1m 15s", 7200 → "2h 0m", 200000 → "2d 7h"; null → "–". */
+export function formatSeconds(s: number | null | undefined): string {
+  if (s == null || Number.isNaN(s)) return "–";
+  if (s < 1) return `${Math.round(s * 1000)} ms`;
+  if (s < 60) return `${Number(s.toFixed(1))} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${Math.round(s % 60)}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/** An ISO time as the operator's local "YYYY-MM-DD HH:MM:SS". */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "–";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** The hour label of a throughput bucket ("14:00"). */
+export function formatHour(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${String(d.getHours()).padStart(2, "0")}:00`;
+}
+
+/** The histogram's bucket label: "≤ 1 s", "≤ 1m 0s", "> 1h 0m" for the open last one. */
+export function bucketLabel(le: number | null, previous: number | null): string {
+  if (le == null) return previous == null ? "all" : `> ${formatSeconds(previous)}`;
+  return `≤ ${formatSeconds(le)}`;
+}
+
+export function prettyJson(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}
+
+/** Text as a JSON object: the object, or an error message for the form. */
+export function parseJsonObject(text: string): { value: Record<string, unknown> } | { error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.trim() === "" ? "{}" : text);
+  } catch (e) {
+    return { error: `not JSON: ${(e as Error).message}` };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return { error: "must be a JSON object ({…})" };
+  return { value: value as Record<string, unknown> };
+}
