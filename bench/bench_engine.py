@@ -88,6 +88,8 @@ def run_one_database(label: str) -> None:
 
     for threads in (1, 2, 4):
         sequence_run(label, threads)
+    for procs in (2, 4):
+        sequence_run_processes(label, procs)
 
     items = [{"n": i} for i in range(MI_ITEMS)]
     services.case_start(definition="bench-mi", data={"items": items[:10]})  # warm-up
@@ -143,6 +145,60 @@ def sequence_run(label: str, threads: int) -> None:
     print(f"[{label}] threads={threads} transitions_per_s={2 * per_s:.0f}  (task start + task end per completion)")
 
 
+def sequence_run_processes(label: str, procs: int) -> None:
+    """As `sequence_run`, but the cases are worked by `procs` separate processes (as several
+    web server processes would: no shared interpreter lock), started together."""
+    from django.db import connections
+
+    from engine import services
+
+    cases = [services.case_start(definition="bench-sequence").pk for _ in range(SEQ_CASES)]
+    connections.close_all()
+    start_at = time.time() + 3.0  # every child is set up by then
+    children = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--work", ",".join(map(str, cases[i::procs])), "--start-at", str(start_at)],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        )
+        for i in range(procs)
+    ]
+    ends = []
+    done = 0
+    for child in children:
+        out, _ = child.communicate()
+        assert child.returncode == 0, out
+        n, end = out.split()
+        done += int(n)
+        ends.append(float(end))
+    elapsed = max(ends) - start_at
+    assert done == SEQ_CASES * SEQ_TASKS, done
+    per_s = done / elapsed
+    print(f"[{label}] processes={procs} work_items_completed_per_s={per_s:.0f}")
+    print(f"[{label}] processes={procs} transitions_per_s={2 * per_s:.0f}  (task start + task end per completion)")
+
+
+def work_cases(case_ids: list[int], start_at: float) -> None:
+    """A child of `sequence_run_processes`: completes every manual item of its cases."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["WORKFLOW_RUNNER"] = "manual"
+    os.environ["DEBUG"] = "false"
+    import django
+
+    django.setup()
+    from engine import services
+    from engine.models import WorkItem
+
+    WorkItem.objects.exists()  # connect before the start
+    time.sleep(max(0.0, start_at - time.time()))
+    done = 0
+    for _ in range(SEQ_TASKS):
+        for item_id in WorkItem.objects.filter(case__in=case_ids, state="initialized").values_list("pk", flat=True):
+            services.work_item_complete(item_id=item_id, output={})
+            done += 1
+    print(done, time.time())
+
+
 def reset_postgres(url: str) -> None:
     import environ
     import psycopg
@@ -158,7 +214,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--work", help=argparse.SUPPRESS)
+    parser.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.work:
+        work_cases([int(c) for c in args.work.split(",")], args.start_at)
+        return
     if args.child:
         run_one_database(args.child)
         return
