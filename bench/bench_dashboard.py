@@ -32,12 +32,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
-from bench_engine import reset_postgres  # bench/ is the script's directory, on sys.path
+from bench_engine import database_env  # bench/ is the script's directory, on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_DASHBOARD_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/workflow_bench_dashboard")
@@ -297,19 +296,13 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     targets = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for db in targets:
-        env = dict(os.environ)
-        if db == "sqlite":
-            tmp = tempfile.mkdtemp(prefix="wf-bench-dash-")
-            env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-        else:
-            reset_postgres(PG_URL)
-            env["DATABASE_URL"] = PG_URL
+        env, tmp = database_env(db, PG_URL, prefix="wf-bench-dash-")
         subprocess.run(
             [sys.executable, __file__, "--child", db, "--cases", str(args.cases)], check=True, env=env, cwd=ROOT
         )
         if db == "postgres" and not args.keep:
             drop_postgres(PG_URL)  # leave no 100,000-row database behind
-        elif db == "sqlite":
+        elif tmp:
             shutil.rmtree(tmp, ignore_errors=True)
 
 

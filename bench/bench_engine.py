@@ -199,6 +199,19 @@ def work_cases(case_ids: list[int], start_at: float) -> None:
     print(done, time.time())
 
 
+def database_env(db: str, pg_url: str, prefix: str = "wf-bench-") -> tuple[dict[str, str], str | None]:
+    """The environment for a bench child process on a throw-away database: a new SQLite file in
+    a temporary folder (returned, for the caller to remove), or `pg_url` dropped and created."""
+    env = dict(os.environ)
+    if db == "sqlite":
+        tmp = tempfile.mkdtemp(prefix=prefix)
+        env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        return env, tmp
+    reset_postgres(pg_url)
+    env["DATABASE_URL"] = pg_url
+    return env, None
+
+
 def reset_postgres(url: str) -> None:
     import environ
     import psycopg
@@ -227,13 +240,7 @@ def main() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "bench_orjoin.py")], check=True, cwd=ROOT)
     targets = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for db in targets:
-        env = dict(os.environ)
-        if db == "sqlite":
-            tmp = tempfile.mkdtemp(prefix="wf-bench-")
-            env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-        else:
-            reset_postgres(PG_URL)
-            env["DATABASE_URL"] = PG_URL
+        env, _ = database_env(db, PG_URL)
         subprocess.run([sys.executable, __file__, "--child", db], check=True, env=env, cwd=ROOT)
 
 
