@@ -52,7 +52,7 @@ NET = {
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
-    parser.add_argument("--pool", choices=["prefork", "solo"], default="prefork")
+    parser.add_argument("--pool", choices=["prefork", "solo", "threads"], default="prefork")
     parser.add_argument("-n", type=int, default=2000, help="messages / work items per throughput run")
     parser.add_argument("--latency-samples", type=int, default=200)
     args = parser.parse_args()
@@ -92,6 +92,8 @@ def main() -> None:
            "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{RUN_ID}@%h"]
     if args.pool == "prefork":
         cmd += ["-c", "1"]
+    elif args.pool == "threads":
+        cmd += ["-c", os.environ.get("BENCH_THREADS", "8")]
     worker = subprocess.Popen(cmd, cwd=ROOT, env=worker_env, start_new_session=True)
     try:
         deadline = time.monotonic() + 60

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import celeryd_init, worker_ready
+from celery.signals import celeryd_init, task_postrun, task_prerun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -36,3 +36,13 @@ def _worker_dispatches_through_celery(**_: object) -> None:
         from django.conf import settings
 
         settings.WORKFLOW_RUNNER = "celery"
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(**_: object) -> None:
+    """What Django does around each request: drop connections that broke (the database
+    restarted) or outlived CONN_MAX_AGE, keep the others (CELERY_DB_REUSE_MAX in settings)."""
+    from django.db import close_old_connections
+
+    close_old_connections()
