@@ -90,8 +90,10 @@ def main() -> None:
     worker_env = {**os.environ, "WORKFLOW_RUNNER": "celery", "WORKER_READY_FILE": str(ready)}
     cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", RUN_ID, "-P", args.pool, "-l", os.environ.get("BENCH_WORKER_LOG", "WARNING"),
            "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{RUN_ID}@%h"]
+    if os.environ.get("BENCH_BEAT"):
+        cmd += ["-B", "-s", str(ready.parent / "beat")]
     if args.pool == "prefork":
-        cmd += ["-c", "1"]
+        cmd += ["-c", os.environ.get("BENCH_CONCURRENCY", "1")]
     elif args.pool == "threads":
         cmd += ["-c", os.environ.get("BENCH_THREADS", "8")]
     worker = subprocess.Popen(cmd, cwd=ROOT, env=worker_env, start_new_session=True)

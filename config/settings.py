@@ -202,8 +202,14 @@ CELERY_TASK_DEFAULT_QUEUE = WORKFLOW_QUEUE
 # (SIGKILL, OOM) it goes back to the queue. Running an attempt twice is harmless (runner.py).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_PREFETCH", default=4)
+# Messages a worker process holds unacknowledged: twice WORKFLOW_BATCH_SIZE, so that the next
+# batch gathers while one runs (docs/adr/0017-batched-completions.md).
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_PREFETCH", default=64)
 CELERY_TASK_IGNORE_RESULT = True  # outcomes live on the work items
+# Automatic items without a timeout are run in batches: at most this many messages, or what
+# arrived within this many seconds of the first (docs/adr/0017-batched-completions.md).
+WORKFLOW_BATCH_SIZE = env.int("WORKFLOW_BATCH_SIZE", default=32)
+WORKFLOW_BATCH_WAIT = env.float("WORKFLOW_BATCH_WAIT", default=0.002)
 # Celery's Django fix-up closes every database connection before and after each task unless
 # this is set (a new PostgreSQL connection costs ~5 ms per work item). Set, it closes them only
 # every 2 x this many tasks; config/celery.py closes broken and CONN_MAX_AGE-old ones per task,

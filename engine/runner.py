@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import traceback
+import uuid
 from typing import Any
 
-from engine.core.errors import EngineError
 from engine.core.retry import TIMEOUT_ERROR
 from engine.models import WorkItem
 from engine.registry import ActivityContext, ActivityResult, get_activity
+from engine.runtime import runtime_for
 
 log = logging.getLogger(__name__)
 
@@ -35,39 +36,63 @@ def run_work_item(item_id: str, attempt: int | None = None) -> str:
     """Run attempt `attempt` (None: the current one) of an automatic item. Returns what
     happened: "completed", "retry", "failed", or "skipped" (nothing to do: finished, an older
     attempt, the case not running, or a duplicate report)."""
+    return run_work_items([(item_id, attempt)])[0]
+
+
+def run_work_items(jobs: list[tuple[str, int | None]]) -> list[str]:
+    """Run several attempts (a worker's batch): one query loads their items, the activities run
+    one after another, and every outcome is reported in one transaction
+    (`services.work_item_attempts_report`). Returns what happened to each, as `run_work_item`."""
     from engine import services
 
-    row = next(iter(WorkItem.objects.select_related("case__version").filter(pk=item_id).order_by()[:1]), None)
-    if row is None or row.kind != "automatic" or row.state not in ("initialized", "started"):
-        return "skipped"
-    if attempt is not None and row.attempt != attempt:
-        return "skipped"  # a message of an attempt that was already reported
-    if row.case.state != "running":
-        return "skipped"  # suspended (resume dispatches it again) or ended
-    attempt = row.attempt
-    spec = next((t for t in row.case.version.net.get("tasks", []) if t["id"] == row.task), {})
+    keys = [_key(item_id) for item_id, _ in jobs]
+    rows = {
+        str(r.pk): r
+        for r in WorkItem.objects.select_related("case__version").defer("case__version__net")
+        .filter(pk__in=[k for k in keys if k])
+    }
+    outcomes = ["skipped"] * len(jobs)
+    reports: list[services.AttemptReport] = []
+    positions: list[int] = []
+    for n, (key, (_, attempt)) in enumerate(zip(keys, jobs)):
+        row = rows.get(key or "")
+        if row is None or row.kind != "automatic" or row.state not in ("initialized", "started"):
+            continue
+        if attempt is not None and row.attempt != attempt:
+            continue  # a message of an attempt that was already reported
+        if row.case.state != "running":
+            continue  # suspended (resume dispatches it again) or ended
+        reports.append(_attempt(row))
+        positions.append(n)
+    if reports:
+        for n, outcome in zip(positions, services.work_item_attempts_report(reports)):
+            outcomes[n] = outcome
+    return outcomes
+
+
+def _key(item_id: object) -> str | None:
     try:
-        act = get_activity(spec.get("activity") or "")
+        return str(uuid.UUID(str(item_id)))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def _attempt(row: WorkItem):
+    """Run the item's activity once; what to report: its completion or its error."""
+    from engine.services import AttemptReport
+
+    task = runtime_for(row.case.version).net.tasks.get(row.task)
+    name = (task.spec.get("activity") if task else None) or ""
+    try:
+        act = get_activity(name)
         if act is None:
-            raise UnknownActivity(f"no activity registered as {spec.get('activity')!r}")
-        ctx = ActivityContext(case_id=row.case_id, task=row.task, work_item=str(row.pk), attempt=attempt,
+            raise UnknownActivity(f"no activity registered as {name!r}")
+        ctx = ActivityContext(case_id=row.case_id, task=row.task, work_item=str(row.pk), attempt=row.attempt,
                               data=row.case.data, iteration=row.iteration)
-        result = ActivityResult.of(act.func(dict(row.input or {}), ctx))
-        completion = result.as_completion()
+        completion = ActivityResult.of(act.func(dict(row.input or {}), ctx)).as_completion()
     except Exception as exc:  # the activity's own failure (or its timeout): recorded on the item
-        error = _error_of(exc)
-        try:
-            item = services.work_item_attempt_failed(item_id=row.pk, attempt=attempt, error=error)
-        except EngineError as report_error:
-            log.info("work item %s attempt %s: failure not recorded (%s)", item_id, attempt, report_error)
-            return "skipped"  # the item moved on meanwhile (a duplicate, canceled, case ended)
-        return "retry" if item.state == "initialized" else "failed"
-    try:
-        services.work_item_complete(item_id=row.pk, attempt=attempt, **completion)
-    except EngineError as exc:
-        log.info("work item %s attempt %s: completion not recorded (%s)", item_id, attempt, exc)
-        return "skipped"
-    return "completed"
+        return AttemptReport(item_id=str(row.pk), case_id=row.case_id, attempt=row.attempt, error=_error_of(exc))
+    return AttemptReport(item_id=str(row.pk), case_id=row.case_id, attempt=row.attempt, completion=completion)
 
 
 def _error_of(exc: BaseException) -> dict[str, Any]:

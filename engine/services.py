@@ -10,6 +10,7 @@ what leaves the process (dispatching automatic items, pushes) is sent on commit 
 from __future__ import annotations
 
 import contextvars
+from dataclasses import dataclass
 import uuid
 import datetime as dt
 from typing import Any, Callable, Iterable, TypeVar
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from designer.models import Definition, DefinitionVersion
 from engine import access, hooks
+from engine.bulk import bulk_update_rows
 from engine.core.engine import Engine
 from engine.core.errors import EngineError, Forbidden, InvalidInput, NotAllowed, NotFound
 from engine.core.retry import RetryPolicy
@@ -85,7 +87,8 @@ def case_start(
         state = CaseState()
         engine = Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case={})
         engine.start_case(data or {})  # raises InvalidInput before anything is written
-        _write_case_row(case, state, created=True)
+        _case_row_fields(case, state)
+        case.save()
         engine.case = _case_vars(case)
         _settle(case, engine)
     return case
@@ -170,6 +173,11 @@ def work_item_complete(
     """Complete a work item. `attempt` (from the worker) makes a completion of an attempt that
     is no longer current a no-op: a redelivered or duplicated message never advances the net
     twice. `directives` are what an activity returned besides its output (see engine.py)."""
+    return _item_op(item_id, user, "complete", _complete_op(user, output, routes, directives, attempt))
+
+
+def _complete_op(user, output: Any, routes: list[str] | None, directives: dict[str, Any] | None,
+                 attempt: int | None) -> Callable[[Engine, str], None]:
     if output is not None and not isinstance(output, dict):
         raise InvalidInput("output must be a JSON object")
 
@@ -181,7 +189,7 @@ def work_item_complete(
         else:
             e.complete_item(i, output or {}, user=_actor(user), routes=routes)
 
-    return _item_op(item_id, user, "complete", op)
+    return op
 
 
 def work_item_attempt_failed(
@@ -191,13 +199,113 @@ def work_item_attempt_failed(
     back-off, on commit) or fail for good (the task's `on_failure` policy). `retry=None`: the
     task's retry policy decides. A report for an attempt that is no longer current is refused
     (NotAllowed): a redelivered message changes nothing."""
+    return _item_op(item_id, None, "fail", _attempt_failed_op(attempt, error, retry))
 
+
+def _attempt_failed_op(attempt: int, error: dict[str, Any], retry: bool | None = None) -> Callable[[Engine, str], None]:
     def op(e: Engine, i: str) -> None:
         if e.state.work_items[i].attempt != attempt:
             raise NotAllowed(f"attempt {attempt} is not the work item's current attempt")
         e.attempt_failed(i, error, retry=retry)
 
-    return _item_op(item_id, None, "fail", op)
+    return op
+
+
+@dataclass(frozen=True)
+class AttemptReport:
+    """What a worker reports for one attempt of an automatic item: how it completed (the
+    keyword arguments of `work_item_complete`: output, routes, directives) or its error."""
+
+    item_id: str
+    case_id: int
+    attempt: int
+    completion: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+
+    def op(self) -> Callable[[Engine, str], None]:
+        if self.error is not None:
+            return _attempt_failed_op(self.attempt, self.error)
+        c = self.completion or {}
+        return _complete_op(None, c.get("output"), c.get("routes"), c.get("directives"), self.attempt)
+
+    def outcome(self, engine: Engine) -> str:
+        if self.error is None:
+            return "completed"
+        item = engine.state.work_items.get(self.item_id)
+        return "retry" if item is not None and item.state == "initialized" else "failed"
+
+
+# effects a batch carries out itself (on-commit sends, or nothing to do); any other (child
+# cases started or canceled, a parent told) sends the case's reports down the one-case path
+_BATCHABLE_EFFECTS = frozenset({"dispatch", "schedule_timer", "await_signal"})
+
+
+def work_item_attempts_report(reports: list[AttemptReport]) -> list[str]:
+    """Apply many worker reports in one transaction (the worker's batches): the cases locked in
+    id order by one query, their live items loaded by one, each case's engine applied in
+    memory, the rows of all of them written with one statement per table, one commit, one push.
+    A case whose reports are refused (a duplicate, an attempt no longer current, the case not
+    running) or whose engine has effects beyond dispatching (child workflows, telling a parent)
+    is left out of the batch and its reports go one by one through the one-case path, each in a
+    savepoint. Returns, per report: "completed", "retry", "failed" or "skipped" (refused)."""
+    outcomes = ["skipped"] * len(reports)
+    by_case: dict[int, list[int]] = {}
+    for n, report in enumerate(reports):
+        by_case.setdefault(int(report.case_id), []).append(n)
+    one_by_one: list[int] = []
+    with transaction.atomic():
+        cases = list(
+            Case.objects.select_for_update(of=("self",)).select_related("version").defer("version__net")
+            .filter(pk__in=list(by_case)).order_by("pk")
+        )
+        live: dict[int, list[WorkItem]] = {c.pk: [] for c in cases}
+        for row in WorkItem.objects.filter(case_id__in=list(live), state__in=ITEM_LIVE):
+            live[row.case_id].append(row)
+        batch: list[_Writes] = []
+        for case in cases:
+            mine = by_case[case.pk]
+            engine = _load_engine(case, None, live[case.pk])
+            try:
+                for n in mine:
+                    _report_op(engine, reports[n])
+                    outcomes[n] = reports[n].outcome(engine)
+            except EngineError:
+                one_by_one.extend(mine)
+                continue
+            if any(_needs_one_case_path(case, effect) for effect in engine.effects):
+                one_by_one.extend(mine)
+                continue
+            writes = _collect(case, engine)
+            for effect in engine.effects:
+                _carry_out(case, engine, effect)
+            engine.effects = []
+            if writes is not None:
+                batch.append(writes)
+        if batch:
+            _flush(batch)
+        for n in sorted(one_by_one):
+            report = reports[n]
+            try:
+                with transaction.atomic():
+                    _, _, engine = _run_locked(
+                        Case.objects.select_for_update().filter(pk=report.case_id),
+                        lambda e, r=report: _report_op(e, r), user=None, missing=f"no case {report.case_id}")
+                outcomes[n] = report.outcome(engine)
+            except EngineError:
+                outcomes[n] = "skipped"
+    return outcomes
+
+
+def _needs_one_case_path(case: Case, effect: tuple[Any, ...]) -> bool:
+    if effect[0] == "case_ended":
+        return bool(case.parent_id)  # the parent is told (a nested change of another case)
+    return effect[0] not in _BATCHABLE_EFFECTS
+
+
+def _report_op(engine: Engine, report: AttemptReport) -> None:
+    if report.item_id not in engine.state.work_items:
+        raise NotAllowed("the work item is no longer active")
+    report.op()(engine, report.item_id)
 
 
 def work_item_fail(*, item_id, user=None, error: dict[str, Any] | str | None = None) -> WorkItem:
@@ -330,7 +438,7 @@ def _execute(case_id: int, op: Callable[[Engine], T], *, user=None, staff_only: 
 def _run_locked(locked_qs, op: Callable[[Engine], T], *, user, missing: str) -> tuple[Case, T, Engine]:
     with transaction.atomic():
         # at most one row: no ORDER BY (`.first()` would add one and compile it every time)
-        case = next(iter(locked_qs.select_related("version").order_by()[:1]), None)
+        case = next(iter(locked_qs.select_related("version").defer("version__net").order_by()[:1]), None)
         if case is None:
             raise NotFound(missing)
         engine = _load_engine(case, user)
@@ -339,9 +447,11 @@ def _run_locked(locked_qs, op: Callable[[Engine], T], *, user, missing: str) -> 
     return case, result, engine
 
 
-def _load_engine(case: Case, user) -> Engine:
+def _load_engine(case: Case, user, live: list[WorkItem] | None = None) -> Engine:
     rt = runtime_for(case.version)
-    rows = {str(r.pk): r for r in case.work_items.filter(state__in=ITEM_LIVE)}
+    if live is None:
+        live = list(case.work_items.filter(state__in=ITEM_LIVE))
+    rows = {str(r.pk): r for r in live}
     state = CaseState(
         status=case.state,
         marking=dict(case.marking),
@@ -410,23 +520,45 @@ def _carry_out(case: Case, engine: Engine, effect: tuple[Any, ...]) -> None:
     # await_signal: signals arrive through the API.
 
 
+class _Writes:
+    """What one case's engine changed, as rows to write: `_collect` builds it, `_flush` writes
+    the writes of one case or of many (the worker's batches) with one statement per table."""
+
+    __slots__ = ("case", "created", "changed", "events", "touched", "previous_assignees")
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self.created: list[WorkItem] = []
+        self.changed: list[WorkItem] = []
+        self.events: list[Event] = []
+        self.touched: list[str] = []
+        self.previous_assignees: dict[str, str] = {}
+
+
+CASE_FIELDS = ["state", "marking", "tasks", "data", "pending_signals", "ended_at", "reason", "updated_at"]
+
+
 def _write(case: Case, engine: Engine) -> None:
+    writes = _collect(case, engine)
+    if writes is not None:
+        _flush([writes])
+
+
+def _collect(case: Case, engine: Engine) -> _Writes | None:
     state = engine.state
     if not (engine.events or engine.dirty):
-        return
+        return None
+    w = _Writes(case)
     reason = next((ev.get("reason", "") for ev in engine.events if ev["type"] == f"case.{state.status}"), "")
-    _write_case_row(case, state, reason=reason)
     now = timezone.now()
-    if engine.created:
-        WorkItem.objects.bulk_create(
-            [_row_from_item(case, engine.dirty[i], now) for i in engine.created if i in engine.dirty]
-        )
+    _case_row_fields(case, state, reason=reason)
+    case.updated_at = now
+    w.created = [_row_from_item(case, engine.dirty[i], now) for i in engine.created if i in engine.dirty]
     changed = [i for i in engine.dirty.values() if i.id not in engine.created]
-    previous_assignees: dict[str, str] = {}
     if changed:
         rows = [_row_from_item(case, i, now) for i in changed]
         loaded = getattr(engine, "rows", {})
-        previous_assignees = {
+        w.previous_assignees = {
             str(r.pk): loaded[r.pk].assignee
             for r in rows
             if r.pk in loaded and loaded[r.pk].assignee and loaded[r.pk].assignee != r.assignee
@@ -435,24 +567,41 @@ def _write(case: Case, engine: Engine) -> None:
             if r.pk in loaded:
                 for f in ITEM_FIELDS:
                     setattr(loaded[r.pk], f, getattr(r, f))
-        if len(rows) == 1:
-            r = rows[0]
-            WorkItem.objects.filter(pk=r.pk).update(**{f: getattr(r, f) for f in ITEM_FIELDS})
-        else:
-            WorkItem.objects.bulk_update(rows, ITEM_FIELDS, batch_size=500)
+        w.changed = rows
     actor = engine.actor or ""
-    events = [
+    w.events = [
         Event(case_id=case.pk, type=ev["type"], task=ev.get("task", ""), work_item=ev.get("work_item"),
               payload={k: v for k, v in ev.items() if k not in ("type", "task", "work_item")}, actor=actor)
         for ev in engine.events
     ]
-    Event.objects.bulk_create(events, batch_size=1000)
-    touched = list(engine.dirty)
+    w.touched = list(engine.dirty)
     engine.events, engine.dirty, engine.created = [], {}, set()
-    hooks.case_changed(case, touched, previous_assignees)
+    return w
 
 
-def _write_case_row(case: Case, state: CaseState, created: bool = False, reason: str = "") -> None:
+def _flush(batch: list[_Writes]) -> None:
+    """Write the collected changes of one or more cases: one statement per table (an UPDATE of
+    the one row, or a bulk one for several), then tell the push hook what each case touched."""
+    if len(batch) == 1:
+        batch[0].case.save(update_fields=CASE_FIELDS)
+    else:
+        bulk_update_rows(Case, [w.case for w in batch], CASE_FIELDS)
+    created = [r for w in batch for r in w.created]
+    if created:
+        WorkItem.objects.bulk_create(created)
+    changed = [r for w in batch for r in w.changed]
+    if len(changed) == 1:
+        r = changed[0]
+        WorkItem.objects.filter(pk=r.pk).update(**{f: getattr(r, f) for f in ITEM_FIELDS})
+    elif changed:
+        for start in range(0, len(changed), 500):
+            bulk_update_rows(WorkItem, changed[start:start + 500], ITEM_FIELDS)
+    Event.objects.bulk_create([e for w in batch for e in w.events], batch_size=1000)
+    for w in batch:
+        hooks.case_changed(w.case, w.touched, w.previous_assignees)
+
+
+def _case_row_fields(case: Case, state: CaseState, reason: str = "") -> None:
     case.state = state.status
     case.marking = state.marking_json()
     case.tasks = state.tasks_json()
@@ -462,11 +611,6 @@ def _write_case_row(case: Case, state: CaseState, created: bool = False, reason:
         case.ended_at = timezone.now()
     if reason:
         case.reason = reason
-    if created:
-        case.save()
-    else:
-        case.save(update_fields=["state", "marking", "tasks", "data", "pending_signals", "ended_at", "reason",
-                                 "updated_at"])
 
 
 def _item_from_row(r: WorkItem) -> ItemState:

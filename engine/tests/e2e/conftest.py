@@ -41,7 +41,10 @@ def _configure_producer() -> None:
     from config.celery import app
 
     options = {**app.conf.broker_transport_options, "global_keyprefix": f"{RUN_ID}:"}
-    app.conf.update(broker_url=REDIS_URL, task_default_queue=RUN_ID, broker_transport_options=options)
+    # under the settings' own names: the app reads Django's CELERY_* settings, and those win
+    # over the short names once it has been configured
+    app.conf.update(CELERY_BROKER_URL=REDIS_URL, CELERY_TASK_DEFAULT_QUEUE=RUN_ID,
+                    CELERY_BROKER_TRANSPORT_OPTIONS=options)
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +78,7 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any, tmp_path_factor
     cmd = [
         sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "-Q", RUN_ID, "-c", "2", "-P", "prefork",
         "-n", f"{RUN_ID}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "-s", str(logdir / "beat-schedule"), "-l", "WARNING",
+        "-s", str(logdir / "beat-schedule"), "-l", os.environ.get("E2E_WORKER_LOG", "WARNING"),
     ]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
