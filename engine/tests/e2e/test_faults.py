@@ -147,11 +147,14 @@ def test_an_item_whose_message_was_lost_is_sent_again_by_the_sweep(e2e: Any, set
     wait_for(lambda: Case.objects.filter(pk=case.pk, state="completed").exists(), what="the case")
 
 
-def _start_worker(e2e: dict[str, Any], queue: str, prefix: str, ready: Path) -> subprocess.Popen:
+def start_worker(e2e: dict[str, Any], queue: str, prefix: str, ready: Path, pool: tuple[str, ...] = ("-P", "solo"),
+                 **extra_env: str) -> subprocess.Popen:
+    """Another worker on a queue of its own (by default the solo pool: the worker process runs
+    the tasks itself)."""
     env = {**e2e["env"], "WORKFLOW_QUEUE": queue, "REDIS_KEY_PREFIX": prefix, "CELERY_VISIBILITY_TIMEOUT": "2",
            "CELERY_UNACKED_RESTORE_INTERVAL": "0.5",
-           "WORKER_READY_FILE": str(ready)}
-    cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-P", "solo", "-n", f"{queue}@%h",
+           "WORKER_READY_FILE": str(ready), **extra_env}
+    cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, *pool, "-n", f"{queue}@%h",
            "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"]
     proc = subprocess.Popen(cmd, cwd=e2e["cwd"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -168,7 +171,7 @@ def test_whole_worker_killed_mid_activity_the_message_comes_back_to_another_work
     queue, prefix = f"{e2e['queue']}-k", f"{e2e['queue']}k:"
     sender = Celery("sender", broker=REDIS_URL, set_as_current=False)  # the project app stays current
     sender.conf.broker_transport_options = {"global_keyprefix": prefix, "visibility_timeout": 2}
-    first = _start_worker(e2e, queue, prefix, tmp_path / "ready1")
+    first = start_worker(e2e, queue, prefix, tmp_path / "ready1")
     second = None
     try:
         with override_settings(WORKFLOW_RUNNER="manual"):  # the message is sent by hand, below
@@ -179,7 +182,7 @@ def test_whole_worker_killed_mid_activity_the_message_comes_back_to_another_work
         wait_for(lambda: r.get(e2e_activities.key(f"pid:{item.pk}")), what="the activity to start")
         os.killpg(first.pid, signal.SIGKILL)  # the whole worker: main process and all
         first.wait(10)
-        second = _start_worker(e2e, queue, prefix, tmp_path / "ready2")
+        second = start_worker(e2e, queue, prefix, tmp_path / "ready2")
         done = final_item(case, timeout=30)
         assert done.output == {"runs": 2} and done.attempt == 1
     finally:
