@@ -5,9 +5,10 @@
     python bench/bench_celery.py --pool solo
     BENCH_WORKER_LOG=INFO python bench/bench_celery.py   # the worker logs each task's run time
 
-One worker process (`--pool prefork -c 1`: one pool process running tasks; or `--pool solo`:
-the worker process itself), consuming a queue of its own on the Redis at 127.0.0.1:6379
-(BENCH_REDIS_URL), with the project's Celery settings (late ack, prefetch 4). Prints:
+One worker process (`--pool prefork -c 1`: one pool process running tasks, BENCH_CONCURRENCY
+to change it; or `--pool solo`: the worker process itself), consuming a queue of its own on the
+Redis at 127.0.0.1:6379 (BENCH_REDIS_URL), with the project's Celery settings (late ack,
+prefetch 64, batches of up to 32: docs/adr/0017-batched-completions.md). Prints:
 
   * raw_celery_tasks_per_s: N `workflow.ping` messages (a task that does nothing, same options
     as the real task) sent in a burst; time from the first send until the queue is empty and
@@ -15,8 +16,8 @@ the worker process itself), consuming a queue of its own on the Redis at 127.0.0
   * e2e_work_items_per_s: N cases of a one-task net whose automatic item runs the `noop`
     activity, created beforehand; then their N dispatch messages (what `on_commit` sends) in a
     burst; time from the first send until every case is completed in the database (the worker
-    loads the item, runs the activity, completes the item, the task and the case in one
-    transaction, and commits);
+    gathers the messages into batches, loads a batch's items, runs their activities, then
+    completes the items, tasks and cases of the whole batch in one transaction and commits);
   * ratio = e2e / raw;
   * latency: one item at a time on an idle worker, from just before its dispatch message is
     sent until this process sees the completion committed (polling every 0.5 ms: an upper
@@ -52,7 +53,7 @@ NET = {
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
-    parser.add_argument("--pool", choices=["prefork", "solo", "threads"], default="prefork")
+    parser.add_argument("--pool", choices=["prefork", "solo"], default="prefork")
     parser.add_argument("-n", type=int, default=2000, help="messages / work items per throughput run")
     parser.add_argument("--latency-samples", type=int, default=200)
     args = parser.parse_args()
@@ -90,12 +91,8 @@ def main() -> None:
     worker_env = {**os.environ, "WORKFLOW_RUNNER": "celery", "WORKER_READY_FILE": str(ready)}
     cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", RUN_ID, "-P", args.pool, "-l", os.environ.get("BENCH_WORKER_LOG", "WARNING"),
            "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{RUN_ID}@%h"]
-    if os.environ.get("BENCH_BEAT"):
-        cmd += ["-B", "-s", str(ready.parent / "beat")]
     if args.pool == "prefork":
         cmd += ["-c", os.environ.get("BENCH_CONCURRENCY", "1")]
-    elif args.pool == "threads":
-        cmd += ["-c", os.environ.get("BENCH_THREADS", "8")]
     worker = subprocess.Popen(cmd, cwd=ROOT, env=worker_env, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
