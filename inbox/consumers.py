@@ -4,7 +4,8 @@ Messages are published on commit by `inbox.push`. The inbox consumer joins the g
 user (user, each of their roles, staff), sends a snapshot, then turns each pushed work item
 into `offered` / `updated` / `removed` for its user with the same rule as the API
 (`engine.access.item_offered_to`, four-eyes included), remembering which items the client has.
-Group memberships are read at connect; a reconnect (which the page does) picks up changes.
+Group memberships are read at connect, and again when `inbox.audience` says they changed
+(inbox/signals.py): the socket then joins and leaves role groups and sends a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -55,6 +56,25 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         items, total = await database_sync_to_async(self._snapshot)()
         self.known: dict[str, dt.datetime] = {i["id"]: _time(i["updated_at"]) for i in items}
         await self.send_json({"type": "snapshot", "work_items": items, "total": total})
+
+    async def inbox_audience(self, message: dict[str, Any]) -> None:
+        """The user's groups, staff or active flag changed: read them again."""
+        user = await database_sync_to_async(self._fresh_user)()
+        if user is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        audience = await database_sync_to_async(self._audience)()
+        for group in sorted(set(self.audience) - set(audience)):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in sorted(set(audience) - set(self.audience)):
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.audience = audience
+        await self._send_snapshot()
+
+    def _fresh_user(self) -> Any:
+        user = type(self.user)._default_manager.filter(pk=self.user.pk, is_active=True).first()
+        return user
 
     def _audience(self) -> list[str]:
         groups = [push.user_group(self.user.username)]

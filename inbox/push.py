@@ -9,7 +9,9 @@ publishes through the channel layer:
   their inbox before or after the change: its role, its offered user, its assignee, the
   assignees it had before the transaction, and staff. Each consumer decides what its user sees
   (inbox/consumers.py), so one message serves every audience;
-- each changed case's id to `case.<id>` (the staff's case page reloads it).
+- each changed case's id to `case.<id>` (the staff's case page reloads it);
+- `inbox.audience` to a user whose groups, staff or active flag changed (`audience_changed`,
+  called by inbox/signals.py): their sockets re-read who they are.
 """
 
 from __future__ import annotations
@@ -89,6 +91,24 @@ def record(case_id: int, item_ids: Iterable[str], previous_assignees: dict[str, 
         before = pending.items.setdefault(str(item_id), set())
         if previous.get(str(item_id)):
             before.add(previous[str(item_id)])
+
+
+def audience_changed(usernames: Iterable[str]) -> None:
+    """Tell the open inbox sockets of these users, after commit, that who they are changed
+    (groups, staff, active): they re-read it (inbox/signals.py)."""
+    if not getattr(settings, "WORKFLOW_PUSH", True):
+        return
+    groups = sorted({user_group(u) for u in usernames if u})
+    if groups:
+        message = {"type": "inbox.audience"}
+        transaction.on_commit(lambda: _publish_safely([(g, message) for g in groups]))
+
+
+def _publish_safely(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    try:
+        asyncio.run_coroutine_threadsafe(_send_all(messages), _publisher_loop()).result(timeout=PUBLISH_TIMEOUT)
+    except Exception:  # a push must never break the request that committed
+        logger.exception("websocket push failed")
 
 
 def as_json(data: Any) -> Any:

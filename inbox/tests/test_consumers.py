@@ -336,3 +336,84 @@ async def test_the_snapshot_is_capped_and_says_how_many_there_are(users: dict[st
     again = await clerk.receive_json_from(timeout=TIMEOUT)
     assert again["total"] == 3 and [i["id"] for i in again["work_items"]] == [i["id"] for i in message["work_items"]]
     await close(clerk)
+
+
+# ---------------------------------------------------------------------- who the user is changes
+
+
+def _set_groups(username: str, *groups: str, reverse: bool = False) -> None:
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.get(username=username)
+    wanted = [Group.objects.get_or_create(name=g)[0] for g in groups]
+    if reverse:  # through the group's side: group.user_set
+        for group in Group.objects.filter(user=user):
+            group.user_set.remove(user)
+        for group in wanted:
+            group.user_set.add(user)
+    else:
+        user.groups.set(wanted)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("reverse", [False, True], ids=["user.groups", "group.user_set"])
+async def test_joining_and_leaving_a_group_reaches_an_open_inbox_at_once(users: dict[str, Any], reverse: bool) -> None:
+    newcomer = await db(make_user)(get_user_model(), "newcomer")
+    inbox = await connect(newcomer)
+    assert await snapshot(inbox) == []
+    waiting = await db(_start)(users["staff"])  # offered to clerks
+    await nothing(inbox)
+
+    await db(_set_groups)("newcomer", "clerks", reverse=reverse)
+    assert [i["id"] for i in await snapshot(inbox)] == [waiting]  # a fresh snapshot, with the role's item
+    fresh = await db(_start)(users["staff"])
+    name, item = await event(inbox)  # and the role's pushes from now on
+    assert (name, item["id"]) == ("offered", fresh)
+
+    await db(_set_groups)("newcomer", reverse=reverse)
+    assert await snapshot(inbox) == []
+    await db(_start)(users["staff"])
+    await nothing(inbox)
+    await close(inbox)
+
+
+@pytest.mark.asyncio
+async def test_a_deactivated_user_loses_the_socket_and_a_login_changes_nothing(users: dict[str, Any]) -> None:
+    inbox = await connect(users["clerk1"])
+    await snapshot(inbox)
+
+    def log_in() -> None:
+        from django.contrib.auth.models import update_last_login
+
+        user = get_user_model().objects.get(username="clerk1")
+        update_last_login(None, user)  # saves last_login only
+
+    await db(log_in)()
+    await nothing(inbox)
+
+    def deactivate() -> None:
+        user = get_user_model().objects.get(username="clerk1")
+        user.is_active = False
+        user.save()
+
+    await db(deactivate)()
+    output = await inbox.receive_output(timeout=TIMEOUT)
+    assert output == {"type": "websocket.close", "code": 4401}
+
+
+@pytest.mark.asyncio
+async def test_a_rolled_back_group_change_tells_nobody(users: dict[str, Any]) -> None:
+    inbox = await connect(users["manager"])
+    await snapshot(inbox)
+
+    def change_then_roll_back() -> None:
+        try:
+            with transaction.atomic():
+                _set_groups("manager", "managers", "clerks")
+                raise RuntimeError("no")
+        except RuntimeError:
+            pass
+
+    await db(change_then_roll_back)()
+    await nothing(inbox)
+    await close(inbox)
