@@ -95,6 +95,7 @@ def fail(payload: dict[str, Any], ctx: ActivityContext) -> dict[str, Any]:
 
 @activity(
     "wait",
+    alone=True,
     input_schema={
         "type": "object",
         "properties": {"seconds": {"type": "number", "minimum": 0, "maximum": WAIT_MAX_SECONDS}},
@@ -151,6 +152,7 @@ def cel_transform(payload: dict[str, Any], ctx: ActivityContext) -> dict[str, An
 
 @activity(
     "http.request",
+    alone=True,
     input_schema={
         "type": "object",
         "properties": {
@@ -239,6 +241,7 @@ ADDRESSES = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "
 
 @activity(
     "email.send",
+    alone=True,
     input_schema={
         "type": "object",
         "properties": {

@@ -26,12 +26,15 @@ _local = threading.local()
 @dataclass(frozen=True)
 class Dispatch:
     """One attempt of an automatic work item to run: its id and attempt (the idempotency key),
-    how long to wait first (the retry back-off) and how long it may run (the task's timeout)."""
+    how long to wait first (the retry back-off), how long it may run (the task's timeout), and
+    whether it must run alone rather than in a worker's batch (its activity waits on the
+    outside world)."""
 
     item_id: str
     attempt: int
     countdown: float = 0.0
     timeout: float | None = None
+    alone: bool = False
 
 
 def dispatch_automatic(job: Dispatch) -> None:

@@ -111,6 +111,9 @@ class ActivitySpec:
     description: str = ""
     input_schema: dict[str, Any] | None = None
     output_schema: dict[str, Any] | None = None
+    # runs alone, never in a worker's batch: it waits on the outside world (a network call, a
+    # sleep), which would hold up the commit of the items batched with it (ADR 0017)
+    alone: bool = False
 
 
 _registry: dict[str, ActivitySpec] = {}
@@ -120,17 +123,20 @@ _modules_imported: set[str] = set()
 
 
 def activity(
-    name: str, *, input_schema: dict[str, Any] | None = None, output_schema: dict[str, Any] | None = None
+    name: str, *, input_schema: dict[str, Any] | None = None, output_schema: dict[str, Any] | None = None,
+    alone: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as the activity `name`. Registering another function
-    under a name already taken is an error (re-importing the same module is fine)."""
+    under a name already taken is an error (re-importing the same module is fine). `alone`: the
+    worker runs it by itself, not in a batch with others (for activities that wait on the
+    outside world: network calls, sleeps)."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         with _lock:
             old = _registry.get(name)
             if old is not None and _qualname(old.func) != _qualname(func):
                 raise ValueError(f"activity {name!r} is already registered by {_qualname(old.func)}")
-            _registry[name] = ActivitySpec(name, func, (func.__doc__ or "").strip(), input_schema, output_schema)
+            _registry[name] = ActivitySpec(name, func, (func.__doc__ or "").strip(), input_schema, output_schema, alone)
         return func
 
     return register

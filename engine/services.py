@@ -29,6 +29,7 @@ from engine.core.retry import RetryPolicy
 from engine.core.state import ITEM_LIVE, CaseState, TaskRun
 from engine.core.state import WorkItem as ItemState
 from engine.models import Case, Event, WorkItem
+from engine.registry import get_activity
 from engine.runtime import runtime_for
 
 T = TypeVar("T")
@@ -370,14 +371,15 @@ def work_items_redispatch_stale(*, now: dt.datetime | None = None, limit: int = 
     sent = 0
     for row in rows:
         task = runtime_for(row.case.version).net.tasks.get(row.task)
-        policy = RetryPolicy.of(task.spec if task else {})
+        spec = task.spec if task else {}
+        policy = RetryPolicy.of(spec)
         grace = max(after, (policy.timeout or 0) + HARD_LIMIT_GRACE + policy.max_interval)
         if row.updated_at > now - dt.timedelta(seconds=grace):
             continue
         claimed = WorkItem.objects.filter(pk=row.pk, state="initialized", attempt=row.attempt,
                                           updated_at=row.updated_at).update(updated_at=now)
         if claimed:
-            hooks.dispatch_automatic(hooks.Dispatch(item_id=str(row.pk), attempt=row.attempt, timeout=policy.timeout))
+            hooks.dispatch_automatic(_dispatch(spec, str(row.pk), row.attempt))
             sent += 1
     return sent
 
@@ -492,9 +494,7 @@ def _carry_out(case: Case, engine: Engine, effect: tuple[Any, ...]) -> None:
     if kind == "dispatch":
         item_id = effect[1]
         item = engine.state.work_items[item_id]
-        policy = RetryPolicy.of(engine.net.tasks[item.task].spec)
-        job = hooks.Dispatch(item_id=item_id, attempt=item.attempt, countdown=effect[2] if len(effect) > 2 else 0.0,
-                             timeout=policy.timeout)
+        job = _dispatch(engine.net.tasks[item.task].spec, item_id, item.attempt, effect[2] if len(effect) > 2 else 0.0)
         transaction.on_commit(lambda: hooks.dispatch_automatic(job))
     elif kind == "start_child":
         _, item_id, name, child_input = effect
@@ -536,6 +536,14 @@ class _Writes:
 
 
 CASE_FIELDS = ["state", "marking", "tasks", "data", "pending_signals", "ended_at", "reason", "updated_at"]
+
+
+def _dispatch(spec: dict[str, Any], item_id: str, attempt: int, countdown: float = 0.0) -> hooks.Dispatch:
+    """The message for one attempt of an automatic item of the task `spec`: its timeout, and
+    whether it runs alone (an activity registered `alone=True`, see ADR 0017)."""
+    act = get_activity(spec.get("activity") or "")
+    return hooks.Dispatch(item_id=item_id, attempt=attempt, countdown=countdown,
+                          timeout=RetryPolicy.of(spec).timeout, alone=bool(act and act.alone))
 
 
 def _write(case: Case, engine: Engine) -> None:

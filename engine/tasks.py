@@ -6,8 +6,9 @@
   each batch's activities one after another, then reports them all in one transaction
   (`runner.run_work_items`). docs/adr/0017-batched-completions.md.
 - `workflow.run_work_item(item_id, attempt)`: one attempt run alone: an item whose task has a
-  `timeout` (it becomes Celery's soft and hard time limits) or a retry after its back-off (a
-  countdown).
+  `timeout` (it becomes Celery's soft and hard time limits), a retry after its back-off (a
+  countdown), or one whose activity is registered `alone=True` (it waits on the outside world:
+  http.request, email.send, wait).
 - Both acknowledge late and requeue when their process dies, so delivery is at-least-once; the
   runner makes a second delivery harmless (keyed on item and attempt).
 - `workflow.sweep`: run periodically by Celery beat; fires the timers that are due (their due
@@ -160,14 +161,14 @@ def run_work_item(item_id: str, attempt: int) -> str:
 
 
 def send_work_item(job: Dispatch) -> None:
-    """Queue one attempt (called on commit). Without a timeout or a wait (a retry's back-off)
-    it goes to the batches. Otherwise it runs alone: the wait is Celery's countdown, and the
+    """Queue one attempt (called on commit). Without a timeout, a wait (a retry's back-off) or
+    an activity that must run alone, it goes to the batches. Otherwise it runs alone: the wait is Celery's countdown, and the
     timeout becomes Celery's soft time limit (raised inside the activity, recorded as a `Timeout`
     error) with a hard limit a little later (the process is replaced if the activity ignores it)."""
     options: dict[str, object] = {}
     if job.countdown:
         options["countdown"] = job.countdown
-    if not (job.timeout or job.countdown):
+    if not (job.timeout or job.countdown or job.alone):
         run_work_items.apply_async((job.item_id, job.attempt))
         return
     if job.timeout:

@@ -300,3 +300,40 @@ def test_an_item_whose_successor_starts_a_child_workflow_in_a_batch() -> None:
         child = Case.objects.get(parent=case)
         assert child.parent_item.task == "c" and WorkItem.objects.get(case=child).task == "m"
     assert WorkItem.objects.filter(task="review", state="initialized").count() == 2
+
+
+# ---------------------------------------------------------------------- which messages are batched
+
+
+def test_activities_that_wait_on_the_outside_world_are_sent_to_run_alone(
+        settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from engine import tasks
+
+    sent: list[Any] = []
+    monkeypatch.setattr(tasks, "send_work_item", sent.append)
+    settings.WORKFLOW_RUNNER = "celery"
+    for name, activity, extra in (("batched-noop", "noop", {}), ("alone-http", "http.request", {}),
+                                  ("alone-wait", "wait", {}), ("timed-noop", "noop", {"timeout": 5})):
+        publish(net(name, [{"id": "t", "kind": "automatic", "activity": activity, **extra}], [("start", "t"), ("t", "end")]))
+        with django_capture_on_commit_callbacks(execute=True):
+            services.case_start(definition=name)
+    assert [(job.alone, job.timeout) for job in sent] == [(False, None), (True, None), (True, None), (False, 5)]
+
+
+def test_send_work_item_batches_only_what_may_run_in_a_batch(monkeypatch: Any) -> None:
+    from engine import tasks
+    from engine.hooks import Dispatch
+
+    calls: list[tuple[str, tuple, dict]] = []
+    for task in (tasks.run_work_items, tasks.run_work_item):
+        monkeypatch.setattr(task, "apply_async", lambda args, _n=task.name, **options: calls.append((_n, args, options)))
+    tasks.send_work_item(Dispatch(item_id="a", attempt=1))
+    tasks.send_work_item(Dispatch(item_id="b", attempt=1, alone=True))
+    tasks.send_work_item(Dispatch(item_id="c", attempt=2, countdown=4.0))
+    tasks.send_work_item(Dispatch(item_id="d", attempt=1, timeout=3.0))
+    assert calls == [
+        ("workflow.run_work_items", ("a", 1), {}),
+        ("workflow.run_work_item", ("b", 1), {}),
+        ("workflow.run_work_item", ("c", 2), {"countdown": 4.0}),
+        ("workflow.run_work_item", ("d", 1), {"soft_time_limit": 3.0, "time_limit": 3.0 + tasks.HARD_LIMIT_GRACE}),
+    ]
