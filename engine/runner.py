@@ -54,10 +54,14 @@ def run_work_items(jobs: list[tuple[str, int | None]]) -> list[str]:
     outcomes = ["skipped"] * len(jobs)
     reports: list[services.AttemptReport] = []
     positions: list[int] = []
+    taken: set[str] = set()
     for n, (key, (_, attempt)) in enumerate(zip(keys, jobs)):
         row = rows.get(key or "")
         if row is None or row.kind != "automatic" or row.state not in ("initialized", "started"):
             continue
+        if key in taken:
+            continue  # the same message twice in one batch: the activity runs once
+        taken.add(key)
         if attempt is not None and row.attempt != attempt:
             continue  # a message of an attempt that was already reported
         if row.case.state != "running":

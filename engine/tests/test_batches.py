@@ -76,11 +76,18 @@ def test_a_batch_writes_with_the_same_statements_however_many_cases_it_holds() -
     assert WorkItem.objects.filter(task="review", state="initialized").count() == 33
 
 
-def test_duplicates_and_stale_attempts_in_a_batch_change_nothing_and_the_rest_completes() -> None:
+def test_duplicates_and_stale_attempts_in_a_batch_change_nothing_and_the_rest_completes(monkeypatch: Any) -> None:
+    from engine import registry
+
+    runs: list[str] = []
+    echo = registry.get_activity("echo")
+    monkeypatch.setitem(registry._registry, "echo", registry.ActivitySpec(
+        "echo", lambda payload, ctx: runs.append(ctx.work_item) or echo.func(payload, ctx)))
     publish(TWO_STEPS)
     (case_a, a), (case_b, b), (case_c, c) = start("batch-two-steps", 3)
     outcomes = runner.run_work_items([(str(a.pk), 1), (str(a.pk), 1), (str(b.pk), 7), (str(c.pk), 1), ("not-a-uuid", 1)])
     assert outcomes == ["completed", "skipped", "skipped", "completed", "skipped"]
+    assert sorted(runs) == sorted([str(a.pk), str(c.pk)])  # a duplicate in one batch runs once
     assert Event.objects.filter(case=case_a, type="task.completed", task="auto").count() == 1
     assert WorkItem.objects.get(pk=b.pk).state == "initialized"  # attempt 7 never was: untouched
     assert Event.objects.filter(case=case_b, type="task.completed").count() == 0
