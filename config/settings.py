@@ -251,6 +251,8 @@ def _channel_layer_host(url: str) -> str:
 
 # Push work item and case changes to websockets on commit (inbox/push.py). Off: nothing is sent.
 WORKFLOW_PUSH = env.bool("WORKFLOW_PUSH", default=True)
+# The dashboard's overview and case list hear "cases changed" at most this often (seconds).
+WORKFLOW_DASHBOARD_PUSH_INTERVAL = env.float("WORKFLOW_DASHBOARD_PUSH_INTERVAL", default=1.0)
 # The most work items an inbox snapshot carries (highest priority first); the rest are counted
 # in its `total` and reachable through the list API.
 WORKFLOW_INBOX_SNAPSHOT_LIMIT = env.int("WORKFLOW_INBOX_SNAPSHOT_LIMIT", default=500)

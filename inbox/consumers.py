@@ -1,4 +1,5 @@
-"""Websocket consumers: the live inbox (`/ws/inbox/`) and a case's changes (`/ws/cases/{id}/`).
+"""Websocket consumers: the live inbox (`/ws/inbox/`), a case's changes (`/ws/cases/{id}/`) and
+the dashboard's "something changed" (`/ws/dashboard/`).
 
 Messages are published on commit by `inbox.push`. The inbox consumer joins the groups of its
 user (user, each of their roles, staff), sends a snapshot, then turns each pushed work item
@@ -10,6 +11,7 @@ Group memberships are read at connect, and again when `inbox.audience` says they
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -124,16 +126,24 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "work_item", "event": event, "work_item": item})
 
 
+async def _staff_or_close(consumer: AsyncJsonWebsocketConsumer) -> Any:
+    """The connecting user if staff; otherwise the handshake is refused (4401 or 4403) and None."""
+    user = consumer.scope.get("user")
+    if user is None or not user.is_authenticated:
+        await consumer.close(code=CLOSE_UNAUTHENTICATED)
+        return None
+    if not user.is_staff:
+        await consumer.close(code=CLOSE_FORBIDDEN)
+        return None
+    return user
+
+
 class CaseConsumer(AsyncJsonWebsocketConsumer):
     """Staff only: the case now, then again after each committed change."""
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        if not user.is_staff:
-            await self.close(code=CLOSE_FORBIDDEN)
+        user = await _staff_or_close(self)
+        if user is None:
             return
         self.user = user
         self.case_id = int(self.scope["url_route"]["kwargs"]["case_id"])
@@ -165,3 +175,40 @@ class CaseConsumer(AsyncJsonWebsocketConsumer):
         case = await database_sync_to_async(self._case)()
         if case is not None:
             await self.send_json({"type": "case", "case": case})
+
+
+class DashboardConsumer(AsyncJsonWebsocketConsumer):
+    """Staff only: `{"type": "changed"}` when cases changed, so the overview and the case list
+    reload instead of polling. The first change after a quiet spell is sent at once; the
+    changes that follow within WORKFLOW_DASHBOARD_PUSH_INTERVAL seconds (1) are sent as one, at
+    the end of it: a busy system costs each page one reload a second, not one per change."""
+
+    async def connect(self) -> None:
+        if await _staff_or_close(self) is None:
+            return
+        from django.conf import settings
+
+        self.interval = float(settings.WORKFLOW_DASHBOARD_PUSH_INTERVAL)
+        self.last_sent = float("-inf")
+        self.pending: asyncio.TimerHandle | None = None
+        self.joined = True
+        await self.channel_layer.group_add(push.DASHBOARD_GROUP, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "pending", None) is not None:
+            self.pending.cancel()
+        if getattr(self, "joined", False):
+            await self.channel_layer.group_discard(push.DASHBOARD_GROUP, self.channel_name)
+
+    async def dashboard_changed(self, message: dict[str, Any]) -> None:
+        if self.pending is not None:
+            return  # a send is already due: this change goes with it
+        loop = asyncio.get_running_loop()
+        wait = max(0.0, self.last_sent + self.interval - loop.time())
+        self.pending = loop.call_later(wait, lambda: asyncio.ensure_future(self._send_changed()))
+
+    async def _send_changed(self) -> None:
+        self.pending = None
+        self.last_sent = asyncio.get_running_loop().time()
+        await self.send_json({"type": "changed"})

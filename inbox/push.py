@@ -10,6 +10,8 @@ publishes through the channel layer:
   assignees it had before the transaction, and staff. Each consumer decides what its user sees
   (inbox/consumers.py), so one message serves every audience;
 - each changed case's id to `case.<id>` (the staff's case page reloads it);
+- `dashboard.changed` to the `dashboard` group once per transaction that changed a case: the
+  staff's overview and case list reload (each socket at most once a second, inbox/consumers.py);
 - `inbox.audience` to a user whose groups, staff or active flag changed (`audience_changed`,
   called by inbox/signals.py): their sockets re-read who they are.
 """
@@ -33,6 +35,7 @@ from rest_framework.utils.encoders import JSONEncoder
 logger = logging.getLogger(__name__)
 
 STAFF_GROUP = "inbox.staff"
+DASHBOARD_GROUP = "dashboard"
 ACTIVE_STATES = ("initialized", "started")
 
 
@@ -147,7 +150,10 @@ def item_messages(items: dict[str, set[str]]) -> list[tuple[str, dict[str, Any]]
 
 def publish(*, case_ids: Iterable[int], items: dict[str, set[str]]) -> None:
     messages = item_messages(items)
-    messages += [(case_group(c), {"type": "case.changed", "case_id": c}) for c in sorted(case_ids)]
+    cases = sorted(case_ids)
+    messages += [(case_group(c), {"type": "case.changed", "case_id": c}) for c in cases]
+    if cases:
+        messages.append((DASHBOARD_GROUP, {"type": "dashboard.changed"}))
     if messages:
         # Waited for, so that a request's pushes are out before its response (and tests see
         # them in order); a publish takes about a millisecond.

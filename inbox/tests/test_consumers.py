@@ -85,6 +85,13 @@ def _start(user: Any, definition: str = "invoice-approval", data: Any = INVOICE)
     return str(WorkItem.objects.filter(case=case, state="initialized").values_list("pk", flat=True).get())
 
 
+def _start_rolled_back(user: Any) -> None:
+    """A case started in a transaction that is then rolled back."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _start(user)
+        raise RuntimeError("abort")
+
+
 async def close(*communicators: WebsocketCommunicator) -> None:
     for c in communicators:
         await c.disconnect()
@@ -142,12 +149,7 @@ async def test_push_only_after_commit_and_never_for_a_rollback(users: dict[str, 
     clerk = await connect(users["clerk1"])
     assert await snapshot(clerk) == []
 
-    def rolled_back() -> None:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _start(users["staff"])
-            raise RuntimeError("abort")
-
-    await db(rolled_back)()
+    await db(_start_rolled_back)(users["staff"])
     await nothing(clerk)
     assert await db(WorkItem.objects.count)() == 0
 
@@ -417,3 +419,33 @@ async def test_a_rolled_back_group_change_tells_nobody(users: dict[str, Any]) ->
     await db(change_then_roll_back)()
     await nothing(inbox)
     await close(inbox)
+
+
+# ---------------------------------------------------------------------- the dashboard stream
+
+
+@pytest.mark.asyncio
+async def test_dashboard_stream_is_for_staff_and_coalesces_changes(users: dict[str, Any], settings: Any) -> None:
+    settings.WORKFLOW_DASHBOARD_PUSH_INTERVAL = 1.0
+    refused = WebsocketCommunicator(application, f"/ws/dashboard/?token={await db(_token)(users['clerk1'])}")
+    assert await refused.connect(timeout=TIMEOUT) == (False, 4403)
+    anonymous = WebsocketCommunicator(application, "/ws/dashboard/")
+    assert await anonymous.connect(timeout=TIMEOUT) == (False, 4401)
+
+    staff = await connect(users["staff"], path="/ws/dashboard/")
+    await nothing(staff)
+
+    await db(_start_rolled_back)(users["staff"])
+    await nothing(staff)
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await db(_start)(users["staff"])  # the first change after a quiet spell: sent at once
+    assert await staff.receive_json_from(timeout=TIMEOUT) == {"type": "changed"}
+    assert loop.time() - started < 0.9
+    for _ in range(5):  # five more within the interval: one message, at its end
+        await db(_start)(users["staff"])
+    assert await staff.receive_json_from(timeout=TIMEOUT) == {"type": "changed"}
+    assert loop.time() - started >= 1.0
+    await nothing(staff)
+    await close(staff)

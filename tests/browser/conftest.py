@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,20 @@ def login_page(browser: Any, server: LiveServer, username: str) -> Any:
     page.click("button[type=submit]")
     page.wait_for_url("**/inbox/")
     return page
+
+
+@contextmanager
+def watched_page(browser: Any, server: LiveServer, username: str, last_screenshot: str) -> Iterator[Any]:
+    """`login_page`, then: a screenshot named `last_screenshot` however the test ends, and a
+    failure if the page raised an uncaught error."""
+    page = login_page(browser, server, username)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield page
+    finally:
+        screenshot(page, last_screenshot)
+    assert errors == []
 
 
 def screenshot(page: Any, name: str) -> Path:

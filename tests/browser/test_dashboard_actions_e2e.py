@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LiveServer, login_page, screenshot
+from tests.browser.conftest import LiveServer, screenshot, watched_page
 
 LIVE = 5000  # ms: how soon the page must show the answer of an action (a loaded 2-core machine)
 
@@ -88,17 +88,11 @@ def case_state(server: LiveServer, case_id: int) -> dict[str, Any]:
 def test_dashboard_signal_and_add_work_item(daphne_server: LiveServer, browser: Any) -> None:
     server = daphne_server
     case_id = publish_and_start(server)
-    page = login_page(browser, server, "admin")
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
+    with watched_page(browser, server, "admin", "dashboard-actions-99-last") as page:
         page.goto(f"{server.url}/dashboard/cases/{case_id}/")
         expect(page.get_by_test_id("case-socket")).to_have_text("● live")
         _signal(server, page, case_id)
         _add_work_item(server, page, case_id)
-    finally:
-        screenshot(page, "dashboard-actions-99-last")
-    assert errors == []
 
 
 def _signal(server: LiveServer, page: Any, case_id: int) -> None:

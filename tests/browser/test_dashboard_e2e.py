@@ -10,7 +10,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LiveServer, login_page, screenshot
+from tests.browser.conftest import LiveServer, screenshot, watched_page
 
 LIVE = 2000  # ms: how soon a change must reach an open page
 
@@ -47,14 +47,8 @@ def publish_and_start(server: LiveServer) -> int:
 def test_dashboard_incident_retry_live_and_scrubber(daphne_server: LiveServer, browser: Any) -> None:
     server = daphne_server
     case_id = publish_and_start(server)
-    page = login_page(browser, server, "admin")
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
+    with watched_page(browser, server, "admin", "dashboard-99-last") as page:
         _dashboard(server, page, case_id)
-    finally:
-        screenshot(page, "dashboard-99-last")
-    assert errors == []
 
 
 def _dashboard(server: LiveServer, page: Any, case_id: int) -> None:
@@ -148,16 +142,10 @@ def test_dashboard_actions_batch_and_heatmap(daphne_server: LiveServer, browser:
     status, invoice = server.api("POST", "/api/cases/", {"definition": "invoice-approval",
                                                         "data": {"vendor": "ACME", "amount": 50.0}})
     assert status == 201, invoice
-    page = login_page(browser, server, "admin")
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
+    with watched_page(browser, server, "admin", "dashboard-98-last") as page:
         _actions(server, page, invoice["id"])
         _batch(server, page, failing)
         _heatmap(server, page)
-    finally:
-        screenshot(page, "dashboard-98-last")
-    assert errors == []
 
 
 def _actions(server: LiveServer, page: Any, case_id: int) -> None:
@@ -223,3 +211,29 @@ def _heatmap(server: LiveServer, page: Any) -> None:
     page.get_by_label("where cases are now").check()
     expect(page.get_by_test_id("node-review")).to_have_attribute("style", "background: rgb(247, 100, 100);")  # the hottest: hsl(0, 90%, 68%)
     screenshot(page, "dashboard-12-heatmap")
+
+
+def test_overview_and_case_list_follow_changes_made_elsewhere_without_polling(daphne_server: LiveServer, browser: Any) -> None:
+    """The pages reload when /ws/dashboard/ says cases changed (their own polling is a 60 s
+    safety net): a case started through the API shows up within LIVE ms."""
+    server = daphne_server
+    case_id = publish_and_start(server)
+    with watched_page(browser, server, "admin", "dashboard-live-99-last") as page:
+        page.goto(f"{server.url}/dashboard/")
+        expect(page.get_by_test_id("cases-total")).to_have_text("1")
+        expect(page.get_by_test_id("dashboard-socket")).to_have_text("● live")
+        status, body = server.api("POST", "/api/cases/", {"definition": "doubling", "data": {"amount": 2}})
+        assert status == 201, body
+        expect(page.get_by_test_id("cases-total")).to_have_text("2", timeout=LIVE)
+
+        page.goto(f"{server.url}/dashboard/cases/?definition=doubling")
+        expect(page.get_by_test_id("case-row")).to_have_count(2)
+        expect(page.get_by_test_id("dashboard-socket")).to_have_text("● live")
+        status, third = server.api("POST", "/api/cases/", {"definition": "doubling", "data": {"amount": 3}})
+        assert status == 201, third
+        expect(page.get_by_test_id("case-row")).to_have_count(3, timeout=LIVE)
+        expect(page.locator(f'[data-testid="case-row"][data-case="{third["id"]}"]')).to_be_visible()
+        status, _ = server.api("POST", f"/api/cases/{case_id}/cancel/", {"reason": "elsewhere"})
+        assert status == 200
+        expect(page.locator(f'[data-testid="case-row"][data-case="{case_id}"]')).to_contain_text("canceled", timeout=LIVE)
+        screenshot(page, "dashboard-live-list")

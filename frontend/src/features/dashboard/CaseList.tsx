@@ -7,7 +7,7 @@ import { ErrorBox, StateBadge } from "./DashboardPage";
 import { CASE_STATES, type CaseFilters, filtersFromSearch, filtersToSearch, listFilters, PAGE_SIZES, pageCount, SORTS, withFilter, apiQuery } from "./filters";
 import { formatTime } from "./format";
 import type { BatchJob, CaseListPage, DefinitionSummary } from "./types";
-import { usePoll } from "./usePoll";
+import { LiveStatus, useLiveReload } from "./useLiveReload";
 
 export function CaseList() {
   const [search, setSearch] = useSearchParams();
@@ -30,7 +30,7 @@ export function CaseList() {
       setError(null);
     } else setError({ message: r.message, fields: r.fields });
   };
-  usePoll(load, 10_000, [key]);
+  const status = useLiveReload(load, [key]);
 
   const apply = (f: CaseFilters) => setSearch(filtersToSearch(f));
   const submit = (e: FormEvent) => {
@@ -127,7 +127,7 @@ export function CaseList() {
           <p className="muted" data-testid="case-count">
             {page.count}
             {page.count_capped ? "+" : ""} cases · page {filters.page} of {pages}
-            {page.count_capped ? "+" : ""}
+            {page.count_capped ? "+" : ""} <LiveStatus status={status} />
           </p>
           <table className="grid" data-testid="cases">
             <thead>

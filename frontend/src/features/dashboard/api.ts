@@ -71,3 +71,8 @@ export const dashboardApi = {
 export function caseSocketUrl(id: number, loc: Pick<Location, "protocol" | "host"> = window.location): string {
   return `${loc.protocol === "https:" ? "wss" : "ws"}://${loc.host}/ws/cases/${id}/`;
 }
+
+/** /ws/dashboard/: `{"type": "changed"}` when cases changed (at most once a second). */
+export function dashboardSocketUrl(loc: Pick<Location, "protocol" | "host"> = window.location): string {
+  return `${loc.protocol === "https:" ? "wss" : "ws"}://${loc.host}/ws/dashboard/`;
+}
