@@ -344,3 +344,22 @@ def test_send_work_item_batches_only_what_may_run_in_a_batch(monkeypatch: Any) -
         ("workflow.run_work_item", ("c", 2), {"countdown": 4.0}),
         ("workflow.run_work_item", ("d", 1), {"soft_time_limit": 3.0, "time_limit": 3.0 + tasks.HARD_LIMIT_GRACE}),
     ]
+
+
+def test_a_batch_that_fails_on_the_database_is_sent_again_later(monkeypatch: Any) -> None:
+    from django.db import OperationalError
+
+    from engine import tasks
+
+    def unreachable(jobs: Any) -> list[str]:
+        raise OperationalError("could not connect to server")
+
+    sent: list[Any] = []
+    monkeypatch.setattr(tasks.runner, "run_work_items", unreachable)
+    monkeypatch.setattr(tasks, "send_work_item", sent.append)
+    requests = [FakeRequest(tasks.run_work_items, n) for n in range(3)]
+    for r in requests:
+        r.args = r._payload[0]
+    assert tasks.run_work_items.run(requests) == []  # its messages are then acknowledged
+    assert [(j.item_id, j.attempt, j.countdown) for j in sent] == [
+        (f"item-{n}", 1, tasks.BATCH_RETRY_DELAY) for n in range(3)]
