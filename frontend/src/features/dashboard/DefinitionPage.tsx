@@ -8,7 +8,10 @@ import { ErrorBox, StateCounts } from "./DashboardPage";
 import { formatSeconds, formatTime } from "./format";
 import { type HeatMetric, heatOverlay } from "./overlay";
 import type { DefinitionPage } from "./types";
-import { usePoll } from "./usePoll";
+import { LiveStatus, useLiveReload } from "./useLiveReload";
+
+/** The heatmap aggregates every case of the version: at most one load per this many ms. */
+export const DEFINITION_MIN_INTERVAL_MS = 10_000;
 
 const METRICS: Array<[HeatMetric, string]> = [
   ["avg", "average time per task"],
@@ -24,7 +27,7 @@ export function DefinitionPageView() {
   const [page, setPage] = useState<DefinitionPage | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  usePoll(
+  const status = useLiveReload(
     async () => {
       const r = await dashboardApi.definition(name, version);
       if (r.ok) {
@@ -32,8 +35,8 @@ export function DefinitionPageView() {
         setError(null);
       } else setError(r.message);
     },
-    10_000,
     [name, version],
+    DEFINITION_MIN_INTERVAL_MS,
   );
 
   if (!page) return error ? <ErrorBox message={error} /> : <p className="loading">Loading…</p>;
@@ -43,6 +46,7 @@ export function DefinitionPageView() {
         <h1>
           {page.title || page.name} <span className="muted">v{page.version}</span>
         </h1>
+        <LiveStatus status={status} />
         <Link to={`/dashboard/cases/?definition=${encodeURIComponent(page.name)}&version=${page.version}`}>Cases of this version</Link>
       </header>
       <ErrorBox message={error} />
