@@ -69,8 +69,10 @@ def run_work_items(jobs: list[tuple[str, int | None]]) -> list[str]:
         reports.append(_attempt(row))
         positions.append(n)
     if reports:
-        for n, outcome in zip(positions, services.work_item_attempts_report(reports)):
+        for n, report, outcome in zip(positions, reports, services.work_item_attempts_report(reports)):
             outcomes[n] = outcome
+            if outcome == "skipped":  # refused under the case lock: a duplicate, or it moved on
+                log.info("work item %s attempt %s: report not recorded", report.item_id, report.attempt)
     return outcomes
 
 

@@ -10,9 +10,9 @@ what leaves the process (dispatching automatic items, pushes) is sent on commit 
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass
-import uuid
 import datetime as dt
+import uuid
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, TypeVar
 
 from django.conf import settings
