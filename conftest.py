@@ -46,7 +46,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
     """On SQLite, the test database is a file (in /dev/shm when there is one), not memory: the
-    Celery worker processes of the end-to-end tests (engine/tests/e2e) open it too."""
+    Celery worker processes of the end-to-end tests (worker/tests/e2e) open it too."""
     from django.conf import settings
 
     db = settings.DATABASES["default"]

@@ -78,11 +78,11 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     import redis
 
-    from designer.services import definition_publish, definition_save_draft
+    from definitions.services import definition_publish, definition_save_draft
     from engine import services
     from engine.hooks import Dispatch
     from engine.models import Case, WorkItem
-    from engine.tasks import ping, send_work_item
+    from worker.tasks import ping, send_work_item
 
     definition_save_draft(doc=NET)
     definition_publish(name="bench-auto")

@@ -95,9 +95,9 @@ def run_one_database(label: str, n_cases: int) -> None:
 
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
-    from designer.models import DefinitionVersion
-    from designer.services import definition_publish, definition_save_draft
-    from designer.tests.helpers import demo_net, publish_demo_nets
+    from definitions.models import DefinitionVersion
+    from definitions.services import definition_publish, definition_save_draft
+    from tests.helpers import demo_net, publish_demo_nets
     from engine import services
     from engine.models import Case, Event, WorkItem
 

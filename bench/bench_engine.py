@@ -72,7 +72,7 @@ def run_one_database(label: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from designer.services import definition_publish, definition_save_draft
+    from definitions.services import definition_publish, definition_save_draft
     from engine import services
     from engine.models import WorkItem
 

@@ -80,7 +80,7 @@ def seed() -> tuple[list[str], str, str]:
     from django.contrib.auth.models import Group
     from rest_framework.authtoken.models import Token
 
-    from designer.services import definition_publish, definition_save_draft
+    from definitions.services import definition_publish, definition_save_draft
     User = get_user_model()
     clerks = Group.objects.get_or_create(name="clerks")[0]
     tokens = []
@@ -202,7 +202,7 @@ def main() -> None:
     if args.drive:
         setup_django()
         from engine import services
-        from inbox import push
+        from realtime import push
 
         push.warm_up()  # a long-running worker's connection is open already
         for i in range(args.drive):

@@ -15,8 +15,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from inbox.auth import BrowserOriginValidator, SessionOrTokenAuthMiddleware  # noqa: E402
-from inbox.routing import websocket_urlpatterns  # noqa: E402
+from realtime.auth import BrowserOriginValidator, SessionOrTokenAuthMiddleware  # noqa: E402
+from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -37,7 +37,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served locally (no CDN)
+    # the project's layers, lowest first (docs/architecture.md)
+    "definitions",
     "engine",
+    "worker",
+    "realtime",
+    "cases",
     "designer",
     "inbox",
     "dashboard",
@@ -249,7 +254,7 @@ def _channel_layer_host(url: str) -> str:
     return url
 
 
-# Push work item and case changes to websockets on commit (inbox/push.py). Off: nothing is sent.
+# Push work item and case changes to websockets on commit (realtime/push.py). Off: nothing is sent.
 WORKFLOW_PUSH = env.bool("WORKFLOW_PUSH", default=True)
 # The dashboard's overview and case list hear "cases changed" at most this often (seconds).
 WORKFLOW_DASHBOARD_PUSH_INTERVAL = env.float("WORKFLOW_DASHBOARD_PUSH_INTERVAL", default=1.0)
@@ -282,8 +287,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO"), "propagate": False},
+        "definitions": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "engine": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "worker": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "realtime": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "cases": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "designer": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "inbox": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "dashboard": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }

@@ -22,7 +22,7 @@ urlpatterns = [
     path("api/auth/token/", TokenObtainApi.as_view(), name="auth-token"),
     path("api/me/", MeApi.as_view(), name="me"),
     path("api/dashboard/", include("dashboard.urls")),
-    path("api/", include("engine.urls")),
+    path("api/", include("cases.urls")),
     path("api/", include("designer.urls")),
     path("api/", include("inbox.urls")),
 ]

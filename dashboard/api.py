@@ -21,10 +21,11 @@ from rest_framework.views import APIView
 
 from config.pagination import PageNumberPagination
 from dashboard import selectors, services
+from engine import services as engine_services
 from dashboard.access import IsStaff
-from dashboard.models import BatchJob
+
 from engine.core.errors import NotFound
-from engine.models import Case
+from engine.models import BatchJob, Case
 from engine.serializers import EventOutputSerializer, JSONObjectField, TaskRunOutputSerializer, error_responses
 
 COUNT_CAP = 10_000
@@ -503,7 +504,7 @@ class BatchCollectionApi(StaffApi):
                 params=params,
             )
         # committed: a poll from another request sees the job and its progress from now on
-        job = services.batch_start(job=job, user=request.user)
+        job = engine_services.batch_start(job=job, user=request.user)
         code = status.HTTP_201_CREATED if job.state == BatchJob.State.DONE else status.HTTP_202_ACCEPTED
         return Response(BatchJobOutputSerializer(job).data, status=code)
 

@@ -2,9 +2,8 @@ from django.apps import AppConfig
 
 
 class DashboardConfig(AppConfig):
+    """The operations dashboard's HTTP API for staff (the pages are the front end's)."""
+
     default_auto_field = "django.db.models.BigAutoField"
     name = "dashboard"
     verbose_name = "Operations dashboard"
-
-    def ready(self) -> None:
-        from dashboard import tasks  # noqa: F401 - registers the Celery task

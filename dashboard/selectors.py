@@ -17,7 +17,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from dashboard import replay, where
-from designer.models import Definition, DefinitionVersion
+from definitions.models import Definition, DefinitionVersion
 from engine.core.errors import InvalidInput, NotFound
 from engine.models import Case, Event, WorkItem
 

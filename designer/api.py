@@ -1,6 +1,6 @@
 """Definition API (staff only): drafts, validation, publishing, versions, export and import.
 
-Thin views over `designer.services` (writes) and `designer.selectors` (reads). Net documents
+Thin views over `definitions.services` (writes) and `definitions.selectors` (reads). Net documents
 travel as raw JSON (the net format, NET_FORMAT.md): the services validate them and answer with
 every problem and the id of the element at fault.
 """
@@ -20,11 +20,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.pagination import PageNumberPagination
-from designer import selectors, services
-from engine.api import paginated_response
+from config.pagination import PageNumberPagination, paginated_response
+from definitions import selectors, services
 from engine.core.errors import NotAllowed
-from engine.serializers import error_responses
+from engine.serializers import ActivityOutputSerializer, error_responses
 
 NET_BODY = OpenApiTypes.OBJECT  # a net document (NET_FORMAT.md); validated by the services
 
@@ -210,3 +209,20 @@ class DefinitionExportApi(StaffApi):
         response = Response(definition.draft)
         response["Content-Disposition"] = f'attachment; filename="{definition.name}.json"'
         return response
+
+
+# ---------------------------------------------------------------------- activities
+
+
+class ActivityListApi(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        operation_id="activities_list",
+        summary="The registered activities (what automatic tasks may call)",
+        responses=ActivityOutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        return paginated_response(
+            view=self, request=request, queryset=selectors.activity_list(), serializer_class=ActivityOutputSerializer
+        )

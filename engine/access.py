@@ -6,7 +6,11 @@ import threading
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from django.db.models import Count, Exists, Max, OuterRef, Q
+
+from definitions.models import DefinitionVersion
 from engine.core.errors import Forbidden, NotAllowed
+from engine.models import WorkItem
 
 
 def user_groups(user) -> set[str]:
@@ -79,8 +83,6 @@ def four_eyes_excluded(*, case_id: int | None, spec: Any) -> frozenset[str]:
     other = four_eyes_task(spec)
     if not other or case_id is None:
         return frozenset()
-    from engine.models import WorkItem
-
     done = WorkItem.objects.filter(case_id=case_id, task=other, state="completed").exclude(completed_by=None)
     return frozenset(u for u in done.values_list("completed_by", flat=True) if u)
 
@@ -106,10 +108,6 @@ def four_eyes_rules() -> dict[tuple[str, str], tuple[int, ...]]:
     Published versions never change: the rules are re-read only when the set of versions does
     (one small aggregate query per call)."""
     global _rules
-    from django.db.models import Count, Max
-
-    from designer.models import DefinitionVersion
-
     key = tuple(DefinitionVersion.objects.aggregate(n=Count("pk"), m=Max("pk"), t=Max("published_at")).values())
     cached_key, rules = _rules
     if cached_key == key:
@@ -125,3 +123,38 @@ def four_eyes_rules() -> dict[tuple[str, str], tuple[int, ...]]:
     with _rules_lock:
         _rules = (key, rules)
     return rules
+
+
+# ---------------------------------------------------------------------- queryset forms
+# The same rules as SQL, so lists never filter row by row. Keep them in step with the Python
+# rules above: inbox/tests/test_api_work_items.py checks that they agree.
+
+
+def work_item_offered_q(user: Any) -> Q:
+    """Staff: every item. Others: claimed by them, or unclaimed and offered to them directly or
+    through one of their groups."""
+    if user.is_staff:
+        return Q()
+    unclaimed = Q(assignee__isnull=True) | Q(assignee="")
+    offered = Q(offered_user=user.username)
+    groups = user_groups(user)
+    if groups:
+        offered |= Q(role__in=sorted(groups))
+    q = Q(assignee=user.username) | (unclaimed & offered)
+    four_eyes = four_eyes_excluded_q(user.username)
+    return q & ~four_eyes if four_eyes is not None else q
+
+
+def four_eyes_excluded_q(username: str) -> Q | None:
+    """The items four-eyes keeps from `username` (the queryset form of
+    `engine.access.four_eyes_excluded`): those of a task with `assign.not_same_as: A` in a case
+    where they completed A. None when no published version has such a rule."""
+    q = None
+    for (task, other), version_ids in four_eyes_rules().items():
+        done = WorkItem.objects.filter(
+            case_id=OuterRef("case_id"), task=other, state=WorkItem.State.COMPLETED, completed_by=username
+        )
+        rule = Q(task=task, case__version_id__in=version_ids) & Exists(done)
+        q = rule if q is None else q | rule
+    return q
+

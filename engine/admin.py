@@ -7,21 +7,11 @@ from typing import Any
 
 from django.contrib import admin
 
-from engine.models import Case, Event, WorkItem
+from config.admin import ReadOnlyAdmin
+from engine.models import BatchJob, Case, Event, WorkItem
 
 
 # Engine rows change only through the services (their invariants live there): the admin views them.
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
     list_display = ("id", "definition_name", "version", "state", "parent", "started_by", "created_at", "ended_at")
@@ -46,3 +36,21 @@ class EventAdmin(ReadOnlyAdmin):
     list_filter = ("type",)
     search_fields = ("=case__id", "task", "=work_item", "actor")
     raw_id_fields = ("case",)
+
+
+@admin.register(BatchJob)
+class BatchJobAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "action",
+        "state",
+        "done",
+        "total",
+        "succeeded",
+        "failed",
+        "created_by",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("action", "state")
+    list_select_related = ("created_by",)

@@ -1,26 +1,17 @@
-"""Seams where work leaves a case's transaction: running automatic items, pushing changes.
+"""Ports where work leaves a case's transaction: running automatic items, running batch jobs,
+and telling listeners what changed (the websocket pushes).
 
-`dispatch_automatic` is called on commit for each automatic work item ready to run (a new item,
-a retry after its back-off, an item of a resumed case). The runner is chosen by the
-`WORKFLOW_RUNNER` setting:
-- "celery": a message to the Celery queue (`engine.tasks.run_work_item`), run by a worker;
-- "inline": the activity runs in this process right after commit (tests, small set-ups; no
-  back-off wait and no timeout);
-- "manual": nothing is sent (tests drive automatic items themselves).
-`case_changed` records what a transaction changed for the websocket pushes, which `inbox.push`
-sends on commit.
+The engine layer defines these seams; the layers above fill them when Django starts
+(`worker.apps` registers the dispatcher and the batch runner, `realtime.apps` the change
+listener). The engine never imports them: lower layers do not import higher ones
+(docs/architecture.md).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from django.conf import settings
-
-_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -37,41 +28,45 @@ class Dispatch:
     alone: bool = False
 
 
+ChangeListener = Callable[[int, list[str], "dict[str, str] | None"], None]
+
+_dispatcher: Callable[[Dispatch], None] | None = None
+_batch_runner: Callable[[int, int], None] | None = None
+_change_listeners: list[ChangeListener] = []
+
+
+def register_dispatcher(fn: Callable[[Dispatch], None]) -> None:
+    global _dispatcher
+    _dispatcher = fn
+
+
+def register_batch_runner(fn: Callable[[int, int], None]) -> None:
+    """`fn(job_id, user_id)` runs a batch job, called on commit."""
+    global _batch_runner
+    _batch_runner = fn
+
+
+def register_change_listener(fn: ChangeListener) -> None:
+    if fn not in _change_listeners:
+        _change_listeners.append(fn)
+
+
 def dispatch_automatic(job: Dispatch) -> None:
-    runner = getattr(settings, "WORKFLOW_RUNNER", "inline")
-    if runner == "celery":
-        from engine.tasks import send_work_item
-
-        send_work_item(job)
-    elif runner == "inline":
-        _run_inline(job)
-    elif runner == "manual":
-        pass  # tests drive automatic items themselves
-    else:  # pragma: no cover - configuration error
-        raise RuntimeError(f"unknown WORKFLOW_RUNNER {runner!r}")
+    """Called on commit for each automatic work item ready to run (a new item, a retry after its
+    back-off, an item of a resumed case)."""
+    if _dispatcher is None:  # pragma: no cover - configuration error
+        raise RuntimeError("no dispatcher registered: is the app 'worker' in INSTALLED_APPS?")
+    _dispatcher(job)
 
 
-def _run_inline(job: Dispatch) -> None:
-    # A chain of automatic tasks dispatches from inside on_commit callbacks; a queue drained
-    # by the outermost call keeps the stack flat.
-    queue: deque[Dispatch] | None = getattr(_local, "queue", None)
-    if queue is not None:
-        queue.append(job)
-        return
-    _local.queue = queue = deque([job])
-    try:
-        while queue:
-            from engine.runner import run_work_item
-
-            nxt = queue.popleft()
-            run_work_item(nxt.item_id, nxt.attempt)
-    finally:
-        _local.queue = None
+def run_batch_job(job_id: int, user_id: int) -> None:
+    if _batch_runner is None:  # pragma: no cover - configuration error
+        raise RuntimeError("no batch runner registered: is the app 'worker' in INSTALLED_APPS?")
+    _batch_runner(job_id, user_id)
 
 
 def case_changed(case: Any, item_ids: list[str], previous_assignees: dict[str, str] | None = None) -> None:
     """Called inside the transaction after a case's rows are written. `previous_assignees`:
     {item id: the user who had claimed it before this write}, so that they hear it has gone."""
-    from inbox import push
-
-    push.record(case.pk, item_ids, previous_assignees)
+    for listener in _change_listeners:
+        listener(case.pk, item_ids, previous_assignees)

@@ -22,7 +22,7 @@ class Case(models.Model):
         CANCELED = "canceled"
         DEADLOCKED = "deadlocked"
 
-    version = models.ForeignKey("designer.DefinitionVersion", related_name="cases", on_delete=models.PROTECT)
+    version = models.ForeignKey("definitions.DefinitionVersion", related_name="cases", on_delete=models.PROTECT)
     definition_name = models.CharField(max_length=200, db_index=True)  # denormalised for filters
     state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING, db_index=True)
     data = models.JSONField(default=dict)
@@ -117,3 +117,38 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} on case {self.case_id}"
+
+
+class BatchJob(models.Model):
+    """A batch job: cancel or retry over a set of cases fixed when it is created, worked through
+    one case per transaction (each through the services), `done` counting progress. ADR 0043."""
+
+    class Action(models.TextChoices):
+        CANCEL = "cancel"
+        RETRY = "retry"
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+
+    action = models.CharField(max_length=20, choices=Action.choices)
+    filters = models.JSONField(default=dict)  # the case-list filters it was created from
+    params = models.JSONField(default=dict)  # e.g. {"reason": ...} or {"task": ...}
+    case_ids = models.JSONField(default=list)  # the targets, fixed at creation
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)  # cases handled (succeeded + failed + skipped)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list)  # [{"case", "code", "detail"}], the first 100
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "dashboard_batchjob"  # the table the app "dashboard" created (kept on the move)
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"batch {self.action} #{self.pk} ({self.done}/{self.total})"

@@ -1,7 +1,7 @@
 """Reads of running state: cases, their history, queries, activities, task specs by version.
 
 Visibility: staff see every case; other users the cases they started and those with a work item
-they may see (`inbox.selectors.work_item_offered_q`, the queryset form of
+they may see (`engine.access.work_item_offered_q`, the queryset form of
 `engine.access.item_offered_to`). An invisible case reads as not found.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Max, Prefetch, Q, QuerySet
 
-from designer.models import DefinitionVersion
-from engine.core.errors import EngineError, NotFound
+from definitions.models import DefinitionVersion
+from engine import access
+from engine.core.errors import EngineError, Forbidden, NotFound
 from engine.core.expr import ExpressionError, evaluate
 from engine.core.state import ITEM_LIVE
 from engine.models import Case, Event, WorkItem
-from engine.registry import ActivitySpec, all_activities
 
 
 class QueryFailed(EngineError):
@@ -27,20 +27,16 @@ class QueryFailed(EngineError):
 
 
 def case_visible_q(user: Any) -> Q:
-    from inbox.selectors import work_item_offered_q
-
     if user.is_staff:
         return Q()
-    offered = WorkItem.objects.filter(work_item_offered_q(user)).values("case_id")
+    offered = WorkItem.objects.filter(access.work_item_offered_q(user)).values("case_id")
     return Q(started_by=user) | Q(pk__in=offered)
 
 
 def cases_for_output(*, user: Any) -> QuerySet[Case]:
     """Cases the user may see, with what their representation needs: the version number, the
     active work items the user may see, and the ids of the child cases."""
-    from inbox.selectors import work_item_offered_q, work_items_for_output
-
-    live = work_items_for_output().filter(work_item_offered_q(user), state__in=ITEM_LIVE).order_by("created_at", "id")
+    live = work_items_for_output().filter(access.work_item_offered_q(user), state__in=ITEM_LIVE).order_by("created_at", "id")
     children = Case.objects.only("id", "parent_id").order_by("id")
     return (
         Case.objects.filter(case_visible_q(user))
@@ -93,5 +89,77 @@ def version_task_specs(*, version_ids: Iterable[int]) -> dict[int, dict[str, dic
     return {pk: {t["id"]: t for t in (net or {}).get("tasks", []) if isinstance(t, dict)} for pk, net in rows}
 
 
-def activity_list() -> list[ActivitySpec]:
-    return all_activities()
+# ---------------------------------------------------------------------- work items for people
+
+
+def work_items_for_output() -> QuerySet[WorkItem]:
+    """Work items with what their representation needs from the case (no case row loaded)."""
+    return WorkItem.objects.annotate(
+        definition_name=F("case__definition_name"), case_version_id=F("case__version_id")
+    )
+
+
+def work_item_list(
+    *,
+    user: Any,
+    states: list[str] | None = None,
+    case_id: int | None = None,
+    task: str | None = None,
+    mine: bool = False,
+    available: bool = False,
+) -> QuerySet[WorkItem]:
+    """The items `user` may see, highest priority first, oldest first within a priority.
+
+    `mine`: claimed by the user. `available`: unclaimed manual items waiting to be claimed
+    (`initialized`) that the user may take (for staff: all of them but those four-eyes keeps
+    from them)."""
+    qs = work_items_for_output().filter(access.work_item_offered_q(user))
+    if states:
+        qs = qs.filter(state__in=states)
+    if case_id is not None:
+        qs = qs.filter(case_id=case_id)
+    if task:
+        qs = qs.filter(task=task)
+    if mine:
+        qs = qs.filter(assignee=user.username)
+    if available:
+        qs = qs.filter(Q(assignee__isnull=True) | Q(assignee=""), state=WorkItem.State.INITIALIZED, kind="manual")
+        if user.is_staff:  # staff see everything, but four-eyes binds them too on what they may take
+            four_eyes = access.four_eyes_excluded_q(user.username)
+            if four_eyes is not None:
+                qs = qs.exclude(four_eyes)
+    return qs.order_by("-priority", "created_at", "id")
+
+
+def work_item_get(*, item_id: Any, user: Any) -> WorkItem:
+    """One item the user may see; NotFound when it does not exist or is not theirs to see."""
+    item = work_items_for_output().filter(access.work_item_offered_q(user), pk=item_id).first()
+    if item is None:
+        raise NotFound(f"no work item {item_id}")
+    return item
+
+
+def work_item_get_for_output(*, item_id: Any) -> WorkItem:
+    """The item after an action the services allowed (it may have left the user's view, e.g.
+    delegated to someone else)."""
+    return work_items_for_output().get(pk=item_id)
+
+
+def startable_definitions(*, user: Any) -> list[Any]:
+    """The latest published version of each definition that `user` may start (the rule of
+    `engine.access.check_can_start`), by name. A small list: filtered in Python."""
+    latest = DefinitionVersion.objects.values("definition_id").annotate(v=Max("version"))
+    wanted = Q()
+    for row in latest:
+        wanted |= Q(definition_id=row["definition_id"], version=row["v"])
+    if not latest:
+        return []
+    versions = DefinitionVersion.objects.filter(wanted).select_related("definition").order_by("definition__name")
+    out = []
+    for version in versions:
+        try:
+            access.check_can_start(user, version)
+        except Forbidden:
+            continue
+        out.append(version)
+    return out

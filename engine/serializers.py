@@ -71,7 +71,7 @@ class _WorkItemListSerializer(serializers.ListSerializer):
 
 
 class WorkItemOutputSerializer(serializers.Serializer):
-    """A work item. Built from `inbox.selectors.work_items_for_output()` rows (annotated with
+    """A work item. Built from `engine.selectors.work_items_for_output()` rows (annotated with
     the case's definition name and version id)."""
 
     id = serializers.UUIDField()

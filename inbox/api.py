@@ -1,7 +1,7 @@
 """Work item API for people: list and read what you may work on, and act on it.
 
 Thin views over `engine.services` (which check who may do what: `engine.access`) and
-`inbox.selectors` (which apply the same rule to reads). A non-staff user reading an item that is
+`engine.selectors` (which apply the same rule to reads). A non-staff user reading an item that is
 not theirs gets 404; acting on it gets 403 (from the services).
 """
 
@@ -11,19 +11,24 @@ from typing import Any
 from uuid import UUID
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.pagination import PageNumberPagination
+from config.pagination import PageNumberPagination, paginated_response
 from engine import services
-from engine.api import paginated_response, work_item_response
 from engine.models import WorkItem
 from engine.serializers import JSONObjectField, WorkItemOutputSerializer, error_responses
-from inbox import selectors
+from engine import selectors
 
 ACTION_ERRORS = error_responses(400, 403, 404, 409)
+
+
+
+def work_item_response(item_id: Any, status_code: int = status.HTTP_200_OK) -> Response:
+    item = selectors.work_item_get_for_output(item_id=item_id)
+    return Response(WorkItemOutputSerializer(item, context={}).data, status=status_code)
 
 
 class WorkItemCollectionApi(APIView):

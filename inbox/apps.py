@@ -2,10 +2,7 @@ from django.apps import AppConfig
 
 
 class InboxConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'inbox'
+    """The inbox: the work item HTTP API for people (the page is the front end's)."""
 
-    def ready(self) -> None:
-        from inbox import signals
-
-        signals.connect()
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "inbox"

@@ -19,7 +19,7 @@ ROOT = Path(settings.BASE_DIR)
 # the "web" command: publish a net with an automatic task, start a case, wait for the worker
 WEB = """
 import time
-from designer.services import definition_publish, definition_save_draft
+from definitions.services import definition_publish, definition_save_draft
 from engine import services
 from engine.models import Case
 doc = {"schema_version": 1, "name": "svc", "conditions": [{"id": "start", "kind": "start"},

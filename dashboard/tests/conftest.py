@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from designer.tests.helpers import FAILING_NET, publish, publish_demo_nets
+from tests.helpers import FAILING_NET, publish, publish_demo_nets
 
 
 @pytest.fixture(autouse=True)

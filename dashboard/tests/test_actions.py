@@ -12,8 +12,8 @@ from typing import Any, Callable
 
 import pytest
 
-from dashboard.models import BatchJob
-from designer.tests.helpers import db_state, net, publish
+from engine.models import BatchJob
+from tests.helpers import db_state, net, publish
 from engine import services
 from engine.models import Case, Event, WorkItem
 
@@ -336,9 +336,9 @@ def test_batch_progress_and_errors(
     cases = [invoice(staff_user, None) for _ in range(3)]
     client = api_client(staff_user)
     seen: list[int] = []
-    from dashboard import services as dashboard_services
+    from engine.services import batches
 
-    real_cancel = dashboard_services.engine_services.case_cancel
+    real_cancel = batches.case_cancel
 
     def cancel(*, case_id: int, user: Any, reason: str) -> Case:
         seen.append(BatchJob.objects.get().done)  # progress is committed before each case
@@ -346,7 +346,7 @@ def test_batch_progress_and_errors(
             real_cancel(case_id=case_id, user=user)  # someone was faster: 409 inside
         return real_cancel(case_id=case_id, user=user, reason=reason)
 
-    monkeypatch.setattr(dashboard_services.engine_services, "case_cancel", cancel)
+    monkeypatch.setattr(batches, "case_cancel", cancel)
     response = client.post("/api/dashboard/batches/", {"action": "cancel", "reason": "cleanup"}, format="json")
     assert response.status_code == 201, response.json()
     job = response.json()
@@ -376,7 +376,7 @@ def test_batch_over_too_many_cases_is_400(staff_user: Any, api_client: Any, monk
 def test_a_batch_on_the_worker_answers_202_and_runs_there(
     staff_user: Any, api_client: Any, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from dashboard import tasks
+    from worker import tasks
 
     settings.WORKFLOW_RUNNER = "celery"
     cases = [invoice(staff_user, None) for _ in range(2)]
@@ -397,23 +397,24 @@ def test_a_batch_on_the_worker_answers_202_and_runs_there(
 
 def test_an_interrupted_batch_resumes_after_the_last_committed_case(staff_user: Any, monkeypatch: Any) -> None:
     from dashboard import services as dashboard_services
+    from engine.services import batches
 
     cases = [invoice(staff_user, None) for _ in range(3)]
     job = dashboard_services.batch_create(user=staff_user, action="cancel", filters={}, params={})
-    real_cancel = dashboard_services.engine_services.case_cancel
+    real_cancel = batches.case_cancel
 
     def cancel(*, case_id: int, user: Any, reason: str) -> Case:
         if case_id == job.case_ids[1]:
             raise KeyboardInterrupt  # the worker dies in the middle of the second case
         return real_cancel(case_id=case_id, user=user, reason=reason)
 
-    monkeypatch.setattr(dashboard_services.engine_services, "case_cancel", cancel)
+    monkeypatch.setattr(batches, "case_cancel", cancel)
     with pytest.raises(KeyboardInterrupt):
-        dashboard_services.batch_run(job_id=job.pk, user=staff_user)
+        batches.batch_run(job_id=job.pk, user=staff_user)
     job.refresh_from_db()
     assert (job.state, job.done) == ("running", 1)
-    monkeypatch.setattr(dashboard_services.engine_services, "case_cancel", real_cancel)
-    job = dashboard_services.batch_run(job_id=job.pk, user=staff_user)
+    monkeypatch.setattr(batches, "case_cancel", real_cancel)
+    job = batches.batch_run(job_id=job.pk, user=staff_user)
     assert (job.state, job.done, job.succeeded, job.failed) == ("done", 3, 3, 0)
     assert {state_of(c) for c in cases} == {"canceled"}
 

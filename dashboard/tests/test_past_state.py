@@ -12,7 +12,7 @@ from typing import Any, Callable
 import pytest
 
 from dashboard.replay import replay
-from designer.tests.helpers import net, publish
+from tests.helpers import net, publish
 from engine import services
 from engine.models import Case, Event, WorkItem
 

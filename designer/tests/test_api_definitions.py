@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from designer.tests.helpers import db_state, demo_net, publish
+from tests.helpers import db_state, demo_net, publish
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from designer.tests.helpers import db_state, demo_net
+from tests.helpers import db_state, demo_net
 
 pytestmark = pytest.mark.django_db
 

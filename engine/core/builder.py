@@ -12,7 +12,7 @@ designer saves (NET_FORMAT.md, schema_version 1), checked by the same validator.
     definition_save_draft(doc=doc); definition_publish(name=doc["name"])
 
 `build(activity_exists=..., definition_exists=...)` takes the same optional checks as
-`validate_net`; `designer.services.definition_validate` (run again at publish) checks the
+`validate_net`; `definitions.services.definition_validate` (run again at publish) checks the
 activities and child definitions against the registry and the database.
 """
 

@@ -11,7 +11,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from designer.services import definition_publish, definition_save_draft
+from definitions.services import definition_publish, definition_save_draft
 from engine import services
 from engine.models import Case, Event, WorkItem
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from designer.models import Definition, DefinitionVersion
-from designer.services import definition_publish, definition_save_draft
+from definitions.models import Definition, DefinitionVersion
+from definitions.services import definition_publish, definition_save_draft
 from engine import services
 from engine.core.errors import Forbidden, InvalidInput, NotAllowed, NotFound
 from engine.models import Case, Event, WorkItem

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from designer.tests.helpers import db_state, make_user, publish_demo_nets
+from tests.helpers import db_state, make_user, publish_demo_nets
 from engine import access
 from engine.models import WorkItem
-from inbox.selectors import work_item_offered_q
+from engine.access import work_item_offered_q
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def review_item(staff: Any) -> str:
 
 
 def test_the_queryset_rule_agrees_with_engine_access(django_user_model: Any, staff_user: Any) -> None:
-    """inbox.selectors.work_item_offered_q is engine.access.item_offered_to as SQL."""
+    """engine.access.work_item_offered_q is engine.access.item_offered_to as SQL."""
     case_id = start_case_row()
     users = [
         staff_user,
@@ -353,7 +353,7 @@ def test_anonymous_is_401(api_client: Any, staff: Any, action: str) -> None:
 
 
 def test_startable_definitions_follow_start_roles(staff: Any, clerk: Any, manager: Any, api_client: Any) -> None:
-    from designer.tests.helpers import RESTRICTED_NET, publish
+    from tests.helpers import RESTRICTED_NET, publish
 
     publish(RESTRICTED_NET)
     names = lambda client: [d["name"] for d in client.get("/api/startable-definitions/").json()]  # noqa: E731

@@ -1,7 +1,7 @@
 """Load the demo: users, groups, tokens and the demo workflows. Safe to run any number of times.
 
 Users: admin/admin (superuser), alice/alice and bob/bob (group "clerks"), carol/carol (group
-"managers"). Workflows: every `designer/demo_nets/*.json`, saved as a draft and published when
+"managers"). Workflows: every `definitions/demo_nets/*.json`, saved as a draft and published when
 the draft differs from the latest published version.
 """
 
@@ -20,7 +20,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from rest_framework.authtoken.models import Token
 
-DEMO_NETS_DIR = Path(settings.BASE_DIR) / "designer" / "demo_nets"
+DEMO_NETS_DIR = Path(settings.BASE_DIR) / "definitions" / "demo_nets"
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class Command(BaseCommand):
             self._warn(f"no demo workflows found in {DEMO_NETS_DIR}")
             return 0
         try:
-            from designer.services import definition_publish, definition_save_draft
+            from definitions.services import definition_publish, definition_save_draft
         except ImportError as exc:
             # The designer may not be built yet; users and tokens are still useful on their own.
             self._warn(f"demo workflows skipped: designer services unavailable ({exc})")
@@ -143,7 +143,7 @@ _DRAFT_FIELDS = ("draft", "doc", "draft_doc", "net")
 
 def _existing_definition(name: Any) -> Any | None:
     try:
-        from designer.models import Definition
+        from definitions.models import Definition
     except ImportError:
         return None
     if not isinstance(name, str):

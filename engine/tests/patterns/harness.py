@@ -1,7 +1,7 @@
 """Helpers for the workflow-pattern tests (WCP-1..43, the Workflow Patterns Initiative).
 
 Every pattern test goes through the **service layer with the database** (the same calls the
-API makes: `designer.services.definition_save_draft` + `definition_publish`,
+API makes: `definitions.services.definition_save_draft` + `definition_publish`,
 `engine.services.case_start`, `work_item_start/complete/fail/add`, `case_cancel`,
 `timers_fire_due`), so the suite checks persistence, the row lock and the effects as well as
 the firing rules, on SQLite and on PostgreSQL alike.
@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from designer.services import definition_publish, definition_save_draft
+from definitions.services import definition_publish, definition_save_draft
 from engine import services
 from engine.core.state import ITEM_LIVE
 from engine.models import Case, Event, WorkItem

@@ -1,0 +1,60 @@
+"""Changes to a case as a whole: start, cancel, suspend, resume, edit its data, signal it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from definitions.selectors import version_get
+from engine import access
+from engine.core.errors import Forbidden, InvalidInput
+from engine.models import Case, WorkItem
+from engine.services.persistence import _execute, start_case
+
+
+def case_start(
+    *,
+    definition: str,
+    version: int | None = None,
+    data: dict[str, Any] | None = None,
+    user=None,
+    parent_item: WorkItem | None = None,
+) -> Case:
+    if user is not None and parent_item is None:
+        access.check_can_start(user, version_get(definition=definition, version=version))
+    return start_case(definition=definition, version=version, data=data, user=user, parent_item=parent_item)
+
+
+def case_cancel(*, case_id: int, user=None, reason: str = "") -> Case:
+    return _execute(case_id, lambda e: e.cancel_case(reason or ""), user=user, staff_only=True)[0]
+
+
+def case_suspend(*, case_id: int, user=None) -> Case:
+    return _execute(case_id, lambda e: e.suspend(), user=user, staff_only=True)[0]
+
+
+def case_resume(*, case_id: int, user=None) -> Case:
+    return _execute(case_id, lambda e: e.resume(), user=user, staff_only=True)[0]
+
+
+def case_update_data(*, case_id: int, changes: dict[str, Any], user=None) -> Case:
+    if not isinstance(changes, dict):
+        raise InvalidInput("data must be a JSON object")
+    return _execute(case_id, lambda e: e.update_data(changes), user=user, staff_only=True)[0]
+
+
+def case_signal(*, case_id: int, name: str, payload: dict[str, Any] | None = None, user=None) -> Case:
+    """Send the signal `name` (declared by the case's net) to the case: validated against the
+    signal's `schema` (400), written into the case data by its `output` mapping, completing
+    every signal task waiting for it; kept until one waits when none does (unless the signal
+    is declared `"persistent": false`: then dropped). Undeclared name: 404; a case that is not
+    running: 409. Staff and the user who started the case may signal it (else 403).
+    engine-semantics section 13."""
+    if payload is not None and not isinstance(payload, dict):
+        raise InvalidInput("payload must be a JSON object", errors=[{"field": "payload", "message": "not an object"}])
+    if user is not None and not user.is_staff:
+        started_by = Case.objects.filter(pk=case_id).values_list("started_by_id", flat=True).first()
+        if started_by is None or started_by != user.pk:
+            raise Forbidden("only staff and the user who started the case can signal it")
+    return _execute(case_id, lambda e: e.signal(name, payload or {}), user=user)[0]
+
+

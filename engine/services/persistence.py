@@ -1,0 +1,346 @@
+"""The only code that changes a case.
+
+Every change runs `_execute`: one transaction holding the case's row lock
+(`select_for_update`), the pure engine applied to the loaded state, then `_settle`: the
+engine's effects (child cases started or canceled, the parent told that a child ended) are
+carried out inside the same transaction, the changed rows and the events are written, and
+what leaves the process (dispatching automatic items, pushes) is sent on commit only.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from definitions.registry import get_activity
+from definitions.runtime import runtime_for
+from definitions.selectors import version_get
+from engine import access, hooks
+from engine.bulk import bulk_update_rows
+from engine.core.engine import Engine
+from engine.core.errors import EngineError, Forbidden, InvalidInput, NotAllowed, NotFound
+from engine.core.retry import RetryPolicy
+from engine.core.state import ITEM_LIVE, CaseState, TaskRun
+from engine.core.state import WorkItem as ItemState
+from engine.models import Case, Event, WorkItem
+
+T = TypeVar("T")
+
+ITEM_FIELDS = [
+    "state", "input", "output", "attempt", "error", "role", "offered_user", "assignee",
+    "completed_by", "priority", "due_at", "updated_at",
+]
+
+# cases whose engine is open in this call stack: a nested change to one of them (a child that
+# completes at once and moves its parent on) is applied to the open engine, not reloaded.
+_open: contextvars.ContextVar[dict[int, "_Open"] | None] = contextvars.ContextVar("open_cases", default=None)
+
+
+class _Open:
+    __slots__ = ("case", "engine")
+
+    def __init__(self, case: Case, engine: Engine):
+        self.case = case
+        self.engine = engine
+
+
+# ---------------------------------------------------------------------- the machinery
+
+
+def start_case(
+    *,
+    definition: str,
+    version: int | None = None,
+    data: dict[str, Any] | None = None,
+    user=None,
+    parent_item: WorkItem | None = None,
+) -> Case:
+    """Create a case and start it (no rights checked: `cases.case_start` checks them; a child
+    case is started by its parent's work item)."""
+    if data is not None and not isinstance(data, dict):
+        raise InvalidInput("case data must be a JSON object")
+    ver = version_get(definition=definition, version=version)
+    rt = runtime_for(ver)
+    with transaction.atomic():
+        depth = 0
+        parent_id = None
+        if parent_item is not None:
+            depth = parent_item.case.depth + 1
+            parent_id = parent_item.case_id
+            if depth > settings.WORKFLOW_MAX_CHILD_DEPTH:
+                raise NotAllowed(f"child workflows nest at most {settings.WORKFLOW_MAX_CHILD_DEPTH} deep")
+        case = Case(
+            version=ver,
+            definition_name=ver.definition.name,
+            parent_id=parent_id,
+            parent_item=parent_item,
+            depth=depth,
+            started_by=user if getattr(user, "pk", None) else None,
+        )
+        state = CaseState()
+        engine = Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case={})
+        engine.start_case(data or {})  # raises InvalidInput before anything is written
+        _case_row_fields(case, state)
+        case.save()
+        engine.case = _case_vars(case)
+        _settle(case, engine)
+    return case
+
+
+
+
+def _item_op(item_id, user, action: str, op: Callable[[Engine, str], Any], staff_only: bool = False) -> WorkItem:
+    try:
+        key = str(uuid.UUID(str(item_id)))
+    except (ValueError, TypeError, AttributeError):
+        raise NotFound(f"no work item {item_id}") from None
+
+    def run(engine: Engine) -> None:
+        item = engine.state.work_items.get(key)
+        if item is None:
+            raise NotAllowed("the work item is no longer active")
+        if user is not None:
+            if staff_only and not user.is_staff:
+                raise Forbidden(f"only staff can {action} a work item")
+            access.check_item(user, item, action, excluded=access.four_eyes_excluded_in(engine, item))
+        op(engine, key)
+
+    # one query finds and locks the item's case (only the case row: FOR UPDATE OF)
+    locked = Case.objects.select_for_update(of=("self",)).filter(work_items__pk=key)
+    _, _, engine = _run_locked(locked, run, user=user, missing=f"no work item {item_id}")
+    row = engine.rows.get(key)
+    if row is None:  # pragma: no cover - the item is live, so it was loaded
+        row = WorkItem.objects.get(pk=key)
+    return row
+
+
+def _execute(case_id: int, op: Callable[[Engine], T], *, user=None, staff_only: bool = False) -> tuple[Case, T]:
+    if user is not None and staff_only and not user.is_staff:
+        raise Forbidden("only staff can do this")
+    opened = _open.get()
+    if opened is not None and case_id in opened:  # already open further up this call stack
+        o = opened[case_id]
+        return o.case, op(o.engine)
+    case, result, _ = _run_locked(Case.objects.select_for_update().filter(pk=case_id), op, user=user,
+                                  missing=f"no case {case_id}")
+    return case, result
+
+
+def _run_locked(locked_qs, op: Callable[[Engine], T], *, user, missing: str) -> tuple[Case, T, Engine]:
+    with transaction.atomic():
+        # at most one row: no ORDER BY (`.first()` would add one and compile it every time)
+        case = next(iter(locked_qs.select_related("version").defer("version__net").order_by()[:1]), None)
+        if case is None:
+            raise NotFound(missing)
+        engine = _load_engine(case, user)
+        result = op(engine)
+        _settle(case, engine)
+    return case, result, engine
+
+
+def _load_engine(case: Case, user, live: list[WorkItem] | None = None) -> Engine:
+    rt = runtime_for(case.version)
+    if live is None:
+        live = list(case.work_items.filter(state__in=ITEM_LIVE))
+    rows = {str(r.pk): r for r in live}
+    state = CaseState(
+        status=case.state,
+        marking=dict(case.marking),
+        tasks={tid: TaskRun.from_json(doc) for tid, doc in case.tasks.items()},
+        data=case.data,
+        work_items={key: _item_from_row(r) for key, r in rows.items()},
+        pending_signals=list(case.pending_signals or []),
+    )
+    engine = Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case=_case_vars(case))
+    engine.rows = rows  # the loaded rows, kept up to date by _write (returned to callers)
+    return engine
+
+
+def _settle(case: Case, engine: Engine) -> None:
+    """Write what the engine changed and carry out its effects, until nothing is left."""
+    token = None
+    opened = _open.get()
+    if opened is None:
+        opened = {}
+        token = _open.set(opened)
+    opened[case.pk] = _Open(case, engine)
+    try:
+        while True:
+            _write(case, engine)
+            effects, engine.effects = engine.effects, []
+            if not effects:
+                break
+            for effect in effects:
+                _carry_out(case, engine, effect)
+    finally:
+        opened.pop(case.pk, None)
+        if token is not None:
+            _open.reset(token)
+
+
+def _carry_out(case: Case, engine: Engine, effect: tuple[Any, ...]) -> None:
+    kind = effect[0]
+    if kind == "dispatch":
+        item_id = effect[1]
+        item = engine.state.work_items[item_id]
+        job = _dispatch(engine.net.tasks[item.task].spec, item_id, item.attempt, effect[2] if len(effect) > 2 else 0.0)
+        transaction.on_commit(lambda: hooks.dispatch_automatic(job))
+    elif kind == "start_child":
+        _, item_id, name, child_input = effect
+        parent_item = WorkItem.objects.select_related("case").get(pk=item_id)
+        try:
+            with transaction.atomic():
+                start_case(definition=name, data=child_input if isinstance(child_input, dict) else {},
+                           user=None, parent_item=parent_item)
+        except EngineError as exc:
+            if engine.state.work_items[item_id].state == "started":
+                engine.fail_item(item_id, {"type": type(exc).__name__, "message": f"child workflow {name!r}: {exc.message}"})
+    elif kind == "cancel_child":
+        for child_id in Case.objects.filter(parent_item_id=effect[1], state__in=("running", "suspended")).values_list(
+            "pk", flat=True
+        ):
+            _execute(child_id, lambda e: e.cancel_case("the parent work item was canceled"))
+    elif kind == "case_ended":
+        if case.parent_item_id and case.parent_id:
+            item_id = str(case.parent_item_id)
+            status, data = engine.state.status, dict(engine.state.data)
+            _execute(case.parent_id, lambda e: e.child_ended(item_id, status, data) if item_id in e.state.work_items else None)
+    # schedule_timer: the due time is on the row; the timer sweep fires it.
+    # await_signal: signals arrive through the API.
+
+
+class _Writes:
+    """What one case's engine changed, as rows to write: `_collect` builds it, `_flush` writes
+    the writes of one case or of many (the worker's batches) with one statement per table."""
+
+    __slots__ = ("case", "created", "changed", "events", "touched", "previous_assignees")
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self.created: list[WorkItem] = []
+        self.changed: list[WorkItem] = []
+        self.events: list[Event] = []
+        self.touched: list[str] = []
+        self.previous_assignees: dict[str, str] = {}
+
+
+CASE_FIELDS = ["state", "marking", "tasks", "data", "pending_signals", "ended_at", "reason", "updated_at"]
+
+
+def _dispatch(spec: dict[str, Any], item_id: str, attempt: int, countdown: float = 0.0) -> hooks.Dispatch:
+    """The message for one attempt of an automatic item of the task `spec`: its timeout, and
+    whether it runs alone (an activity registered `alone=True`, see ADR 0017)."""
+    act = get_activity(spec.get("activity") or "")
+    return hooks.Dispatch(item_id=item_id, attempt=attempt, countdown=countdown,
+                          timeout=RetryPolicy.of(spec).timeout, alone=bool(act and act.alone))
+
+
+def _write(case: Case, engine: Engine) -> None:
+    writes = _collect(case, engine)
+    if writes is not None:
+        _flush([writes])
+
+
+def _collect(case: Case, engine: Engine) -> _Writes | None:
+    state = engine.state
+    if not (engine.events or engine.dirty):
+        return None
+    w = _Writes(case)
+    reason = next((ev.get("reason", "") for ev in engine.events if ev["type"] == f"case.{state.status}"), "")
+    now = timezone.now()
+    _case_row_fields(case, state, reason=reason)
+    case.updated_at = now
+    w.created = [_row_from_item(case, engine.dirty[i], now) for i in engine.created if i in engine.dirty]
+    changed = [i for i in engine.dirty.values() if i.id not in engine.created]
+    if changed:
+        rows = [_row_from_item(case, i, now) for i in changed]
+        loaded = getattr(engine, "rows", {})
+        w.previous_assignees = {
+            str(r.pk): loaded[r.pk].assignee
+            for r in rows
+            if r.pk in loaded and loaded[r.pk].assignee and loaded[r.pk].assignee != r.assignee
+        }
+        for r in rows:
+            if r.pk in loaded:
+                for f in ITEM_FIELDS:
+                    setattr(loaded[r.pk], f, getattr(r, f))
+        w.changed = rows
+    actor = engine.actor or ""
+    w.events = [
+        Event(case_id=case.pk, type=ev["type"], task=ev.get("task", ""), work_item=ev.get("work_item"),
+              payload={k: v for k, v in ev.items() if k not in ("type", "task", "work_item")}, actor=actor)
+        for ev in engine.events
+    ]
+    w.touched = list(engine.dirty)
+    engine.events, engine.dirty, engine.created = [], {}, set()
+    return w
+
+
+def _flush(batch: list[_Writes]) -> None:
+    """Write the collected changes of one or more cases: one statement per table (an UPDATE of
+    the one row, or a bulk one for several), then tell the push hook what each case touched."""
+    if len(batch) == 1:
+        batch[0].case.save(update_fields=CASE_FIELDS)
+    else:
+        bulk_update_rows(Case, [w.case for w in batch], CASE_FIELDS)
+    created = [r for w in batch for r in w.created]
+    if created:
+        WorkItem.objects.bulk_create(created)
+    changed = [r for w in batch for r in w.changed]
+    if len(changed) == 1:
+        r = changed[0]
+        WorkItem.objects.filter(pk=r.pk).update(**{f: getattr(r, f) for f in ITEM_FIELDS})
+    elif changed:
+        for start in range(0, len(changed), 500):
+            bulk_update_rows(WorkItem, changed[start:start + 500], ITEM_FIELDS)
+    Event.objects.bulk_create([e for w in batch for e in w.events], batch_size=1000)
+    for w in batch:
+        hooks.case_changed(w.case, w.touched, w.previous_assignees)
+
+
+def _case_row_fields(case: Case, state: CaseState, reason: str = "") -> None:
+    case.state = state.status
+    case.marking = state.marking_json()
+    case.tasks = state.tasks_json()
+    case.data = state.data
+    case.pending_signals = state.pending_signals
+    if state.status in ("completed", "failed", "canceled", "deadlocked") and case.ended_at is None:
+        case.ended_at = timezone.now()
+    if reason:
+        case.reason = reason
+
+
+def _item_from_row(r: WorkItem) -> ItemState:
+    return ItemState(
+        id=str(r.pk), task=r.task, generation=r.generation, kind=r.kind, state=r.state, input=r.input,
+        output=r.output, attempt=r.attempt, error=r.error, role=r.role, user=r.offered_user,
+        assignee=r.assignee, priority=r.priority, due_at=r.due_at.isoformat() if r.due_at else None,
+        completed_by=r.completed_by, iteration=r.iteration,
+    )
+
+
+def _row_from_item(case: Case, i: ItemState, now: dt.datetime) -> WorkItem:
+    return WorkItem(
+        id=i.id, case_id=case.pk, task=i.task, generation=i.generation, kind=i.kind, state=i.state,
+        input=i.input, output=i.output, attempt=i.attempt, error=i.error, role=i.role, offered_user=i.user,
+        assignee=i.assignee, completed_by=i.completed_by, priority=i.priority, iteration=i.iteration,
+        due_at=dt.datetime.fromisoformat(i.due_at) if i.due_at else None, created_at=now, updated_at=now,
+    )
+
+
+def _case_vars(case: Case) -> dict[str, Any]:
+    return {"id": case.pk, "definition": case.definition_name, "version": case.version.version}
+
+
+def _actor(user) -> str | None:
+    return getattr(user, "username", None) or None
+
+

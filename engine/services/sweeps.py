@@ -1,0 +1,70 @@
+"""What the worker's periodic sweep does: fire due timers, send lost automatic items again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from definitions.runtime import runtime_for
+from engine import hooks
+from engine.core.errors import EngineError
+from engine.core.retry import RetryPolicy
+from engine.models import WorkItem
+from engine.services.persistence import _dispatch, _execute
+
+# The time a timed-out attempt gets to report itself before its process is killed (the worker
+# sets Celery's hard time limit to the task's timeout plus this).
+HARD_LIMIT_GRACE = 10.0
+
+
+def timers_fire_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Complete every timer work item of a running case whose due time has come (the worker's
+    periodic sweep calls this). Each fires in its own transaction under its case's lock, so
+    sweeps running at once in several workers fire a timer once. Returns how many were due."""
+    now = now or timezone.now()
+    due = list(
+        WorkItem.objects.filter(kind="timer", state="initialized", due_at__lte=now, case__state="running")
+        .order_by("due_at")
+        .values_list("pk", "case_id")[:limit]
+    )
+    for item_id, case_id in due:
+        try:
+            _execute(case_id, lambda e, i=str(item_id): e.fire_timer(i) if i in e.state.work_items else None)
+        except EngineError:  # pragma: no cover - the case moved on meanwhile
+            continue
+    return len(due)
+
+
+def work_items_redispatch_stale(*, now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Send again the automatic items of running cases that are still `initialized` long after
+    their last change: their message was lost (a process died between its commit and the send,
+    or the broker lost its queue). Stale means older than WORKFLOW_REDISPATCH_AFTER and than the
+    task's timeout + hard-limit grace + longest back-off, so a running attempt is not doubled
+    unless it runs longer than that (the runner makes a doubled attempt harmless anyway). The
+    item's `updated_at` is moved to now (compare-and-set), so it is not sent again before
+    another period. Returns how many were sent. engine-semantics section 14."""
+    now = now or timezone.now()
+    after = float(settings.WORKFLOW_REDISPATCH_AFTER)
+    rows = list(
+        WorkItem.objects.filter(kind="automatic", state="initialized", case__state="running",
+                                updated_at__lt=now - dt.timedelta(seconds=after))
+        .select_related("case__version").order_by("updated_at")[:limit]
+    )
+    sent = 0
+    for row in rows:
+        task = runtime_for(row.case.version).net.tasks.get(row.task)
+        spec = task.spec if task else {}
+        policy = RetryPolicy.of(spec)
+        grace = max(after, (policy.timeout or 0) + HARD_LIMIT_GRACE + policy.max_interval)
+        if row.updated_at > now - dt.timedelta(seconds=grace):
+            continue
+        claimed = WorkItem.objects.filter(pk=row.pk, state="initialized", attempt=row.attempt,
+                                          updated_at=row.updated_at).update(updated_at=now)
+        if claimed:
+            hooks.dispatch_automatic(_dispatch(spec, str(row.pk), row.attempt))
+            sent += 1
+    return sent
+
+

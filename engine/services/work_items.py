@@ -1,0 +1,118 @@
+"""Changes to one work item: claim, release, delegate, start, complete, fail, retry, skip, and
+adding work items to a running task."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from engine import access
+from engine.core.engine import Engine
+from engine.core.errors import Forbidden, InvalidInput, NotAllowed
+from engine.models import WorkItem
+from engine.services.persistence import _actor, _execute, _item_op
+
+
+def work_item_claim(*, item_id, user) -> WorkItem:
+    return _item_op(item_id, user, "claim", lambda e, i: e.claim(i, user.username))
+
+
+def work_item_release(*, item_id, user) -> WorkItem:
+    def op(e: Engine, i: str) -> None:
+        item = e.state.work_items[i]
+        if item.assignee and item.assignee != user.username and not user.is_staff:
+            raise Forbidden("only the user who claimed the work item (or staff) can release it")
+        e.release(i)
+
+    return _item_op(item_id, user, "release", op)
+
+
+def work_item_delegate(*, item_id, user, to_username: str) -> WorkItem:
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(username=to_username, is_active=True).exists():
+        raise InvalidInput(f"no active user {to_username!r}", errors=[{"field": "user", "message": "unknown user"}])
+    def op(e: Engine, i: str) -> None:
+        access.check_delegate_target(e, e.state.work_items[i], to_username)  # four eyes
+        e.delegate(i, to_username)
+
+    return _item_op(item_id, user, "delegate", op)
+
+
+def work_item_start(*, item_id, user) -> WorkItem:
+    return _item_op(item_id, user, "start", lambda e, i: e.start_item(i, _actor(user)))
+
+
+def work_item_complete(
+    *,
+    item_id,
+    user=None,
+    output: Any = None,
+    routes: list[str] | None = None,
+    directives: dict[str, Any] | None = None,
+    attempt: int | None = None,
+) -> WorkItem:
+    """Complete a work item. `attempt` (from the worker) makes a completion of an attempt that
+    is no longer current a no-op: a redelivered or duplicated message never advances the net
+    twice. `directives` are what an activity returned besides its output (see engine.py)."""
+    return _item_op(item_id, user, "complete", _complete_op(user, output, routes, directives, attempt))
+
+
+def _complete_op(user, output: Any, routes: list[str] | None, directives: dict[str, Any] | None,
+                 attempt: int | None) -> Callable[[Engine, str], None]:
+    if output is not None and not isinstance(output, dict):
+        raise InvalidInput("output must be a JSON object")
+
+    def op(e: Engine, i: str) -> None:
+        if attempt is not None and e.state.work_items[i].attempt != attempt:
+            raise NotAllowed(f"attempt {attempt} is not the work item's current attempt")
+        if directives:
+            e.complete_item(i, output or {}, user=_actor(user), routes=routes, directives=directives)
+        else:
+            e.complete_item(i, output or {}, user=_actor(user), routes=routes)
+
+    return op
+
+
+def work_item_attempt_failed(
+    *, item_id, attempt: int, error: dict[str, Any], retry: bool | None = None
+) -> WorkItem:
+    """The worker reports a failed attempt: retry (attempt + 1, dispatched again after the
+    back-off, on commit) or fail for good (the task's `on_failure` policy). `retry=None`: the
+    task's retry policy decides. A report for an attempt that is no longer current is refused
+    (NotAllowed): a redelivered message changes nothing."""
+    return _item_op(item_id, None, "fail", _attempt_failed_op(attempt, error, retry))
+
+
+def _attempt_failed_op(attempt: int, error: dict[str, Any], retry: bool | None = None) -> Callable[[Engine, str], None]:
+    def op(e: Engine, i: str) -> None:
+        if e.state.work_items[i].attempt != attempt:
+            raise NotAllowed(f"attempt {attempt} is not the work item's current attempt")
+        e.attempt_failed(i, error, retry=retry)
+
+    return op
+
+
+def work_item_fail(*, item_id, user=None, error: dict[str, Any] | str | None = None) -> WorkItem:
+    return _item_op(item_id, user, "fail", lambda e, i: e.fail_item(i, error))
+
+
+def work_item_retry(*, item_id, user=None, new_input: Any = None) -> WorkItem:
+    return _item_op(item_id, user, "retry", lambda e, i: e.retry_item(i, new_input), staff_only=True)
+
+
+def work_item_skip(*, item_id, user=None, output: Any = None) -> WorkItem:
+    if output is not None and not isinstance(output, dict):
+        raise InvalidInput("output must be a JSON object")
+    return _item_op(item_id, user, "skip", lambda e, i: e.skip_item(i, output or {}), staff_only=True)
+
+
+def work_item_add(*, case_id: int, task_id: str, item_input: Any = None, user=None) -> WorkItem:
+    created: list[str] = []
+
+    def op(e: Engine) -> None:
+        created.append(e.add_item(task_id, item_input).id)
+
+    _execute(case_id, op, user=user, staff_only=True)
+    return WorkItem.objects.get(pk=created[0])
+
+

@@ -1,0 +1,214 @@
+"""Websocket consumers: the live inbox (`/ws/inbox/`), a case's changes (`/ws/cases/{id}/`) and
+the dashboard's "something changed" (`/ws/dashboard/`).
+
+Messages are published on commit by `realtime.push`. The inbox consumer joins the groups of its
+user (user, each of their roles, staff), sends a snapshot, then turns each pushed work item
+into `offered` / `updated` / `removed` for its user with the same rule as the API
+(`engine.access.item_offered_to`, four-eyes included), remembering which items the client has.
+Group memberships are read at connect, and again when `inbox.audience` says they changed
+(inbox/signals.py): the socket then joins and leaves role groups and sends a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from engine import access
+from realtime import push
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+def _time(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class InboxConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.audience = await database_sync_to_async(self._audience)()
+        for group in self.audience:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        # After joining the groups: a change committed meanwhile arrives as an event too, and
+        # `updated_at` tells which of the two is newer.
+        await self._send_snapshot()
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "audience", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        # The stream is one-way; a client may ask for a fresh snapshot.
+        if isinstance(content, dict) and content.get("type") == "snapshot":
+            await self._send_snapshot()
+
+    async def _send_snapshot(self) -> None:
+        items, total = await database_sync_to_async(self._snapshot)()
+        self.known: dict[str, dt.datetime] = {i["id"]: _time(i["updated_at"]) for i in items}
+        await self.send_json({"type": "snapshot", "work_items": items, "total": total})
+
+    async def inbox_audience(self, message: dict[str, Any]) -> None:
+        """The user's groups, staff or active flag changed: read them again."""
+        user = await database_sync_to_async(self._fresh_user)()
+        if user is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        audience = await database_sync_to_async(self._audience)()
+        for group in sorted(set(self.audience) - set(audience)):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in sorted(set(audience) - set(self.audience)):
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.audience = audience
+        await self._send_snapshot()
+
+    def _fresh_user(self) -> Any:
+        user = type(self.user)._default_manager.filter(pk=self.user.pk, is_active=True).first()
+        return user
+
+    def _audience(self) -> list[str]:
+        groups = [push.user_group(self.user.username)]
+        groups += [push.role_group(role) for role in sorted(access.user_groups(self.user))]  # also caches them
+        if self.user.is_staff:
+            groups.append(push.STAFF_GROUP)
+        return groups
+
+    def _snapshot(self) -> tuple[list[dict[str, Any]], int]:
+        """The first WORKFLOW_INBOX_SNAPSHOT_LIMIT items (highest priority first), and how many
+        there are in all."""
+        from django.conf import settings
+
+        from engine.serializers import WorkItemOutputSerializer
+        from engine.selectors import work_item_list
+
+        qs = work_item_list(user=self.user, states=list(push.ACTIVE_STATES)).filter(kind="manual")
+        limit = settings.WORKFLOW_INBOX_SNAPSHOT_LIMIT
+        rows = list(qs[: limit + 1])
+        total = len(rows) if len(rows) <= limit else qs.count()
+        return push.as_json(WorkItemOutputSerializer(rows[:limit], many=True, context={}).data), total
+
+    def visible(self, item: dict[str, Any], excluded: list[str]) -> bool:
+        return (
+            item["kind"] == "manual"
+            and item["state"] in push.ACTIVE_STATES
+            and access.item_offered_to(
+                self.user, role=item["role"], offered_user=item["offered_user"], assignee=item["assignee"],
+                excluded=excluded,
+            )
+        )
+
+    async def inbox_item(self, message: dict[str, Any]) -> None:
+        item = message["work_item"]
+        item_id, updated = item["id"], _time(item["updated_at"])
+        seen = self.known.get(item_id)
+        if seen is not None and updated <= seen:
+            return  # already sent (the snapshot or an earlier event was as new)
+        if self.visible(item, message.get("excluded") or []):
+            event = "updated" if item_id in self.known else "offered"
+            self.known[item_id] = updated
+        elif item_id in self.known:
+            event = "removed"
+            del self.known[item_id]
+        else:
+            return
+        await self.send_json({"type": "work_item", "event": event, "work_item": item})
+
+
+async def _staff_or_close(consumer: AsyncJsonWebsocketConsumer) -> Any:
+    """The connecting user if staff; otherwise the handshake is refused (4401 or 4403) and None."""
+    user = consumer.scope.get("user")
+    if user is None or not user.is_authenticated:
+        await consumer.close(code=CLOSE_UNAUTHENTICATED)
+        return None
+    if not user.is_staff:
+        await consumer.close(code=CLOSE_FORBIDDEN)
+        return None
+    return user
+
+
+class CaseConsumer(AsyncJsonWebsocketConsumer):
+    """Staff only: the case now, then again after each committed change."""
+
+    async def connect(self) -> None:
+        user = await _staff_or_close(self)
+        if user is None:
+            return
+        self.user = user
+        self.case_id = int(self.scope["url_route"]["kwargs"]["case_id"])
+        case = await database_sync_to_async(self._case)()
+        if case is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.group = push.case_group(self.case_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "case", "case": case})
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    def _case(self) -> dict[str, Any] | None:
+        from engine.core.errors import NotFound
+        from engine.selectors import case_get
+        from engine.serializers import CaseOutputSerializer
+
+        try:
+            case = case_get(case_id=self.case_id, user=self.user)
+        except NotFound:
+            return None
+        return push.as_json(CaseOutputSerializer(case, context={}).data)
+
+    async def case_changed(self, message: dict[str, Any]) -> None:
+        case = await database_sync_to_async(self._case)()
+        if case is not None:
+            await self.send_json({"type": "case", "case": case})
+
+
+class DashboardConsumer(AsyncJsonWebsocketConsumer):
+    """Staff only: `{"type": "changed"}` when cases changed, so the overview and the case list
+    reload instead of polling. The first change after a quiet spell is sent at once; the
+    changes that follow within WORKFLOW_DASHBOARD_PUSH_INTERVAL seconds (1) are sent as one, at
+    the end of it: a busy system costs each page one reload a second, not one per change."""
+
+    async def connect(self) -> None:
+        if await _staff_or_close(self) is None:
+            return
+        from django.conf import settings
+
+        self.interval = float(settings.WORKFLOW_DASHBOARD_PUSH_INTERVAL)
+        self.last_sent = float("-inf")
+        self.pending: asyncio.TimerHandle | None = None
+        self.joined = True
+        await self.channel_layer.group_add(push.DASHBOARD_GROUP, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "pending", None) is not None:
+            self.pending.cancel()
+        if getattr(self, "joined", False):
+            await self.channel_layer.group_discard(push.DASHBOARD_GROUP, self.channel_name)
+
+    async def dashboard_changed(self, message: dict[str, Any]) -> None:
+        if self.pending is not None:
+            return  # a send is already due: this change goes with it
+        loop = asyncio.get_running_loop()
+        wait = max(0.0, self.last_sent + self.interval - loop.time())
+        self.pending = loop.call_later(wait, lambda: asyncio.ensure_future(self._send_changed()))
+
+    async def _send_changed(self) -> None:
+        self.pending = None
+        self.last_sent = asyncio.get_running_loop().time()
+        await self.send_json({"type": "changed"})
