@@ -1,7 +1,7 @@
 """ASGI entry point (Daphne): HTTP through Django, websockets through Channels.
 
 Websockets authenticate with the browser session or a DRF token (`?token=<key>` or an
-`Authorization: Token <key>` header: inbox/auth.py); the origin is checked against ALLOWED_HOSTS.
+`Authorization: Token <key>` header: realtime/auth.py); the origin is checked against ALLOWED_HOSTS.
 """
 
 import os

@@ -6,7 +6,7 @@ user (user, each of their roles, staff), sends a snapshot, then turns each pushe
 into `offered` / `updated` / `removed` for its user with the same rule as the API
 (`engine.access.item_offered_to`, four-eyes included), remembering which items the client has.
 Group memberships are read at connect, and again when `inbox.audience` says they changed
-(inbox/signals.py): the socket then joins and leaves role groups and sends a fresh snapshot.
+(realtime/signals.py): the socket then joins and leaves role groups and sends a fresh snapshot.
 """
 
 from __future__ import annotations

@@ -8,12 +8,12 @@ publishes through the channel layer:
 - each changed manual work item, once serialized, to the groups of everyone who may have it in
   their inbox before or after the change: its role, its offered user, its assignee, the
   assignees it had before the transaction, and staff. Each consumer decides what its user sees
-  (inbox/consumers.py), so one message serves every audience;
+  (realtime/consumers.py), so one message serves every audience;
 - each changed case's id to `case.<id>` (the staff's case page reloads it);
 - `dashboard.changed` to the `dashboard` group once per transaction that changed a case: the
-  staff's overview and case list reload (each socket at most once a second, inbox/consumers.py);
+  staff's overview and case list reload (each socket at most once a second, realtime/consumers.py);
 - `inbox.audience` to a user whose groups, staff or active flag changed (`audience_changed`,
-  called by inbox/signals.py): their sockets re-read who they are.
+  called by realtime/signals.py): their sockets re-read who they are.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def record(case_id: int, item_ids: Iterable[str], previous_assignees: dict[str, 
 
 def audience_changed(usernames: Iterable[str]) -> None:
     """Tell the open inbox sockets of these users, after commit, that who they are changed
-    (groups, staff, active): they re-read it (inbox/signals.py)."""
+    (groups, staff, active): they re-read it (realtime/signals.py)."""
     if not getattr(settings, "WORKFLOW_PUSH", True):
         return
     groups = sorted({user_group(u) for u in usernames if u})
