@@ -18,7 +18,12 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from django.conf import settings
+
 from engine import access
+from engine.core.errors import NotFound
+from engine.selectors import case_get, work_item_list
+from engine.serializers import CaseOutputSerializer, WorkItemOutputSerializer
 from realtime import push
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -88,11 +93,6 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     def _snapshot(self) -> tuple[list[dict[str, Any]], int]:
         """The first WORKFLOW_INBOX_SNAPSHOT_LIMIT items (highest priority first), and how many
         there are in all."""
-        from django.conf import settings
-
-        from engine.serializers import WorkItemOutputSerializer
-        from engine.selectors import work_item_list
-
         qs = work_item_list(user=self.user, states=list(push.ACTIVE_STATES)).filter(kind="manual")
         limit = settings.WORKFLOW_INBOX_SNAPSHOT_LIMIT
         rows = list(qs[: limit + 1])
@@ -161,10 +161,6 @@ class CaseConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     def _case(self) -> dict[str, Any] | None:
-        from engine.core.errors import NotFound
-        from engine.selectors import case_get
-        from engine.serializers import CaseOutputSerializer
-
         try:
             case = case_get(case_id=self.case_id, user=self.user)
         except NotFound:
@@ -186,8 +182,6 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         if await _staff_or_close(self) is None:
             return
-        from django.conf import settings
-
         self.interval = float(settings.WORKFLOW_DASHBOARD_PUSH_INTERVAL)
         self.last_sent = float("-inf")
         self.pending: asyncio.TimerHandle | None = None

@@ -32,6 +32,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from rest_framework.utils.encoders import JSONEncoder
 
+from engine import access
+from engine.selectors import work_items_for_output
+from engine.serializers import WorkItemOutputSerializer, task_specs_of
+
 logger = logging.getLogger(__name__)
 
 STAFF_GROUP = "inbox.staff"
@@ -120,10 +124,6 @@ def as_json(data: Any) -> Any:
 
 def item_messages(items: dict[str, set[str]]) -> list[tuple[str, dict[str, Any]]]:
     """(group, message) pairs for the manual items among `items`, as committed."""
-    from engine import access
-    from engine.serializers import WorkItemOutputSerializer, task_specs_of
-    from engine.selectors import work_items_for_output
-
     if not items:
         return []
     rows = list(work_items_for_output().filter(pk__in=list(items), kind="manual"))
