@@ -250,9 +250,9 @@ class PureBackend:
                 output = activity(copy.deepcopy(item.input or {}))
             except Exception as exc:  # noqa: BLE001 - the activity's failure is the item's
                 error = {"type": type(exc).__name__, "message": str(exc)}
-                self._item_op(item_id, lambda e, i: e.attempt_failed(i, error))
+                self._item_op(item_id, lambda e, i, error=error: e.attempt_failed(i, error))
             else:
-                self._item_op(item_id, lambda e, i: e.complete_item(i, output or {}))
+                self._item_op(item_id, lambda e, i, output=output: e.complete_item(i, output or {}))
         return ran
 
     # ------------------------------------------------------------------ operations

@@ -66,6 +66,7 @@ def test_wcp07_structured_synchronizing_merge(wf):
 # ---------------------------------------------------------------------- WCP-8
 
 
+@pytest.mark.roundtrip
 def test_wcp08_multi_merge(wf):
     wf.publish(net("wcp08", [
         dummy("A", split="and"), manual("B"), manual("C"), manual("D"),
@@ -345,6 +346,7 @@ def _fig33_net(name: str) -> dict:
     ])
 
 
+@pytest.mark.roundtrip
 def test_wcp38_general_synchronizing_merge_with_cancellation_set(wf):
     wf.publish(_fig33_net("wcp38c"))
     run = wf.start("wcp38c")
@@ -364,6 +366,7 @@ def test_wcp38_general_synchronizing_merge_with_cancellation_set(wf):
     run.complete("E").expect(state="completed")
 
 
+@pytest.mark.roundtrip
 def test_wcp38_or_joins_in_a_vicious_circle_deadlock(wf):
     """Two OR-joins each waiting for the other (YAWL's vicious circle): the case is reported
     deadlocked, never left silently running."""

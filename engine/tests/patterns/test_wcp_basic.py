@@ -8,6 +8,7 @@ from .harness import dummy, manual, net
 
 
 
+@pytest.mark.roundtrip
 def test_wcp01_sequence(wf):
     wf.publish(net("wcp01", [manual("A"), manual("B"), manual("C")],
                 [("start", "A"), ("A", "B"), ("B", "C"), ("C", "end")]))

@@ -9,6 +9,8 @@ a set that withdraws an enabled task lists that condition too.
 
 from __future__ import annotations
 
+import pytest
+
 
 from .harness import ALL_ITEM_STATES, Run, composite, dummy, manual, net
 
@@ -48,6 +50,7 @@ def test_wcp19_cancel_task(wf):
     run.complete("K").expect(state="completed")
 
 
+@pytest.mark.roundtrip
 def test_wcp20_cancel_case(wf):
     wf.publish(net("wcp20", [dummy("S", split="and"), manual("B"), manual("C"), manual("D", join="and")], [
         ("start", "S"), ("S", "B"), ("S", "C"), ("B", "D"), ("C", "D"), ("D", "end"),
@@ -61,6 +64,7 @@ def test_wcp20_cancel_case(wf):
     assert {d["state"] for d in case.tasks.values()} == {"canceled", "completed", "disabled"}
 
 
+@pytest.mark.roundtrip
 def test_wcp25_cancel_region(wf):
     """K cancels a region: a sequence B1 -> B2, its conditions, and a composite task whose
     child case is canceled with it. Work outside the region (C) goes on."""

@@ -77,6 +77,7 @@ def test_wcp14_multiple_instances_with_a_priori_run_time_knowledge(wf, orders):
     run.complete("B").expect(state="completed")
 
 
+@pytest.mark.roundtrip
 def test_wcp15_multiple_instances_without_a_priori_run_time_knowledge(wf):
     wf.publish(net("wcp15", [
         manual("W", instances={"for_each": "data.first", "creation": "dynamic", "max": 3}), manual("B"),
@@ -97,6 +98,7 @@ def test_wcp15_multiple_instances_without_a_priori_run_time_knowledge(wf):
     assert run.completions("W") == 1
 
 
+@pytest.mark.roundtrip
 def test_wcp34_static_partial_join_for_multiple_instances(wf):
     """2 of 3 instances complete W; the third keeps running and, when it completes, triggers
     nothing more."""
@@ -118,6 +120,7 @@ def test_wcp34_static_partial_join_for_multiple_instances(wf):
     run.complete("C").expect(state="completed")
 
 
+@pytest.mark.roundtrip
 def test_wcp35_cancelling_partial_join_for_multiple_instances(wf):
     wf.publish(net("wcp35", [
         manual("W", instances={"for_each": "data.parts", "threshold": 2}), manual("B"),

@@ -17,6 +17,7 @@ from .harness import ALL_ITEM_STATES, dummy, manual, net, timer
 
 
 
+@pytest.mark.roundtrip
 def test_wcp16_deferred_choice(wf):
     wf.publish(net("wcp16", [manual("B"), manual("C"), timer("T", "duration('1h')")], [
         ("start", "B"), ("start", "C"), ("start", "T"), ("B", "end"), ("C", "end"), ("T", "end"),
@@ -107,6 +108,7 @@ def test_wcp18_milestone(wf):
     assert b.state == "canceled" and run.completions("B") == 0
 
 
+@pytest.mark.roundtrip
 def test_wcp39_critical_section(wf):
     """Two regions (A1 -> A2, B1 -> B2) share one mutex: one region at a time, whole."""
     wf.publish(net("wcp39", [

@@ -3,6 +3,8 @@ WCP-21 structured loop, WCP-22 recursion, WCP-43 explicit termination."""
 
 from __future__ import annotations
 
+import pytest
+
 
 from .harness import composite, dummy, manual, net
 
@@ -81,6 +83,7 @@ def test_wcp21_structured_loop(wf):
     assert run.completions("B") == 3
 
 
+@pytest.mark.roundtrip
 def test_wcp22_recursion(wf):
     """A composite task whose child definition is the net itself, bounded by the case data."""
     wf.publish(net("wcp22", [

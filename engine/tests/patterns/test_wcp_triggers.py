@@ -8,6 +8,8 @@ enabled for it; a transient one (`"persistent": false`) is lost when no task wai
 
 from __future__ import annotations
 
+import pytest
+
 
 from .harness import Run, manual, net
 
@@ -31,6 +33,7 @@ def _trigger_net(name: str, persistent: bool) -> dict:
     )
 
 
+@pytest.mark.roundtrip
 def test_wcp23_transient_trigger(wf):
     wf.publish(_trigger_net("wcp23", persistent=False))
     run = wf.start("wcp23")
@@ -46,6 +49,7 @@ def test_wcp23_transient_trigger(wf):
     assert outcomes(run) == ["dropped", "delivered"]
 
 
+@pytest.mark.roundtrip
 def test_wcp24_persistent_trigger(wf):
     wf.publish(_trigger_net("wcp24", persistent=True))
     run = wf.start("wcp24")
