@@ -1,10 +1,20 @@
 """Helpers for the workflow-pattern tests (WCP-1..43, the Workflow Patterns Initiative).
 
-Every pattern test goes through the **service layer with the database** (the same calls the
-API makes: `definitions.services.definition_save_draft` + `definition_publish`,
-`engine.services.case_start`, `work_item_start/complete/fail/add`, `case_cancel`,
-`timers_fire_due`), so the suite checks persistence, the row lock and the effects as well as
-the firing rules, on SQLite and on PostgreSQL alike.
+Every pattern test takes the ``wf`` fixture (see ``conftest.py``): the **backend** that runs
+its cases. There are two, with the same API:
+
+* ``pure`` (`pure.PureBackend`): the pure engine (`engine.core`) in memory, no Django, no
+  database. It carries out the engine's effects itself (child cases, timers, automatic items);
+  every pattern test runs on it, in milliseconds.
+* ``db`` (`db.DbBackend`): the **service layer with the database**, the calls the API makes
+  (`definitions.services.definition_save_draft` + `definition_publish`,
+  `engine.services.case_start`, `work_item_start/complete/fail/add`, `case_cancel`,
+  `case_signal`, `timers_fire_due`): persistence, the row lock and the effects as the product
+  runs them, on SQLite and on PostgreSQL alike. The tests marked ``roundtrip`` run on it too
+  (``PATTERNS_DB=all`` runs every test on it).
+
+A test publishes nets with ``wf.publish(net(...))``, starts cases with ``wf.start(name, data)``
+and drives them through the `Run` it gets back.
 
 What a test asserts after each step (`Run.expect`)
 --------------------------------------------------
@@ -24,31 +34,25 @@ times it ran), from the case history.
 
 Work items are addressed by task id: `run.complete("B")` completes the one live work item of
 task B (it must be the only one; a multi-instance task takes ``which=`` (index in creation
-order) or ``item=``). Tests run with ``WORKFLOW_RUNNER="manual"``: automatic items wait until
-the test completes or fails them.
+order) or ``item=``). Automatic items wait until the test completes or fails them (the db
+backend runs with ``WORKFLOW_RUNNER="manual"``; the pure one queues them the same way).
+A work item the harness hands out is a snapshot, as a database row is: `item.refresh_from_db()`
+reads it again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-import pytest
-
-from definitions.services import definition_publish, definition_save_draft
-from engine import services
 from engine.core.state import ITEM_LIVE
-from engine.models import Case, Event, WorkItem
 
-__all__ = ["Run", "auto", "composite", "dummy", "manual", "net", "pattern_env", "publish", "timer"]
+__all__ = ["ALL_ITEM_STATES", "Backend", "Run", "auto", "composite", "dummy", "manual", "net", "timer"]
 
 Flow = tuple[str, str] | tuple[str, str, Mapping[str, Any]] | Mapping[str, Any]
 
-
-@pytest.fixture(autouse=True)
-def pattern_env(settings: Any, db: None) -> None:
-    """Automatic work items wait for the test (which completes or fails them itself)."""
-    settings.WORKFLOW_RUNNER = "manual"
+ALL_ITEM_STATES = ("initialized", "started", "completed", "failed", "canceled")
 
 
 # ---------------------------------------------------------------------- building nets
@@ -109,31 +113,88 @@ def net(name: str, tasks: Sequence[Mapping[str, Any]], flows: Iterable[Flow], **
     }
 
 
-def publish(doc: Mapping[str, Any]) -> str:
-    """Save the draft and publish it (the designer's path: validation included). Returns the name."""
-    definition_save_draft(doc=dict(doc))
-    definition_publish(name=doc["name"])
-    return str(doc["name"])
+# ---------------------------------------------------------------------- the two backends
+
+
+class Backend(Protocol):
+    """What a pattern test does besides driving one case (the ``wf`` fixture)."""
+
+    name: str  # "pure" or "db"
+
+    def publish(self, doc: Mapping[str, Any]) -> str:
+        """Validate and publish a net document (a new version). Returns its name."""
+
+    def start(self, definition: str, data: Mapping[str, Any] | None = None) -> "Run":
+        """Start a case of the latest version of `definition`."""
+
+    def fire_timers(self, later: dt.timedelta) -> int:
+        """Fire every timer of a running case that is due `later` from now (the worker's sweep).
+        Returns how many were due."""
+
+
+class ItemRow(Protocol):
+    """A work item as the tests read it (a `engine.models.WorkItem` row on the db backend)."""
+
+    pk: Any
+    task: str
+    state: str
+    input: Any
+    output: Any
+
+    def refresh_from_db(self) -> None: ...
 
 
 # ---------------------------------------------------------------------- running cases
 
 
 class Run:
-    """One case, read fresh from the database on every access."""
+    """One case, read fresh from its backend on every access.
+
+    The assertions live here, once, over a few primitives each backend provides: `case` (the
+    case as a row: state, marking, tasks, data, reason, ended_at, depth, pending_signals),
+    `_item_rows`, `events`, `children` and the actions (`start_task`, `complete`, `fail`,
+    `add_item`, `cancel`, `signal`).
+    """
 
     def __init__(self, case_id: int):
         self.id = case_id
 
-    @classmethod
-    def start(cls, definition: str, data: Mapping[str, Any] | None = None) -> "Run":
-        return cls(services.case_start(definition=definition, data=dict(data or {})).pk)
-
-    # -- reading ------------------------------------------------------------------------
+    # -- what a backend provides ------------------------------------------------------------
 
     @property
-    def case(self) -> Case:
-        return Case.objects.get(pk=self.id)
+    def case(self) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _item_rows(self, task_id: str | None, states: Iterable[str]) -> list[Any]:  # pragma: no cover
+        raise NotImplementedError
+
+    def events(self, *types: str) -> list[dict[str, Any]]:  # pragma: no cover
+        """The case's events of those types, oldest first: ``{"type", "task", "work_item", **payload}``."""
+        raise NotImplementedError
+
+    def children(self) -> list["Run"]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _start_item(self, item: Any) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _complete_item(self, item: Any, output: dict[str, Any], routes: list[str] | None) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _fail_item(self, item: Any, error: str) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def add_item(self, task_id: str, item_input: Mapping[str, Any] | None = None) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def cancel(self, reason: str = "") -> "Run":  # pragma: no cover
+        raise NotImplementedError
+
+    def signal(self, name: str, payload: Mapping[str, Any] | None = None) -> "Run":  # pragma: no cover
+        """Send the signal `name` to the case (the API's ``POST /api/cases/{id}/signals/{name}/``)."""
+        raise NotImplementedError
+
+    # -- reading ------------------------------------------------------------------------
 
     def _tasks_in(self, state: str) -> list[str]:
         return sorted(tid for tid, doc in self.case.tasks.items() if doc.get("state") == state)
@@ -148,7 +209,7 @@ class Run:
 
     @property
     def state(self) -> str:
-        return self.case.state
+        return str(self.case.state)
 
     @property
     def marking(self) -> dict[str, int]:
@@ -182,17 +243,14 @@ class Run:
         assert got == want, f"case {self.id} {case.reason or ''}\n got: {got}\nwant: {want}"
         return self
 
-    def _creation_order(self) -> dict[str, int]:
-        rows = Event.objects.filter(case_id=self.id, type="work_item.created").values_list("work_item", "id")
-        return {str(item): n for item, n in rows}
-
-    def items(self, task_id: str, states: Iterable[str] = ITEM_LIVE) -> list[WorkItem]:
-        """The task's work items in those states (default: live), in creation order."""
-        order = self._creation_order()
-        rows = WorkItem.objects.filter(case_id=self.id, task=task_id, state__in=list(states))
+    def items(self, task_id: str | None, states: Iterable[str] = ITEM_LIVE) -> list[Any]:
+        """The task's work items in those states (default: live), in creation order;
+        `task_id=None`: every task's."""
+        order = {str(e["work_item"]): n for n, e in enumerate(self.events("work_item.created"))}
+        rows = self._item_rows(task_id, list(states))
         return sorted(rows, key=lambda r: order.get(str(r.pk), 0))
 
-    def item(self, task_id: str, which: int | None = None) -> WorkItem:
+    def item(self, task_id: str, which: int | None = None) -> Any:
         live = [w for w in self.items(task_id) if w.state in ("initialized", "started")]
         if which is None:
             assert len(live) == 1, f"task {task_id} has {len(live)} open work items: {live}"
@@ -200,20 +258,16 @@ class Run:
         return live[which]
 
     def completions(self, task_id: str) -> int:
-        return Event.objects.filter(case_id=self.id, type="task.completed", task=task_id).count()
+        return sum(1 for e in self.events("task.completed") if e["task"] == task_id)
 
     def history(self, *types: str) -> list[tuple[str, str]]:
         """(event type, task) of the case's task events, in order (default: task.completed)."""
-        qs = Event.objects.filter(case_id=self.id, type__in=list(types or ("task.completed",))).order_by("id")
-        return list(qs.values_list("type", "task"))
-
-    def children(self) -> list["Run"]:
-        return [Run(pk) for pk in Case.objects.filter(parent_id=self.id).order_by("id").values_list("pk", flat=True)]
+        return [(e["type"], e["task"]) for e in self.events(*(types or ("task.completed",)))]
 
     # -- acting -------------------------------------------------------------------------
 
     def start_task(self, task_id: str, which: int | None = None) -> "Run":
-        services.work_item_start(item_id=self.item(task_id, which).pk, user=None)
+        self._start_item(self.item(task_id, which))
         return self
 
     def complete(
@@ -222,20 +276,12 @@ class Run:
         output: Mapping[str, Any] | None = None,
         *,
         which: int | None = None,
-        item: WorkItem | None = None,
+        item: Any = None,
         routes: list[str] | None = None,
     ) -> "Run":
-        target = item if item is not None else self.item(task_id, which)
-        services.work_item_complete(item_id=target.pk, output=dict(output or {}), routes=routes)
+        self._complete_item(item if item is not None else self.item(task_id, which), dict(output or {}), routes)
         return self
 
     def fail(self, task_id: str, error: str = "failed", *, which: int | None = None) -> "Run":
-        services.work_item_fail(item_id=self.item(task_id, which).pk, error=error)
-        return self
-
-    def add_item(self, task_id: str, item_input: Mapping[str, Any] | None = None) -> WorkItem:
-        return services.work_item_add(case_id=self.id, task_id=task_id, item_input=dict(item_input or {}))
-
-    def cancel(self, reason: str = "") -> "Run":
-        services.case_cancel(case_id=self.id, reason=reason)
+        self._fail_item(self.item(task_id, which), error)
         return self

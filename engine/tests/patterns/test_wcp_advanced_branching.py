@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import Run, dummy, manual, net, pattern_env, publish  # noqa: F401
+from .harness import dummy, manual, net
 
-pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------- WCP-6, WCP-7
@@ -36,9 +35,9 @@ def _or_split_net(name: str) -> dict:
     (False, True, ["C"]),
     (False, False, ["D"]),  # the default flow only when no predicate holds
 ])
-def test_wcp06_multi_choice(b, c, chosen):
-    publish(_or_split_net("wcp06"))
-    run = Run.start("wcp06")
+def test_wcp06_multi_choice(wf, b, c, chosen):
+    wf.publish(_or_split_net("wcp06"))
+    run = wf.start("wcp06")
     run.expect(enabled=["A"])
     run.complete("A", {"b": b, "c": c}).expect(enabled=chosen)
     for task in chosen:
@@ -47,9 +46,9 @@ def test_wcp06_multi_choice(b, c, chosen):
     run.complete("E").expect(state="completed")
 
 
-def test_wcp07_structured_synchronizing_merge():
-    publish(_or_split_net("wcp07"))
-    run = Run.start("wcp07")
+def test_wcp07_structured_synchronizing_merge(wf):
+    wf.publish(_or_split_net("wcp07"))
+    run = wf.start("wcp07")
     run.complete("A", {"b": True, "c": True}).expect(enabled=["B", "C"])
     run.complete("B").expect(enabled=["C"])  # E waits: C was chosen and can still arrive
     run.start_task("C").expect(started=["C"])
@@ -58,7 +57,7 @@ def test_wcp07_structured_synchronizing_merge():
     assert run.completions("E") == 1
 
     # only one branch chosen: E does not wait for the others
-    run = Run.start("wcp07")
+    run = wf.start("wcp07")
     run.complete("A", {"b": False, "c": True}).expect(enabled=["C"])
     run.complete("C").expect(enabled=["E"])
     run.complete("E").expect(state="completed")
@@ -67,8 +66,9 @@ def test_wcp07_structured_synchronizing_merge():
 # ---------------------------------------------------------------------- WCP-8
 
 
-def test_wcp08_multi_merge():
-    publish(net("wcp08", [
+@pytest.mark.roundtrip
+def test_wcp08_multi_merge(wf):
+    wf.publish(net("wcp08", [
         dummy("A", split="and"), manual("B"), manual("C"), manual("D"),
         dummy("M1", join="and"), dummy("M2", join="and"),  # the end after D's 2nd run
     ], [
@@ -76,7 +76,7 @@ def test_wcp08_multi_merge():
         ("B", "p"), ("C", "p"), ("p", "D"),  # both branches put a token in p
         ("D", "q"), ("q", "M1"), ("ready", "M1"), ("M1", "q1"), ("q", "M2"), ("q1", "M2"), ("M2", "end"),
     ]))
-    run = Run.start("wcp08")
+    run = wf.start("wcp08")
     run.expect(enabled=["B", "C"])
     run.complete("B").expect(enabled=["C", "D"])
     run.complete("C").expect(enabled=["D"], marking={"p": 2, "ready": 1})
@@ -91,10 +91,10 @@ def test_wcp08_multi_merge():
 # ---------------------------------------------------------------------- WCP-9, 28, 29
 
 
-def test_wcp09_structured_discriminator():
+def test_wcp09_structured_discriminator(wf):
     """The first of three branches fires E; the other two are absorbed; the discriminator
     resets when all three have arrived (shown by a second round through the block)."""
-    publish(net("wcp09", [
+    wf.publish(net("wcp09", [
         manual("A", join="xor", split="and"), manual("B1"), manual("B2"), manual("B3"),
         dummy("D", join="and", split="and"),  # p + ready: fire
         dummy("X1", join="and"), dummy("X2", join="and"),  # p + wait1, p + wait2: absorb
@@ -109,7 +109,7 @@ def test_wcp09_structured_discriminator():
         ("E", "e_done"), ("e_done", "F"), ("reset", "F"),
         ("F", "A", {"when": "data.round < 2"}), ("F", "end", {"default": True}),
     ]))
-    run = Run.start("wcp09")
+    run = wf.start("wcp09")
     run.complete("A", {"round": 1}).expect(enabled=["B1", "B2", "B3"])
     run.start_task("B1").expect(enabled=["B2", "B3"], started=["B1"])
     run.complete("B2").expect(enabled=["B3", "E"], started=["B1"])  # the first arrival fires
@@ -150,9 +150,9 @@ def _blocking_net(name: str, need: int) -> dict:
     return net(name, tasks, flows)
 
 
-def test_wcp28_blocking_discriminator():
-    publish(_blocking_net("wcp28", need=1))
-    run = Run.start("wcp28")
+def test_wcp28_blocking_discriminator(wf):
+    wf.publish(_blocking_net("wcp28", need=1))
+    run = wf.start("wcp28")
     run.expect(enabled=["B1", "B2", "B3"])
     run.complete("B1").expect(enabled=["B1", "B2", "B3", "E"])  # wave 1, first arrival: fire
     # wave 2 reaches branch 1 before wave 1 is over: it is blocked (waits in p1)
@@ -166,8 +166,8 @@ def test_wcp28_blocking_discriminator():
     run.complete("E").expect(state="completed")
 
 
-def test_wcp29_cancelling_discriminator():
-    publish(net("wcp29", [
+def test_wcp29_cancelling_discriminator(wf):
+    wf.publish(net("wcp29", [
         dummy("A", split="and"), manual("B1"), manual("B2"), manual("B3"),
         dummy("D", cancels=["b1", "b2", "b3", "B1", "B2", "B3", "p"]), manual("E"),
     ], [
@@ -175,7 +175,7 @@ def test_wcp29_cancelling_discriminator():
         ("b1", "B1"), ("b2", "B2"), ("b3", "B3"), ("B1", "p"), ("B2", "p"), ("B3", "p"),
         ("p", "D"), ("D", "E"), ("E", "end"),
     ]))
-    run = Run.start("wcp29")
+    run = wf.start("wcp29")
     run.expect(enabled=["B1", "B2", "B3"])
     run.start_task("B1").expect(enabled=["B2", "B3"], started=["B1"])
     b1 = run.item("B1")
@@ -190,9 +190,9 @@ def test_wcp29_cancelling_discriminator():
 # ---------------------------------------------------------------------- WCP-30, 31, 32
 
 
-def test_wcp30_structured_partial_join():
+def test_wcp30_structured_partial_join(wf):
     """2 out of 3: the second arrival fires E, the third is absorbed, then the block ends."""
-    publish(net("wcp30", [
+    wf.publish(net("wcp30", [
         manual("A", split="and"), manual("B1"), manual("B2"), manual("B3"),
         dummy("C1", join="and"), dummy("C2", join="and", split="and"), dummy("X", join="and"),
         manual("E"), dummy("F", join="and"),
@@ -204,7 +204,7 @@ def test_wcp30_structured_partial_join():
         ("p", "X"), ("got2", "X"), ("X", "reset"),
         ("E", "e_done"), ("e_done", "F"), ("reset", "F"), ("F", "end"),
     ]))
-    run = Run.start("wcp30")
+    run = wf.start("wcp30")
     run.complete("A").expect(enabled=["B1", "B2", "B3"])
     run.complete("B2").expect(enabled=["B1", "B3"], marking={"got1": 1, "A__to__B1": 1, "A__to__B3": 1})
     run.complete("B1").expect(enabled=["B3", "E"])  # 2 of 3: fire
@@ -213,9 +213,9 @@ def test_wcp30_structured_partial_join():
     assert run.completions("E") == 1
 
 
-def test_wcp31_blocking_partial_join():
-    publish(_blocking_net("wcp31", need=2))
-    run = Run.start("wcp31")
+def test_wcp31_blocking_partial_join(wf):
+    wf.publish(_blocking_net("wcp31", need=2))
+    run = wf.start("wcp31")
     run.complete("B1").expect(enabled=["B1", "B2", "B3"], marking={
         "b1": 1, "b2": 1, "b3": 1, "got1": 1, "free2": 1, "free3": 1})
     run.complete("B1").expect(enabled=["B2", "B3"], marking={  # wave 2 on branch 1: blocked
@@ -227,8 +227,8 @@ def test_wcp31_blocking_partial_join():
     run.complete("E").expect(state="completed")
 
 
-def test_wcp32_cancelling_partial_join():
-    publish(net("wcp32", [
+def test_wcp32_cancelling_partial_join(wf):
+    wf.publish(net("wcp32", [
         dummy("A", split="and"), manual("B1"), manual("B2"), manual("B3"),
         dummy("C1", join="and"),
         dummy("C2", join="and", cancels=["b1", "b2", "b3", "B1", "B2", "B3", "p"]),
@@ -239,7 +239,7 @@ def test_wcp32_cancelling_partial_join():
         ("p", "C1"), ("ready", "C1"), ("C1", "got1"), ("p", "C2"), ("got1", "C2"),
         ("C2", "E"), ("E", "end"),
     ]))
-    run = Run.start("wcp32")
+    run = wf.start("wcp32")
     run.start_task("B3")
     run.complete("B1").expect(enabled=["B2"], started=["B3"], marking={"b2": 1, "got1": 1})
     b3 = run.item("B3")
@@ -252,8 +252,8 @@ def test_wcp32_cancelling_partial_join():
 # ---------------------------------------------------------------------- WCP-33
 
 
-def test_wcp33_generalised_and_join():
-    publish(net("wcp33", [
+def test_wcp33_generalised_and_join(wf):
+    wf.publish(net("wcp33", [
         dummy("S", split="and"), manual("B1"), manual("B2"), manual("C1"), manual("C2"),
         manual("J", join="and"), dummy("M1", join="and"), dummy("M2", join="and"),
     ], [
@@ -262,7 +262,7 @@ def test_wcp33_generalised_and_join():
         ("p", "J"), ("r", "J"), ("J", "q"),
         ("q", "M1"), ("cnt", "M1"), ("M1", "q1"), ("q", "M2"), ("q1", "M2"), ("M2", "end"),
     ]))
-    run = Run.start("wcp33")
+    run = wf.start("wcp33")
     run.expect(enabled=["B1", "B2", "C1", "C2"])
     run.complete("B1").complete("B2").expect(enabled=["C1", "C2"])  # two triggers on one input
     run.complete("C1").expect(enabled=["C2", "J"], marking={"p": 2, "r": 1, "cnt": 1, "S__to__C2": 1})
@@ -276,9 +276,9 @@ def test_wcp33_generalised_and_join():
 # ---------------------------------------------------------------------- WCP-37, 38
 
 
-def test_wcp37_local_synchronizing_merge():
+def test_wcp37_local_synchronizing_merge(wf):
     """Acyclic but unstructured: B both feeds E and starts D, which may feed E again."""
-    publish(net("wcp37", [
+    wf.publish(net("wcp37", [
         manual("A", split="or"), manual("B", split="and"), manual("C"), manual("D", split="xor"),
         manual("E", join="or"),
     ], [
@@ -287,13 +287,13 @@ def test_wcp37_local_synchronizing_merge():
         ("D", "e2", {"when": "data.to == 'e2'"}), ("D", "e3", {"default": True}),
         ("e1", "E"), ("e2", "E"), ("e3", "E"), ("E", "end"),
     ]))
-    run = Run.start("wcp37")
+    run = wf.start("wcp37")
     run.complete("A", {"b": True, "c": False}).expect(enabled=["B"])
     run.complete("B").expect(enabled=["D"], marking={"e1": 1, "B__to__D": 1})  # E waits for D
     run.complete("D", {"to": "e2"}).expect(enabled=["E"], marking={"e1": 1, "e2": 1})
     run.complete("E").expect(state="completed")
 
-    run = Run.start("wcp37")
+    run = wf.start("wcp37")
     run.complete("A", {"b": True, "c": True}).expect(enabled=["B", "C"])
     run.complete("C").expect(enabled=["B"], marking={"e3": 1, "A__to__B": 1})
     run.complete("B").expect(enabled=["D"])
@@ -302,9 +302,9 @@ def test_wcp37_local_synchronizing_merge():
     assert run.completions("E") == 1
 
 
-def test_wcp38_general_synchronizing_merge():
+def test_wcp38_general_synchronizing_merge(wf):
     """An OR-join fed from a loop: it waits while the loop can still deliver."""
-    publish(net("wcp38", [
+    wf.publish(net("wcp38", [
         manual("A", split="or"), manual("B"), manual("C", join="xor", split="xor"), manual("E", join="or"),
     ], [
         ("start", "A"), ("A", "B", {"when": "data.b"}), ("A", "C", {"default": True}),
@@ -312,19 +312,19 @@ def test_wcp38_general_synchronizing_merge():
         ("C", "e2", {"when": "data.done"}), ("C", "C", {"default": True}),  # C repeats until done
         ("e1", "E"), ("e2", "E"), ("E", "end"),
     ]))
-    run = Run.start("wcp38")
+    run = wf.start("wcp38")
     run.complete("A", {"b": True}).expect(enabled=["B"])  # b holds: C (the default) not taken
     run.complete("B").expect(enabled=["E"])
     run.complete("E").expect(state="completed")
 
-    publish(net("wcp38b", [
+    wf.publish(net("wcp38b", [
         manual("A", split="and"), manual("B"), manual("C", join="xor", split="xor"), manual("E", join="or"),
     ], [
         ("start", "A"), ("A", "B"), ("A", "C"), ("B", "e1"),
         ("C", "e2", {"when": "data.done"}), ("C", "C", {"default": True}),
         ("e1", "E"), ("e2", "E"), ("E", "end"),
     ]))
-    run = Run.start("wcp38b")
+    run = wf.start("wcp38b")
     run.complete("A").expect(enabled=["B", "C"])
     run.complete("B").expect(enabled=["C"])  # e1 marked; the loop can still reach e2
     run.complete("C", {"done": False}).expect(enabled=["C"], marking={"e1": 1, "C__to__C": 1})
@@ -346,9 +346,10 @@ def _fig33_net(name: str) -> dict:
     ])
 
 
-def test_wcp38_general_synchronizing_merge_with_cancellation_set():
-    publish(_fig33_net("wcp38c"))
-    run = Run.start("wcp38c")
+@pytest.mark.roundtrip
+def test_wcp38_general_synchronizing_merge_with_cancellation_set(wf):
+    wf.publish(_fig33_net("wcp38c"))
+    run = wf.start("wcp38c")
     run.complete("A").expect(enabled=["B", "C", "D"])
     run.complete("B").expect(enabled=["C", "D"], marking={"c2": 1, "c3": 1, "c4": 1})  # C can add c5
     # C done, D pending: D's completion would empty c5, so c4+c5+c6 can never be covered:
@@ -358,24 +359,25 @@ def test_wcp38_general_synchronizing_merge_with_cancellation_set():
     run.complete("E").expect(state="completed")
 
     # D completes while C runs: C is canceled, so E does not wait for it
-    run = Run.start("wcp38c")
+    run = wf.start("wcp38c")
     run.complete("A").complete("B").start_task("C").expect(enabled=["D"], started=["C"])
     run.complete("D").expect(enabled=["E"], marking={"c4": 1, "c6": 1})
     assert run.task("C")["state"] == "canceled"
     run.complete("E").expect(state="completed")
 
 
-def test_wcp38_or_joins_in_a_vicious_circle_deadlock():
+@pytest.mark.roundtrip
+def test_wcp38_or_joins_in_a_vicious_circle_deadlock(wf):
     """Two OR-joins each waiting for the other (YAWL's vicious circle): the case is reported
     deadlocked, never left silently running."""
-    publish(net("wcp38d", [
+    wf.publish(net("wcp38d", [
         dummy("S", split="and"), manual("J1", join="or", split="xor"), manual("J2", join="or", split="xor"),
     ], [
         ("start", "S"), ("S", "a1"), ("S", "a2"),
         ("a1", "J1"), ("x1", "J1"), ("J1", "x2", {"when": "data.again"}), ("J1", "end", {"default": True}),
         ("a2", "J2"), ("x2", "J2"), ("J2", "x1", {"when": "data.again"}), ("J2", "end", {"default": True}),
     ]))
-    run = Run.start("wcp38d")
+    run = wf.start("wcp38d")
     run.expect(state="deadlocked", marking={"a1": 1, "a2": 1})
     assert "no task can be enabled" in run.case.reason
 
@@ -397,9 +399,9 @@ def _threads_net(name: str, threads: int) -> dict:
     return net(name, tasks, flows)
 
 
-def test_wcp41_thread_merge():
-    publish(_threads_net("wcp41", threads=3))
-    run = Run.start("wcp41")
+def test_wcp41_thread_merge(wf):
+    wf.publish(_threads_net("wcp41", threads=3))
+    run = wf.start("wcp41")
     run.complete("T").expect(enabled=["W"], marking={"p": 3, "m0": 1})
     run.complete("W").expect(enabled=["W"], marking={"p": 2, "m1": 1})
     run.complete("W").expect(enabled=["W"], marking={"p": 1, "m2": 1})
@@ -408,9 +410,9 @@ def test_wcp41_thread_merge():
     assert run.completions("Z") == 1
 
 
-def test_wcp42_thread_split():
-    publish(_threads_net("wcp42", threads=4))
-    run = Run.start("wcp42")
+def test_wcp42_thread_split(wf):
+    wf.publish(_threads_net("wcp42", threads=4))
+    run = wf.start("wcp42")
     run.expect(enabled=["T"])
     run.complete("T").expect(enabled=["W"], marking={"p": 4, "m0": 1})  # four threads in one branch
     for left in (3, 2, 1):
@@ -422,17 +424,17 @@ def test_wcp42_thread_split():
 
 
 
-def test_wcp38_or_join_inside_a_loop():
+def test_wcp38_or_join_inside_a_loop(wf):
     """The OR-join's own output leads back to the split that feeds it: in each iteration it
     waits for exactly the branches chosen in that iteration."""
-    publish(net("wcp38e", [
+    wf.publish(net("wcp38e", [
         manual("A", join="xor", split="or"), manual("B"), manual("C"), manual("E", join="or", split="xor"),
     ], [
         ("start", "A"), ("A", "B", {"when": "data.b"}), ("A", "C", {"when": "data.c"}),
         ("B", "e1"), ("C", "e2"), ("e1", "E"), ("e2", "E"),
         ("E", "A", {"when": "data.again"}), ("E", "end", {"default": True}),
     ]))
-    run = Run.start("wcp38e")
+    run = wf.start("wcp38e")
     run.complete("A", {"b": True, "c": True}).expect(enabled=["B", "C"])
     run.complete("C").expect(enabled=["B"], marking={"e2": 1, "A__to__B": 1})
     run.complete("B").expect(enabled=["E"])

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import pytest
 
-from engine.models import Case, WorkItem
 
-from .harness import Run, composite, dummy, manual, net, pattern_env, publish  # noqa: F401
+from .harness import ALL_ITEM_STATES, Run, composite, dummy, manual, net
 
-pytestmark = pytest.mark.django_db
 
 
 def _states(run: Run, task: str) -> list[str]:
-    return [w.state for w in run.items(task, states=["initialized", "started", "completed", "failed", "canceled"])]
+    return [w.state for w in run.items(task, states=ALL_ITEM_STATES)]
 
 
 def _cancel_task_net(name: str) -> dict:
@@ -31,32 +29,33 @@ def _cancel_task_net(name: str) -> dict:
     ])
 
 
-def test_wcp19_cancel_task():
-    publish(_cancel_task_net("wcp19"))
+def test_wcp19_cancel_task(wf):
+    wf.publish(_cancel_task_net("wcp19"))
     # an enabled task is withdrawn before it starts
-    run = Run.start("wcp19")
+    run = wf.start("wcp19")
     run.expect(enabled=["B", "K"])
     run.complete("K").expect(state="completed")
     assert run.task("B")["state"] == "canceled" and _states(run, "B") == ["canceled"]
 
     # a started task is halted: its running work item is canceled
-    run = Run.start("wcp19")
+    run = wf.start("wcp19")
     run.start_task("B").expect(enabled=["K"], started=["B"])
     run.complete("K").expect(state="completed")
     assert run.task("B")["state"] == "canceled" and _states(run, "B") == ["canceled"]
     assert run.history("task.canceled") == [("task.canceled", "B")]
 
     # not canceled if it completes first: F then waits for K as well
-    run = Run.start("wcp19")
+    run = wf.start("wcp19")
     run.complete("B").expect(enabled=["K"], marking={"b_done": 1, "S__to__K": 1})
     run.complete("K").expect(state="completed")
 
 
-def test_wcp20_cancel_case():
-    publish(net("wcp20", [dummy("S", split="and"), manual("B"), manual("C"), manual("D", join="and")], [
+@pytest.mark.roundtrip
+def test_wcp20_cancel_case(wf):
+    wf.publish(net("wcp20", [dummy("S", split="and"), manual("B"), manual("C"), manual("D", join="and")], [
         ("start", "S"), ("S", "B"), ("S", "C"), ("B", "D"), ("C", "D"), ("D", "end"),
     ]))
-    run = Run.start("wcp20")
+    run = wf.start("wcp20")
     run.start_task("B").expect(enabled=["C"], started=["B"])
     run.cancel("customer withdrew").expect(state="canceled")
     case = run.case
@@ -65,11 +64,12 @@ def test_wcp20_cancel_case():
     assert {d["state"] for d in case.tasks.values()} == {"canceled", "completed", "disabled"}
 
 
-def test_wcp25_cancel_region():
+@pytest.mark.roundtrip
+def test_wcp25_cancel_region(wf):
     """K cancels a region: a sequence B1 -> B2, its conditions, and a composite task whose
     child case is canceled with it. Work outside the region (C) goes on."""
-    publish(net("wcp25child", [manual("X")], [("start", "X"), ("X", "end")]))
-    publish(net("wcp25", [
+    wf.publish(net("wcp25child", [manual("X")], [("start", "X"), ("X", "end")]))
+    wf.publish(net("wcp25", [
         dummy("S", split="and"), manual("B1"), manual("B2"), composite("Sub", "wcp25child"), manual("C"),
         manual("K", cancels=["r_in", "B1", "B1__to__B2", "B2", "s_in", "Sub"]),
         dummy("F", join="or"),
@@ -79,7 +79,7 @@ def test_wcp25_cancel_region():
         ("C", "c_done"), ("K", "k_done"),
         ("r_done", "F"), ("c_done", "F"), ("k_done", "F"), ("F", "end"),
     ]))
-    run = Run.start("wcp25")
+    run = wf.start("wcp25")
     run.expect(enabled=["B1", "C", "K"], started=["Sub"])
     [child] = run.children()
     child.expect(enabled=["X"])
@@ -103,25 +103,24 @@ def _mi_net(name: str, k_outputs: list[tuple[str, str]]) -> dict:
     ])
 
 
-def test_wcp26_cancel_multiple_instance_task():
-    publish(_mi_net("wcp26", [("K", "k_done"), ("k_done", "F")]))
-    run = Run.start("wcp26", {"parts": [1, 2, 3]})
+def test_wcp26_cancel_multiple_instance_task(wf):
+    wf.publish(_mi_net("wcp26", [("K", "k_done"), ("k_done", "F")]))
+    run = wf.start("wcp26", {"parts": [1, 2, 3]})
     run.complete("W", which=0).start_task("W", which=0).expect(enabled=["K"], started=["W"])
     run.complete("K").expect(state="completed")  # every instance withdrawn, Z never runs
     assert _states(run, "W") == ["completed", "canceled", "canceled"]
     assert run.task("W")["state"] == "canceled" and run.completions("Z") == 0
 
 
-def test_wcp27_complete_multiple_instance_task():
+def test_wcp27_complete_multiple_instance_task(wf):
     """Partly supported: K withdraws W's remaining instances and passes the thread of control
     on to W's successor itself (K outputs into W's output condition). W ends `canceled`, not
     `completed`, and W's `output` mapping does not run over the instances that did complete."""
-    publish(_mi_net("wcp27", [("K", "w_out")]))
-    run = Run.start("wcp27", {"parts": [1, 2, 3]})
+    wf.publish(_mi_net("wcp27", [("K", "w_out")]))
+    run = wf.start("wcp27", {"parts": [1, 2, 3]})
     run.complete("W", which=1).expect(enabled=["K"], started=["W"])
     run.complete("K").expect(enabled=["Z"], marking={"w_out": 1})  # forced on: Z runs
     assert _states(run, "W") == ["canceled", "completed", "canceled"]
     run.complete("Z").expect(state="completed")
     assert run.completions("W") == 0 and run.completions("Z") == 1
-    assert not WorkItem.objects.filter(case_id=run.id, state__in=["initialized", "started"]).exists()
-    assert Case.objects.filter(pk=run.id, state="completed").exists()
+    assert run.items(None, states=["initialized", "started"]) == []

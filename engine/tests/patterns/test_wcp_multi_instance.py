@@ -10,27 +10,26 @@ import pytest
 
 from engine.core.errors import NotAllowed
 
-from .harness import Run, dummy, manual, net, pattern_env, publish  # noqa: F401
+from .harness import Run, dummy, manual, net
 
-pytestmark = pytest.mark.django_db
 
 
 def _open(run: Run, task: str) -> int:
     return len([w for w in run.items(task) if w.state in ("initialized", "started")])
 
 
-def test_wcp12_multiple_instances_without_synchronization():
+def test_wcp12_multiple_instances_without_synchronization(wf):
     """A creates the instances of W and its thread of control goes on at once (B, C): nothing
     on the main thread waits for, or refers to, the instances. Both threads only meet at the
     end of the case (an OR-join, so the case ends when nothing is left)."""
-    publish(net("wcp12", [
+    wf.publish(net("wcp12", [
         manual("A", split="and"), manual("W", instances={"for_each": "data.reviewers", "as": "reviewer"}),
         manual("B"), manual("C"), dummy("Done", join="or"),
     ], [
         ("start", "A"), ("A", "W"), ("A", "B"), ("B", "C"),
         ("W", "w_done"), ("C", "c_done"), ("w_done", "Done"), ("c_done", "Done"), ("Done", "end"),
     ]))
-    run = Run.start("wcp12", {"reviewers": ["ann", "bob", "cid"]})
+    run = wf.start("wcp12", {"reviewers": ["ann", "bob", "cid"]})
     run.complete("A").expect(enabled=["B", "W"])
     assert [w.input for w in run.items("W")] == [{"reviewer": "ann"}, {"reviewer": "bob"}, {"reviewer": "cid"}]
     run.complete("W", which=1).expect(enabled=["B"], started=["W"])
@@ -41,11 +40,11 @@ def test_wcp12_multiple_instances_without_synchronization():
     assert run.completions("W") == 1
 
 
-def test_wcp13_multiple_instances_with_a_priori_design_time_knowledge():
-    publish(net("wcp13", [manual("A"), manual("W", instances={"min": 3, "max": 3}), manual("B")], [
+def test_wcp13_multiple_instances_with_a_priori_design_time_knowledge(wf):
+    wf.publish(net("wcp13", [manual("A"), manual("W", instances={"min": 3, "max": 3}), manual("B")], [
         ("start", "A"), ("A", "W"), ("W", "B"), ("B", "end"),
     ]))
-    run = Run.start("wcp13")
+    run = wf.start("wcp13")
     run.complete("A").expect(enabled=["W"])
     assert _open(run, "W") == 3  # fixed in the definition
     run.complete("W", which=2).expect(started=["W"])
@@ -57,14 +56,14 @@ def test_wcp13_multiple_instances_with_a_priori_design_time_knowledge():
 
 
 @pytest.mark.parametrize("orders", [["o1", "o2"], ["o1", "o2", "o3", "o4"], []])
-def test_wcp14_multiple_instances_with_a_priori_run_time_knowledge(orders):
-    publish(net("wcp14", [
+def test_wcp14_multiple_instances_with_a_priori_run_time_knowledge(wf, orders):
+    wf.publish(net("wcp14", [
         manual("A"),
         manual("W", instances={"for_each": "data.orders", "as": "order"},
                input={"order": "order", "rush": "order == 'o2'"}, output={"checked": "results.size()"}),
         manual("B"),
     ], [("start", "A"), ("A", "W"), ("W", "B"), ("B", "end")]))
-    run = Run.start("wcp14")
+    run = wf.start("wcp14")
     if not orders:  # zero instances: W starts and completes at once
         run.complete("A", {"orders": orders}).expect(enabled=["B"])
         assert run.data["checked"] == 0 and run.items("W") == [] and run.completions("W") == 1
@@ -78,11 +77,12 @@ def test_wcp14_multiple_instances_with_a_priori_run_time_knowledge(orders):
     run.complete("B").expect(state="completed")
 
 
-def test_wcp15_multiple_instances_without_a_priori_run_time_knowledge():
-    publish(net("wcp15", [
+@pytest.mark.roundtrip
+def test_wcp15_multiple_instances_without_a_priori_run_time_knowledge(wf):
+    wf.publish(net("wcp15", [
         manual("W", instances={"for_each": "data.first", "creation": "dynamic", "max": 3}), manual("B"),
     ], [("start", "W"), ("W", "B"), ("B", "end")]))
-    run = Run.start("wcp15", {"first": ["x"]})
+    run = wf.start("wcp15", {"first": ["x"]})
     run.expect(enabled=["W"])
     run.add_item("W", {"item": "y"})  # more instances while W runs, as they become known
     run.start_task("W", which=0).expect(started=["W"])
@@ -98,14 +98,15 @@ def test_wcp15_multiple_instances_without_a_priori_run_time_knowledge():
     assert run.completions("W") == 1
 
 
-def test_wcp34_static_partial_join_for_multiple_instances():
+@pytest.mark.roundtrip
+def test_wcp34_static_partial_join_for_multiple_instances(wf):
     """2 of 3 instances complete W; the third keeps running and, when it completes, triggers
     nothing more."""
-    publish(net("wcp34", [
+    wf.publish(net("wcp34", [
         manual("W", instances={"for_each": "data.parts", "threshold": 2, "remaining": "continue"}),
         manual("B"), manual("C"),
     ], [("start", "W"), ("W", "B"), ("B", "C"), ("C", "end")]))
-    run = Run.start("wcp34", {"parts": [1, 2, 3]})
+    run = wf.start("wcp34", {"parts": [1, 2, 3]})
     run.expect(enabled=["W"])
     run.complete("W", which=0).expect(started=["W"])
     run.complete("W", which=0).expect(enabled=["B"])  # 2 of 3: W completes
@@ -119,11 +120,12 @@ def test_wcp34_static_partial_join_for_multiple_instances():
     run.complete("C").expect(state="completed")
 
 
-def test_wcp35_cancelling_partial_join_for_multiple_instances():
-    publish(net("wcp35", [
+@pytest.mark.roundtrip
+def test_wcp35_cancelling_partial_join_for_multiple_instances(wf):
+    wf.publish(net("wcp35", [
         manual("W", instances={"for_each": "data.parts", "threshold": 2}), manual("B"),
     ], [("start", "W"), ("W", "B"), ("B", "end")]))
-    run = Run.start("wcp35", {"parts": [1, 2, 3, 4]})
+    run = wf.start("wcp35", {"parts": [1, 2, 3, 4]})
     run.start_task("W", which=3).expect(started=["W"])
     running = run.item("W", which=3)
     run.complete("W", which=0).complete("W", which=0).expect(enabled=["B"])  # 2 of 4
@@ -136,11 +138,11 @@ def test_wcp35_cancelling_partial_join_for_multiple_instances():
     run.complete("B").expect(state="completed")
 
 
-def test_wcp36_dynamic_partial_join_for_multiple_instances():
-    publish(net("wcp36", [
+def test_wcp36_dynamic_partial_join_for_multiple_instances(wf):
+    wf.publish(net("wcp36", [
         manual("W", instances={"for_each": "data.first", "creation": "dynamic", "threshold": 3}), manual("B"),
     ], [("start", "W"), ("W", "B"), ("B", "end")]))
-    run = Run.start("wcp36", {"first": ["a", "b"]})
+    run = wf.start("wcp36", {"first": ["a", "b"]})
     run.complete("W", which=0).expect(started=["W"])
     run.add_item("W", {"item": "c"})
     run.add_item("W", {"item": "d"})

@@ -12,22 +12,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
-from engine import services
-from engine.models import WorkItem
-
-from .harness import Run, dummy, manual, net, pattern_env, publish, timer  # noqa: F401
-
-pytestmark = pytest.mark.django_db
+from .harness import ALL_ITEM_STATES, dummy, manual, net, timer
 
 
-def test_wcp16_deferred_choice():
-    publish(net("wcp16", [manual("B"), manual("C"), timer("T", "duration('1h')")], [
+
+@pytest.mark.roundtrip
+def test_wcp16_deferred_choice(wf):
+    wf.publish(net("wcp16", [manual("B"), manual("C"), timer("T", "duration('1h')")], [
         ("start", "B"), ("start", "C"), ("start", "T"), ("B", "end"), ("C", "end"), ("T", "end"),
     ]))
     # a person makes the choice: the first to start takes the token
-    run = Run.start("wcp16")
+    run = wf.start("wcp16")
     run.expect(enabled=["B", "C", "T"], marking={"start": 1})
     offered = {t: run.item(t) for t in ("B", "T")}
     run.start_task("C").expect(started=["C"], marking={})
@@ -35,13 +31,13 @@ def test_wcp16_deferred_choice():
         w.refresh_from_db()
         assert w.state == "canceled"  # withdrawn from the inbox (and the timer disarmed)
     run.complete("C").expect(state="completed")
-    assert services.timers_fire_due(now=timezone.now() + dt.timedelta(hours=2)) == 0
+    assert wf.fire_timers(later=dt.timedelta(hours=2)) == 0
 
     # nobody chooses in time: the timer wins and the manual tasks are withdrawn
-    run = Run.start("wcp16")
-    assert services.timers_fire_due(now=timezone.now() + dt.timedelta(minutes=30)) == 0
+    run = wf.start("wcp16")
+    assert wf.fire_timers(later=dt.timedelta(minutes=30)) == 0
     run.expect(enabled=["B", "C", "T"])
-    assert services.timers_fire_due(now=timezone.now() + dt.timedelta(hours=1, minutes=1)) == 1
+    assert wf.fire_timers(later=dt.timedelta(hours=1, minutes=1)) == 1
     run.expect(state="completed")
     assert run.history() == [("task.completed", "T")]
     assert run.history("task.withdrawn") == [("task.withdrawn", "B"), ("task.withdrawn", "C")]
@@ -68,10 +64,10 @@ def _mutex_net(name: str, tasks: list[dict], orders: list[tuple[str, str]], free
     return net(name, all_tasks, flows)
 
 
-def test_wcp17_interleaved_parallel_routing():
+def test_wcp17_interleaved_parallel_routing(wf):
     """A before B (a partial order); C anywhere; never two at once."""
-    publish(_mutex_net("wcp17", [manual("A"), manual("B"), manual("C")], orders=[("A", "B")], free=["A", "C"]))
-    run = Run.start("wcp17")
+    wf.publish(_mutex_net("wcp17", [manual("A"), manual("B"), manual("C")], orders=[("A", "B")], free=["A", "C"]))
+    run = wf.start("wcp17")
     run.expect(enabled=["A", "C"])
     run.start_task("A").expect(started=["A"])  # C withdrawn while A runs
     run.complete("A").expect(enabled=["B", "C"])
@@ -80,15 +76,15 @@ def test_wcp17_interleaved_parallel_routing():
     run.complete("B").expect(state="completed")
     assert [t for _, t in run.history()] == ["S", "A", "C", "B", "F"]
 
-    run = Run.start("wcp17")
+    run = wf.start("wcp17")
     run.complete("C").expect(enabled=["A"])  # B still waits for A
     run.complete("A").expect(enabled=["B"])
     run.complete("B").expect(state="completed")
 
 
-def test_wcp18_milestone():
+def test_wcp18_milestone(wf):
     """B may run only while the milestone m holds: after A reached it, before C ends it."""
-    publish(net("wcp18", [
+    wf.publish(net("wcp18", [
         dummy("S", split="and"), manual("A"), manual("B", join="and", split="and"), manual("C"),
         dummy("F", join="or"),
     ], [
@@ -97,13 +93,13 @@ def test_wcp18_milestone():
         ("m", "C"), ("C", "c_done"),  # C ends the milestone
         ("b_done", "F"), ("c_done", "F"), ("F", "end"),
     ]))
-    run = Run.start("wcp18")
+    run = wf.start("wcp18")
     run.expect(enabled=["A"], marking={"a_in": 1, "b_in": 1})  # B: milestone not reached yet
     run.complete("A").expect(enabled=["B", "C"], marking={"b_in": 1, "m": 1})
     run.complete("B").expect(enabled=["C"], marking={"b_done": 1, "m": 1})  # F waits for C
     run.complete("C").expect(state="completed")
 
-    run = Run.start("wcp18")
+    run = wf.start("wcp18")
     run.complete("A").expect(enabled=["B", "C"])
     b = run.item("B")
     # C ends the milestone: B is withdrawn before it ran, and can never run again
@@ -112,9 +108,10 @@ def test_wcp18_milestone():
     assert b.state == "canceled" and run.completions("B") == 0
 
 
-def test_wcp39_critical_section():
+@pytest.mark.roundtrip
+def test_wcp39_critical_section(wf):
     """Two regions (A1 -> A2, B1 -> B2) share one mutex: one region at a time, whole."""
-    publish(net("wcp39", [
+    wf.publish(net("wcp39", [
         dummy("S", split="and"),
         manual("A1", join="and"), manual("A2", split="and"),
         manual("B1", join="and"), manual("B2", split="and"),
@@ -125,7 +122,7 @@ def test_wcp39_critical_section():
         ("b_in", "B1"), ("mutex", "B1"), ("B1", "B2"), ("B2", "mutex"), ("B2", "b_done"),
         ("a_done", "F"), ("b_done", "F"), ("mutex", "F"), ("F", "end"),
     ]))
-    run = Run.start("wcp39")
+    run = wf.start("wcp39")
     run.expect(enabled=["A1", "B1"])
     run.start_task("B1").expect(started=["B1"])  # region B entered: A1 withdrawn
     run.complete("B1").expect(enabled=["B2"])  # still inside region B: A1 stays out
@@ -134,13 +131,13 @@ def test_wcp39_critical_section():
     run.complete("A2").expect(state="completed")
     assert [t for _, t in run.history()] == ["S", "B1", "B2", "A1", "A2", "F"]
     assert run.history("task.withdrawn") == [("task.withdrawn", "A1")]
-    assert WorkItem.objects.filter(case_id=run.id, task="A1").count() == 2  # offered again after B
+    assert len(run.items("A1", states=ALL_ITEM_STATES)) == 2  # offered again after B
 
 
 @pytest.mark.parametrize("order", [["A", "B", "C"], ["C", "A", "B"], ["B", "C", "A"]])
-def test_wcp40_interleaved_routing(order):
-    publish(_mutex_net("wcp40", [manual("A"), manual("B"), manual("C")], orders=[], free=["A", "B", "C"]))
-    run = Run.start("wcp40")
+def test_wcp40_interleaved_routing(wf, order):
+    wf.publish(_mutex_net("wcp40", [manual("A"), manual("B"), manual("C")], orders=[], free=["A", "B", "C"]))
+    run = wf.start("wcp40")
     left = ["A", "B", "C"]
     for task in order:
         run.expect(enabled=left)

@@ -5,41 +5,39 @@ from __future__ import annotations
 
 import pytest
 
-from engine.models import WorkItem
 
-from .harness import Run, composite, dummy, manual, net, pattern_env, publish  # noqa: F401
-
-pytestmark = pytest.mark.django_db
+from .harness import composite, dummy, manual, net
 
 
-def test_wcp10_arbitrary_cycles():
+
+def test_wcp10_arbitrary_cycles(wf):
     """A cycle B <-> C with two entry points (p1, p2) and two exits (from B and from C)."""
-    publish(net("wcp10", [manual("A", split="xor"), manual("B", split="xor"), manual("C", split="xor")], [
+    wf.publish(net("wcp10", [manual("A", split="xor"), manual("B", split="xor"), manual("C", split="xor")], [
         ("start", "A"),
         ("A", "p1", {"when": "data.entry == 1"}), ("A", "p2", {"default": True}),
         ("p1", "B"), ("p2", "C"),
         ("B", "end", {"when": "data.exit == 'B'"}), ("B", "p2", {"default": True}),
         ("C", "end", {"when": "data.exit == 'C'"}), ("C", "p1", {"default": True}),
     ]))
-    run = Run.start("wcp10")
+    run = wf.start("wcp10")
     run.complete("A", {"entry": 2, "exit": ""}).expect(enabled=["C"])  # enter at C
     run.complete("C").expect(enabled=["B"])
     run.complete("B").expect(enabled=["C"])
     run.complete("C", {"exit": "C"}).expect(state="completed")
     assert [t for _, t in run.history()] == ["A", "C", "B", "C"]
 
-    run = Run.start("wcp10")
+    run = wf.start("wcp10")
     run.complete("A", {"entry": 1, "exit": ""}).expect(enabled=["B"])  # enter at B
     run.complete("B").complete("C").expect(enabled=["B"])
     run.complete("B", {"exit": "B"}).expect(state="completed")
     assert [t for _, t in run.history()] == ["A", "B", "C", "B"]
 
 
-def test_wcp11_implicit_termination():
+def test_wcp11_implicit_termination(wf):
     """Partly supported: the engine terminates explicitly (first token in `end`); a net gets
     implicit termination by merging every branch in a final OR-join before `end`, which fires
     only when no other work can still deliver to it."""
-    publish(net("wcp11", [
+    wf.publish(net("wcp11", [
         dummy("S", split="and"), manual("B", split="xor"), manual("X"), manual("C"),
         dummy("Done", join="or"),
     ], [
@@ -47,47 +45,48 @@ def test_wcp11_implicit_termination():
         ("B", "X", {"when": "data.more"}), ("B", "f1", {"default": True}), ("X", "f1"),
         ("C", "f2"), ("f1", "Done"), ("f2", "Done"), ("Done", "end"),
     ]))
-    run = Run.start("wcp11")
+    run = wf.start("wcp11")
     run.expect(enabled=["B", "C"])
     run.complete("C").expect(enabled=["B"], marking={"f2": 1, "S__to__B": 1})
     run.complete("B", {"more": True}).expect(enabled=["X"])  # still work to do: not over
     run.complete("X").expect(state="completed")  # nothing left: the case ends
 
-    run = Run.start("wcp11")
+    run = wf.start("wcp11")
     run.complete("B", {"more": False}).expect(enabled=["C"], marking={"f1": 1, "S__to__C": 1})
     run.complete("C").expect(state="completed")
 
 
-def test_wcp21_structured_loop():
+def test_wcp21_structured_loop(wf):
     # while (pre-test): T tests before each iteration
-    publish(net("wcp21", [
+    wf.publish(net("wcp21", [
         dummy("T", join="xor", split="xor"),
         manual("B", output={"n": "data.n + 1"}),
     ], [
         ("start", "T"), ("T", "B", {"when": "data.n < 3"}), ("T", "end", {"default": True}), ("B", "T"),
     ]))
-    run = Run.start("wcp21", {"n": 0})
+    run = wf.start("wcp21", {"n": 0})
     for n in (0, 1, 2):
         assert run.data["n"] == n
         run.expect(enabled=["B"]).complete("B")
     run.expect(state="completed")
     assert run.completions("B") == 3 and run.data["n"] == 3
-    Run.start("wcp21", {"n": 3}).expect(state="completed")  # the body may run zero times
+    wf.start("wcp21", {"n": 3}).expect(state="completed")  # the body may run zero times
 
     # repeat-until (post-test): the body runs first, then the test
-    publish(net("wcp21b", [manual("B", join="xor", split="xor")], [
+    wf.publish(net("wcp21b", [manual("B", join="xor", split="xor")], [
         ("start", "B"), ("B", "end", {"when": "data.ok"}), ("B", "B", {"default": True}),
     ]))
-    run = Run.start("wcp21b")
+    run = wf.start("wcp21b")
     run.complete("B", {"ok": False}).expect(enabled=["B"])
     run.complete("B", {"ok": False}).expect(enabled=["B"])
     run.complete("B", {"ok": True}).expect(state="completed")
     assert run.completions("B") == 3
 
 
-def test_wcp22_recursion():
+@pytest.mark.roundtrip
+def test_wcp22_recursion(wf):
     """A composite task whose child definition is the net itself, bounded by the case data."""
-    publish(net("wcp22", [
+    wf.publish(net("wcp22", [
         dummy("check", split="xor"),
         composite("R", "wcp22", input={"n": "data.n - 1"}, output={"depth": "result.depth + 1"}),
         manual("leaf", output={"depth": "0"}),
@@ -95,7 +94,7 @@ def test_wcp22_recursion():
         ("start", "check"), ("check", "R", {"when": "data.n > 0"}), ("check", "leaf", {"default": True}),
         ("R", "end"), ("leaf", "end"),
     ]))
-    top = Run.start("wcp22", {"n": 2})
+    top = wf.start("wcp22", {"n": 2})
     top.expect(started=["R"])
     [child] = top.children()
     child.expect(started=["R"])
@@ -111,11 +110,11 @@ def test_wcp22_recursion():
     assert top.data == {"n": 2, "depth": 2}
 
 
-def test_wcp43_explicit_termination():
-    publish(net("wcp43", [dummy("S", split="and"), manual("B"), manual("C"), manual("D")], [
+def test_wcp43_explicit_termination(wf):
+    wf.publish(net("wcp43", [dummy("S", split="and"), manual("B"), manual("C"), manual("D")], [
         ("start", "S"), ("S", "B"), ("S", "C"), ("B", "end"), ("C", "D"), ("D", "end"),
     ]))
-    run = Run.start("wcp43")
+    run = wf.start("wcp43")
     run.expect(enabled=["B", "C"])
     run.start_task("C").expect(enabled=["B"], started=["C"])
     c = run.item("C")
@@ -124,4 +123,4 @@ def test_wcp43_explicit_termination():
     c.refresh_from_db()
     assert c.state == "canceled"
     assert run.task("C")["state"] == "canceled" and run.task("D")["generation"] == 0
-    assert not WorkItem.objects.filter(case_id=run.id, state__in=["initialized", "started"]).exists()
+    assert run.items(None, states=["initialized", "started"]) == []

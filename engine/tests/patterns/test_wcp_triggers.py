@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import pytest
 
-from engine import services
-from engine.models import Event
 
-from .harness import Run, manual, net, pattern_env, publish  # noqa: F401
+from .harness import Run, manual, net
 
-pytestmark = pytest.mark.django_db
 
 
 def outcomes(run: Run) -> list[str]:
-    return [e.payload["outcome"] for e in Event.objects.filter(case_id=run.id, type="signal.received").order_by("id")]
+    return [e["outcome"] for e in run.events("signal.received")]
 
 
 def signal_task(task_id: str, name: str, **spec):
@@ -36,25 +33,27 @@ def _trigger_net(name: str, persistent: bool) -> dict:
     )
 
 
-def test_wcp23_transient_trigger():
-    publish(_trigger_net("wcp23", persistent=False))
-    run = Run.start("wcp23")
+@pytest.mark.roundtrip
+def test_wcp23_transient_trigger(wf):
+    wf.publish(_trigger_net("wcp23", persistent=False))
+    run = wf.start("wcp23")
     run.expect(enabled=["A"])
-    services.case_signal(case_id=run.id, name="go", payload={"note": "too early"})  # nobody waits: lost
+    run.signal("go", {"note": "too early"})  # nobody waits: lost
     run.expect(enabled=["A"])
     assert run.case.pending_signals == []
     run.complete("A").expect(enabled=["W"])  # W waits: the early signal is gone
-    services.case_signal(case_id=run.id, name="go", payload={"note": "now"})
+    run.signal("go", {"note": "now"})
     run.expect(enabled=["B"])
     assert run.data["go_note"] == "now"
     run.complete("B").expect(state="completed")
     assert outcomes(run) == ["dropped", "delivered"]
 
 
-def test_wcp24_persistent_trigger():
-    publish(_trigger_net("wcp24", persistent=True))
-    run = Run.start("wcp24")
-    services.case_signal(case_id=run.id, name="go", payload={"note": "early"})  # kept for the case
+@pytest.mark.roundtrip
+def test_wcp24_persistent_trigger(wf):
+    wf.publish(_trigger_net("wcp24", persistent=True))
+    run = wf.start("wcp24")
+    run.signal("go", {"note": "early"})  # kept for the case
     run.expect(enabled=["A"])
     assert [s["name"] for s in run.case.pending_signals] == ["go"]
     run.complete("A").expect(enabled=["B"])  # W was enabled and took the kept signal at once
