@@ -1,4 +1,7 @@
-"""Fixtures shared by every app's tests: demo-like users and an authenticated API client."""
+"""Fixtures shared by every app's tests: demo-like users and an authenticated API client.
+
+Django is imported inside the fixtures only, so that the pure engine's tests run without it
+(`pytest engine/core engine/tests/patterns -p no:django`)."""
 
 from __future__ import annotations
 
@@ -7,17 +10,20 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.contrib.auth.models import Group
-from rest_framework.test import APIClient
+
+if TYPE_CHECKING:
+    from rest_framework.test import APIClient
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Websocket tests use the real Redis (REDIS_URL): a channel-layer prefix of this process's
     own (each xdist worker runs this too) keeps parallel test processes and runs, and a running
     app, from hearing each other's pushes. Layers are built on first use, after this."""
+    if not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return  # the pure engine's tests, run without Django (-p no:django)
     from django.conf import settings
 
     prefix = f"test{uuid.uuid4().hex[:12]}"
@@ -26,6 +32,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # Consumers read the database from Channels' worker thread: a connection kept open there
     # would stop pytest-django from dropping the PostgreSQL test database at the end.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The default PBKDF2 costs ~0.3 s per hash; tests create and log in many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -33,6 +41,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     scripts/test.sh runs the suite on both databases, so these tests do run in every full run.
     """
+    if not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return
     from django.conf import settings
 
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -55,13 +65,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         db.setdefault("TEST", {})["NAME"] = str(base / f"workflow_test_{os.getpid()}.sqlite3")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings: Any) -> None:
-    # The default PBKDF2 costs ~0.3 s per hash; tests create and log in many users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _make_user(django_user_model: Any, username: str, *, groups: tuple[str, ...] = (), **extra: Any) -> Any:
+    from django.contrib.auth.models import Group
+
     user = django_user_model.objects.create_user(username=username, password=username, **extra)
     for name in groups:
         group, _ = Group.objects.get_or_create(name=name)
@@ -88,8 +94,10 @@ def operator_b(db: None, django_user_model: Any) -> Any:
 
 
 @pytest.fixture
-def api_client() -> Callable[..., APIClient]:
+def api_client() -> Callable[..., "APIClient"]:
     """Factory: `api_client(user)` is authenticated as user; `api_client()` is anonymous."""
+
+    from rest_framework.test import APIClient
 
     def make(user: Any = None) -> APIClient:
         client = APIClient()
