@@ -80,12 +80,13 @@ def main() -> None:
 
     from definitions.services import definition_publish, definition_save_draft
     from engine import services
+    from engine.access import SYSTEM
     from engine.hooks import Dispatch
     from engine.models import Case, WorkItem
     from worker.tasks import ping, send_work_item
 
-    definition_save_draft(doc=NET)
-    definition_publish(name="bench-auto")
+    definition_save_draft(doc=NET, user=SYSTEM)
+    definition_publish(name="bench-auto", user=SYSTEM)
     r = redis.Redis.from_url(REDIS_URL)
     ready = Path(tempfile.mkdtemp(prefix="wf-bench-worker-")) / "ready"
     worker_env = {**os.environ, "WORKFLOW_RUNNER": "celery", "WORKER_READY_FILE": str(ready)}
@@ -117,7 +118,7 @@ def main() -> None:
         def make_items(n: int) -> list[str]:
             ids = []
             for _ in range(n):
-                case = services.case_start(definition="bench-auto")
+                case = services.case_start(definition="bench-auto", user=SYSTEM)
                 ids.append(str(WorkItem.objects.filter(case=case).values_list("pk", flat=True).get()))
             return ids
 

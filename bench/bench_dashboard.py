@@ -99,15 +99,16 @@ def run_one_database(label: str, n_cases: int) -> None:
     from definitions.services import definition_publish, definition_save_draft
     from tests.helpers import demo_net, publish_demo_nets
     from engine import services
+    from engine.access import SYSTEM
     from engine.models import Case, Event, WorkItem
 
     publish_demo_nets()
     doc = demo_net("invoice-approval")
     doc["title"] = "Invoice approval (v2)"
-    definition_save_draft(doc=doc)
-    definition_publish(name="invoice-approval")
-    definition_save_draft(doc=loop_net())
-    definition_publish(name="bench-loop")
+    definition_save_draft(doc=doc, user=SYSTEM)
+    definition_publish(name="invoice-approval", user=SYSTEM)
+    definition_save_draft(doc=loop_net(), user=SYSTEM)
+    definition_publish(name="bench-loop", user=SYSTEM)
     staff = get_user_model().objects.create_user("bench-staff", password="x", is_staff=True)
 
     # ---- templates: real cases, whose rows the bulk-inserted ones copy

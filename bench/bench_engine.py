@@ -74,17 +74,18 @@ def run_one_database(label: str) -> None:
     call_command("migrate", verbosity=0)
     from definitions.services import definition_publish, definition_save_draft
     from engine import services
+    from engine.access import SYSTEM
     from engine.models import WorkItem
 
     for doc in (sequence_net(), mi_net()):
-        definition_save_draft(doc=doc)
-        definition_publish(name=doc["name"])
+        definition_save_draft(doc=doc, user=SYSTEM)
+        definition_publish(name=doc["name"], user=SYSTEM)
 
     # warm-up: caches (parsed net, compiled CEL, validators) and connections
-    case = services.case_start(definition="bench-sequence")
+    case = services.case_start(definition="bench-sequence", user=SYSTEM)
     for _ in range(SEQ_TASKS):
         item = WorkItem.objects.filter(case=case, state="initialized").values_list("pk", flat=True).get()
-        services.work_item_complete(item_id=item, output={})
+        services.work_item_complete(item_id=item, output={}, user=SYSTEM)
 
     for threads in (1, 2, 4):
         sequence_run(label, threads)
@@ -92,11 +93,11 @@ def run_one_database(label: str) -> None:
         sequence_run_processes(label, procs)
 
     items = [{"n": i} for i in range(MI_ITEMS)]
-    services.case_start(definition="bench-mi", data={"items": items[:10]})  # warm-up
+    services.case_start(definition="bench-mi", data={"items": items[:10]}, user=SYSTEM)  # warm-up
     times = []
     for _ in range(5):
         t0 = time.perf_counter()
-        case = services.case_start(definition="bench-mi", data={"items": items})
+        case = services.case_start(definition="bench-mi", data={"items": items}, user=SYSTEM)
         times.append(time.perf_counter() - t0)
         assert WorkItem.objects.filter(case=case).count() == MI_ITEMS
     print(f"[{label}] start_case_1000_mi_items_s median={statistics.median(times):.3f} max={max(times):.3f}")
@@ -110,9 +111,10 @@ def sequence_run(label: str, threads: int) -> None:
     from django.db import connections
 
     from engine import services
+    from engine.access import SYSTEM
     from engine.models import WorkItem
 
-    cases = [services.case_start(definition="bench-sequence").pk for _ in range(SEQ_CASES)]
+    cases = [services.case_start(definition="bench-sequence", user=SYSTEM).pk for _ in range(SEQ_CASES)]
     shares = [cases[i::threads] for i in range(threads)]
     done = [0] * threads
     barrier = threading.Barrier(threads)
@@ -124,7 +126,7 @@ def sequence_run(label: str, threads: int) -> None:
                 for item_id in WorkItem.objects.filter(case__in=shares[n], state="initialized").values_list(
                     "pk", flat=True
                 ):
-                    services.work_item_complete(item_id=item_id, output={})
+                    services.work_item_complete(item_id=item_id, output={}, user=SYSTEM)
                     done[n] += 1
         finally:
             connections.close_all()
@@ -151,8 +153,9 @@ def sequence_run_processes(label: str, procs: int) -> None:
     from django.db import connections
 
     from engine import services
+    from engine.access import SYSTEM
 
-    cases = [services.case_start(definition="bench-sequence").pk for _ in range(SEQ_CASES)]
+    cases = [services.case_start(definition="bench-sequence", user=SYSTEM).pk for _ in range(SEQ_CASES)]
     connections.close_all()
     start_at = time.time() + 3.0  # every child is set up by then
     children = [
@@ -187,6 +190,7 @@ def work_cases(case_ids: list[int], start_at: float) -> None:
 
     django.setup()
     from engine import services
+    from engine.access import SYSTEM
     from engine.models import WorkItem
 
     WorkItem.objects.exists()  # connect before the start
@@ -194,7 +198,7 @@ def work_cases(case_ids: list[int], start_at: float) -> None:
     done = 0
     for _ in range(SEQ_TASKS):
         for item_id in WorkItem.objects.filter(case__in=case_ids, state="initialized").values_list("pk", flat=True):
-            services.work_item_complete(item_id=item_id, output={})
+            services.work_item_complete(item_id=item_id, output={}, user=SYSTEM)
             done += 1
     print(done, time.time())
 

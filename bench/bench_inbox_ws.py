@@ -81,6 +81,8 @@ def seed() -> tuple[list[str], str, str]:
     from rest_framework.authtoken.models import Token
 
     from definitions.services import definition_publish, definition_save_draft
+    from engine.access import SYSTEM
+
     User = get_user_model()
     clerks = Group.objects.get_or_create(name="clerks")[0]
     tokens = []
@@ -102,17 +104,18 @@ def seed() -> tuple[list[str], str, str]:
                            "instances": {"for_each": "data.items", "as": "item", "max": 1000},
                            "input": {"n": "item"}}),
     ):
-        definition_save_draft(doc=doc)
-        definition_publish(name=doc["name"])
+        definition_save_draft(doc=doc, user=SYSTEM)
+        definition_publish(name=doc["name"], user=SYSTEM)
     return tokens, staff_token, tokens[0]
 
 
 def open_many_items() -> None:
     from engine import services
+    from engine.access import SYSTEM
 
     t0 = time.perf_counter()
     for _ in range(OPEN_ITEMS_CASES):
-        services.case_start(definition="bench-many", data={"items": list(range(OPEN_ITEMS_PER_CASE))})
+        services.case_start(definition="bench-many", data={"items": list(range(OPEN_ITEMS_PER_CASE))}, user=SYSTEM)
     print(f"  created {OPEN_ITEMS_CASES * OPEN_ITEMS_PER_CASE} more open work items in {time.perf_counter() - t0:.1f} s")
 
 
@@ -202,11 +205,12 @@ def main() -> None:
     if args.drive:
         setup_django()
         from engine import services
+        from engine.access import SYSTEM
         from realtime import push
 
         push.warm_up()  # a long-running worker's connection is open already
         for i in range(args.drive):
-            services.case_start(definition="bench-one", data={"p": i % 3})
+            services.case_start(definition="bench-one", data={"p": i % 3}, user=SYSTEM)
             time.sleep(args.interval)
         return
 

@@ -10,8 +10,8 @@ output plus **directives** for the engine (docs/engine-semantics.md section 12):
     return ActivityResult({"accuracy": acc}, next_iteration={"accuracy": acc})
     return ActivityResult(next_tasks=[NextTask("emergency_handler", goto=True)])
 
-The runner completes the item with `services.work_item_complete(item_id=..., attempt=...,
-**result.as_completion())`. Publishing a net that names an unregistered activity is a
+The runner reports `result.as_completion()` for the item's attempt through
+`engine.services.work_item_attempts_report`, as the system actor (ADR 0061). Publishing a net that names an unregistered activity is a
 validation error on that task (`definitions.services.definition_validate`).
 """
 

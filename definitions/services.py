@@ -1,4 +1,8 @@
-"""Definitions: save drafts, validate, publish immutable versions."""
+"""Definitions: save drafts, validate, publish immutable versions.
+
+Saving and publishing take the acting `user` (required), recorded as the author: a user, or
+the system actor (`engine.access.SYSTEM`, recorded as no one). Who may design is decided by the
+designer's views (staff). ADR 0061."""
 
 from __future__ import annotations
 
@@ -23,10 +27,11 @@ def definition_validate(*, doc: Any) -> ValidationResult:
     )
 
 
-def definition_save_draft(*, doc: Any, user=None, name: str | None = None) -> Definition:
+def definition_save_draft(*, doc: Any, user: Any, name: str | None = None) -> Definition:
     """Create or replace the draft. A draft may be incomplete (unconnected nodes, unknown
     activities: the designer saves as you draw), but it must be a net document: a JSON
     object that matches the net schema, with a name."""
+    author = _author(user)
     if not isinstance(doc, dict):
         raise InvalidInput("a net must be a JSON object", errors=[{"element": None, "message": "not an object"}])
     doc_name = doc.get("name")
@@ -42,16 +47,17 @@ def definition_save_draft(*, doc: Any, user=None, name: str | None = None) -> De
         raise InvalidInput("the net is malformed", errors=[p.as_dict() for p in structural])
     with transaction.atomic():
         definition, _ = Definition.objects.select_for_update().get_or_create(
-            name=doc_name, defaults={"draft": doc, "title": doc.get("title", ""), "updated_by": _user(user)}
+            name=doc_name, defaults={"draft": doc, "title": doc.get("title", ""), "updated_by": author}
         )
         definition.draft = doc
         definition.title = doc.get("title", "") or ""
-        definition.updated_by = _user(user)
+        definition.updated_by = author
         definition.save()
     return definition
 
 
-def definition_publish(*, name: str, user=None) -> DefinitionVersion:
+def definition_publish(*, name: str, user: Any) -> DefinitionVersion:
+    author = _author(user)
     with transaction.atomic():
         definition = Definition.objects.select_for_update().filter(name=name).first()
         if definition is None:
@@ -63,16 +69,8 @@ def definition_publish(*, name: str, user=None) -> DefinitionVersion:
         latest = definition.latest_version()
         return DefinitionVersion.objects.create(
             definition=definition, version=(latest.version + 1) if latest else 1,
-            net=definition.draft, published_by=_user(user),
+            net=definition.draft, published_by=author,
         )
-
-
-def definition_publish_if_changed(*, name: str, user=None) -> DefinitionVersion:
-    definition = Definition.objects.get(name=name)
-    latest = definition.latest_version()
-    if latest is not None and latest.net == definition.draft:
-        return latest
-    return definition_publish(name=name, user=user)
 
 
 def _is_structural(problem) -> bool:
@@ -85,5 +83,12 @@ def _name_of(doc: Any) -> Any:
     return doc.get("name") if isinstance(doc, dict) else None
 
 
-def _user(user):
-    return user if getattr(user, "pk", None) else None
+def _author(user: Any) -> Any:
+    """The user row to record as author; None for the system actor. This layer sits below
+    `engine`, so it knows `engine.access.SYSTEM` by its marker, not by importing it. None is
+    refused: it does not mean "the system"."""
+    if getattr(user, "is_system_actor", False):
+        return None
+    if user is None or not hasattr(user, "pk"):
+        raise TypeError("no acting user: pass the user, or engine.access.SYSTEM for the engine's own calls")
+    return user if user.pk else None

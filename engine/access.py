@@ -1,16 +1,125 @@
-"""Who may do what: the one place each security check is made."""
+"""Who may do what: the one place each security check is made.
+
+Every service that decides rights takes the acting `user` (a required keyword): a Django user,
+or `SYSTEM` when the engine acts on its own (worker reports, timers and sweeps, child cases,
+`seed_demo`, bench scripts). `None` is refused (TypeError): it no longer means "skip the
+checks". ADR 0061.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, final
 
 from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from definitions.models import DefinitionVersion
 from engine.core.errors import Forbidden, NotAllowed
-from engine.models import WorkItem
+from engine.models import Case, WorkItem
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
+
+
+# ---------------------------------------------------------------------- who acts
+
+
+@final
+class SystemActor:
+    """The engine acting on its own behalf: not a Django user, not staff, not a person. The
+    checks below let it through because they recognise it (`is_system`), not because of a flag
+    it carries. The history records its changes with an empty actor, as before ADR 0061."""
+
+    __slots__ = ()
+    _instance: SystemActor | None = None
+
+    username = "system"
+    is_staff = False  # never consulted for it; set so a check that forgot `is_system` refuses
+    is_system_actor = True  # how `definitions` (below `engine`, it cannot import this) knows it
+    pk = None
+
+    def __new__(cls) -> SystemActor:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+
+Actor: TypeAlias = "AbstractUser | SystemActor"
+
+
+def require_actor(user: Any) -> Actor:
+    """`user` itself, or TypeError when it is not an actor (None above all: the system is
+    `SYSTEM`, named, never implied)."""
+    if user is None:
+        raise TypeError("no acting user: pass the user, or engine.access.SYSTEM for the engine's own calls")
+    if not isinstance(user, SystemActor) and not hasattr(user, "username"):
+        raise TypeError(f"not an acting user: {user!r}")
+    return user
+
+
+def is_system(user: Any) -> bool:
+    """Is `user` the engine itself? TypeError for None (see `require_actor`)."""
+    return isinstance(require_actor(user), SystemActor)
+
+
+def actor_name(user: Actor) -> str | None:
+    """The name the engine records for `user` (work items, history): the username; None for
+    the system (its events keep an empty actor)."""
+    return None if is_system(user) else (user.username or None)
+
+
+def user_row(user: Actor) -> AbstractUser | None:
+    """The user to store in a foreign key (`started_by`, `created_by`): None for the system."""
+    return None if is_system(user) else user
+
+
+def check_staff(user: Actor, action: str = "do this") -> None:
+    """Staff only (the system too)."""
+    if not is_system(user) and not user.is_staff:
+        raise Forbidden(f"only staff can {action}")
+
+
+def check_item_action(user: Actor, engine: Any, item: Any, action: str, *, staff_only: bool = False) -> None:
+    """May `user` do `action` on the live work item `item` of the case open in `engine`? The
+    system may do anything the state allows; a user as `check_item` says (staff only for
+    `staff_only` actions)."""
+    if is_system(user):
+        return
+    if staff_only:
+        check_staff(user, f"{action} a work item")
+    check_item(user, item, action, excluded=four_eyes_excluded_in(engine, item))
+
+
+def check_claim(user: Actor) -> None:
+    """A claim names the person who will do the work: never the system."""
+    if is_system(user):
+        raise Forbidden("the system cannot claim a work item")
+
+
+def check_release(user: Actor, item: Any) -> None:
+    """Only the user who claimed the item (or staff, or the system) may release it."""
+    if is_system(user):
+        return
+    if item.assignee and item.assignee != user.username and not user.is_staff:
+        raise Forbidden("only the user who claimed the work item (or staff) can release it")
+
+
+def check_can_signal(user: Actor, case_id: int) -> None:
+    """Staff, the system and the user who started the case may signal it."""
+    if is_system(user) or user.is_staff:
+        return
+    started_by = Case.objects.filter(pk=case_id).values_list("started_by_id", flat=True).first()
+    if started_by is None or started_by != user.pk:
+        raise Forbidden("only staff and the user who started the case can signal it")
+
+
+# ---------------------------------------------------------------------- users' rights
 
 
 def user_groups(user) -> set[str]:
@@ -53,10 +162,10 @@ def check_item(user, item, action: str, *, excluded: Collection[str] = ()) -> No
         raise Forbidden(f"only staff can {action} a {item.kind} work item")
 
 
-def check_can_start(user, version) -> None:
-    """Staff may start any definition; others those whose net lists one of their groups in
-    `start_roles` (no `start_roles`: any signed-in user)."""
-    if user.is_staff:
+def check_can_start(user: Actor, version) -> None:
+    """Staff (and the system) may start any definition; others those whose net lists one of
+    their groups in `start_roles` (no `start_roles`: any signed-in user)."""
+    if is_system(user) or user.is_staff:
         return
     roles = version.net.get("start_roles")
     if roles and not (set(roles) & user_groups(user)):

@@ -31,7 +31,7 @@ class Dispatch:
 ChangeListener = Callable[[int, list[str], "dict[str, str] | None"], None]
 
 _dispatcher: Callable[[Dispatch], None] | None = None
-_batch_runner: Callable[[int, int], None] | None = None
+_batch_runner: Callable[[int, int | None], None] | None = None
 _change_listeners: list[ChangeListener] = []
 
 
@@ -40,8 +40,8 @@ def register_dispatcher(fn: Callable[[Dispatch], None]) -> None:
     _dispatcher = fn
 
 
-def register_batch_runner(fn: Callable[[int, int], None]) -> None:
-    """`fn(job_id, user_id)` runs a batch job, called on commit."""
+def register_batch_runner(fn: Callable[[int, int | None], None]) -> None:
+    """`fn(job_id, user_id)` runs a batch job, called on commit (user_id None: as the system)."""
     global _batch_runner
     _batch_runner = fn
 
@@ -59,7 +59,7 @@ def dispatch_automatic(job: Dispatch) -> None:
     _dispatcher(job)
 
 
-def run_batch_job(job_id: int, user_id: int) -> None:
+def run_batch_job(job_id: int, user_id: int | None) -> None:
     if _batch_runner is None:  # pragma: no cover - configuration error
         raise RuntimeError("no batch runner registered: is the app 'worker' in INSTALLED_APPS?")
     _batch_runner(job_id, user_id)

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 
 from definitions.models import Definition, DefinitionVersion
 from definitions.services import definition_publish, definition_save_draft
+from engine.access import SYSTEM
 from engine.models import Case, Event, WorkItem
 
 DEMO_NETS_DIR = Path(settings.BASE_DIR) / "definitions" / "demo_nets"
@@ -31,15 +32,15 @@ def publish_demo_nets() -> list[str]:
     names = []
     for path in sorted(DEMO_NETS_DIR.glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
-        definition_save_draft(doc=doc)
-        definition_publish(name=doc["name"])
+        definition_save_draft(doc=doc, user=SYSTEM)
+        definition_publish(name=doc["name"], user=SYSTEM)
         names.append(doc["name"])
     return names
 
 
 def publish(doc: dict[str, Any]) -> DefinitionVersion:
-    definition_save_draft(doc=copy.deepcopy(doc))
-    return definition_publish(name=doc["name"])
+    definition_save_draft(doc=copy.deepcopy(doc), user=SYSTEM)
+    return definition_publish(name=doc["name"], user=SYSTEM)
 
 
 def db_state() -> dict[str, list[dict[str, Any]]]:

@@ -47,5 +47,5 @@ def _run_inline(job: Dispatch) -> None:
         _local.queue = None
 
 
-def run_batch_job(job_id: int, user_id: int) -> None:
+def run_batch_job(job_id: int, user_id: int | None) -> None:
     tasks.run_batch.delay(job_id, user_id)

@@ -35,6 +35,7 @@ from django.db import DatabaseError, InterfaceError
 from django.contrib.auth import get_user_model
 
 from engine import services
+from engine.access import SYSTEM
 from engine.hooks import Dispatch
 from engine.services.sweeps import HARD_LIMIT_GRACE
 from worker import runner
@@ -193,9 +194,9 @@ def ping() -> None:
 
 
 @shared_task(name="dashboard.run_batch", acks_late=True, reject_on_worker_lost=True)
-def run_batch(job_id: int, user_id: int) -> int:
+def run_batch(job_id: int, user_id: int | None) -> int:
     """A batch job (ADR 0043), acknowledged late: a job interrupted by a lost worker runs again
     and resumes after the last case it committed. The task keeps its old name, so messages
-    queued before the move still run."""
-    user = get_user_model().objects.get(pk=user_id)
+    queued before the move still run. `user_id` None: a job the system started (ADR 0061)."""
+    user = SYSTEM if user_id is None else get_user_model().objects.get(pk=user_id)
     return services.batch_run(job_id=job_id, user=user).done

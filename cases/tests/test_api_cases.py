@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers import RESTRICTED_NET, db_state, make_user, publish, publish_demo_nets
 from engine import services
+from engine.access import SYSTEM
 from engine.models import Case, WorkItem
 
 pytestmark = pytest.mark.django_db
@@ -572,5 +573,5 @@ def test_schema_documents_the_endpoints(api_client: Any) -> None:
 
 
 def test_services_and_api_agree_on_the_case(staff: Any) -> None:
-    case = services.case_start(definition="invoice-approval", data=INVOICE)
+    case = services.case_start(definition="invoice-approval", data=INVOICE, user=SYSTEM)
     assert staff.get(f"/api/cases/{case.pk}/").json()["state"] == "running"

@@ -21,12 +21,13 @@ WEB = """
 import time
 from definitions.services import definition_publish, definition_save_draft
 from engine import services
+from engine.access import SYSTEM
 from engine.models import Case
 doc = {"schema_version": 1, "name": "svc", "conditions": [{"id": "start", "kind": "start"},
        {"id": "end", "kind": "end"}], "tasks": [{"id": "t", "kind": "automatic", "activity": "echo",
        "input": {"echoed": "true"}}], "flows": [{"from": "start", "to": "t"}, {"from": "t", "to": "end"}]}
-definition_save_draft(doc=doc); definition_publish(name="svc")
-case = services.case_start(definition="svc")
+definition_save_draft(doc=doc, user=SYSTEM); definition_publish(name="svc", user=SYSTEM)
+case = services.case_start(definition="svc", user=SYSTEM)
 for _ in range(400):
     case.refresh_from_db()
     if case.state == "completed":

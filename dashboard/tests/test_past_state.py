@@ -14,6 +14,7 @@ import pytest
 from dashboard.replay import replay
 from tests.helpers import net, publish
 from engine import services
+from engine.access import SYSTEM
 from engine.models import Case, Event, WorkItem
 
 pytestmark = pytest.mark.django_db
@@ -274,9 +275,10 @@ def test_iterations_and_kept_signals(staff_user: Any, api_client: Any, settings:
                 item_id=item_of(case.pk, "poll"),
                 output={"n": n - 1},
                 directives={"next_iteration": {"input": {"n": n}}},
+                user=SYSTEM,
             )
         )
-    rec.step(lambda: services.work_item_complete(item_id=item_of(case.pk, "poll"), output={"n": 3}))
+    rec.step(lambda: services.work_item_complete(item_id=item_of(case.pk, "poll"), output={"n": 3}, user=SYSTEM))
     assert WorkItem.objects.filter(case=case, task="poll").count() == 3
     rec.step(lambda: services.case_signal(case_id=case.pk, name="paid", payload={"amount": 7}, user=staff_user))
     rec.step(lambda: services.work_item_complete(item_id=item_of(case.pk, "review"), user=staff_user, output={}))

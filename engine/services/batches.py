@@ -19,7 +19,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from engine import hooks
+from engine import access, hooks
+from engine.access import Actor
 from engine.core.errors import EngineError, InvalidInput
 from engine.models import BatchJob, WorkItem
 from engine.services.cases import case_cancel
@@ -29,19 +30,22 @@ ERRORS_KEPT = 100
 
 
 def batch_job_create(
-    *, user: Any, action: str, filters: dict[str, Any], params: dict[str, Any], case_ids: list[int]
+    *, user: Actor, action: str, filters: dict[str, Any], params: dict[str, Any], case_ids: list[int]
 ) -> BatchJob:
+    access.check_staff(user, "create a batch job")
     if action not in BatchJob.Action.values:
         raise InvalidInput(f"unknown batch action {action!r}", errors=[{"field": "action", "message": "unknown"}])
     return BatchJob.objects.create(
-        action=action, filters=filters, params=params, case_ids=case_ids, total=len(case_ids), created_by=user
+        action=action, filters=filters, params=params, case_ids=case_ids, total=len(case_ids),
+        created_by=access.user_row(user),
     )
 
 
-def batch_run(*, job_id: int, user: Any) -> BatchJob:
+def batch_run(*, job_id: int, user: Actor) -> BatchJob:
     """Handle every target of the job not handled yet. Each case's action and the job's
     progress commit together, so a run that is interrupted and started again (a redelivered
     Celery task) resumes exactly after the last case it committed."""
+    access.require_actor(user)
     job = BatchJob.objects.get(pk=job_id)
     if job.state == BatchJob.State.DONE:
         return job
@@ -66,15 +70,17 @@ def batch_run(*, job_id: int, user: Any) -> BatchJob:
     return job
 
 
-def batch_start(*, job: BatchJob, user: Any) -> BatchJob:
-    """Run the job now (inline) or hand it to a worker on commit (WORKFLOW_RUNNER=celery)."""
+def batch_start(*, job: BatchJob, user: Actor) -> BatchJob:
+    """Run the job now (inline) or hand it to a worker on commit (WORKFLOW_RUNNER=celery; the
+    worker runs it as the same user, or as the system for a user id of None)."""
     if getattr(settings, "WORKFLOW_RUNNER", "inline") == "celery":
-        transaction.on_commit(lambda: hooks.run_batch_job(job.pk, user.pk))
+        user_id = None if access.is_system(user) else user.pk
+        transaction.on_commit(lambda: hooks.run_batch_job(job.pk, user_id))
         return job
     return batch_run(job_id=job.pk, user=user)
 
 
-def _cancel_one(job: BatchJob, user: Any) -> Callable[[int], None]:
+def _cancel_one(job: BatchJob, user: Actor) -> Callable[[int], None]:
     reason = job.params.get("reason") or f"batch cancel #{job.pk}"
 
     def run(case_id: int) -> None:
@@ -83,7 +89,7 @@ def _cancel_one(job: BatchJob, user: Any) -> Callable[[int], None]:
     return run
 
 
-def _retry_one(job: BatchJob, user: Any) -> Callable[[int], None]:
+def _retry_one(job: BatchJob, user: Actor) -> Callable[[int], None]:
     task = job.params.get("task")
 
     def run(case_id: int) -> None:

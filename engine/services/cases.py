@@ -1,4 +1,6 @@
-"""Changes to a case as a whole: start, cancel, suspend, resume, edit its data, signal it."""
+"""Changes to a case as a whole: start, cancel, suspend, resume, edit its data, signal it.
+
+Each takes the acting `user` (required): a user, or `engine.access.SYSTEM` (ADR 0061)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from typing import Any
 
 from definitions.selectors import version_get
 from engine import access
-from engine.core.errors import Forbidden, InvalidInput
+from engine.access import Actor
+from engine.core.errors import InvalidInput
 from engine.models import Case, WorkItem
 from engine.services.persistence import _execute, start_case
 
@@ -16,33 +19,35 @@ def case_start(
     definition: str,
     version: int | None = None,
     data: dict[str, Any] | None = None,
-    user=None,
+    user: Actor,
     parent_item: WorkItem | None = None,
 ) -> Case:
-    if user is not None and parent_item is None:
+    if parent_item is None:  # a child case is started by its parent's work item
         access.check_can_start(user, version_get(definition=definition, version=version))
+    else:
+        access.require_actor(user)
     return start_case(definition=definition, version=version, data=data, user=user, parent_item=parent_item)
 
 
-def case_cancel(*, case_id: int, user=None, reason: str = "") -> Case:
+def case_cancel(*, case_id: int, user: Actor, reason: str = "") -> Case:
     return _execute(case_id, lambda e: e.cancel_case(reason or ""), user=user, staff_only=True)[0]
 
 
-def case_suspend(*, case_id: int, user=None) -> Case:
+def case_suspend(*, case_id: int, user: Actor) -> Case:
     return _execute(case_id, lambda e: e.suspend(), user=user, staff_only=True)[0]
 
 
-def case_resume(*, case_id: int, user=None) -> Case:
+def case_resume(*, case_id: int, user: Actor) -> Case:
     return _execute(case_id, lambda e: e.resume(), user=user, staff_only=True)[0]
 
 
-def case_update_data(*, case_id: int, changes: dict[str, Any], user=None) -> Case:
+def case_update_data(*, case_id: int, changes: dict[str, Any], user: Actor) -> Case:
     if not isinstance(changes, dict):
         raise InvalidInput("data must be a JSON object")
     return _execute(case_id, lambda e: e.update_data(changes), user=user, staff_only=True)[0]
 
 
-def case_signal(*, case_id: int, name: str, payload: dict[str, Any] | None = None, user=None) -> Case:
+def case_signal(*, case_id: int, name: str, payload: dict[str, Any] | None = None, user: Actor) -> Case:
     """Send the signal `name` (declared by the case's net) to the case: validated against the
     signal's `schema` (400), written into the case data by its `output` mapping, completing
     every signal task waiting for it; kept until one waits when none does (unless the signal
@@ -51,10 +56,7 @@ def case_signal(*, case_id: int, name: str, payload: dict[str, Any] | None = Non
     engine-semantics section 13."""
     if payload is not None and not isinstance(payload, dict):
         raise InvalidInput("payload must be a JSON object", errors=[{"field": "payload", "message": "not an object"}])
-    if user is not None and not user.is_staff:
-        started_by = Case.objects.filter(pk=case_id).values_list("started_by_id", flat=True).first()
-        if started_by is None or started_by != user.pk:
-            raise Forbidden("only staff and the user who started the case can signal it")
+    access.check_can_signal(user, case_id)
     return _execute(case_id, lambda e: e.signal(name, payload or {}), user=user)[0]
 
 

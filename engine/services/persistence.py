@@ -24,9 +24,10 @@ from definitions.registry import get_activity
 from definitions.runtime import runtime_for
 from definitions.selectors import version_get
 from engine import access, hooks
+from engine.access import SYSTEM, Actor
 from engine.bulk import bulk_update_rows
 from engine.core.engine import Engine
-from engine.core.errors import EngineError, Forbidden, InvalidInput, NotAllowed, NotFound
+from engine.core.errors import EngineError, InvalidInput, NotAllowed, NotFound
 from engine.core.retry import RetryPolicy
 from engine.core.state import ITEM_LIVE, CaseState, TaskRun
 from engine.core.state import WorkItem as ItemState
@@ -60,11 +61,12 @@ def start_case(
     definition: str,
     version: int | None = None,
     data: dict[str, Any] | None = None,
-    user=None,
+    user: Actor,
     parent_item: WorkItem | None = None,
 ) -> Case:
     """Create a case and start it (no rights checked: `cases.case_start` checks them; a child
-    case is started by its parent's work item)."""
+    case is started by its parent's work item, as `SYSTEM`)."""
+    access.require_actor(user)
     if data is not None and not isinstance(data, dict):
         raise InvalidInput("case data must be a JSON object")
     ver = version_get(definition=definition, version=version)
@@ -83,7 +85,7 @@ def start_case(
             parent_id=parent_id,
             parent_item=parent_item,
             depth=depth,
-            started_by=user if getattr(user, "pk", None) else None,
+            started_by=access.user_row(user),
         )
         state = CaseState()
         engine = Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case={})
@@ -97,7 +99,8 @@ def start_case(
 
 
 
-def _item_op(item_id, user, action: str, op: Callable[[Engine, str], Any], staff_only: bool = False) -> WorkItem:
+def _item_op(item_id, user: Actor, action: str, op: Callable[[Engine, str], Any], staff_only: bool = False) -> WorkItem:
+    access.require_actor(user)
     try:
         key = str(uuid.UUID(str(item_id)))
     except (ValueError, TypeError, AttributeError):
@@ -107,10 +110,7 @@ def _item_op(item_id, user, action: str, op: Callable[[Engine, str], Any], staff
         item = engine.state.work_items.get(key)
         if item is None:
             raise NotAllowed("the work item is no longer active")
-        if user is not None:
-            if staff_only and not user.is_staff:
-                raise Forbidden(f"only staff can {action} a work item")
-            access.check_item(user, item, action, excluded=access.four_eyes_excluded_in(engine, item))
+        access.check_item_action(user, engine, item, action, staff_only=staff_only)
         op(engine, key)
 
     # one query finds and locks the item's case (only the case row: FOR UPDATE OF)
@@ -122,9 +122,16 @@ def _item_op(item_id, user, action: str, op: Callable[[Engine, str], Any], staff
     return row
 
 
-def _execute(case_id: int, op: Callable[[Engine], T], *, user=None, staff_only: bool = False) -> tuple[Case, T]:
-    if user is not None and staff_only and not user.is_staff:
-        raise Forbidden("only staff can do this")
+def _execute(
+    case_id: int, op: Callable[[Engine], T], *, user: Actor = SYSTEM, staff_only: bool = False
+) -> tuple[Case, T]:
+    """Apply `op` to the case's engine, as `user`. Services always pass their caller's `user`;
+    the default (`SYSTEM`, never None) is for the engine's nested changes to another case in
+    `_carry_out` (cancel a child, tell a parent)."""
+    if staff_only:
+        access.check_staff(user)
+    else:
+        access.require_actor(user)
     opened = _open.get()
     if opened is not None and case_id in opened:  # already open further up this call stack
         o = opened[case_id]
@@ -134,7 +141,7 @@ def _execute(case_id: int, op: Callable[[Engine], T], *, user=None, staff_only: 
     return case, result
 
 
-def _run_locked(locked_qs, op: Callable[[Engine], T], *, user, missing: str) -> tuple[Case, T, Engine]:
+def _run_locked(locked_qs, op: Callable[[Engine], T], *, user: Actor, missing: str) -> tuple[Case, T, Engine]:
     with transaction.atomic():
         # at most one row: no ORDER BY (`.first()` would add one and compile it every time)
         case = next(iter(locked_qs.select_related("version").defer("version__net").order_by()[:1]), None)
@@ -199,7 +206,7 @@ def _carry_out(case: Case, engine: Engine, effect: tuple[Any, ...]) -> None:
         try:
             with transaction.atomic():
                 start_case(definition=name, data=child_input if isinstance(child_input, dict) else {},
-                           user=None, parent_item=parent_item)
+                           user=SYSTEM, parent_item=parent_item)
         except EngineError as exc:
             if engine.state.work_items[item_id].state == "started":
                 engine.fail_item(item_id, {"type": type(exc).__name__, "message": f"child workflow {name!r}: {exc.message}"})
@@ -340,7 +347,8 @@ def _case_vars(case: Case) -> dict[str, Any]:
     return {"id": case.pk, "definition": case.definition_name, "version": case.version.version}
 
 
-def _actor(user) -> str | None:
-    return getattr(user, "username", None) or None
+def _actor(user: Actor) -> str | None:
+    """The name the engine records (None for the system: its events keep an empty actor)."""
+    return access.actor_name(user)
 
 

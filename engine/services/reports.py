@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from django.db import transaction
 
+from engine.access import SYSTEM
 from engine.core.engine import Engine
 from engine.core.errors import EngineError, NotAllowed
 from engine.core.state import ITEM_LIVE
@@ -31,7 +32,7 @@ class AttemptReport:
         if self.error is not None:
             return _attempt_failed_op(self.attempt, self.error)
         c = self.completion or {}
-        return _complete_op(None, c.get("output"), c.get("routes"), c.get("directives"), self.attempt)
+        return _complete_op(SYSTEM, c.get("output"), c.get("routes"), c.get("directives"), self.attempt)
 
     def outcome(self, engine: Engine) -> str:
         if self.error is None:
@@ -69,7 +70,7 @@ def work_item_attempts_report(reports: list[AttemptReport]) -> list[str]:
         batch: list[_Writes] = []
         for case in cases:
             mine = by_case[case.pk]
-            engine = _load_engine(case, None, live[case.pk])
+            engine = _load_engine(case, SYSTEM, live[case.pk])
             try:
                 for n in mine:
                     _report_op(engine, reports[n])
@@ -94,7 +95,7 @@ def work_item_attempts_report(reports: list[AttemptReport]) -> list[str]:
                 with transaction.atomic():
                     _, _, engine = _run_locked(
                         Case.objects.select_for_update().filter(pk=report.case_id),
-                        lambda e, r=report: _report_op(e, r), user=None, missing=f"no case {report.case_id}")
+                        lambda e, r=report: _report_op(e, r), user=SYSTEM, missing=f"no case {report.case_id}")
                 outcomes[n] = report.outcome(engine)
             except EngineError:
                 outcomes[n] = "skipped"

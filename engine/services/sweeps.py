@@ -1,4 +1,5 @@
-"""What the worker's periodic sweep does: fire due timers, send lost automatic items again."""
+"""What the worker's periodic sweep does: fire due timers, send lost automatic items again. The
+sweep is the system's: its changes are made as `SYSTEM` (ADR 0061)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from definitions.runtime import runtime_for
 from engine import hooks
+from engine.access import SYSTEM
 from engine.core.errors import EngineError
 from engine.core.retry import RetryPolicy
 from engine.models import WorkItem
@@ -31,7 +33,8 @@ def timers_fire_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     )
     for item_id, case_id in due:
         try:
-            _execute(case_id, lambda e, i=str(item_id): e.fire_timer(i) if i in e.state.work_items else None)
+            _execute(case_id, lambda e, i=str(item_id): e.fire_timer(i) if i in e.state.work_items else None,
+                     user=SYSTEM)
         except EngineError:  # pragma: no cover - the case moved on meanwhile
             continue
     return len(due)

@@ -1,32 +1,35 @@
 """Changes to one work item: claim, release, delegate, start, complete, fail, retry, skip, and
-adding work items to a running task."""
+adding work items to a running task.
+
+Each takes the acting `user` (required): a user, or `engine.access.SYSTEM` (ADR 0061); a worker's
+report of a failed attempt (`work_item_attempt_failed`) is the system's."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from engine import access
+from engine.access import SYSTEM, Actor
 from engine.core.engine import Engine
-from engine.core.errors import Forbidden, InvalidInput, NotAllowed
+from engine.core.errors import InvalidInput, NotAllowed
 from engine.models import WorkItem
 from engine.services.persistence import _actor, _execute, _item_op
 
 
-def work_item_claim(*, item_id, user) -> WorkItem:
+def work_item_claim(*, item_id, user: Actor) -> WorkItem:
+    access.check_claim(user)
     return _item_op(item_id, user, "claim", lambda e, i: e.claim(i, user.username))
 
 
-def work_item_release(*, item_id, user) -> WorkItem:
+def work_item_release(*, item_id, user: Actor) -> WorkItem:
     def op(e: Engine, i: str) -> None:
-        item = e.state.work_items[i]
-        if item.assignee and item.assignee != user.username and not user.is_staff:
-            raise Forbidden("only the user who claimed the work item (or staff) can release it")
+        access.check_release(user, e.state.work_items[i])
         e.release(i)
 
     return _item_op(item_id, user, "release", op)
 
 
-def work_item_delegate(*, item_id, user, to_username: str) -> WorkItem:
+def work_item_delegate(*, item_id, user: Actor, to_username: str) -> WorkItem:
     from django.contrib.auth import get_user_model
 
     if not get_user_model().objects.filter(username=to_username, is_active=True).exists():
@@ -38,14 +41,14 @@ def work_item_delegate(*, item_id, user, to_username: str) -> WorkItem:
     return _item_op(item_id, user, "delegate", op)
 
 
-def work_item_start(*, item_id, user) -> WorkItem:
+def work_item_start(*, item_id, user: Actor) -> WorkItem:
     return _item_op(item_id, user, "start", lambda e, i: e.start_item(i, _actor(user)))
 
 
 def work_item_complete(
     *,
     item_id,
-    user=None,
+    user: Actor,
     output: Any = None,
     routes: list[str] | None = None,
     directives: dict[str, Any] | None = None,
@@ -57,7 +60,7 @@ def work_item_complete(
     return _item_op(item_id, user, "complete", _complete_op(user, output, routes, directives, attempt))
 
 
-def _complete_op(user, output: Any, routes: list[str] | None, directives: dict[str, Any] | None,
+def _complete_op(user: Actor, output: Any, routes: list[str] | None, directives: dict[str, Any] | None,
                  attempt: int | None) -> Callable[[Engine, str], None]:
     if output is not None and not isinstance(output, dict):
         raise InvalidInput("output must be a JSON object")
@@ -80,7 +83,7 @@ def work_item_attempt_failed(
     back-off, on commit) or fail for good (the task's `on_failure` policy). `retry=None`: the
     task's retry policy decides. A report for an attempt that is no longer current is refused
     (NotAllowed): a redelivered message changes nothing."""
-    return _item_op(item_id, None, "fail", _attempt_failed_op(attempt, error, retry))
+    return _item_op(item_id, SYSTEM, "fail", _attempt_failed_op(attempt, error, retry))
 
 
 def _attempt_failed_op(attempt: int, error: dict[str, Any], retry: bool | None = None) -> Callable[[Engine, str], None]:
@@ -92,21 +95,21 @@ def _attempt_failed_op(attempt: int, error: dict[str, Any], retry: bool | None =
     return op
 
 
-def work_item_fail(*, item_id, user=None, error: dict[str, Any] | str | None = None) -> WorkItem:
+def work_item_fail(*, item_id, user: Actor, error: dict[str, Any] | str | None = None) -> WorkItem:
     return _item_op(item_id, user, "fail", lambda e, i: e.fail_item(i, error))
 
 
-def work_item_retry(*, item_id, user=None, new_input: Any = None) -> WorkItem:
+def work_item_retry(*, item_id, user: Actor, new_input: Any = None) -> WorkItem:
     return _item_op(item_id, user, "retry", lambda e, i: e.retry_item(i, new_input), staff_only=True)
 
 
-def work_item_skip(*, item_id, user=None, output: Any = None) -> WorkItem:
+def work_item_skip(*, item_id, user: Actor, output: Any = None) -> WorkItem:
     if output is not None and not isinstance(output, dict):
         raise InvalidInput("output must be a JSON object")
     return _item_op(item_id, user, "skip", lambda e, i: e.skip_item(i, output or {}), staff_only=True)
 
 
-def work_item_add(*, case_id: int, task_id: str, item_input: Any = None, user=None) -> WorkItem:
+def work_item_add(*, case_id: int, task_id: str, item_input: Any = None, user: Actor) -> WorkItem:
     created: list[str] = []
 
     def op(e: Engine) -> None:

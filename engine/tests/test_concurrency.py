@@ -13,6 +13,7 @@ from django.db import connection, connections
 
 from definitions.services import definition_publish, definition_save_draft
 from engine import services
+from engine.access import SYSTEM
 from engine.models import Case, Event, WorkItem
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -41,7 +42,7 @@ NET = {
 def _complete_in_thread(item_id, barrier: threading.Barrier, errors: list) -> None:
     try:
         barrier.wait(timeout=10)
-        services.work_item_complete(item_id=item_id, output={})
+        services.work_item_complete(item_id=item_id, output={}, user=SYSTEM)
     except Exception as exc:  # reported by the main thread
         errors.append(exc)
     finally:
@@ -50,10 +51,10 @@ def _complete_in_thread(item_id, barrier: threading.Barrier, errors: list) -> No
 
 def test_and_join_fires_exactly_once_when_both_inputs_complete_at_once():
     assert connection.vendor == "postgresql"
-    definition_save_draft(doc=NET)
-    definition_publish(name="and-join-race")
+    definition_save_draft(doc=NET, user=SYSTEM)
+    definition_publish(name="and-join-race", user=SYSTEM)
     for _ in range(50):
-        case = services.case_start(definition="and-join-race")
+        case = services.case_start(definition="and-join-race", user=SYSTEM)
         items = {w.task: w.pk for w in WorkItem.objects.filter(case=case)}
         assert set(items) == {"left", "right"}
         barrier = threading.Barrier(2)
@@ -71,7 +72,7 @@ def test_and_join_fires_exactly_once_when_both_inputs_complete_at_once():
         assert case.tasks["join"]["generation"] == 1
         assert case.marking == {"left__to__join": 1, "right__to__join": 1}
         assert Event.objects.filter(case=case, type="task.enabled", task="join").count() == 1
-        services.work_item_complete(item_id=join_items.get().pk, output={})
+        services.work_item_complete(item_id=join_items.get().pk, output={}, user=SYSTEM)
         case.refresh_from_db()
         assert case.state == "completed"
         assert case.marking == {"end": 1}

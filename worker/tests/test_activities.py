@@ -14,6 +14,7 @@ from django.core import mail
 from tests.helpers import db_state, net, publish
 from definitions import registry
 from engine import services
+from engine.access import SYSTEM
 from engine.models import Case, WorkItem
 from definitions.registry import ActivityContext, ActivityResult, activity
 
@@ -31,7 +32,7 @@ def run_one(activity_name: str, input_mapping: dict[str, str] | None = None, dat
     publish(net(name, [{"id": "t", "kind": "automatic", "activity": activity_name, "input": input_mapping or {},
                         "retry": {"max_attempts": 1}, **spec}], [("start", "t"), ("t", "end")]))
     with capture(execute=True):
-        case = services.case_start(definition=name, data=data or {})
+        case = services.case_start(definition=name, data=data or {}, user=SYSTEM)
     return WorkItem.objects.get(case=case, task="t")
 
 
@@ -167,7 +168,7 @@ def test_invalid_directives_fail_the_work_item_with_a_clear_error(
                                {"id": "after", "kind": "manual"}],
                 [("start", "t"), ("t", "after"), ("after", "end")]))
     with django_capture_on_commit_callbacks(execute=True):
-        case = services.case_start(definition="directives")
+        case = services.case_start(definition="directives", user=SYSTEM)
     item = WorkItem.objects.get(case=case, task="t")
     assert item.state == "failed"
     assert item.error["type"] == "DirectiveError" and message in item.error["message"]
@@ -188,7 +189,7 @@ def test_add_items_grows_a_dynamic_task(django_capture_on_commit_callbacks: Any)
                           "input": {"seed": "x.seed"}, "output": {"ns": "results.map(r, r.n)"}}],
                 [("start", "t"), ("t", "end")]))
     with django_capture_on_commit_callbacks(execute=True):
-        case = services.case_start(definition="grow")
+        case = services.case_start(definition="grow", user=SYSTEM)
     case.refresh_from_db()
     assert case.state == "completed", case.reason
     assert sorted(case.data["ns"]) == [0, 1, 2]

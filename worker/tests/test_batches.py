@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tests.helpers import net, publish
 from engine import services
+from engine.access import SYSTEM
 from worker import runner
 from engine.bulk import bulk_update_rows
 from engine.models import Case, Event, WorkItem
@@ -37,7 +38,7 @@ def manual_runner(settings: Any) -> None:
 def start(definition: str, n: int, **data: Any) -> list[tuple[Case, WorkItem]]:
     out = []
     for i in range(n):
-        case = services.case_start(definition=definition, data={"n": i, **data})
+        case = services.case_start(definition=definition, data={"n": i, **data}, user=SYSTEM)
         out.append((case, WorkItem.objects.get(case=case, state="initialized", kind="automatic")))
     return out
 
@@ -123,7 +124,7 @@ AND_NET = net("batch-and", [
 
 def split_case() -> tuple[Case, WorkItem, WorkItem]:
     publish(AND_NET)
-    case = services.case_start(definition="batch-and")
+    case = services.case_start(definition="batch-and", user=SYSTEM)
     runner.run_work_item(str(WorkItem.objects.get(case=case, task="split").pk))
     return case, WorkItem.objects.get(case=case, task="x"), WorkItem.objects.get(case=case, task="y")
 
@@ -156,7 +157,7 @@ def test_a_child_case_in_a_batch_tells_its_parent() -> None:
     publish(net("batch-parent", [{"id": "c", "kind": "composite", "workflow": "batch-child", "input": {"v": "data.v"},
                                   "output": {"got": "result.v"}}], [("start", "c"), ("c", "end")]))
     publish(TWO_STEPS)
-    parent = services.case_start(definition="batch-parent", data={"v": 7})
+    parent = services.case_start(definition="batch-parent", data={"v": 7}, user=SYSTEM)
     child = Case.objects.get(parent=parent)
     child_item = WorkItem.objects.get(case=child, task="auto")
     [(plain_case, plain)] = start("batch-two-steps", 1)
@@ -170,7 +171,7 @@ def test_a_child_case_in_a_batch_tells_its_parent() -> None:
 def test_items_of_a_case_that_is_not_running_are_skipped() -> None:
     publish(TWO_STEPS)
     [(case, item)] = start("batch-two-steps", 1)
-    services.case_suspend(case_id=case.pk)
+    services.case_suspend(case_id=case.pk, user=SYSTEM)
     assert runner.run_work_items([(str(item.pk), 1)]) == ["skipped"]
     assert WorkItem.objects.get(pk=item.pk).state == "initialized"
 
@@ -324,7 +325,7 @@ def test_activities_that_wait_on_the_outside_world_are_sent_to_run_alone(
                                   ("alone-wait", "wait", {}), ("timed-noop", "noop", {"timeout": 5})):
         publish(net(name, [{"id": "t", "kind": "automatic", "activity": activity, **extra}], [("start", "t"), ("t", "end")]))
         with django_capture_on_commit_callbacks(execute=True):
-            services.case_start(definition=name)
+            services.case_start(definition=name, user=SYSTEM)
     assert [(job.alone, job.timeout) for job in sent] == [(False, None), (True, None), (True, None), (False, 5)]
 
 

@@ -14,6 +14,7 @@ from django.test import override_settings
 
 from tests.helpers import net, publish
 from engine import services
+from engine.access import SYSTEM
 from engine.models import Case, Event, WorkItem
 from worker.tests.e2e.conftest import REDIS_URL, wait_for
 from worker.tests.e2e.test_faults import start_worker
@@ -26,7 +27,7 @@ def test_a_burst_is_completed_once_per_item_in_few_transactions(e2e: Any, tmp_pa
                           {"id": "review", "kind": "manual"}],
                 [("start", "work"), ("work", "review"), ("review", "end")]))
     with override_settings(WORKFLOW_RUNNER="manual"):  # the messages are sent below, all at once
-        cases = [services.case_start(definition="burst") for _ in range(BURST)]
+        cases = [services.case_start(definition="burst", user=SYSTEM) for _ in range(BURST)]
     items = list(WorkItem.objects.filter(case__in=cases, task="work").values_list("pk", flat=True))
     queue, prefix = f"{e2e['queue']}-b", f"{e2e['queue']}b:"
     sender = Celery("sender", broker=REDIS_URL, set_as_current=False)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tests.helpers import net, publish
 from engine import services
+from engine.access import SYSTEM
 from engine.models import Case, Event, WorkItem
 from worker.tasks import run_work_item
 from worker.tests.e2e import e2e_activities
@@ -38,7 +39,7 @@ def final_item(case: Case, state: str = "completed", task: str = "work", timeout
 def test_retries_with_backoff_then_success(e2e: Any) -> None:
     one_task("flaky", "e2e.flaky", input={"succeed_on": "3"},
              retry={"max_attempts": 5, "initial_interval": 0.3, "backoff": 2.0})
-    case = services.case_start(definition="flaky")
+    case = services.case_start(definition="flaky", user=SYSTEM)
     item = final_item(case)
     assert item.attempt == 3 and item.output == {"attempts": 3}
     times = [float(t) for t in redis.Redis.from_url(REDIS_URL).lrange(e2e_activities.key(f"flaky:{item.pk}"), 0, -1)]
@@ -53,7 +54,7 @@ def test_retries_with_backoff_then_success(e2e: Any) -> None:
 
 def test_last_attempt_fails_into_an_incident_with_the_error_kept(e2e: Any) -> None:
     one_task("flaky-out", "e2e.flaky", retry={"max_attempts": 2, "initial_interval": 0.1})
-    case = services.case_start(definition="flaky-out")
+    case = services.case_start(definition="flaky-out", user=SYSTEM)
     item = final_item(case, "failed")
     assert item.attempt == 2
     assert item.error["type"] == "ConnectionError"
@@ -65,7 +66,7 @@ def test_last_attempt_fails_into_an_incident_with_the_error_kept(e2e: Any) -> No
 def test_non_retryable_error_fails_at_once(e2e: Any) -> None:
     one_task("non-retryable", "e2e.bad_input",
              retry={"max_attempts": 5, "initial_interval": 0.1, "non_retryable": ["ValueError"]})
-    case = services.case_start(definition="non-retryable")
+    case = services.case_start(definition="non-retryable", user=SYSTEM)
     item = final_item(case, "failed")
     assert item.attempt == 1 and item.error["type"] == "ValueError"
     assert not Event.objects.filter(case=case, type="work_item.attempt_failed").exists()
@@ -73,9 +74,9 @@ def test_non_retryable_error_fails_at_once(e2e: Any) -> None:
 
 def test_incident_then_operator_retry_with_new_input_succeeds(e2e: Any) -> None:
     one_task("incident-retry", "e2e.bad_input", retry={"max_attempts": 1})
-    case = services.case_start(definition="incident-retry")
+    case = services.case_start(definition="incident-retry", user=SYSTEM)
     item = final_item(case, "failed")
-    services.work_item_retry(item_id=item.pk, new_input={"ok": True})
+    services.work_item_retry(item_id=item.pk, new_input={"ok": True}, user=SYSTEM)
     done = final_item(case)
     assert done.pk == item.pk and done.attempt == 2 and done.output == {"fixed": True} and done.error is None
     wait_for(lambda: Case.objects.filter(pk=case.pk, state="completed").exists(), what="the case")
@@ -83,14 +84,14 @@ def test_incident_then_operator_retry_with_new_input_succeeds(e2e: Any) -> None:
 
 def test_on_failure_fail_policy_fails_the_case(e2e: Any) -> None:
     one_task("fail-policy", "e2e.bad_input", retry={"max_attempts": 1}, on_failure="fail")
-    case = services.case_start(definition="fail-policy")
+    case = services.case_start(definition="fail-policy", user=SYSTEM)
     wait_for(lambda: Case.objects.filter(pk=case.pk, state="failed").exists(), what="the failed case")
 
 
 def test_timeout_is_an_attempt_failure(e2e: Any) -> None:
     one_task("slow", "e2e.slow", input={"seconds": "30"}, timeout=0.5,
              retry={"max_attempts": 2, "initial_interval": 0.1})
-    case = services.case_start(definition="slow")
+    case = services.case_start(definition="slow", user=SYSTEM)
     item = final_item(case, "failed")
     assert item.attempt == 2
     assert item.error["type"] == "Timeout"
@@ -100,7 +101,7 @@ def test_timeout_is_an_attempt_failure(e2e: Any) -> None:
 
 def test_worker_process_killed_mid_activity_reruns_and_completes_the_item(e2e: Any) -> None:
     one_task("die-once", "e2e.die_once")
-    case = services.case_start(definition="die-once")
+    case = services.case_start(definition="die-once", user=SYSTEM)
     item = WorkItem.objects.get(case=case, task="work")
     r = redis.Redis.from_url(REDIS_URL)
     pid = wait_for(lambda: r.get(e2e_activities.key(f"pid:{item.pk}")), what="the activity to start")
@@ -114,7 +115,7 @@ def test_worker_process_killed_mid_activity_reruns_and_completes_the_item(e2e: A
 
 def test_duplicate_and_stale_messages_never_advance_the_net_twice(e2e: Any) -> None:
     one_task("dupes", "e2e.count")
-    case = services.case_start(definition="dupes")
+    case = services.case_start(definition="dupes", user=SYSTEM)
     item = final_item(case)
     wait_for(lambda: Case.objects.filter(pk=case.pk, state="completed").exists(), what="the case")
     # the same message delivered again, three times, plus one of an attempt that never was
@@ -122,11 +123,11 @@ def test_duplicate_and_stale_messages_never_advance_the_net_twice(e2e: Any) -> N
         run_work_item.apply_async((str(item.pk), 1))
     run_work_item.apply_async((str(item.pk), 7))
     # a fresh case whose item gets the same message twice at once
-    case2 = services.case_start(definition="dupes")
+    case2 = services.case_start(definition="dupes", user=SYSTEM)
     item2 = WorkItem.objects.get(case=case2, task="work")
     run_work_item.apply_async((str(item2.pk), 1))
     wait_for(lambda: Case.objects.filter(pk=case2.pk, state="completed").exists(), what="the second case")
-    marker = services.case_start(definition="dupes")  # runs after the duplicates on the same queue
+    marker = services.case_start(definition="dupes", user=SYSTEM)  # runs after the duplicates on the same queue
     wait_for(lambda: Case.objects.filter(pk=marker.pk, state="completed").exists(), what="the marker case")
     for c in (case, case2):
         assert Event.objects.filter(case=c, type="task.completed", task="work").count() == 1
@@ -138,7 +139,7 @@ def test_duplicate_and_stale_messages_never_advance_the_net_twice(e2e: Any) -> N
 def test_an_item_whose_message_was_lost_is_sent_again_by_the_sweep(e2e: Any, settings: Any) -> None:
     one_task("lost-message", "e2e.count")
     settings.WORKFLOW_RUNNER = "manual"  # the commit happens, the message is never sent
-    case = services.case_start(definition="lost-message")
+    case = services.case_start(definition="lost-message", user=SYSTEM)
     item = WorkItem.objects.get(case=case, task="work")
     assert services.work_items_redispatch_stale() == 0  # fresh: not taken for lost
     WorkItem.objects.filter(pk=item.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
@@ -175,7 +176,7 @@ def test_whole_worker_killed_mid_activity_the_message_comes_back_to_another_work
     second = None
     try:
         with override_settings(WORKFLOW_RUNNER="manual"):  # the message is sent by hand, below
-            case = services.case_start(definition="whole-worker")
+            case = services.case_start(definition="whole-worker", user=SYSTEM)
         item = WorkItem.objects.get(case=case, task="work")
         sender.send_task("workflow.run_work_item", args=(str(item.pk), 1), queue=queue, acks_late=True)
         r = redis.Redis.from_url(REDIS_URL)

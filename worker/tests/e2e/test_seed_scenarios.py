@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers import net, publish
 from engine import services
+from engine.access import SYSTEM
 from engine.models import Case, Event, WorkItem
 from worker.tests.e2e.conftest import wait_for
 
@@ -18,7 +19,7 @@ def auto(task_id: str, activity: str, **spec: Any) -> dict[str, Any]:
 
 def run_case(doc: dict[str, Any], data: dict[str, Any] | None = None, *, until: tuple[str, ...] = ("completed",)) -> Case:
     publish(doc)
-    case = services.case_start(definition=doc["name"], data=data or {})
+    case = services.case_start(definition=doc["name"], data=data or {}, user=SYSTEM)
     return wait_for(lambda: Case.objects.filter(pk=case.pk, state__in=until).first(), what=f"case in {until}")
 
 
@@ -55,7 +56,7 @@ def test_validation_cancels_the_case(e2e: Any) -> None:
     case = run_case(doc, {"quantity": 0}, until=("canceled",))
     assert case.reason == "invalid order: quantity 0"
     assert items(case, "ship") == []
-    ok = services.case_start(definition="validate-order", data={"quantity": 2})
+    ok = services.case_start(definition="validate-order", data={"quantity": 2}, user=SYSTEM)
     wait_for(lambda: Case.objects.filter(pk=ok.pk, state="completed").exists(), what="the valid order")
 
 
@@ -82,7 +83,7 @@ def test_training_loop_over_its_bound_is_an_incident(e2e: Any) -> None:
         [("start", "train"), ("train", "end")],
     )
     publish(doc)
-    case = services.case_start(definition=doc["name"])
+    case = services.case_start(definition=doc["name"], user=SYSTEM)
     failed = wait_for(lambda: WorkItem.objects.filter(case=case, state="failed").first(), what="the incident")
     assert failed.iteration == 2
     assert failed.error["type"] == "DirectiveError"
@@ -103,7 +104,7 @@ def test_risky_step_jumps_to_the_emergency_handler_skipping_its_successor(e2e: A
     case = run_case(RISKY_NET, {"explode": True})
     assert case.data["path"] == "emergency"
     assert items(case, "normal") == []
-    calm = services.case_start(definition="risky", data={"explode": False})
+    calm = services.case_start(definition="risky", data={"explode": False}, user=SYSTEM)
     calm = wait_for(lambda: Case.objects.filter(pk=calm.pk, state="completed").first(), what="the calm case")
     assert calm.data["path"] == "normal"
     assert items(calm, "emergency") == []

@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.helpers import net, publish
 from engine import services
+from engine.access import SYSTEM
 from engine.core.builder import NetBuilder
 from engine.models import Case, Event, WorkItem
 from definitions.registry import get_activity
@@ -41,7 +42,7 @@ def test_dispatch_one_process_item_per_id_then_or_join_collect(e2e: Any) -> None
         ],
     }
     publish(doc)
-    case = completed(services.case_start(definition="dispatch-collect", data={"ids": ["a", "b", "c"]}))
+    case = completed(services.case_start(definition="dispatch-collect", data={"ids": ["a", "b", "c"]}, user=SYSTEM))
     processed = WorkItem.objects.filter(case=case, task="process")
     assert sorted(i.input["id"] for i in processed) == ["a", "b", "c"]
     assert all(i.state == "completed" for i in processed)
@@ -76,7 +77,7 @@ def test_monthly_invoices_tolerate_failures_then_summarise(e2e: Any) -> None:
         {"id": "c1", "balance": 100.0}, {"id": "c2", "balance": 0.0}, {"id": "c3", "balance": 50.5, "broken": True},
         {"id": "c4", "balance": 20.0}, {"id": "c5", "balance": 7.5},
     ]
-    case = completed(services.case_start(definition="monthly-invoices", data={"customers": customers}))
+    case = completed(services.case_start(definition="monthly-invoices", data={"customers": customers}, user=SYSTEM))
     items = WorkItem.objects.filter(case=case, task="invoice")
     assert sorted(i.input["customer"]["id"] for i in items) == ["c1", "c3", "c4", "c5"]  # a balance only
     failed = items.get(state="failed")
@@ -99,7 +100,7 @@ def test_child_workflows_by_media_type(e2e: Any) -> None:
     ))
     files = [{"name": "a.png", "type": "image"}, {"name": "b.mp4", "type": "video"},
              {"name": "c.pdf", "type": "document"}]
-    case = completed(services.case_start(definition="media-intake", data={"files": files}))
+    case = completed(services.case_start(definition="media-intake", data={"files": files}, user=SYSTEM))
     assert sorted(case.data["handled"]) == ["a.png:image", "b.mp4:video", "c.pdf:document"]
     children = Case.objects.filter(parent=case)
     assert sorted(c.definition_name for c in children) == ["process-document", "process-image", "process-video"]
@@ -109,7 +110,7 @@ def test_child_workflows_by_media_type(e2e: Any) -> None:
 def test_unknown_child_type_fails_that_item(e2e: Any) -> None:
     publish(net("media-one", [{"id": "route", "kind": "composite", "workflow": "'process-' + data.type"}],
                 [("start", "route"), ("route", "end")]))
-    case = services.case_start(definition="media-one", data={"type": "hologram"})
+    case = services.case_start(definition="media-one", data={"type": "hologram"}, user=SYSTEM)
     item = WorkItem.objects.get(case=case, task="route")
     assert item.state == "failed" and "process-hologram" in item.error["message"]
 
@@ -118,7 +119,7 @@ def test_timer_fires_from_the_database_by_the_worker_sweep(e2e: Any) -> None:
     publish(net("cool-off", [{"id": "wait", "kind": "timer", "duration": "duration('1s')"},
                              {"id": "after", "kind": "automatic", "activity": "noop"}],
                 [("start", "wait"), ("wait", "after"), ("after", "end")]))
-    case = services.case_start(definition="cool-off")
+    case = services.case_start(definition="cool-off", user=SYSTEM)
     timer = WorkItem.objects.get(case=case, task="wait")
     assert timer.due_at is not None and timer.state == "initialized"
     assert timer.due_at - timer.created_at >= dt.timedelta(seconds=0.9)
@@ -142,7 +143,7 @@ def test_configuration_driven_pipeline_built_by_the_builder(e2e: Any) -> None:
     b.sequence(b.start, *steps, b.end)
     doc = b.build(activity_exists=lambda name: get_activity(name) is not None)
     publish(doc)
-    case = completed(services.case_start(definition="configured-pipeline", data={"value": 21}))
+    case = completed(services.case_start(definition="configured-pipeline", data={"value": 21}, user=SYSTEM))
     assert case.data == {"value": 21, "valid": True, "doubled": 42, "label": "item-42"}
     order = list(Event.objects.filter(case=case, type="task.completed").order_by("pk").values_list("task", flat=True))
     assert order == ["validate", "transform", "enrich"]

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from config.asgi import application
 from tests.helpers import make_user, net, publish
 from engine import services
+from engine.access import SYSTEM
 from engine.models import WorkItem
 
 NET = net(
@@ -35,7 +36,7 @@ async def test_an_item_made_by_the_worker_is_pushed_to_the_inbox(e2e: Any, djang
     assert (await inbox.connect(timeout=5))[0]
     assert (await inbox.receive_json_from(timeout=5))["work_items"] == []
 
-    case = await sync_to_async(services.case_start)(definition="prepare-then-approve", data={})
+    case = await sync_to_async(services.case_start)(definition="prepare-then-approve", data={}, user=SYSTEM)
     message = await inbox.receive_json_from(timeout=20)  # the worker runs `prepare`, then commits
     assert (message["event"], message["work_item"]["task"]) == ("offered", "approve")
     prepared_by_worker = await sync_to_async(
