@@ -1,7 +1,7 @@
 """The ``db`` backend of the pattern harness: the service layer and the database.
 
 Nets go through the designer's path (`definition_save_draft` + `definition_publish`,
-validation included), cases through `engine.services` with ``user=None`` (the system: no rights
+validation included), cases through `engine.services` with ``user=SYSTEM`` (the engine's own actor: no rights
 checked), and everything is read back from the rows (`Case`, `WorkItem`, `Event`), so a test
 on this backend checks the persistence round trip as well as the firing rules. Effects are
 carried out by `engine.services.persistence` as in production; automatic items wait for the
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from definitions.services import definition_publish, definition_save_draft
 from engine import services
+from engine.access import SYSTEM
 from engine.models import Case, Event, WorkItem
 
 from .harness import Run
@@ -29,12 +30,12 @@ class DbBackend:
     name = "db"
 
     def publish(self, doc: Mapping[str, Any]) -> str:
-        definition_save_draft(doc=dict(doc))
-        definition_publish(name=doc["name"])
+        definition_save_draft(doc=dict(doc), user=SYSTEM)
+        definition_publish(name=doc["name"], user=SYSTEM)
         return str(doc["name"])
 
     def start(self, definition: str, data: Mapping[str, Any] | None = None) -> "DbRun":
-        return DbRun(services.case_start(definition=definition, data=dict(data or {})).pk)
+        return DbRun(services.case_start(definition=definition, data=dict(data or {}), user=SYSTEM).pk)
 
     def fire_timers(self, later: dt.timedelta) -> int:
         return services.timers_fire_due(now=timezone.now() + later)
@@ -63,21 +64,21 @@ class DbRun(Run):
         return [DbRun(pk) for pk in Case.objects.filter(parent_id=self.id).order_by("id").values_list("pk", flat=True)]
 
     def _start_item(self, item: WorkItem) -> None:
-        services.work_item_start(item_id=item.pk, user=None)
+        services.work_item_start(item_id=item.pk, user=SYSTEM)
 
     def _complete_item(self, item: WorkItem, output: dict[str, Any], routes: list[str] | None) -> None:
-        services.work_item_complete(item_id=item.pk, output=output, routes=routes)
+        services.work_item_complete(item_id=item.pk, output=output, routes=routes, user=SYSTEM)
 
     def _fail_item(self, item: WorkItem, error: str) -> None:
-        services.work_item_fail(item_id=item.pk, error=error)
+        services.work_item_fail(item_id=item.pk, error=error, user=SYSTEM)
 
     def add_item(self, task_id: str, item_input: Mapping[str, Any] | None = None) -> WorkItem:
-        return services.work_item_add(case_id=self.id, task_id=task_id, item_input=dict(item_input or {}))
+        return services.work_item_add(case_id=self.id, task_id=task_id, item_input=dict(item_input or {}), user=SYSTEM)
 
     def cancel(self, reason: str = "") -> Run:
-        services.case_cancel(case_id=self.id, reason=reason)
+        services.case_cancel(case_id=self.id, reason=reason, user=SYSTEM)
         return self
 
     def signal(self, name: str, payload: Mapping[str, Any] | None = None) -> Run:
-        services.case_signal(case_id=self.id, name=name, payload=dict(payload or {}))
+        services.case_signal(case_id=self.id, name=name, payload=dict(payload or {}), user=SYSTEM)
         return self
