@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 
 import jsonschema
 
+from .effects import AwaitSignal, CancelChild, CaseEnded, Dispatch, Effect, ScheduleTimer, StartChild
 from .errors import EngineError, InvalidInput, NotAllowed, NotFound, RoutingError
 from .expr import (
     ExpressionError,
@@ -39,17 +40,18 @@ from .expr import (
     evaluate_mapping_each,
     evaluate_raw,
 )
+from .events import CASE_STATUS_EVENTS, ITEM_STATE_EVENTS, Event, EventType
 from .names import is_plain_name
 from .net import Net, Task
 from .retry import RetryPolicy
 from .state import (
+    CASE_ACTIVE,
     CASE_FINAL,
     ITEM_LIVE,
-    ITEM_TRANSITIONS,
-    TASK_TRANSITIONS,
     CaseState,
     TaskRun,
     WorkItem,
+    check_transition,
     empty_stats,
 )
 
@@ -115,8 +117,8 @@ class Engine:
         self._or_join = or_join
         self._new_id = new_id
         self.actor = actor
-        self.events: list[dict[str, Any]] = []
-        self.effects: list[tuple[Any, ...]] = []
+        self.events: list[Event] = []
+        self.effects: list[Effect] = []
         self.dirty: dict[str, WorkItem] = {}
         self.created: set[str] = set()
         for tid in net.tasks:
@@ -127,9 +129,9 @@ class Engine:
     def start_case(self, data: Mapping[str, Any] | None = None) -> None:
         data = dict(data or {})
         self._validate_data(data)
+        self._set_case_status("running")
         self.state.data = data
-        self.state.status = "running"
-        self._emit("case.started", data=data)
+        self._emit(EventType.CASE_STARTED, data=data)
         self._add_tokens(self.net.start, 1)
         self._advance()
 
@@ -141,17 +143,17 @@ class Engine:
     def suspend(self) -> None:
         if self.state.status != "running":
             raise NotAllowed(f"only a running case can be suspended (it is {self.state.status})")
-        self.state.status = "suspended"
-        self._emit("case.suspended")
+        self._set_case_status("suspended")
+        self._emit(EventType.CASE_SUSPENDED)
 
     def resume(self) -> None:
         if self.state.status != "suspended":
             raise NotAllowed(f"only a suspended case can be resumed (it is {self.state.status})")
-        self.state.status = "running"
-        self._emit("case.resumed")
+        self._set_case_status("running")
+        self._emit(EventType.CASE_RESUMED)
         for item in self.state.work_items.values():
             if item.kind == "automatic" and item.state == "initialized":
-                self.effects.append(("dispatch", item.id))
+                self.effects.append(Dispatch(item.id))
         self._advance()
 
     def update_data(self, changes: Mapping[str, Any]) -> None:
@@ -172,7 +174,7 @@ class Engine:
             raise NotAllowed(f"the work item is already claimed by {item.assignee}")
         item.assignee = user
         self._touch(item)
-        self._emit("work_item.claimed", item=item, user=user)
+        self._emit(EventType.WORK_ITEM_CLAIMED, item=item, user=user)
         return item
 
     def release(self, item_id: str) -> WorkItem:
@@ -180,7 +182,7 @@ class Engine:
         self._require_active()
         if item.state != "initialized" or not item.assignee:
             raise NotAllowed("only a claimed work item that has not started can be released")
-        self._emit("work_item.released", item=item, user=item.assignee)
+        self._emit(EventType.WORK_ITEM_RELEASED, item=item, user=item.assignee)
         item.assignee = None
         self._touch(item)
         return item
@@ -192,7 +194,7 @@ class Engine:
             raise NotAllowed(f"a {item.state} work item cannot be delegated")
         item.assignee = user
         self._touch(item)
-        self._emit("work_item.delegated", item=item, user=user)
+        self._emit(EventType.WORK_ITEM_DELEGATED, item=item, user=user)
         return item
 
     def start_item(self, item_id: str, user: str | None = None) -> WorkItem:
@@ -256,7 +258,7 @@ class Engine:
         if plan.iterate:
             # the item is done but its task is not: the next iteration takes its place
             nxt = self._new_item(task, plan.next_input, iteration=item.iteration + 1)
-            self._emit("work_item.iterated", item=item, next_item=nxt.id, iteration=nxt.iteration)
+            self._emit(EventType.WORK_ITEM_ITERATED, item=item, next_item=nxt.id, iteration=nxt.iteration)
             self._launch(nxt)
             self._advance()
             return item
@@ -412,11 +414,11 @@ class Engine:
         item.error = dict(error)
         item.attempt += 1
         if item.state == "started":
-            self._set_item_state(item, "initialized", force=True)
+            self._set_item_state(item, "initialized", correction=True)
         delay = policy.delay(item.attempt - 1)
-        self._emit("work_item.attempt_failed", item=item, attempt=item.attempt - 1, error=item.error, retry_in=delay)
+        self._emit(EventType.WORK_ITEM_ATTEMPT_FAILED, item=item, attempt=item.attempt - 1, error=item.error, retry_in=delay)
         self._touch(item)
-        self.effects.append(("dispatch", item.id, delay))
+        self.effects.append(Dispatch(item.id, delay))
         return item
 
     def fail_item(self, item_id: str, error: Mapping[str, Any] | str | None = None) -> WorkItem:
@@ -433,7 +435,7 @@ class Engine:
         if self._lingering(item):
             # its task completed already (threshold, remaining "continue"): the failure is
             # recorded on the item and changes nothing else
-            self._emit("work_item.failed", item=item, error=item.error)
+            self._emit(EventType.WORK_ITEM_FAILED, item=item, error=item.error)
         else:
             self._apply_failure_policy(self.net.tasks[item.task], item)
         self._advance()
@@ -451,9 +453,9 @@ class Engine:
         item.error = None
         self._set_item_state(item, "initialized")
         if new_input is not None:  # the history keeps what the operator changed
-            self._emit("work_item.retried", item=item, attempt=item.attempt, input=new_input)
+            self._emit(EventType.WORK_ITEM_RETRIED, item=item, attempt=item.attempt, input=new_input)
         else:
-            self._emit("work_item.retried", item=item, attempt=item.attempt)
+            self._emit(EventType.WORK_ITEM_RETRIED, item=item, attempt=item.attempt)
         self._launch(item)
         self._advance()
         return item
@@ -466,11 +468,11 @@ class Engine:
         if item.state not in ITEM_LIVE or item.generation != run.generation:
             raise NotAllowed(f"a {item.state} work item cannot be skipped")
         if item.kind == "composite" and item.state == "started":
-            self.effects.append(("cancel_child", item.id))
-        self._emit("work_item.skipped", item=item)
+            self.effects.append(CancelChild(item.id))
+        self._emit(EventType.WORK_ITEM_SKIPPED, item=item)
         if item.state == "failed":
             item.error = None
-            self._set_item_state(item, "started", force=True)
+            self._set_item_state(item, "started", correction=True)
         return self.complete_item(item_id, output or {}, user=self.actor)
 
     def add_item(self, task_id: str, item_input: Any = None) -> WorkItem:
@@ -544,7 +546,7 @@ class Engine:
         waiting = self._waiting_for(name)
         persistent = decl.get("persistent") is not False
         outcome = "delivered" if waiting else "kept" if persistent else "dropped"
-        self._emit("signal.received", signal=name, payload=payload, outcome=outcome)
+        self._emit(EventType.SIGNAL_RECEIVED, signal=name, payload=payload, outcome=outcome)
         if new_data is not None:
             self._set_data(new_data)
         delivered: list[str] = []
@@ -578,7 +580,7 @@ class Engine:
             run = self.state.tasks[item.task]
             if item.generation != run.generation or run.state not in ("enabled", "started"):
                 continue
-            self._emit("signal.consumed", item=item, signal=name, kept=kept)
+            self._emit(EventType.SIGNAL_CONSUMED, item=item, signal=name, kept=kept)
             self.complete_item(item.id, dict(payload))
             done.append(item.id)
         return done
@@ -651,6 +653,8 @@ class Engine:
                     return
             if not changed and self.state.pending_signals:
                 changed = self._deliver_pending_signal()
+        if self.state.status != "running":
+            return  # a kept signal's delivery ended the case (it used to end a second time)
         if self.state.marking.get(self.net.end, 0) > 0:
             self._end_case("completed")
         elif not any(run.state in ("enabled", "started") for run in runs.values()):
@@ -665,9 +669,9 @@ class Engine:
         run.error = None
         run.goto = []
         if run.directed:
-            self._emit("task.enabled", task=task.id, generation=run.generation, directed=True)
+            self._emit(EventType.TASK_ENABLED, task=task.id, generation=run.generation, directed=True)
         else:
-            self._emit("task.enabled", task=task.id, generation=run.generation)
+            self._emit(EventType.TASK_ENABLED, task=task.id, generation=run.generation)
         if task.kind == "dummy":
             self._start_task(task)
             try:
@@ -729,9 +733,9 @@ class Engine:
         run.stats["total"] += 1
         run.stats["initialized"] += 1
         if iteration > 1:
-            self._emit("work_item.created", item=item, iteration=iteration)
+            self._emit(EventType.WORK_ITEM_CREATED, item=item, iteration=iteration)
         else:
-            self._emit("work_item.created", item=item)
+            self._emit(EventType.WORK_ITEM_CREATED, item=item)
         return item
 
     def _launch(self, item: WorkItem) -> None:
@@ -739,7 +743,7 @@ class Engine:
         if self.state.status != "running":
             return
         if item.kind == "automatic":
-            self.effects.append(("dispatch", item.id))
+            self.effects.append(Dispatch(item.id))
         elif item.kind == "composite":
             self._set_item_state(item, "started")
             task = self.net.tasks[item.task]
@@ -750,11 +754,11 @@ class Engine:
                 self._set_item_state(item, "failed")
                 self._apply_failure_policy(task, item)
                 return
-            self.effects.append(("start_child", item.id, name, item.input))
+            self.effects.append(StartChild(item.id, name, item.input))
         elif item.kind == "timer":
-            self.effects.append(("schedule_timer", item.id, item.due_at))
+            self.effects.append(ScheduleTimer(item.id, item.due_at))
         elif item.kind == "signal":
-            self.effects.append(("await_signal", item.id, self.net.tasks[item.task].spec.get("signal")))
+            self.effects.append(AwaitSignal(item.id, self.net.tasks[item.task].spec.get("signal")))
 
     def _child_name(self, task: Task, item: WorkItem) -> str:
         workflow = str(task.spec.get("workflow", ""))
@@ -809,7 +813,7 @@ class Engine:
             # a directed run (next_tasks/goto): it uses itself up and leaves the tokens alone
             run.directed -= 1
             self._task_transition(task.id, run, "started")
-            self._emit("task.started", task=task.id, generation=run.generation, directed=True)
+            self._emit(EventType.TASK_STARTED, task=task.id, generation=run.generation, directed=True)
             return
         marking = self.state.marking
         marked = [c for c in task.inputs if marking.get(c, 0) > 0]
@@ -818,7 +822,7 @@ class Engine:
         for c in marked:
             self._add_tokens(c, -1)
         self._task_transition(task.id, run, "started")
-        self._emit("task.started", task=task.id, generation=run.generation)
+        self._emit(EventType.TASK_STARTED, task=task.id, generation=run.generation)
 
     def _lingering(self, item: WorkItem) -> bool:
         """Is this a live item left running after its task completed on a threshold with
@@ -836,7 +840,7 @@ class Engine:
         run = self.state.tasks[task.id]
         self._cancel_items(task.id)
         self._task_transition(task.id, run, "disabled")
-        self._emit("task.withdrawn", task=task.id, generation=run.generation)
+        self._emit(EventType.TASK_WITHDRAWN, task=task.id, generation=run.generation)
 
     def _check_task_completion(self, task: Task, routes: list[str] | None = None, pending: int = 0) -> None:
         """Complete the task if its items allow it; `pending` items are about to be added."""
@@ -888,7 +892,7 @@ class Engine:
             extra["goto"] = goto
         if terminate:
             extra["terminated"] = True
-        self._emit("task.completed", task=task.id, generation=run.generation, **extra)
+        self._emit(EventType.TASK_COMPLETED, task=task.id, generation=run.generation, **extra)
         for c in targets:
             self._add_tokens(c, 1)
         for target in goto:
@@ -947,9 +951,9 @@ class Engine:
         """The completing item fails with `exc` and nothing else changes; the case waits for an
         operator to retry or skip it."""
         item.output = None
-        self._set_item_state(item, "failed", force=True)
+        self._set_item_state(item, "failed", correction=True)
         item.error = {"type": type(exc).__name__, "message": getattr(exc, "message", None) or str(exc)}
-        self._emit("work_item.failed", item=item, error=item.error)
+        self._emit(EventType.WORK_ITEM_FAILED, item=item, error=item.error)
 
     def _direct(self, task_id: str, *, by: str, goto: bool, by_item: str | None = None) -> None:
         """Give `task_id` one directed run: it is enabled (a new generation once it is not
@@ -959,7 +963,7 @@ class Engine:
         fields: dict[str, Any] = {"task": task_id, "by": by, "goto": goto, "delta": 1}
         if by_item:
             fields["by_item"] = by_item
-        self._emit("task.directed", **fields)
+        self._emit(EventType.TASK_DIRECTED, **fields)
 
     def _fail_task(self, task: Task, error: str) -> None:
         """The task fails, its other items are canceled, and the case fails."""
@@ -967,12 +971,12 @@ class Engine:
         self._cancel_items(task.id)
         run.error = error
         self._task_transition(task.id, run, "failed")
-        self._emit("task.failed", task=task.id, generation=run.generation, error=error)
+        self._emit(EventType.TASK_FAILED, task=task.id, generation=run.generation, error=error)
         self._end_case("failed", reason=f"task {task.id} failed: {error}")
 
     def _apply_failure_policy(self, task: Task, item: WorkItem) -> None:
         policy = task.on_failure
-        self._emit("work_item.failed", item=item, error=item.error)
+        self._emit(EventType.WORK_ITEM_FAILED, item=item, error=item.error)
         if policy == "fail":
             self._fail_task(task, str((item.error or {}).get("message")))
         elif policy == "continue":
@@ -983,7 +987,7 @@ class Engine:
                 # incident on the task; the operator retries the failed item (or skips it)
                 run = self.state.tasks[task.id]
                 run.error = str(exc)
-                self._emit("task.incident", task=task.id, generation=run.generation, error=run.error)
+                self._emit(EventType.TASK_INCIDENT, task=task.id, generation=run.generation, error=run.error)
         # incident: the item stays failed; the case waits for an operator to retry or skip
 
     def _cancel_element(self, element: str, *, by: str) -> None:
@@ -994,13 +998,13 @@ class Engine:
         elif element in self.net.tasks and element != by:
             run = self.state.tasks[element]
             if run.directed:  # a canceled task loses the runs directed to it, too
-                self._emit("task.directed", task=element, by=by, goto=False, delta=-run.directed, reason="canceled")
+                self._emit(EventType.TASK_DIRECTED, task=element, by=by, goto=False, delta=-run.directed, reason="canceled")
                 run.directed = 0
             run.goto = []
             if run.state in ("enabled", "started"):
                 self._cancel_items(element)
                 self._task_transition(element, run, "canceled")
-                self._emit("task.canceled", task=element, generation=run.generation, by=by)
+                self._emit(EventType.TASK_CANCELED, task=element, generation=run.generation, by=by)
 
     def _cancel_items(self, task_id: str | None, generation: int | None = None) -> None:
         for item in list(self.state.work_items.values()):
@@ -1013,7 +1017,7 @@ class Engine:
             if item.state == "failed" and not self._blocking_failure(item):
                 continue  # a tolerated failure (`continue`, or its task is over) is final: it stays failed
             if item.kind == "composite" and item.state == "started":
-                self.effects.append(("cancel_child", item.id))
+                self.effects.append(CancelChild(item.id))
             self._set_item_state(item, "canceled")
 
     def _blocking_failure(self, item: WorkItem) -> bool:
@@ -1029,12 +1033,12 @@ class Engine:
         self._cancel_items(None)
         for tid, run in self.state.tasks.items():
             if run.state in ("enabled", "started"):
-                run.state = "canceled"
-                self._emit("task.canceled", task=tid, generation=run.generation, by="case")
+                self._task_transition(tid, run, "canceled")
+                self._emit(EventType.TASK_CANCELED, task=tid, generation=run.generation, by="case")
             run.directed, run.goto = 0, []
-        self.state.status = status
-        self._emit(f"case.{status}", reason=reason, **fields)
-        self.effects.append(("case_ended", status))
+        self._set_case_status(status)
+        self._emit(CASE_STATUS_EVENTS[status], reason=reason, **fields)
+        self.effects.append(CaseEnded(status))
 
     # ------------------------------------------------------------------ helpers
 
@@ -1059,7 +1063,7 @@ class Engine:
         if new != self.state.data:
             changed = {k: v for k, v in new.items() if self.state.data.get(k, _MISSING) != v}
             self.state.data = new
-            self._emit("data.updated", changes=changed)
+            self._emit(EventType.DATA_UPDATED, changes=changed)
 
     def _item(self, item_id: str, kinds: Iterable[str] = WORK_KINDS) -> WorkItem:
         item = self.state.work_items.get(item_id)
@@ -1074,7 +1078,7 @@ class Engine:
             raise NotAllowed(f"the case is {self.state.status}")
 
     def _require_active(self) -> None:
-        if self.state.status not in ("running", "suspended"):
+        if self.state.status not in CASE_ACTIVE:
             raise NotAllowed(f"the case is {self.state.status}")
 
     def _add_tokens(self, condition: str, delta: int, reason: str | None = None) -> None:
@@ -1085,16 +1089,21 @@ class Engine:
         ev: dict[str, Any] = {"condition": condition, "delta": delta}
         if reason:
             ev["reason"] = reason
-        self._emit("tokens", **ev)
+        self._emit(EventType.TOKENS, **ev)
+
+    def _set_case_status(self, new: str) -> None:
+        check_transition("case", self.state.status, new, message=f"a {self.state.status} case cannot become {new}")
+        self.state.status = new
 
     def _task_transition(self, task_id: str, run: TaskRun, new: str) -> None:
-        if new not in TASK_TRANSITIONS[run.state]:
-            raise NotAllowed(f"task {task_id} cannot go from {run.state} to {new}")
+        check_transition("task", run.state, new, message=f"task {task_id} cannot go from {run.state} to {new}")
         run.state = new
 
-    def _set_item_state(self, item: WorkItem, new: str, *, force: bool = False) -> None:
-        if not force and new not in ITEM_TRANSITIONS[item.state]:
-            raise NotAllowed(f"a {item.state} work item cannot become {new}")
+    def _set_item_state(self, item: WorkItem, new: str, *, correction: bool = False) -> None:
+        """`correction`: one of the engine's own steps listed in `ITEM_CORRECTIONS` (a retried
+        attempt, a skipped failed item, an incident found while completing)."""
+        check_transition("work item", item.state, new, correction=correction,
+                         message=f"a {item.state} work item cannot become {new}")
         run = self.state.tasks[item.task]
         if item.generation == run.generation:
             run.stats[item.state] -= 1
@@ -1102,19 +1111,17 @@ class Engine:
         old, item.state = item.state, new
         self._touch(item)
         if new not in ("failed",) and not (old == "failed" and new == "initialized"):
-            self._emit(f"work_item.{new}", item=item)
+            self._emit(ITEM_STATE_EVENTS[new], item=item)
 
     def _touch(self, item: WorkItem) -> None:
         self.dirty[item.id] = item
 
-    def _emit(self, type_: str, *, item: WorkItem | None = None, **fields: Any) -> None:
-        ev: dict[str, Any] = {"type": type_}
+    def _emit(self, type_: EventType, *, item: WorkItem | None = None, **fields: Any) -> None:
         if item is not None:
-            ev["work_item"] = item.id
-            ev["task"] = item.task
-            ev["generation"] = item.generation
-        ev.update(fields)
-        self.events.append(ev)
+            self.events.append(Event(type_, item.task, item.id, {"generation": item.generation, **fields}))
+        else:
+            task = fields.pop("task", "")
+            self.events.append(Event(type_, task, None, fields))
 
 
 _MISSING = object()
