@@ -44,6 +44,7 @@ from .events import CASE_STATUS_EVENTS, ITEM_STATE_EVENTS, Event, EventType
 from .names import is_plain_name
 from .net import Net, Task
 from .retry import RetryPolicy
+from .rules import case_actions, is_open_incident, item_actions
 from .state import (
     CASE_ACTIVE,
     CASE_FINAL,
@@ -136,18 +137,18 @@ class Engine:
         self._advance()
 
     def cancel_case(self, reason: str = "") -> None:
-        if self.state.status in CASE_FINAL:
+        if "cancel" not in case_actions(self.state.status):
             raise NotAllowed(f"the case is {self.state.status} and cannot be canceled")
         self._end_case("canceled", reason=reason)
 
     def suspend(self) -> None:
-        if self.state.status != "running":
+        if "suspend" not in case_actions(self.state.status):
             raise NotAllowed(f"only a running case can be suspended (it is {self.state.status})")
         self._set_case_status("suspended")
         self._emit(EventType.CASE_SUSPENDED)
 
     def resume(self) -> None:
-        if self.state.status != "suspended":
+        if "resume" not in case_actions(self.state.status):
             raise NotAllowed(f"only a suspended case can be resumed (it is {self.state.status})")
         self._set_case_status("running")
         self._emit(EventType.CASE_RESUMED)
@@ -444,8 +445,7 @@ class Engine:
     def retry_item(self, item_id: str, new_input: Any = None) -> WorkItem:
         item = self._item(item_id)
         self._require_running()
-        run = self.state.tasks[item.task]
-        if item.state != "failed" or item.generation != run.generation or run.state != "started":
+        if "retry" not in self._item_actions(item):
             raise NotAllowed("only a failed work item of a running task can be retried")
         if new_input is not None:
             item.input = new_input
@@ -464,8 +464,7 @@ class Engine:
         """An operator completes a live item in the worker's or person's place."""
         item = self._item(item_id)
         self._require_running()
-        run = self.state.tasks[item.task]
-        if item.state not in ITEM_LIVE or item.generation != run.generation:
+        if "skip" not in self._item_actions(item):
             raise NotAllowed(f"a {item.state} work item cannot be skipped")
         if item.kind == "composite" and item.state == "started":
             self.effects.append(CancelChild(item.id))
@@ -1024,10 +1023,16 @@ class Engine:
         """Is this failed item an open incident (its task waits for an operator)?"""
         run = self.state.tasks.get(item.task)
         task = self.net.tasks.get(item.task)
-        return (
-            task is not None and run is not None and task.on_failure == "incident"
-            and run.generation == item.generation and run.state in ("enabled", "started")
-        )
+        if task is None or run is None:
+            return False
+        return is_open_incident(state=item.state, on_failure=task.on_failure,
+                                current=run.generation == item.generation, task_state=run.state)
+
+    def _item_actions(self, item: WorkItem) -> frozenset[str]:
+        run = self.state.tasks[item.task]
+        return item_actions(self.state.status, state=item.state, kind=item.kind,
+                            current=item.generation == run.generation, task_state=run.state,
+                            assigned=bool(item.assignee))
 
     def _end_case(self, status: str, reason: str = "", **fields: Any) -> None:
         self._cancel_items(None)
