@@ -595,9 +595,6 @@ class Engine:
 
     # ------------------------------------------------------------------ the net
 
-    def enabled_tasks(self) -> list[str]:
-        return [tid for tid, run in self.state.tasks.items() if run.state == "enabled"]
-
     def _join_satisfied(self, task: Task) -> bool:
         marking = self.state.marking
         marked = [c for c in task.inputs if marking.get(c, 0) > 0]
