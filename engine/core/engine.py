@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 
 import jsonschema
 
-from .effects import AwaitSignal, CancelChild, CaseEnded, Dispatch, Effect, ScheduleTimer, StartChild
+from .effects import CaseEnded, Dispatch, Effect
 from .errors import EngineError, InvalidInput, NotAllowed, NotFound, RoutingError
 from .expr import (
     ExpressionError,
@@ -41,7 +41,7 @@ from .expr import (
     evaluate_raw,
 )
 from .events import CASE_STATUS_EVENTS, ITEM_STATE_EVENTS, Event, EventType
-from .names import is_plain_name
+from .kinds import KINDS, kind_of
 from .net import Net, Task
 from .retry import RetryPolicy
 from .rules import case_actions, is_open_incident, item_actions
@@ -56,7 +56,7 @@ from .state import (
     empty_stats,
 )
 
-WORK_KINDS = ("manual", "automatic", "composite", "timer", "signal")
+WORK_KINDS = tuple(name for name, kind in KINDS.items() if kind.has_items)
 DIRECTIVES = ("next_tasks", "next_iteration", "terminate", "cancel", "add_items")
 
 
@@ -153,8 +153,7 @@ class Engine:
         self._set_case_status("running")
         self._emit(EventType.CASE_RESUMED)
         for item in self.state.work_items.values():
-            if item.kind == "automatic" and item.state == "initialized":
-                self.effects.append(Dispatch(item.id))
+            kind_of(item.kind).resume(self, item)
         self._advance()
 
     def update_data(self, changes: Mapping[str, Any]) -> None:
@@ -207,7 +206,7 @@ class Engine:
         current = item.generation == run.generation and run.state in ("enabled", "started")
         if not current and not self._lingering(item):
             raise NotAllowed("the work item's task is no longer active")
-        if item.kind == "manual" and user:
+        if kind_of(item.kind).by_person and user:
             item.assignee = user
         if current and run.state == "enabled":
             self._start_task(self.net.tasks[item.task])
@@ -232,7 +231,7 @@ class Engine:
         self._require_running()
         task = self.net.tasks[item.task]
         output = {} if output is None else output
-        if item.kind == "manual" and item.state in ("initialized", "started"):
+        if kind_of(item.kind).by_person and item.state in ("initialized", "started"):
             self._validate_form(task, output)
         if item.state == "initialized":
             self.start_item(item_id, user)
@@ -274,7 +273,7 @@ class Engine:
             else:
                 self._check_task_completion(task, routes=routes, pending=len(plan.add_items))
         except (RoutingError, ExpressionError, InvalidInput) as exc:
-            if item.kind == "manual" and isinstance(exc, InvalidInput):
+            if kind_of(item.kind).by_person and isinstance(exc, InvalidInput):
                 raise  # the person fixes the form: nothing changes
             # an incident: the item fails, the case waits for an operator
             run.results.pop()
@@ -466,8 +465,7 @@ class Engine:
         self._require_running()
         if "skip" not in self._item_actions(item):
             raise NotAllowed(f"a {item.state} work item cannot be skipped")
-        if item.kind == "composite" and item.state == "started":
-            self.effects.append(CancelChild(item.id))
+        kind_of(item.kind).stop(self, item)
         self._emit(EventType.WORK_ITEM_SKIPPED, item=item)
         if item.state == "failed":
             item.error = None
@@ -668,7 +666,8 @@ class Engine:
             self._emit(EventType.TASK_ENABLED, task=task.id, generation=run.generation, directed=True)
         else:
             self._emit(EventType.TASK_ENABLED, task=task.id, generation=run.generation)
-        if task.kind == "dummy":
+        kind = kind_of(task.kind)
+        if not kind.has_items:
             self._start_task(task)
             try:
                 self._complete_task(task)
@@ -681,7 +680,7 @@ class Engine:
             # the task cannot make its work items: it fails, and with it the case (never silent)
             self._fail_task(task, str(exc))
             return
-        if task.kind in ("automatic", "composite") or not inputs:
+        if kind.starts_when_enabled or not inputs:
             self._start_task(task)
         for item_input in inputs:
             self._launch(self._new_item(task, item_input))
@@ -719,10 +718,7 @@ class Engine:
         run = self.state.tasks[task.id]
         item = WorkItem(id=self._new_id(), task=task.id, generation=run.generation, kind=task.kind, input=item_input,
                         iteration=iteration)
-        if task.kind == "manual":
-            self._allocate(task, item)
-        elif task.kind == "timer":
-            item.due_at = self._timer_due(task).isoformat()
+        kind_of(task.kind).prepare(self, task, item)
         self.state.work_items[item.id] = item
         self.created.add(item.id)
         self._touch(item)
@@ -738,53 +734,7 @@ class Engine:
         """Hand a fresh (or retried) item to whatever runs it, after commit."""
         if self.state.status != "running":
             return
-        if item.kind == "automatic":
-            self.effects.append(Dispatch(item.id))
-        elif item.kind == "composite":
-            self._set_item_state(item, "started")
-            task = self.net.tasks[item.task]
-            try:
-                name = self._child_name(task, item)
-            except ExpressionError as exc:
-                item.error = {"type": "ExpressionError", "message": str(exc)}
-                self._set_item_state(item, "failed")
-                self._apply_failure_policy(task, item)
-                return
-            self.effects.append(StartChild(item.id, name, item.input))
-        elif item.kind == "timer":
-            self.effects.append(ScheduleTimer(item.id, item.due_at))
-        elif item.kind == "signal":
-            self.effects.append(AwaitSignal(item.id, self.net.tasks[item.task].spec.get("signal")))
-
-    def _child_name(self, task: Task, item: WorkItem) -> str:
-        workflow = str(task.spec.get("workflow", ""))
-        if is_plain_name(workflow):
-            return workflow
-        variables = self._vars()
-        variables["item"] = item.input
-        if task.instances:
-            variables[task.instances.as_name] = (item.input or {}).get(task.instances.as_name, item.input)
-            variables["item"] = variables[task.instances.as_name]
-        name = evaluate(workflow, variables)
-        if not isinstance(name, str):
-            raise ExpressionError(workflow, "the child workflow expression must give a string")
-        return name
-
-    def _allocate(self, task: Task, item: WorkItem) -> None:
-        assign = task.spec.get("assign") or {}
-        variables = self._vars()
-        item.role = assign.get("role")
-        if assign.get("user"):
-            user = evaluate(assign["user"], variables)
-            item.user = str(user) if user is not None else None
-        if task.spec.get("priority") is not None:
-            item.priority = int(evaluate(str(task.spec["priority"]), variables))
-        if task.spec.get("due"):
-            item.due_at = self._as_time(task.spec["due"], variables).isoformat()
-
-    def _timer_due(self, task: Task) -> dt.datetime:
-        src = task.spec.get("duration") or task.spec.get("at")
-        return self._as_time(str(src), self._vars())
+        kind_of(item.kind).launch(self, item)
 
     def _as_time(self, source: str, variables: Mapping[str, Any]) -> dt.datetime:
         value = evaluate_raw(source, variables)
@@ -904,7 +854,7 @@ class Engine:
             return {**self.state.data, **evaluate_mapping(mapping, variables)}
         # a signal task writes through its own `output` mapping only: what a signal writes into
         # the case data is said by the signal's declaration (its `output`)
-        if task.instances is None and task.kind != "signal" and results and isinstance(results[-1], dict) and results[-1]:
+        if task.instances is None and kind_of(task.kind).output_to_data and results and isinstance(results[-1], dict) and results[-1]:
             return {**self.state.data, **results[-1]}
         return None
 
@@ -1012,8 +962,7 @@ class Engine:
                 continue
             if item.state == "failed" and not self._blocking_failure(item):
                 continue  # a tolerated failure (`continue`, or its task is over) is final: it stays failed
-            if item.kind == "composite" and item.state == "started":
-                self.effects.append(CancelChild(item.id))
+            kind_of(item.kind).stop(self, item)
             self._set_item_state(item, "canceled")
 
     def _blocking_failure(self, item: WorkItem) -> bool:
