@@ -16,12 +16,14 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from dashboard import replay, where
+from dashboard import where
 from definitions.models import Definition, DefinitionVersion
+from engine.core import replay, rules
 from engine.core.errors import InvalidInput, NotFound
+from engine.core.state import CASE_ACTIVE, TASK_ACTIVE
 from engine.models import Case, Event, WorkItem
 
-ACTIVE = ("running", "suspended")
+ACTIVE = tuple(sorted(CASE_ACTIVE, reverse=True))  # ("running", "suspended")
 OPEN_ITEM_STATES = ("initialized", "started")
 DURATION_SAMPLE = 20_000  # completed items read for the duration statistics
 HISTORY_LIMIT = 5_000
@@ -376,16 +378,22 @@ def allowed_actions(*, case: Case, items: list[dict[str, Any]]) -> dict[str, Any
     """Which actions the page offers now (to enable its buttons). A hint only: the engine
     checks the same rules again when an action is sent (engine/core/engine.py)."""
     net = case.version.net or {}
-    running = case.state == "running"
-    active = case.state in ACTIVE
+    on_case = rules.case_actions(case.state)
     tasks = case.tasks or {}
     retry, skip = [], []
     for item in items:
         run = tasks.get(item["task"]) or {}
-        current = item["generation"] == run.get("generation")
-        if running and current and item["state"] == "failed" and run.get("state") == "started":
+        can = rules.item_actions(
+            case.state,
+            state=item["state"],
+            kind=item["kind"],
+            current=item["generation"] == run.get("generation"),
+            task_state=run.get("state") or "disabled",
+            assigned=bool(item.get("assignee")),
+        )
+        if "retry" in can:
             retry.append(str(item["id"]))
-        if running and current and item["state"] in ("initialized", "started", "failed"):
+        if "skip" in can:
             skip.append(str(item["id"]))
     add = []
     for spec in net.get("tasks", []):
@@ -393,18 +401,18 @@ def allowed_actions(*, case: Case, items: list[dict[str, Any]]) -> dict[str, Any
         run = tasks.get(spec.get("id")) or {}
         total = (run.get("stats") or {}).get("total", 0)
         if (
-            running
+            "add_work_item" in on_case
             and inst.get("creation") == "dynamic"
-            and run.get("state") in ("enabled", "started")
+            and run.get("state") in TASK_ACTIVE
             and (inst.get("max") is None or total < inst["max"])
         ):
             add.append(spec["id"])
     return {
-        "cancel": active,
-        "suspend": running,
-        "resume": case.state == "suspended",
-        "edit_data": active,
-        "signals": [sig["name"] for sig in net.get("signals", []) or [] if running],
+        "cancel": "cancel" in on_case,
+        "suspend": "suspend" in on_case,
+        "resume": "resume" in on_case,
+        "edit_data": "edit_data" in on_case,
+        "signals": [sig["name"] for sig in net.get("signals", []) or [] if "signal" in on_case],
         "retry": retry,
         "skip": skip,
         "add_work_item": add,

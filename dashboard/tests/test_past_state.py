@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from dashboard.replay import replay
+from engine.core.replay import replay
 from tests.helpers import net, publish
 from engine import services
 from engine.access import SYSTEM

@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 
 import jsonschema
 
+from .effects import CaseEnded, Dispatch, Effect
 from .errors import EngineError, InvalidInput, NotAllowed, NotFound, RoutingError
 from .expr import (
     ExpressionError,
@@ -39,21 +40,23 @@ from .expr import (
     evaluate_mapping_each,
     evaluate_raw,
 )
-from .names import is_plain_name
+from .events import CASE_STATUS_EVENTS, ITEM_STATE_EVENTS, Event, EventType
+from .kinds import KINDS, kind_of
 from .net import Net, Task
 from .retry import RetryPolicy
+from .rules import case_actions, is_open_incident, item_actions
 from .state import (
+    CASE_ACTIVE,
     CASE_FINAL,
     ITEM_LIVE,
-    ITEM_TRANSITIONS,
-    TASK_TRANSITIONS,
     CaseState,
     TaskRun,
     WorkItem,
+    check_transition,
     empty_stats,
 )
 
-WORK_KINDS = ("manual", "automatic", "composite", "timer", "signal")
+WORK_KINDS = tuple(name for name, kind in KINDS.items() if kind.has_items)
 DIRECTIVES = ("next_tasks", "next_iteration", "terminate", "cancel", "add_items")
 
 
@@ -115,8 +118,8 @@ class Engine:
         self._or_join = or_join
         self._new_id = new_id
         self.actor = actor
-        self.events: list[dict[str, Any]] = []
-        self.effects: list[tuple[Any, ...]] = []
+        self.events: list[Event] = []
+        self.effects: list[Effect] = []
         self.dirty: dict[str, WorkItem] = {}
         self.created: set[str] = set()
         for tid in net.tasks:
@@ -127,31 +130,30 @@ class Engine:
     def start_case(self, data: Mapping[str, Any] | None = None) -> None:
         data = dict(data or {})
         self._validate_data(data)
+        self._set_case_status("running")
         self.state.data = data
-        self.state.status = "running"
-        self._emit("case.started", data=data)
+        self._emit(EventType.CASE_STARTED, data=data)
         self._add_tokens(self.net.start, 1)
         self._advance()
 
     def cancel_case(self, reason: str = "") -> None:
-        if self.state.status in CASE_FINAL:
+        if "cancel" not in case_actions(self.state.status):
             raise NotAllowed(f"the case is {self.state.status} and cannot be canceled")
         self._end_case("canceled", reason=reason)
 
     def suspend(self) -> None:
-        if self.state.status != "running":
+        if "suspend" not in case_actions(self.state.status):
             raise NotAllowed(f"only a running case can be suspended (it is {self.state.status})")
-        self.state.status = "suspended"
-        self._emit("case.suspended")
+        self._set_case_status("suspended")
+        self._emit(EventType.CASE_SUSPENDED)
 
     def resume(self) -> None:
-        if self.state.status != "suspended":
+        if "resume" not in case_actions(self.state.status):
             raise NotAllowed(f"only a suspended case can be resumed (it is {self.state.status})")
-        self.state.status = "running"
-        self._emit("case.resumed")
+        self._set_case_status("running")
+        self._emit(EventType.CASE_RESUMED)
         for item in self.state.work_items.values():
-            if item.kind == "automatic" and item.state == "initialized":
-                self.effects.append(("dispatch", item.id))
+            kind_of(item.kind).resume(self, item)
         self._advance()
 
     def update_data(self, changes: Mapping[str, Any]) -> None:
@@ -172,7 +174,7 @@ class Engine:
             raise NotAllowed(f"the work item is already claimed by {item.assignee}")
         item.assignee = user
         self._touch(item)
-        self._emit("work_item.claimed", item=item, user=user)
+        self._emit(EventType.WORK_ITEM_CLAIMED, item=item, user=user)
         return item
 
     def release(self, item_id: str) -> WorkItem:
@@ -180,7 +182,7 @@ class Engine:
         self._require_active()
         if item.state != "initialized" or not item.assignee:
             raise NotAllowed("only a claimed work item that has not started can be released")
-        self._emit("work_item.released", item=item, user=item.assignee)
+        self._emit(EventType.WORK_ITEM_RELEASED, item=item, user=item.assignee)
         item.assignee = None
         self._touch(item)
         return item
@@ -192,7 +194,7 @@ class Engine:
             raise NotAllowed(f"a {item.state} work item cannot be delegated")
         item.assignee = user
         self._touch(item)
-        self._emit("work_item.delegated", item=item, user=user)
+        self._emit(EventType.WORK_ITEM_DELEGATED, item=item, user=user)
         return item
 
     def start_item(self, item_id: str, user: str | None = None) -> WorkItem:
@@ -204,7 +206,7 @@ class Engine:
         current = item.generation == run.generation and run.state in ("enabled", "started")
         if not current and not self._lingering(item):
             raise NotAllowed("the work item's task is no longer active")
-        if item.kind == "manual" and user:
+        if kind_of(item.kind).by_person and user:
             item.assignee = user
         if current and run.state == "enabled":
             self._start_task(self.net.tasks[item.task])
@@ -229,7 +231,7 @@ class Engine:
         self._require_running()
         task = self.net.tasks[item.task]
         output = {} if output is None else output
-        if item.kind == "manual" and item.state in ("initialized", "started"):
+        if kind_of(item.kind).by_person and item.state in ("initialized", "started"):
             self._validate_form(task, output)
         if item.state == "initialized":
             self.start_item(item_id, user)
@@ -256,7 +258,7 @@ class Engine:
         if plan.iterate:
             # the item is done but its task is not: the next iteration takes its place
             nxt = self._new_item(task, plan.next_input, iteration=item.iteration + 1)
-            self._emit("work_item.iterated", item=item, next_item=nxt.id, iteration=nxt.iteration)
+            self._emit(EventType.WORK_ITEM_ITERATED, item=item, next_item=nxt.id, iteration=nxt.iteration)
             self._launch(nxt)
             self._advance()
             return item
@@ -271,7 +273,7 @@ class Engine:
             else:
                 self._check_task_completion(task, routes=routes, pending=len(plan.add_items))
         except (RoutingError, ExpressionError, InvalidInput) as exc:
-            if item.kind == "manual" and isinstance(exc, InvalidInput):
+            if kind_of(item.kind).by_person and isinstance(exc, InvalidInput):
                 raise  # the person fixes the form: nothing changes
             # an incident: the item fails, the case waits for an operator
             run.results.pop()
@@ -412,11 +414,11 @@ class Engine:
         item.error = dict(error)
         item.attempt += 1
         if item.state == "started":
-            self._set_item_state(item, "initialized", force=True)
+            self._set_item_state(item, "initialized", correction=True)
         delay = policy.delay(item.attempt - 1)
-        self._emit("work_item.attempt_failed", item=item, attempt=item.attempt - 1, error=item.error, retry_in=delay)
+        self._emit(EventType.WORK_ITEM_ATTEMPT_FAILED, item=item, attempt=item.attempt - 1, error=item.error, retry_in=delay)
         self._touch(item)
-        self.effects.append(("dispatch", item.id, delay))
+        self.effects.append(Dispatch(item.id, delay))
         return item
 
     def fail_item(self, item_id: str, error: Mapping[str, Any] | str | None = None) -> WorkItem:
@@ -433,7 +435,7 @@ class Engine:
         if self._lingering(item):
             # its task completed already (threshold, remaining "continue"): the failure is
             # recorded on the item and changes nothing else
-            self._emit("work_item.failed", item=item, error=item.error)
+            self._emit(EventType.WORK_ITEM_FAILED, item=item, error=item.error)
         else:
             self._apply_failure_policy(self.net.tasks[item.task], item)
         self._advance()
@@ -442,8 +444,7 @@ class Engine:
     def retry_item(self, item_id: str, new_input: Any = None) -> WorkItem:
         item = self._item(item_id)
         self._require_running()
-        run = self.state.tasks[item.task]
-        if item.state != "failed" or item.generation != run.generation or run.state != "started":
+        if "retry" not in self._item_actions(item):
             raise NotAllowed("only a failed work item of a running task can be retried")
         if new_input is not None:
             item.input = new_input
@@ -451,9 +452,9 @@ class Engine:
         item.error = None
         self._set_item_state(item, "initialized")
         if new_input is not None:  # the history keeps what the operator changed
-            self._emit("work_item.retried", item=item, attempt=item.attempt, input=new_input)
+            self._emit(EventType.WORK_ITEM_RETRIED, item=item, attempt=item.attempt, input=new_input)
         else:
-            self._emit("work_item.retried", item=item, attempt=item.attempt)
+            self._emit(EventType.WORK_ITEM_RETRIED, item=item, attempt=item.attempt)
         self._launch(item)
         self._advance()
         return item
@@ -462,15 +463,13 @@ class Engine:
         """An operator completes a live item in the worker's or person's place."""
         item = self._item(item_id)
         self._require_running()
-        run = self.state.tasks[item.task]
-        if item.state not in ITEM_LIVE or item.generation != run.generation:
+        if "skip" not in self._item_actions(item):
             raise NotAllowed(f"a {item.state} work item cannot be skipped")
-        if item.kind == "composite" and item.state == "started":
-            self.effects.append(("cancel_child", item.id))
-        self._emit("work_item.skipped", item=item)
+        kind_of(item.kind).stop(self, item)
+        self._emit(EventType.WORK_ITEM_SKIPPED, item=item)
         if item.state == "failed":
             item.error = None
-            self._set_item_state(item, "started", force=True)
+            self._set_item_state(item, "started", correction=True)
         return self.complete_item(item_id, output or {}, user=self.actor)
 
     def add_item(self, task_id: str, item_input: Any = None) -> WorkItem:
@@ -544,7 +543,7 @@ class Engine:
         waiting = self._waiting_for(name)
         persistent = decl.get("persistent") is not False
         outcome = "delivered" if waiting else "kept" if persistent else "dropped"
-        self._emit("signal.received", signal=name, payload=payload, outcome=outcome)
+        self._emit(EventType.SIGNAL_RECEIVED, signal=name, payload=payload, outcome=outcome)
         if new_data is not None:
             self._set_data(new_data)
         delivered: list[str] = []
@@ -578,7 +577,7 @@ class Engine:
             run = self.state.tasks[item.task]
             if item.generation != run.generation or run.state not in ("enabled", "started"):
                 continue
-            self._emit("signal.consumed", item=item, signal=name, kept=kept)
+            self._emit(EventType.SIGNAL_CONSUMED, item=item, signal=name, kept=kept)
             self.complete_item(item.id, dict(payload))
             done.append(item.id)
         return done
@@ -593,9 +592,6 @@ class Engine:
         return False
 
     # ------------------------------------------------------------------ the net
-
-    def enabled_tasks(self) -> list[str]:
-        return [tid for tid, run in self.state.tasks.items() if run.state == "enabled"]
 
     def _join_satisfied(self, task: Task) -> bool:
         marking = self.state.marking
@@ -651,6 +647,8 @@ class Engine:
                     return
             if not changed and self.state.pending_signals:
                 changed = self._deliver_pending_signal()
+        if self.state.status != "running":
+            return  # a kept signal's delivery ended the case (it used to end a second time)
         if self.state.marking.get(self.net.end, 0) > 0:
             self._end_case("completed")
         elif not any(run.state in ("enabled", "started") for run in runs.values()):
@@ -665,10 +663,11 @@ class Engine:
         run.error = None
         run.goto = []
         if run.directed:
-            self._emit("task.enabled", task=task.id, generation=run.generation, directed=True)
+            self._emit(EventType.TASK_ENABLED, task=task.id, generation=run.generation, directed=True)
         else:
-            self._emit("task.enabled", task=task.id, generation=run.generation)
-        if task.kind == "dummy":
+            self._emit(EventType.TASK_ENABLED, task=task.id, generation=run.generation)
+        kind = kind_of(task.kind)
+        if not kind.has_items:
             self._start_task(task)
             try:
                 self._complete_task(task)
@@ -681,7 +680,7 @@ class Engine:
             # the task cannot make its work items: it fails, and with it the case (never silent)
             self._fail_task(task, str(exc))
             return
-        if task.kind in ("automatic", "composite") or not inputs:
+        if kind.starts_when_enabled or not inputs:
             self._start_task(task)
         for item_input in inputs:
             self._launch(self._new_item(task, item_input))
@@ -719,72 +718,23 @@ class Engine:
         run = self.state.tasks[task.id]
         item = WorkItem(id=self._new_id(), task=task.id, generation=run.generation, kind=task.kind, input=item_input,
                         iteration=iteration)
-        if task.kind == "manual":
-            self._allocate(task, item)
-        elif task.kind == "timer":
-            item.due_at = self._timer_due(task).isoformat()
+        kind_of(task.kind).prepare(self, task, item)
         self.state.work_items[item.id] = item
         self.created.add(item.id)
         self._touch(item)
         run.stats["total"] += 1
         run.stats["initialized"] += 1
         if iteration > 1:
-            self._emit("work_item.created", item=item, iteration=iteration)
+            self._emit(EventType.WORK_ITEM_CREATED, item=item, iteration=iteration)
         else:
-            self._emit("work_item.created", item=item)
+            self._emit(EventType.WORK_ITEM_CREATED, item=item)
         return item
 
     def _launch(self, item: WorkItem) -> None:
         """Hand a fresh (or retried) item to whatever runs it, after commit."""
         if self.state.status != "running":
             return
-        if item.kind == "automatic":
-            self.effects.append(("dispatch", item.id))
-        elif item.kind == "composite":
-            self._set_item_state(item, "started")
-            task = self.net.tasks[item.task]
-            try:
-                name = self._child_name(task, item)
-            except ExpressionError as exc:
-                item.error = {"type": "ExpressionError", "message": str(exc)}
-                self._set_item_state(item, "failed")
-                self._apply_failure_policy(task, item)
-                return
-            self.effects.append(("start_child", item.id, name, item.input))
-        elif item.kind == "timer":
-            self.effects.append(("schedule_timer", item.id, item.due_at))
-        elif item.kind == "signal":
-            self.effects.append(("await_signal", item.id, self.net.tasks[item.task].spec.get("signal")))
-
-    def _child_name(self, task: Task, item: WorkItem) -> str:
-        workflow = str(task.spec.get("workflow", ""))
-        if is_plain_name(workflow):
-            return workflow
-        variables = self._vars()
-        variables["item"] = item.input
-        if task.instances:
-            variables[task.instances.as_name] = (item.input or {}).get(task.instances.as_name, item.input)
-            variables["item"] = variables[task.instances.as_name]
-        name = evaluate(workflow, variables)
-        if not isinstance(name, str):
-            raise ExpressionError(workflow, "the child workflow expression must give a string")
-        return name
-
-    def _allocate(self, task: Task, item: WorkItem) -> None:
-        assign = task.spec.get("assign") or {}
-        variables = self._vars()
-        item.role = assign.get("role")
-        if assign.get("user"):
-            user = evaluate(assign["user"], variables)
-            item.user = str(user) if user is not None else None
-        if task.spec.get("priority") is not None:
-            item.priority = int(evaluate(str(task.spec["priority"]), variables))
-        if task.spec.get("due"):
-            item.due_at = self._as_time(task.spec["due"], variables).isoformat()
-
-    def _timer_due(self, task: Task) -> dt.datetime:
-        src = task.spec.get("duration") or task.spec.get("at")
-        return self._as_time(str(src), self._vars())
+        kind_of(item.kind).launch(self, item)
 
     def _as_time(self, source: str, variables: Mapping[str, Any]) -> dt.datetime:
         value = evaluate_raw(source, variables)
@@ -809,7 +759,7 @@ class Engine:
             # a directed run (next_tasks/goto): it uses itself up and leaves the tokens alone
             run.directed -= 1
             self._task_transition(task.id, run, "started")
-            self._emit("task.started", task=task.id, generation=run.generation, directed=True)
+            self._emit(EventType.TASK_STARTED, task=task.id, generation=run.generation, directed=True)
             return
         marking = self.state.marking
         marked = [c for c in task.inputs if marking.get(c, 0) > 0]
@@ -818,7 +768,7 @@ class Engine:
         for c in marked:
             self._add_tokens(c, -1)
         self._task_transition(task.id, run, "started")
-        self._emit("task.started", task=task.id, generation=run.generation)
+        self._emit(EventType.TASK_STARTED, task=task.id, generation=run.generation)
 
     def _lingering(self, item: WorkItem) -> bool:
         """Is this a live item left running after its task completed on a threshold with
@@ -836,7 +786,7 @@ class Engine:
         run = self.state.tasks[task.id]
         self._cancel_items(task.id)
         self._task_transition(task.id, run, "disabled")
-        self._emit("task.withdrawn", task=task.id, generation=run.generation)
+        self._emit(EventType.TASK_WITHDRAWN, task=task.id, generation=run.generation)
 
     def _check_task_completion(self, task: Task, routes: list[str] | None = None, pending: int = 0) -> None:
         """Complete the task if its items allow it; `pending` items are about to be added."""
@@ -888,7 +838,7 @@ class Engine:
             extra["goto"] = goto
         if terminate:
             extra["terminated"] = True
-        self._emit("task.completed", task=task.id, generation=run.generation, **extra)
+        self._emit(EventType.TASK_COMPLETED, task=task.id, generation=run.generation, **extra)
         for c in targets:
             self._add_tokens(c, 1)
         for target in goto:
@@ -904,7 +854,7 @@ class Engine:
             return {**self.state.data, **evaluate_mapping(mapping, variables)}
         # a signal task writes through its own `output` mapping only: what a signal writes into
         # the case data is said by the signal's declaration (its `output`)
-        if task.instances is None and task.kind != "signal" and results and isinstance(results[-1], dict) and results[-1]:
+        if task.instances is None and kind_of(task.kind).output_to_data and results and isinstance(results[-1], dict) and results[-1]:
             return {**self.state.data, **results[-1]}
         return None
 
@@ -947,9 +897,9 @@ class Engine:
         """The completing item fails with `exc` and nothing else changes; the case waits for an
         operator to retry or skip it."""
         item.output = None
-        self._set_item_state(item, "failed", force=True)
+        self._set_item_state(item, "failed", correction=True)
         item.error = {"type": type(exc).__name__, "message": getattr(exc, "message", None) or str(exc)}
-        self._emit("work_item.failed", item=item, error=item.error)
+        self._emit(EventType.WORK_ITEM_FAILED, item=item, error=item.error)
 
     def _direct(self, task_id: str, *, by: str, goto: bool, by_item: str | None = None) -> None:
         """Give `task_id` one directed run: it is enabled (a new generation once it is not
@@ -959,7 +909,7 @@ class Engine:
         fields: dict[str, Any] = {"task": task_id, "by": by, "goto": goto, "delta": 1}
         if by_item:
             fields["by_item"] = by_item
-        self._emit("task.directed", **fields)
+        self._emit(EventType.TASK_DIRECTED, **fields)
 
     def _fail_task(self, task: Task, error: str) -> None:
         """The task fails, its other items are canceled, and the case fails."""
@@ -967,12 +917,12 @@ class Engine:
         self._cancel_items(task.id)
         run.error = error
         self._task_transition(task.id, run, "failed")
-        self._emit("task.failed", task=task.id, generation=run.generation, error=error)
+        self._emit(EventType.TASK_FAILED, task=task.id, generation=run.generation, error=error)
         self._end_case("failed", reason=f"task {task.id} failed: {error}")
 
     def _apply_failure_policy(self, task: Task, item: WorkItem) -> None:
         policy = task.on_failure
-        self._emit("work_item.failed", item=item, error=item.error)
+        self._emit(EventType.WORK_ITEM_FAILED, item=item, error=item.error)
         if policy == "fail":
             self._fail_task(task, str((item.error or {}).get("message")))
         elif policy == "continue":
@@ -983,7 +933,7 @@ class Engine:
                 # incident on the task; the operator retries the failed item (or skips it)
                 run = self.state.tasks[task.id]
                 run.error = str(exc)
-                self._emit("task.incident", task=task.id, generation=run.generation, error=run.error)
+                self._emit(EventType.TASK_INCIDENT, task=task.id, generation=run.generation, error=run.error)
         # incident: the item stays failed; the case waits for an operator to retry or skip
 
     def _cancel_element(self, element: str, *, by: str) -> None:
@@ -994,13 +944,13 @@ class Engine:
         elif element in self.net.tasks and element != by:
             run = self.state.tasks[element]
             if run.directed:  # a canceled task loses the runs directed to it, too
-                self._emit("task.directed", task=element, by=by, goto=False, delta=-run.directed, reason="canceled")
+                self._emit(EventType.TASK_DIRECTED, task=element, by=by, goto=False, delta=-run.directed, reason="canceled")
                 run.directed = 0
             run.goto = []
             if run.state in ("enabled", "started"):
                 self._cancel_items(element)
                 self._task_transition(element, run, "canceled")
-                self._emit("task.canceled", task=element, generation=run.generation, by=by)
+                self._emit(EventType.TASK_CANCELED, task=element, generation=run.generation, by=by)
 
     def _cancel_items(self, task_id: str | None, generation: int | None = None) -> None:
         for item in list(self.state.work_items.values()):
@@ -1012,29 +962,34 @@ class Engine:
                 continue
             if item.state == "failed" and not self._blocking_failure(item):
                 continue  # a tolerated failure (`continue`, or its task is over) is final: it stays failed
-            if item.kind == "composite" and item.state == "started":
-                self.effects.append(("cancel_child", item.id))
+            kind_of(item.kind).stop(self, item)
             self._set_item_state(item, "canceled")
 
     def _blocking_failure(self, item: WorkItem) -> bool:
         """Is this failed item an open incident (its task waits for an operator)?"""
         run = self.state.tasks.get(item.task)
         task = self.net.tasks.get(item.task)
-        return (
-            task is not None and run is not None and task.on_failure == "incident"
-            and run.generation == item.generation and run.state in ("enabled", "started")
-        )
+        if task is None or run is None:
+            return False
+        return is_open_incident(state=item.state, on_failure=task.on_failure,
+                                current=run.generation == item.generation, task_state=run.state)
+
+    def _item_actions(self, item: WorkItem) -> frozenset[str]:
+        run = self.state.tasks[item.task]
+        return item_actions(self.state.status, state=item.state, kind=item.kind,
+                            current=item.generation == run.generation, task_state=run.state,
+                            assigned=bool(item.assignee))
 
     def _end_case(self, status: str, reason: str = "", **fields: Any) -> None:
         self._cancel_items(None)
         for tid, run in self.state.tasks.items():
             if run.state in ("enabled", "started"):
-                run.state = "canceled"
-                self._emit("task.canceled", task=tid, generation=run.generation, by="case")
+                self._task_transition(tid, run, "canceled")
+                self._emit(EventType.TASK_CANCELED, task=tid, generation=run.generation, by="case")
             run.directed, run.goto = 0, []
-        self.state.status = status
-        self._emit(f"case.{status}", reason=reason, **fields)
-        self.effects.append(("case_ended", status))
+        self._set_case_status(status)
+        self._emit(CASE_STATUS_EVENTS[status], reason=reason, **fields)
+        self.effects.append(CaseEnded(status))
 
     # ------------------------------------------------------------------ helpers
 
@@ -1059,7 +1014,7 @@ class Engine:
         if new != self.state.data:
             changed = {k: v for k, v in new.items() if self.state.data.get(k, _MISSING) != v}
             self.state.data = new
-            self._emit("data.updated", changes=changed)
+            self._emit(EventType.DATA_UPDATED, changes=changed)
 
     def _item(self, item_id: str, kinds: Iterable[str] = WORK_KINDS) -> WorkItem:
         item = self.state.work_items.get(item_id)
@@ -1074,7 +1029,7 @@ class Engine:
             raise NotAllowed(f"the case is {self.state.status}")
 
     def _require_active(self) -> None:
-        if self.state.status not in ("running", "suspended"):
+        if self.state.status not in CASE_ACTIVE:
             raise NotAllowed(f"the case is {self.state.status}")
 
     def _add_tokens(self, condition: str, delta: int, reason: str | None = None) -> None:
@@ -1085,16 +1040,21 @@ class Engine:
         ev: dict[str, Any] = {"condition": condition, "delta": delta}
         if reason:
             ev["reason"] = reason
-        self._emit("tokens", **ev)
+        self._emit(EventType.TOKENS, **ev)
+
+    def _set_case_status(self, new: str) -> None:
+        check_transition("case", self.state.status, new, message=f"a {self.state.status} case cannot become {new}")
+        self.state.status = new
 
     def _task_transition(self, task_id: str, run: TaskRun, new: str) -> None:
-        if new not in TASK_TRANSITIONS[run.state]:
-            raise NotAllowed(f"task {task_id} cannot go from {run.state} to {new}")
+        check_transition("task", run.state, new, message=f"task {task_id} cannot go from {run.state} to {new}")
         run.state = new
 
-    def _set_item_state(self, item: WorkItem, new: str, *, force: bool = False) -> None:
-        if not force and new not in ITEM_TRANSITIONS[item.state]:
-            raise NotAllowed(f"a {item.state} work item cannot become {new}")
+    def _set_item_state(self, item: WorkItem, new: str, *, correction: bool = False) -> None:
+        """`correction`: one of the engine's own steps listed in `ITEM_CORRECTIONS` (a retried
+        attempt, a skipped failed item, an incident found while completing)."""
+        check_transition("work item", item.state, new, correction=correction,
+                         message=f"a {item.state} work item cannot become {new}")
         run = self.state.tasks[item.task]
         if item.generation == run.generation:
             run.stats[item.state] -= 1
@@ -1102,19 +1062,17 @@ class Engine:
         old, item.state = item.state, new
         self._touch(item)
         if new not in ("failed",) and not (old == "failed" and new == "initialized"):
-            self._emit(f"work_item.{new}", item=item)
+            self._emit(ITEM_STATE_EVENTS[new], item=item)
 
     def _touch(self, item: WorkItem) -> None:
         self.dirty[item.id] = item
 
-    def _emit(self, type_: str, *, item: WorkItem | None = None, **fields: Any) -> None:
-        ev: dict[str, Any] = {"type": type_}
+    def _emit(self, type_: EventType, *, item: WorkItem | None = None, **fields: Any) -> None:
         if item is not None:
-            ev["work_item"] = item.id
-            ev["task"] = item.task
-            ev["generation"] = item.generation
-        ev.update(fields)
-        self.events.append(ev)
+            self.events.append(Event(type_, item.task, item.id, {"generation": item.generation, **fields}))
+        else:
+            task = fields.pop("task", "")
+            self.events.append(Event(type_, task, None, fields))
 
 
 _MISSING = object()

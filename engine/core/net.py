@@ -76,10 +76,6 @@ class Task:
     def output_conditions(self) -> tuple[str, ...]:
         return tuple(f.target for f in self.outputs)
 
-    @property
-    def is_multi_instance(self) -> bool:
-        return self.instances is not None
-
 
 @dataclass(frozen=True, slots=True)
 class Net:

@@ -10,11 +10,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# --- state machines: tables of allowed transitions, guarded by `check_transition` ---
+from .errors import NotAllowed
 
+# --- state machines: tables of allowed transitions, guarded by `check_transition` ---
+# Nothing writes a case status, a task state or a work item state without going through
+# `check_transition` (the engine's `_set_case_status`, `_task_transition`, `_set_item_state`).
+
+# case statuses; "created" is the engine's state before `start_case` (never stored)
+CASE_CREATED = "created"
 CASE_STATES = ("running", "suspended", "completed", "failed", "canceled", "deadlocked")
 CASE_FINAL = frozenset({"completed", "failed", "canceled", "deadlocked"})
+CASE_ACTIVE = frozenset({"running", "suspended"})
 
+CASE_TRANSITIONS: dict[str, frozenset[str]] = {
+    CASE_CREATED: frozenset({"running"}),
+    "running": frozenset({"suspended", "completed", "failed", "canceled", "deadlocked"}),
+    "suspended": frozenset({"running", "canceled"}),
+    "completed": frozenset(),
+    "failed": frozenset(),
+    "canceled": frozenset(),
+    "deadlocked": frozenset(),
+}
+
+TASK_STATES = ("disabled", "enabled", "started", "completed", "failed", "canceled")
+TASK_ACTIVE = frozenset({"enabled", "started"})
 TASK_TRANSITIONS: dict[str, frozenset[str]] = {
     "disabled": frozenset({"enabled"}),
     "enabled": frozenset({"started", "disabled", "canceled", "failed"}),  # disabled = withdrawn
@@ -24,6 +43,7 @@ TASK_TRANSITIONS: dict[str, frozenset[str]] = {
     "canceled": frozenset({"enabled"}),
 }
 
+ITEM_STATES = ("initialized", "started", "completed", "failed", "canceled")
 ITEM_TRANSITIONS: dict[str, frozenset[str]] = {
     "initialized": frozenset({"started", "canceled", "completed", "failed"}),
     "started": frozenset({"completed", "failed", "canceled"}),
@@ -31,8 +51,35 @@ ITEM_TRANSITIONS: dict[str, frozenset[str]] = {
     "completed": frozenset(),
     "canceled": frozenset(),
 }
+# corrections: transitions only the engine's own named steps make (`correction=True`), never
+# an operation asked for directly
+ITEM_CORRECTIONS: dict[str, frozenset[str]] = {
+    "started": frozenset({"initialized"}),  # an automatic attempt failed and is retried
+    "failed": frozenset({"started"}),  # an operator skips a failed item: it completes next
+    "completed": frozenset({"failed"}),  # the completion's split or output failed: an incident
+}
 ITEM_LIVE = frozenset({"initialized", "started", "failed"})
-STAT_KEYS = ("total", "initialized", "started", "completed", "failed", "canceled")
+STAT_KEYS = ("total", *ITEM_STATES)
+
+MACHINES: dict[str, dict[str, frozenset[str]]] = {
+    "case": CASE_TRANSITIONS,
+    "task": TASK_TRANSITIONS,
+    "work item": ITEM_TRANSITIONS,
+}
+
+
+def check_transition(
+    machine: str, old: str, new: str, *, correction: bool = False, message: str | None = None
+) -> None:
+    """Raise `NotAllowed` (with `message`, if given) unless the table of `machine` ("case",
+    "task", "work item") allows going from `old` to `new` (or, with `correction`, the work
+    item corrections do)."""
+    allowed = MACHINES[machine].get(old, frozenset())
+    if new in allowed:
+        return
+    if correction and machine == "work item" and new in ITEM_CORRECTIONS.get(old, frozenset()):
+        return
+    raise NotAllowed(message or f"a {machine} cannot go from {old} to {new}")
 
 
 def empty_stats() -> dict[str, int]:
@@ -100,7 +147,7 @@ class WorkItem:
 
 @dataclass
 class CaseState:
-    status: str = "running"
+    status: str = CASE_CREATED
     marking: dict[str, int] = field(default_factory=dict)
     tasks: dict[str, TaskRun] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)

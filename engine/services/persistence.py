@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
 from django.conf import settings
@@ -26,8 +26,10 @@ from definitions.selectors import version_get
 from engine import access, hooks
 from engine.access import SYSTEM, Actor
 from engine.bulk import bulk_update_rows
+from engine.core.effects import CancelChild, CaseEnded, Dispatch, Effect, StartChild
 from engine.core.engine import Engine
 from engine.core.errors import EngineError, InvalidInput, NotAllowed, NotFound
+from engine.core.events import CASE_STATUS_EVENTS
 from engine.core.retry import RetryPolicy
 from engine.core.state import ITEM_LIVE, CaseState, TaskRun
 from engine.core.state import WorkItem as ItemState
@@ -42,15 +44,18 @@ ITEM_FIELDS = [
 
 # cases whose engine is open in this call stack: a nested change to one of them (a child that
 # completes at once and moves its parent on) is applied to the open engine, not reloaded.
-_open: contextvars.ContextVar[dict[int, "_Open"] | None] = contextvars.ContextVar("open_cases", default=None)
+_open: contextvars.ContextVar[dict[int, "Loaded"] | None] = contextvars.ContextVar("open_cases", default=None)
 
 
-class _Open:
-    __slots__ = ("case", "engine")
+@dataclass(slots=True)
+class Loaded:
+    """One case opened for a change: its row, the pure engine over its state, and the live
+    work item rows that state was loaded from (by id; kept up to date by `_collect`, so the
+    services return them to their callers)."""
 
-    def __init__(self, case: Case, engine: Engine):
-        self.case = case
-        self.engine = engine
+    case: Case
+    engine: Engine
+    rows: dict[str, WorkItem] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------- the machinery
@@ -93,7 +98,7 @@ def start_case(
         _case_row_fields(case, state)
         case.save()
         engine.case = _case_vars(case)
-        _settle(case, engine)
+        _settle(Loaded(case, engine))
     return case
 
 
@@ -115,19 +120,18 @@ def _item_op(item_id, user: Actor, action: str, op: Callable[[Engine, str], Any]
 
     # one query finds and locks the item's case (only the case row: FOR UPDATE OF)
     locked = Case.objects.select_for_update(of=("self",)).filter(work_items__pk=key)
-    _, _, engine = _run_locked(locked, run, user=user, missing=f"no work item {item_id}")
-    row = engine.rows.get(key)
+    _, _, loaded = _run_locked(locked, run, user=user, missing=f"no work item {item_id}")
+    row = loaded.rows.get(key)
     if row is None:  # pragma: no cover - the item is live, so it was loaded
         row = WorkItem.objects.get(pk=key)
     return row
 
 
 def _execute(
-    case_id: int, op: Callable[[Engine], T], *, user: Actor = SYSTEM, staff_only: bool = False
+    case_id: int, op: Callable[[Engine], T], *, user: Actor, staff_only: bool = False
 ) -> tuple[Case, T]:
-    """Apply `op` to the case's engine, as `user`. Services always pass their caller's `user`;
-    the default (`SYSTEM`, never None) is for the engine's nested changes to another case in
-    `_carry_out` (cancel a child, tell a parent)."""
+    """Apply `op` to the case's engine, as `user` (the caller's user, or `SYSTEM` for the
+    engine's own changes: a child canceled, a parent told, a timer fired)."""
     if staff_only:
         access.check_staff(user)
     else:
@@ -141,19 +145,19 @@ def _execute(
     return case, result
 
 
-def _run_locked(locked_qs, op: Callable[[Engine], T], *, user: Actor, missing: str) -> tuple[Case, T, Engine]:
+def _run_locked(locked_qs, op: Callable[[Engine], T], *, user: Actor, missing: str) -> tuple[Case, T, Loaded]:
     with transaction.atomic():
         # at most one row: no ORDER BY (`.first()` would add one and compile it every time)
         case = next(iter(locked_qs.select_related("version").defer("version__net").order_by()[:1]), None)
         if case is None:
             raise NotFound(missing)
-        engine = _load_engine(case, user)
-        result = op(engine)
-        _settle(case, engine)
-    return case, result, engine
+        loaded = _load_engine(case, user)
+        result = op(loaded.engine)
+        _settle(loaded)
+    return case, result, loaded
 
 
-def _load_engine(case: Case, user, live: list[WorkItem] | None = None) -> Engine:
+def _load_engine(case: Case, user, live: list[WorkItem] | None = None) -> Loaded:
     rt = runtime_for(case.version)
     if live is None:
         live = list(case.work_items.filter(state__in=ITEM_LIVE))
@@ -167,41 +171,40 @@ def _load_engine(case: Case, user, live: list[WorkItem] | None = None) -> Engine
         pending_signals=list(case.pending_signals or []),
     )
     engine = Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case=_case_vars(case))
-    engine.rows = rows  # the loaded rows, kept up to date by _write (returned to callers)
-    return engine
+    return Loaded(case, engine, rows)
 
 
-def _settle(case: Case, engine: Engine) -> None:
+def _settle(loaded: Loaded) -> None:
     """Write what the engine changed and carry out its effects, until nothing is left."""
+    case, engine = loaded.case, loaded.engine
     token = None
     opened = _open.get()
     if opened is None:
         opened = {}
         token = _open.set(opened)
-    opened[case.pk] = _Open(case, engine)
+    opened[case.pk] = loaded
     try:
         while True:
-            _write(case, engine)
+            _write(loaded)
             effects, engine.effects = engine.effects, []
             if not effects:
                 break
             for effect in effects:
-                _carry_out(case, engine, effect)
+                _carry_out(loaded, effect)
     finally:
         opened.pop(case.pk, None)
         if token is not None:
             _open.reset(token)
 
 
-def _carry_out(case: Case, engine: Engine, effect: tuple[Any, ...]) -> None:
-    kind = effect[0]
-    if kind == "dispatch":
-        item_id = effect[1]
-        item = engine.state.work_items[item_id]
-        job = _dispatch(engine.net.tasks[item.task].spec, item_id, item.attempt, effect[2] if len(effect) > 2 else 0.0)
+def _carry_out(loaded: Loaded, effect: Effect) -> None:
+    case, engine = loaded.case, loaded.engine
+    if isinstance(effect, Dispatch):
+        item = engine.state.work_items[effect.item_id]
+        job = _dispatch(engine.net.tasks[item.task].spec, effect.item_id, item.attempt, effect.delay)
         transaction.on_commit(lambda: hooks.dispatch_automatic(job))
-    elif kind == "start_child":
-        _, item_id, name, child_input = effect
+    elif isinstance(effect, StartChild):
+        item_id, name, child_input = effect.item_id, effect.workflow, effect.input
         parent_item = WorkItem.objects.select_related("case").get(pk=item_id)
         try:
             with transaction.atomic():
@@ -210,18 +213,22 @@ def _carry_out(case: Case, engine: Engine, effect: tuple[Any, ...]) -> None:
         except EngineError as exc:
             if engine.state.work_items[item_id].state == "started":
                 engine.fail_item(item_id, {"type": type(exc).__name__, "message": f"child workflow {name!r}: {exc.message}"})
-    elif kind == "cancel_child":
-        for child_id in Case.objects.filter(parent_item_id=effect[1], state__in=("running", "suspended")).values_list(
+    elif isinstance(effect, CancelChild):
+        for child_id in Case.objects.filter(parent_item_id=effect.item_id, state__in=("running", "suspended")).values_list(
             "pk", flat=True
         ):
-            _execute(child_id, lambda e: e.cancel_case("the parent work item was canceled"))
-    elif kind == "case_ended":
+            _execute(child_id, lambda e: e.cancel_case("the parent work item was canceled"), user=SYSTEM)
+    elif isinstance(effect, CaseEnded):
         if case.parent_item_id and case.parent_id:
             item_id = str(case.parent_item_id)
             status, data = engine.state.status, dict(engine.state.data)
-            _execute(case.parent_id, lambda e: e.child_ended(item_id, status, data) if item_id in e.state.work_items else None)
-    # schedule_timer: the due time is on the row; the timer sweep fires it.
-    # await_signal: signals arrive through the API.
+            _execute(
+                case.parent_id,
+                lambda e: e.child_ended(item_id, status, data) if item_id in e.state.work_items else None,
+                user=SYSTEM,
+            )
+    # ScheduleTimer: the due time is on the row; the timer sweep fires it.
+    # AwaitSignal: signals arrive through the API.
 
 
 class _Writes:
@@ -250,18 +257,20 @@ def _dispatch(spec: dict[str, Any], item_id: str, attempt: int, countdown: float
                           timeout=RetryPolicy.of(spec).timeout, alone=bool(act and act.alone))
 
 
-def _write(case: Case, engine: Engine) -> None:
-    writes = _collect(case, engine)
+def _write(loaded: Loaded) -> None:
+    writes = _collect(loaded)
     if writes is not None:
         _flush([writes])
 
 
-def _collect(case: Case, engine: Engine) -> _Writes | None:
+def _collect(loaded: Loaded) -> _Writes | None:
+    case, engine = loaded.case, loaded.engine
     state = engine.state
     if not (engine.events or engine.dirty):
         return None
     w = _Writes(case)
-    reason = next((ev.get("reason", "") for ev in engine.events if ev["type"] == f"case.{state.status}"), "")
+    status_event = CASE_STATUS_EVENTS.get(state.status)
+    reason = next((ev.payload.get("reason", "") for ev in engine.events if ev.type == status_event), "")
     now = timezone.now()
     _case_row_fields(case, state, reason=reason)
     case.updated_at = now
@@ -269,21 +278,21 @@ def _collect(case: Case, engine: Engine) -> _Writes | None:
     changed = [i for i in engine.dirty.values() if i.id not in engine.created]
     if changed:
         rows = [_row_from_item(case, i, now) for i in changed]
-        loaded = getattr(engine, "rows", {})
+        before = loaded.rows
         w.previous_assignees = {
-            str(r.pk): loaded[r.pk].assignee
+            str(r.pk): before[r.pk].assignee
             for r in rows
-            if r.pk in loaded and loaded[r.pk].assignee and loaded[r.pk].assignee != r.assignee
+            if r.pk in before and before[r.pk].assignee and before[r.pk].assignee != r.assignee
         }
         for r in rows:
-            if r.pk in loaded:
+            if r.pk in before:
                 for f in ITEM_FIELDS:
-                    setattr(loaded[r.pk], f, getattr(r, f))
+                    setattr(before[r.pk], f, getattr(r, f))
         w.changed = rows
     actor = engine.actor or ""
     w.events = [
-        Event(case_id=case.pk, type=ev["type"], task=ev.get("task", ""), work_item=ev.get("work_item"),
-              payload={k: v for k, v in ev.items() if k not in ("type", "task", "work_item")}, actor=actor)
+        Event(case_id=case.pk, type=ev.type.value, task=ev.task, work_item=ev.work_item, payload=dict(ev.payload),
+              actor=actor)
         for ev in engine.events
     ]
     w.touched = list(engine.dirty)

@@ -9,6 +9,7 @@ from typing import Any, Callable
 from django.db import transaction
 
 from engine.access import SYSTEM
+from engine.core.effects import AwaitSignal, CaseEnded, Dispatch, Effect, ScheduleTimer
 from engine.core.engine import Engine
 from engine.core.errors import EngineError, NotAllowed
 from engine.core.state import ITEM_LIVE
@@ -43,7 +44,7 @@ class AttemptReport:
 
 # effects a batch carries out itself (on-commit sends, or nothing to do); any other (child
 # cases started or canceled, a parent told) sends the case's reports down the one-case path
-_BATCHABLE_EFFECTS = frozenset({"dispatch", "schedule_timer", "await_signal"})
+_BATCHABLE_EFFECTS: tuple[type[Effect], ...] = (Dispatch, ScheduleTimer, AwaitSignal)
 
 
 def work_item_attempts_report(reports: list[AttemptReport]) -> list[str]:
@@ -70,7 +71,8 @@ def work_item_attempts_report(reports: list[AttemptReport]) -> list[str]:
         batch: list[_Writes] = []
         for case in cases:
             mine = by_case[case.pk]
-            engine = _load_engine(case, SYSTEM, live[case.pk])
+            loaded = _load_engine(case, SYSTEM, live[case.pk])
+            engine = loaded.engine
             try:
                 for n in mine:
                     _report_op(engine, reports[n])
@@ -81,9 +83,9 @@ def work_item_attempts_report(reports: list[AttemptReport]) -> list[str]:
             if any(_needs_one_case_path(case, effect) for effect in engine.effects):
                 one_by_one.extend(mine)
                 continue
-            writes = _collect(case, engine)
+            writes = _collect(loaded)
             for effect in engine.effects:
-                _carry_out(case, engine, effect)
+                _carry_out(loaded, effect)
             engine.effects = []
             if writes is not None:
                 batch.append(writes)
@@ -93,19 +95,19 @@ def work_item_attempts_report(reports: list[AttemptReport]) -> list[str]:
             report = reports[n]
             try:
                 with transaction.atomic():
-                    _, _, engine = _run_locked(
+                    _, _, one = _run_locked(
                         Case.objects.select_for_update().filter(pk=report.case_id),
                         lambda e, r=report: _report_op(e, r), user=SYSTEM, missing=f"no case {report.case_id}")
-                outcomes[n] = report.outcome(engine)
+                outcomes[n] = report.outcome(one.engine)
             except EngineError:
                 outcomes[n] = "skipped"
     return outcomes
 
 
-def _needs_one_case_path(case: Case, effect: tuple[Any, ...]) -> bool:
-    if effect[0] == "case_ended":
+def _needs_one_case_path(case: Case, effect: Effect) -> bool:
+    if isinstance(effect, CaseEnded):
         return bool(case.parent_id)  # the parent is told (a nested change of another case)
-    return effect[0] not in _BATCHABLE_EFFECTS
+    return not isinstance(effect, _BATCHABLE_EFFECTS)
 
 
 def _report_op(engine: Engine, report: AttemptReport) -> None:

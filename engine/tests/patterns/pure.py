@@ -14,18 +14,18 @@ dicts, for the pure engine (`engine.core.engine.Engine`):
   nested change to a case whose engine is open further up the stack (a child that ends at once
   moves its parent on) is applied to that open engine, as in persistence.
 * **Effects**, all read in `PureBackend._carry_out` (the one place that knows their shape):
-  ``dispatch`` queues the automatic item in `queue`; it waits for the test (as with
+  `Dispatch` queues the automatic item in `queue`; it waits for the test (as with
   ``WORKFLOW_RUNNER="manual"``) unless the backend was made with ``runner="inline"``, which
   runs it through the `activities` table after each operation (`run_automatic`), retry
-  delays ignored. ``start_child`` starts the child case in memory (an `EngineError` fails the
-  parent's item, as in persistence), ``cancel_child`` cancels the item's running child cases,
-  ``case_ended`` tells the parent case. ``schedule_timer`` records the due time in `timers`;
-  `fire_timers` fires the due ones (the worker's sweep). ``await_signal`` needs nothing: signals
+  delays ignored. `StartChild` starts the child case in memory (an `EngineError` fails the
+  parent's item, as in persistence), `CancelChild` cancels the item's running child cases,
+  `CaseEnded` tells the parent case. `ScheduleTimer` records the due time in `timers`;
+  `fire_timers` fires the due ones (the worker's sweep). `AwaitSignal` needs nothing: signals
   arrive through `PureRun.signal`.
 * **Events** are turned into the harness's event rows in `_event_row` (the one place that knows
   their shape).
 
-What it does not do: rights checks (the db backend passes ``user=None`` too: the system),
+What it does not do: rights checks (the db backend acts as ``SYSTEM``, which passes them),
 row locks and concurrency, pushes and hooks, users/roles beyond what the engine stores,
 retries' back-off timing, batches, the redispatch of lost messages. Its clock does not move:
 every engine runs at `now` (the time the backend was made); `fire_timers(later)` fires what is
@@ -42,8 +42,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from engine.core.effects import AwaitSignal, CancelChild, CaseEnded, Dispatch, Effect, ScheduleTimer, StartChild
 from engine.core.engine import Engine
 from engine.core.errors import EngineError, InvalidInput, NotAllowed, NotFound
+from engine.core.events import Event
 from engine.core.net import Net, parse_net
 from engine.core.orjoin import OrJoinAnalyzer
 from engine.core.state import CASE_FINAL, ITEM_LIVE, CaseState
@@ -357,20 +359,14 @@ class PureBackend:
             case.ended_at = self.now
         engine.events, engine.dirty, engine.created = [], {}, set()
 
-    def _carry_out(self, case: PureCase, engine: Engine, effect: Any) -> None:
-        """Carry out one effect of the engine: the ONLY code here that reads an effect.
-
-        Effects are tuples read by position today: ``("dispatch", item_id[, delay])``,
-        ``("start_child", item_id, name, input)``, ``("cancel_child", item_id)``,
-        ``("case_ended", status)``, ``("schedule_timer", item_id, due_at)``,
-        ``("await_signal", item_id, name)``. (When they become dataclasses, adapt this
-        function and nothing else.)"""
-        kind = effect[0]
-        if kind == "dispatch":  # the delay (effect[2], a retry's back-off) is not waited for
-            item = engine.state.work_items[effect[1]]
+    def _carry_out(self, case: PureCase, engine: Engine, effect: Effect) -> None:
+        """Carry out one effect of the engine (`engine.core.effects`): the ONLY code here that
+        reads an effect."""
+        if isinstance(effect, Dispatch):  # the delay (a retry's back-off) is not waited for
+            item = engine.state.work_items[effect.item_id]
             self.queue.append((item.id, item.attempt))
-        elif kind == "start_child":
-            _, item_id, name, child_input = effect
+        elif isinstance(effect, StartChild):
+            item_id, name, child_input = effect.item_id, effect.workflow, effect.input
             try:
                 self._start_case(name, child_input if isinstance(child_input, dict) else {},
                                  parent=case, parent_item=item_id)
@@ -378,18 +374,19 @@ class PureBackend:
                 if engine.state.work_items[item_id].state == "started":
                     engine.fail_item(item_id, {"type": type(exc).__name__,
                                                "message": f"child workflow {name!r}: {exc.message}"})
-        elif kind == "cancel_child":
+        elif isinstance(effect, CancelChild):
             for child in [c for c in self.cases.values()
-                          if c.parent_item == effect[1] and c.cs.status in ("running", "suspended")]:
+                          if c.parent_item == effect.item_id and c.cs.status in ("running", "suspended")]:
                 self._execute(child.id, lambda e: e.cancel_case("the parent work item was canceled"))
-        elif kind == "case_ended":
+        elif isinstance(effect, CaseEnded):
             if case.parent_id is not None and case.parent_item is not None:
                 item_id, status, data = case.parent_item, case.cs.status, dict(case.cs.data)
                 self._execute(case.parent_id,
                               lambda e: e.child_ended(item_id, status, data) if item_id in e.state.work_items else None)
-        elif kind == "schedule_timer":
-            self.timers[effect[1]] = dt.datetime.fromisoformat(effect[2])
-        elif kind == "await_signal":
+        elif isinstance(effect, ScheduleTimer):
+            if effect.due_at:
+                self.timers[effect.item_id] = dt.datetime.fromisoformat(effect.due_at)
+        elif isinstance(effect, AwaitSignal):
             pass  # signals arrive through PureRun.signal
         else:  # pragma: no cover - a new effect the harness does not know yet
             raise AssertionError(f"the pure harness does not know the effect {effect!r}")
@@ -399,11 +396,11 @@ class PureBackend:
         return {"id": case.id, "definition": case.version.name, "version": case.version.version}
 
 
-def _event_row(ev: Any) -> dict[str, Any]:
-    """An engine event as the harness reads it: ``{"type", "task", "work_item", **fields}``
-    (an `engine.models.Event` row, payload flattened). The ONLY code here that reads an event
-    (dicts today; adapt this function when they become dataclasses)."""
-    return {"task": "", "work_item": None, **copy.deepcopy(ev)}
+def _event_row(ev: Event) -> dict[str, Any]:
+    """An engine event (`engine.core.events.Event`) as the harness reads it: ``{"type", "task",
+    "work_item", **payload}`` (an `engine.models.Event` row, payload flattened). The ONLY code
+    here that reads an event."""
+    return {"type": ev.type.value, "task": ev.task, "work_item": ev.work_item, **copy.deepcopy(dict(ev.payload))}
 
 
 class PureRun(Run):

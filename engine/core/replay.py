@@ -1,6 +1,7 @@
 """A case's state at a past moment, rebuilt from its event log (pure Python, no Django).
 
-The engine writes an event for every change it makes (engine/core/engine.py `_emit`): tokens
+The engine writes an event for every change it makes (engine/core/engine.py `_emit`; the names
+are in events.py): tokens
 (`condition`, `delta`), task transitions (`task.enabled` with the new generation, `started`,
 `completed`, `withdrawn`, `canceled`, `failed`), work item transitions (`work_item.<state>`,
 plus `retried`, which is failed → initialized), data (`case.started` with the whole data,
@@ -16,29 +17,26 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-STAT_KEYS = ("total", "initialized", "started", "completed", "failed", "canceled")
-ITEM_STATES = ("initialized", "started", "completed", "failed", "canceled")
-TASK_EVENT_STATES = {
-    "task.enabled": "enabled",
-    "task.started": "started",
-    "task.completed": "completed",
-    "task.withdrawn": "disabled",
-    "task.canceled": "canceled",
-    "task.failed": "failed",
-}
-CASE_EVENT_STATES = {
-    "case.started": "running",
-    "case.suspended": "suspended",
-    "case.resumed": "running",
-    "case.completed": "completed",
-    "case.failed": "failed",
-    "case.canceled": "canceled",
-    "case.deadlocked": "deadlocked",
-}
+from .events import CASE_STATUS_EVENTS, ITEM_STATE_EVENTS, EventType
+from .state import empty_stats as _stats
 
-
-def _stats() -> dict[str, int]:
-    return dict.fromkeys(STAT_KEYS, 0)
+TASK_EVENT_STATES: dict[str, str] = {
+    EventType.TASK_ENABLED: "enabled",
+    EventType.TASK_STARTED: "started",
+    EventType.TASK_COMPLETED: "completed",
+    EventType.TASK_WITHDRAWN: "disabled",
+    EventType.TASK_CANCELED: "canceled",
+    EventType.TASK_FAILED: "failed",
+}
+CASE_EVENT_STATES: dict[str, str] = {
+    EventType.CASE_STARTED: "running",
+    **{event: status for status, event in CASE_STATUS_EVENTS.items()},
+}
+# work item events that change its state (a retry is failed -> initialized)
+ITEM_EVENT_STATES: dict[str, str] = {
+    **{event: state for state, event in ITEM_STATE_EVENTS.items()},
+    EventType.WORK_ITEM_RETRIED: "initialized",
+}
 
 
 @dataclass
@@ -72,40 +70,40 @@ def _apply(past: PastState, ev: Mapping[str, Any]) -> None:
     kind = ev["type"]
     payload = ev.get("payload") or {}
     task_id = ev.get("task") or ""
-    if kind == "tokens":
+    if kind == EventType.TOKENS:
         cond = payload["condition"]
         past.marking[cond] = past.marking.get(cond, 0) + int(payload["delta"])
         if past.marking[cond] <= 0:
             past.marking.pop(cond)
     elif kind in CASE_EVENT_STATES:
         past.state = CASE_EVENT_STATES[kind]
-        if kind == "case.started":
+        if kind == EventType.CASE_STARTED:
             past.data = copy.deepcopy(payload.get("data") or {})
-    elif kind == "data.updated":
+    elif kind == EventType.DATA_UPDATED:
         past.data = {**past.data, **copy.deepcopy(payload.get("changes") or {})}
     elif kind in TASK_EVENT_STATES:
         run = past.tasks.setdefault(task_id, {"state": "disabled", "generation": 0, "stats": _stats()})
         run["state"] = TASK_EVENT_STATES[kind]
-        if kind == "task.enabled":
+        if kind == EventType.TASK_ENABLED:
             run["generation"] = int(payload.get("generation", run["generation"] + 1))
             run["stats"] = _stats()
             run.pop("error", None)
-        elif kind == "task.failed" and payload.get("error"):
+        elif kind == EventType.TASK_FAILED and payload.get("error"):
             run["error"] = payload["error"]
-    elif kind == "task.incident":
+    elif kind == EventType.TASK_INCIDENT:
         past.tasks.setdefault(task_id, {"state": "started", "generation": 0, "stats": _stats()})["error"] = payload.get(
             "error"
         )
     elif kind.startswith("work_item.") and ev.get("work_item"):
-        _apply_item(past, ev, kind.removeprefix("work_item."), payload, task_id)
+        _apply_item(past, ev, kind, payload, task_id)
 
 
-def _apply_item(past: PastState, ev: Mapping[str, Any], what: str, payload: Mapping[str, Any], task_id: str) -> None:
+def _apply_item(past: PastState, ev: Mapping[str, Any], kind: str, payload: Mapping[str, Any], task_id: str) -> None:
     item_id = str(ev["work_item"])
     generation = int(payload.get("generation", 0))
     run = past.tasks.setdefault(task_id, {"state": "disabled", "generation": 0, "stats": _stats()})
     current = generation == run["generation"]
-    if what == "created":
+    if kind == EventType.WORK_ITEM_CREATED:
         past.work_items[item_id] = {
             "task": task_id,
             "generation": generation,
@@ -120,20 +118,20 @@ def _apply_item(past: PastState, ev: Mapping[str, Any], what: str, payload: Mapp
     item = past.work_items.get(item_id)
     if item is None:  # a log that starts later than the item (not written by this engine)
         return
-    if what == "retried":
-        what = "initialized"
+    if kind == EventType.WORK_ITEM_RETRIED:
         item["attempt"] = int(payload.get("attempt", item["attempt"] + 1))
-    elif what == "attempt_failed":
+    elif kind == EventType.WORK_ITEM_ATTEMPT_FAILED:
         item["attempt"] = int(payload.get("attempt", item["attempt"])) + 1
         return
-    elif what in ("claimed", "delegated"):
+    elif kind in (EventType.WORK_ITEM_CLAIMED, EventType.WORK_ITEM_DELEGATED):
         item["assignee"] = payload.get("user")
         return
-    elif what == "released":
+    elif kind == EventType.WORK_ITEM_RELEASED:
         item["assignee"] = None
         return
-    if what not in ITEM_STATES:
-        return  # skipped: the state change follows as its own event
+    what = ITEM_EVENT_STATES.get(kind)
+    if what is None:
+        return  # skipped, iterated: the state change follows as its own event (or there is none)
     old, item["state"] = item["state"], what
     if current:
         run["stats"][old] -= 1

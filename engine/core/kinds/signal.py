@@ -1,0 +1,26 @@
+"""A signal task: its work item waits for a signal declared by the net (the engine's `signal`
+completes it with the payload)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..effects import AwaitSignal
+from . import Kind, register
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..state import WorkItem
+
+
+class Signal(Kind):
+    name = "signal"
+    # what a signal writes into the case data is said by the signal's declaration (its
+    # `output`); the task writes through its own `output` mapping only
+    output_to_data = False
+
+    def launch(self, engine: Engine, item: WorkItem) -> None:
+        engine.effects.append(AwaitSignal(item.id, engine.net.tasks[item.task].spec.get("signal")))
+
+
+register(Signal())

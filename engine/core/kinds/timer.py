@@ -1,0 +1,28 @@
+"""A timer task: its work item is due at a time (`duration` from now, or `at`); the timer sweep
+fires it (the engine's `fire_timer`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..effects import ScheduleTimer
+from . import Kind, register
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..net import Task
+    from ..state import WorkItem
+
+
+class Timer(Kind):
+    name = "timer"
+
+    def prepare(self, engine: Engine, task: Task, item: WorkItem) -> None:
+        src = task.spec.get("duration") or task.spec.get("at")
+        item.due_at = engine._as_time(str(src), engine._vars()).isoformat()
+
+    def launch(self, engine: Engine, item: WorkItem) -> None:
+        engine.effects.append(ScheduleTimer(item.id, item.due_at))
+
+
+register(Timer())
