@@ -24,6 +24,7 @@ from dashboard import selectors, services
 from engine import services as engine_services
 from dashboard.access import IsStaff
 
+from engine.core import rules
 from engine.core.errors import NotFound
 from engine.models import BatchJob, Case
 from engine.serializers import EventOutputSerializer, JSONObjectField, TaskRunOutputSerializer, error_responses
@@ -126,7 +127,7 @@ class CaseRowOutputSerializer(serializers.Serializer):
     ended_at = serializers.DateTimeField(allow_null=True)
 
     def get_incident(self, obj: Any) -> bool:
-        return obj.state == "deadlocked" or (obj.state in selectors.ACTIVE and bool(obj.has_failed_item))
+        return rules.case_has_incident(status=obj.state, has_failed_item=bool(obj.has_failed_item))
 
 
 class DashboardWorkItemOutputSerializer(serializers.Serializer):
@@ -422,7 +423,7 @@ class CasePageApi(StaffApi):
     def get(self, request: Request, case_id: int) -> Response:
         case = selectors.case_get(case_id=case_id)
         page = selectors.case_page(case=case)
-        page["incident"] = case.state == "deadlocked" or (case.state in selectors.ACTIVE and case.has_failed_item)
+        page["incident"] = rules.case_has_incident(status=case.state, has_failed_item=bool(case.has_failed_item))
         at = request.query_params.get("at")
         if at:
             page["past"] = selectors.case_state_at(case=case, at=selectors.parse_at(at))

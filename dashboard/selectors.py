@@ -18,13 +18,14 @@ from django.utils import timezone
 
 from dashboard import where
 from definitions.models import Definition, DefinitionVersion
+from engine import selectors as engine_selectors
 from engine.core import replay, rules
 from engine.core.errors import InvalidInput, NotFound
-from engine.core.state import CASE_ACTIVE, TASK_ACTIVE
+from engine.core.state import CASE_ACTIVE, ITEM_OPEN, TASK_ACTIVE
 from engine.models import Case, Event, WorkItem
 
 ACTIVE = tuple(sorted(CASE_ACTIVE, reverse=True))  # ("running", "suspended")
-OPEN_ITEM_STATES = ("initialized", "started")
+OPEN_ITEM_STATES = tuple(sorted(ITEM_OPEN))  # ("initialized", "started")
 DURATION_SAMPLE = 20_000  # completed items read for the duration statistics
 HISTORY_LIMIT = 5_000
 WORK_ITEM_FIELDS = (
@@ -75,19 +76,6 @@ SORTS = {
 }
 
 
-def failed_item_exists() -> Exists:
-    return Exists(WorkItem.objects.filter(case_id=OuterRef("pk"), state="failed"))
-
-
-def incident_q() -> Q:
-    """A case with an open incident: deadlocked, or running/suspended with a failed work item."""
-    # One id set as a UNION of two indexed reads (a few thousand ids at most), not an OR over
-    # every case row: the list then joins those ids on the primary key.
-    deadlocked = Case.objects.order_by().filter(state="deadlocked").values("id")
-    failed = WorkItem.objects.order_by().filter(state="failed", case__state__in=ACTIVE).values("case_id")
-    return Q(pk__in=deadlocked.union(failed))
-
-
 # ---------------------------------------------------------------------- case list
 
 
@@ -132,9 +120,9 @@ def case_list(
     if where_text:
         qs = qs.filter(where.to_q(where.parse(where_text)))
     if incident is True:
-        qs = qs.filter(incident_q())
+        qs = qs.filter(engine_selectors.incident_q())
     elif incident is False:
-        qs = qs.exclude(incident_q())
+        qs = qs.exclude(engine_selectors.incident_q())
     if parent is not None:
         qs = qs.filter(parent_id=parent)
     return qs.order_by(*SORTS[sort])
@@ -153,7 +141,7 @@ def case_list_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
         "updated_at",
         "ended_at",
         "data",
-    ).annotate(version_number=F("version__version"), has_failed_item=failed_item_exists())
+    ).annotate(version_number=F("version__version"), has_failed_item=engine_selectors.failed_item_exists())
 
 
 # ---------------------------------------------------------------------- overview
@@ -325,7 +313,7 @@ def _durations(*, since: dt.datetime) -> dict[str, Any]:
 def case_get(*, case_id: int) -> Case:
     case = (
         Case.objects.select_related("version__definition", "parent", "parent_item", "started_by")
-        .annotate(has_failed_item=failed_item_exists())
+        .annotate(has_failed_item=engine_selectors.failed_item_exists())
         .filter(pk=case_id)
         .first()
     )

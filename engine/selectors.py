@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 
 from definitions.models import DefinitionVersion
 from engine import access
 from engine.core.errors import EngineError, Forbidden, NotFound
 from engine.core.expr import ExpressionError, evaluate
-from engine.core.state import ITEM_LIVE
+from engine.core.state import CASE_ACTIVE, ITEM_LIVE
 from engine.models import Case, Event, WorkItem
 
 
@@ -163,3 +163,21 @@ def startable_definitions(*, user: Any) -> list[Any]:
             continue
         out.append(version)
     return out
+
+
+# ---------------------------------------------------------------------- incidents
+
+
+def failed_item_exists() -> Exists:
+    """Annotation: the case has a work item in state `failed`."""
+    return Exists(WorkItem.objects.filter(case_id=OuterRef("pk"), state="failed"))
+
+
+def incident_q() -> Q:
+    """The cases with an incident: the queryset form of `engine.core.rules.case_has_incident`
+    (deadlocked, or running/suspended with a failed work item)."""
+    # One id set as a UNION of two indexed reads (a few thousand ids at most), not an OR over
+    # every case row: the list then joins those ids on the primary key.
+    deadlocked = Case.objects.order_by().filter(state="deadlocked").values("id")
+    failed = WorkItem.objects.order_by().filter(state="failed", case__state__in=CASE_ACTIVE).values("case_id")
+    return Q(pk__in=deadlocked.union(failed))

@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from rest_framework.utils.encoders import JSONEncoder
 
 from engine import access
+from engine.core.state import ITEM_OPEN
 from engine.selectors import work_items_for_output
 from engine.serializers import WorkItemOutputSerializer, task_specs_of
 
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 STAFF_GROUP = "inbox.staff"
 DASHBOARD_GROUP = "dashboard"
-ACTIVE_STATES = ("initialized", "started")
+ACTIVE_STATES = tuple(sorted(ITEM_OPEN))  # ("initialized", "started"): what an inbox lists
 
 
 def _name_hash(name: str) -> str:

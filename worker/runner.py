@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 from engine.core.retry import TIMEOUT_ERROR
+from engine.core.state import ITEM_OPEN
 from engine.models import WorkItem
 from definitions.registry import ActivityContext, ActivityResult, get_activity
 from definitions.runtime import runtime_for
@@ -57,7 +58,7 @@ def run_work_items(jobs: list[tuple[str, int | None]]) -> list[str]:
     taken: set[str] = set()
     for n, (key, (_, attempt)) in enumerate(zip(keys, jobs)):
         row = rows.get(key or "")
-        if row is None or row.kind != "automatic" or row.state not in ("initialized", "started"):
+        if row is None or row.kind != "automatic" or row.state not in ITEM_OPEN:
             continue
         if key in taken:
             continue  # the same message twice in one batch: the activity runs once

@@ -63,3 +63,11 @@ def is_open_incident(*, state: str, on_failure: str, current: bool, task_state: 
     it? A failed item of its task's current, still running generation, the task's failure
     policy being `incident` (with `continue` a failure is tolerated and final)."""
     return state == "failed" and on_failure == "incident" and current and task_state in TASK_ACTIVE
+
+
+def case_has_incident(*, status: str, has_failed_item: bool) -> bool:
+    """Does the case need an operator? Deadlocked, or still active (running or suspended) with a
+    failed work item waiting to be retried or skipped. The dashboard's incident filter and
+    counts use the queryset form of this rule, `engine.selectors.incident_q` (kept in step by
+    engine/tests/test_rules_sql.py)."""
+    return status == "deadlocked" or (status in CASE_ACTIVE and has_failed_item)

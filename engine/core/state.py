@@ -58,7 +58,8 @@ ITEM_CORRECTIONS: dict[str, frozenset[str]] = {
     "failed": frozenset({"started"}),  # an operator skips a failed item: it completes next
     "completed": frozenset({"failed"}),  # the completion's split or output failed: an incident
 }
-ITEM_LIVE = frozenset({"initialized", "started", "failed"})
+ITEM_OPEN = frozenset({"initialized", "started"})  # waiting for or doing work
+ITEM_LIVE = ITEM_OPEN | {"failed"}  # what a case keeps loaded: open, or failed awaiting an operator
 STAT_KEYS = ("total", *ITEM_STATES)
 
 MACHINES: dict[str, dict[str, frozenset[str]]] = {

@@ -31,7 +31,7 @@ from engine.core.engine import Engine
 from engine.core.errors import EngineError, InvalidInput, NotAllowed, NotFound
 from engine.core.events import CASE_STATUS_EVENTS
 from engine.core.retry import RetryPolicy
-from engine.core.state import ITEM_LIVE, CaseState, TaskRun
+from engine.core.state import CASE_ACTIVE, CASE_FINAL, ITEM_LIVE, CaseState, TaskRun
 from engine.core.state import WorkItem as ItemState
 from engine.models import Case, Event, WorkItem
 
@@ -214,7 +214,7 @@ def _carry_out(loaded: Loaded, effect: Effect) -> None:
             if engine.state.work_items[item_id].state == "started":
                 engine.fail_item(item_id, {"type": type(exc).__name__, "message": f"child workflow {name!r}: {exc.message}"})
     elif isinstance(effect, CancelChild):
-        for child_id in Case.objects.filter(parent_item_id=effect.item_id, state__in=("running", "suspended")).values_list(
+        for child_id in Case.objects.filter(parent_item_id=effect.item_id, state__in=CASE_ACTIVE).values_list(
             "pk", flat=True
         ):
             _execute(child_id, lambda e: e.cancel_case("the parent work item was canceled"), user=SYSTEM)
@@ -328,7 +328,7 @@ def _case_row_fields(case: Case, state: CaseState, reason: str = "") -> None:
     case.tasks = state.tasks_json()
     case.data = state.data
     case.pending_signals = state.pending_signals
-    if state.status in ("completed", "failed", "canceled", "deadlocked") and case.ended_at is None:
+    if state.status in CASE_FINAL and case.ended_at is None:
         case.ended_at = timezone.now()
     if reason:
         case.reason = reason
