@@ -178,7 +178,7 @@ def run_one_database(label: str, n_cases: int) -> None:
         Case.objects.bulk_create(rows, batch_size=1000)
         if not all(r.pk for r in rows):  # SQLite before 3.35 gives no ids back
             last = Case.objects.order_by("-id").values_list("id", flat=True)[: len(rows)]
-            for r, pk in zip(rows, sorted(last)):
+            for r, pk in zip(rows, sorted(last), strict=True):
                 r.pk = pk
         for r in rows:
             tpl_item = first_items[r.definition_name]

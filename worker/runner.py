@@ -55,7 +55,7 @@ def run_work_items(jobs: list[tuple[str, int | None]]) -> list[str]:
     reports: list[services.AttemptReport] = []
     positions: list[int] = []
     taken: set[str] = set()
-    for n, (key, (_, attempt)) in enumerate(zip(keys, jobs)):
+    for n, (key, (_, attempt)) in enumerate(zip(keys, jobs, strict=True)):
         row = rows.get(key or "")
         if row is None or row.kind != "automatic" or row.state not in ("initialized", "started"):
             continue
@@ -69,7 +69,7 @@ def run_work_items(jobs: list[tuple[str, int | None]]) -> list[str]:
         reports.append(_attempt(row))
         positions.append(n)
     if reports:
-        for n, report, outcome in zip(positions, reports, services.work_item_attempts_report(reports)):
+        for n, report, outcome in zip(positions, reports, services.work_item_attempts_report(reports), strict=True):
             outcomes[n] = outcome
             if outcome == "skipped":  # refused under the case lock: a duplicate, or it moved on
                 log.info("work item %s attempt %s: report not recorded", report.item_id, report.attempt)

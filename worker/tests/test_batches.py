@@ -56,7 +56,7 @@ def test_a_batch_leaves_every_case_as_one_by_one_would() -> None:
     assert outcomes == ["completed"] * 12
     for _, item in single:
         assert runner.run_work_item(str(item.pk), 1) == "completed"
-    for (b, _), (s, _) in zip(batched, single):
+    for (b, _), (s, _) in zip(batched, single, strict=True):
         got, want = case_state(b), case_state(s)
         assert got == want
         assert got[3] == {"n": got[3]["n"], "echoed": got[3]["n"]}  # the output mapping ran

@@ -129,7 +129,8 @@ def test_draw_validate_publish_and_run(staff_page: Any, artifacts: Path) -> None
         expect(state).to_have_text("saved")
     except AssertionError as exc:
         raise AssertionError(
-            f"{exc}\nrevision {state.get_attribute('data-revision')}, saved {state.get_attribute('data-saved-revision')},"
+            f"{exc}\nrevision {state.get_attribute('data-revision')},"
+            f" saved {state.get_attribute('data-saved-revision')},"
             f" last changes {page.evaluate('() => window.__designerRevisionLog.slice(-5)')}"
         ) from None
     assert page.evaluate("() => window.__designerStore.getState().past.length") == 0
