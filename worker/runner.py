@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 try:  # raised inside the task by Celery's soft time limit (the task's `timeout`)
     from billiard.exceptions import SoftTimeLimitExceeded
 except ImportError:  # pragma: no cover - celery is a dependency
-    SoftTimeLimitExceeded = TimeoutError  # type: ignore[misc,assignment]
+    SoftTimeLimitExceeded = TimeoutError
 
 
 class UnknownActivity(LookupError):
@@ -57,7 +57,7 @@ def run_work_items(jobs: list[tuple[str, int | None]]) -> list[str]:
     taken: set[str] = set()
     for n, (key, (_, attempt)) in enumerate(zip(keys, jobs, strict=True)):
         row = rows.get(key or "")
-        if row is None or row.kind != "automatic" or row.state not in ("initialized", "started"):
+        if key is None or row is None or row.kind != "automatic" or row.state not in ("initialized", "started"):
             continue
         if key in taken:
             continue  # the same message twice in one batch: the activity runs once

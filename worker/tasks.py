@@ -58,6 +58,7 @@ class AttemptBatches(Batches):
     """
 
     _running = 0  # batches sent to the pool and not returned (main process only)
+    _tref: Any  # celery-batches' flush timer (set by its __init__)
 
     def _do_flush(self) -> None:
         busy = self._pool is not None and self._running >= max(1, self._pool.limit or 1)
