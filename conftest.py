@@ -36,8 +36,32 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the test database (scripts/test.sh's second, PostgreSQL "
+        "pass: the others do not depend on the database and already ran in the first)",
+    )
+
+
+# The fixtures through which a test reaches the test database (live_server: the browser tests).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether a test touches the test database: a `django_db` mark, or one of DATABASE_FIXTURES
+    among the fixtures it requests (directly or through other fixtures)."""
+    if item.get_closest_marker("django_db"):
+        return True
+    return not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect `postgres_only` tests unless the database is PostgreSQL.
+    """Deselect `postgres_only` tests unless the database is PostgreSQL, and with
+    `--database-tests-only` the tests that do not use the database.
 
     scripts/test.sh runs the suite on both databases, so these tests do run in every full run.
     """
@@ -45,12 +69,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        return
-    deselected = [item for item in items if item.get_closest_marker("postgres_only")]
+    def keep(item: pytest.Item) -> bool:
+        if item.get_closest_marker("postgres_only") and not postgres:
+            return False
+        return uses_database(item) or not config.getoption("database_tests_only")
+
+    postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    deselected = [item for item in items if not keep(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("postgres_only")]
+        items[:] = [item for item in items if keep(item)]
 
 
 @pytest.fixture(scope="session")

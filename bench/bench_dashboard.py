@@ -35,6 +35,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from bench_engine import database_env  # bench/ is the script's directory, on sys.path
 
@@ -179,7 +180,7 @@ def run_one_database(label: str, n_cases: int) -> None:
         Case.objects.bulk_create(rows, batch_size=1000)
         if not all(r.pk for r in rows):  # SQLite before 3.35 gives no ids back
             last = Case.objects.order_by("-id").values_list("id", flat=True)[: len(rows)]
-            for r, pk in zip(rows, sorted(last)):
+            for r, pk in zip(rows, sorted(last), strict=True):
                 r.pk = pk
         for r in rows:
             tpl_item = first_items[r.definition_name]
@@ -233,7 +234,7 @@ def run_one_database(label: str, n_cases: int) -> None:
     mid_event = Event.objects.filter(case=case).order_by("id").values_list("id", flat=True)[events // 2]
     vendor = 'data.vendor == "V7"'
     deep = max(1, min(200, n_cases // 50))  # the deepest page the capped count allows
-    lists = [
+    lists: list[tuple[str, dict[str, Any]]] = [
         ("no filter, page 1", {}),
         ("state=running", {"state": "running"}),
         ("definition + state", {"definition": "invoice-approval", "state": "completed"}),

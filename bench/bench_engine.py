@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ def sequence_net() -> dict:
         "name": "bench-sequence",
         "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
         "tasks": tasks,
-        "flows": [{"from": a, "to": b} for a, b in zip(nodes, nodes[1:])],
+        "flows": [{"from": a, "to": b} for a, b in pairwise(nodes)],
     }
 
 

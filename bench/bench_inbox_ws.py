@@ -14,8 +14,9 @@ What it does:
      client receives as `offered`. Latency per arrival = arrival time - the item's `updated_at`
      (stamped by the service just before its transaction commits, so it slightly overstates
      commit->arrival). Prints p50 / p95 / max over all arrivals;
-  4. creates the 10,000 open work items, then times `GET /api/work-items/?available=true&page=N` over HTTP as a clerk and as staff,
-     first page and a deep page, with 10,000 open items: p50 / p95 per page.
+  4. creates the 10,000 open work items, then times `GET /api/work-items/?available=true&page=N`
+     over HTTP as a clerk and as staff, first page and a deep page, with 10,000 open items:
+     p50 / p95 per page.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def open_many_items() -> None:
 def start_daphne(env: dict[str, str], port: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(Path(tempfile.gettempdir()) / "bench-daphne.log", "w"),
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=open(Path(tempfile.gettempdir()) / "bench-daphne.log", "w"),  # noqa: SIM115 - kept open for the process
     )
     for _ in range(300):
         try:
@@ -158,7 +160,7 @@ async def measure_push(port: int, tokens: list[str], starts: int, interval: floa
                         done.set()
 
     readies = [asyncio.Event() for _ in tokens]
-    tasks = [asyncio.create_task(client(t, r)) for t, r in zip(tokens, readies)]
+    tasks = [asyncio.create_task(client(t, r)) for t, r in zip(tokens, readies, strict=True)]
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
     print(f"  {len(tokens)} clients connected, snapshots received")
     # The changes come from another process, as from a worker.

@@ -214,10 +214,11 @@ def main() -> None:
     net = NetBuilder(rng).build(args.nodes)
     or_joins = [t.id for t in net.tasks.values() if t.join == "or" and len(set(t.inputs)) > 1]
     xor_back_edges = sum(1 for t in net.tasks.values() if t.split == "xor" and len(t.outputs) > 1)
+    splits = {k: sum(1 for t in net.tasks.values() if t.split == k and len(t.outputs) > 1) for k in ("and", "xor", "or")}
     print(f"net_conditions={len(net.conditions)} net_tasks={len(net.tasks)} "
           f"nodes={len(net.conditions) + len(net.tasks)} or_joins={len(or_joins)} "
           f"loops={xor_back_edges} cancelling_tasks={sum(1 for t in net.tasks.values() if t.cancels)} "
-          f"splits={ {k: sum(1 for t in net.tasks.values() if t.split == k and len(t.outputs) > 1) for k in ('and', 'xor', 'or')} }")
+          f"splits={splits}")
 
     t0 = time.perf_counter()
     reps = 20

@@ -27,7 +27,7 @@ def paginated_response(
     context: dict[str, Any] | None = None,
 ) -> Response:
     """A page of `queryset` as `{"count","next","previous","results"}`."""
-    paginator: BasePagination = view.pagination_class()  # type: ignore[attr-defined]
+    paginator: BasePagination = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     data = serializer_class(page, many=True, context=context or {}).data
     return paginator.get_paginated_response(data)

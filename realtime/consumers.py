@@ -190,8 +190,9 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "pending", None) is not None:
-            self.pending.cancel()
+        pending = getattr(self, "pending", None)
+        if pending is not None:
+            pending.cancel()
         if getattr(self, "joined", False):
             await self.channel_layer.group_discard(push.DASHBOARD_GROUP, self.channel_name)
 

@@ -134,7 +134,7 @@ def item_messages(items: dict[str, set[str]]) -> list[tuple[str, dict[str, Any]]
     docs = as_json(WorkItemOutputSerializer(rows, many=True, context=context).data)
     specs = task_specs_of(context)
     out: list[tuple[str, dict[str, Any]]] = []
-    for row, doc in zip(rows, docs):
+    for row, doc in zip(rows, docs, strict=True):
         excluded: frozenset[str] = frozenset()
         if row.state in ACTIVE_STATES:
             excluded = access.four_eyes_excluded(case_id=row.case_id, spec=specs.get(row.case_version_id, row.task))

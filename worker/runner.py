@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 try:  # raised inside the task by Celery's soft time limit (the task's `timeout`)
     from billiard.exceptions import SoftTimeLimitExceeded
 except ImportError:  # pragma: no cover - celery is a dependency
-    SoftTimeLimitExceeded = TimeoutError  # type: ignore[misc,assignment]
+    SoftTimeLimitExceeded = TimeoutError
 
 
 class UnknownActivity(LookupError):
@@ -56,9 +56,9 @@ def run_work_items(jobs: list[tuple[str, int | None]]) -> list[str]:
     reports: list[services.AttemptReport] = []
     positions: list[int] = []
     taken: set[str] = set()
-    for n, (key, (_, attempt)) in enumerate(zip(keys, jobs)):
+    for n, (key, (_, attempt)) in enumerate(zip(keys, jobs, strict=True)):
         row = rows.get(key or "")
-        if row is None or row.kind != "automatic" or row.state not in ITEM_OPEN:
+        if key is None or row is None or row.kind != "automatic" or row.state not in ITEM_OPEN:
             continue
         if key in taken:
             continue  # the same message twice in one batch: the activity runs once
@@ -70,7 +70,7 @@ def run_work_items(jobs: list[tuple[str, int | None]]) -> list[str]:
         reports.append(_attempt(row))
         positions.append(n)
     if reports:
-        for n, report, outcome in zip(positions, reports, services.work_item_attempts_report(reports)):
+        for n, report, outcome in zip(positions, reports, services.work_item_attempts_report(reports), strict=True):
             outcomes[n] = outcome
             if outcome == "skipped":  # refused under the case lock: a duplicate, or it moved on
                 log.info("work item %s attempt %s: report not recorded", report.item_id, report.attempt)

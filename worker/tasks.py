@@ -59,6 +59,7 @@ class AttemptBatches(Batches):
     """
 
     _running = 0  # batches sent to the pool and not returned (main process only)
+    _tref: Any  # celery-batches' flush timer (set by its __init__)
 
     def _do_flush(self) -> None:
         busy = self._pool is not None and self._running >= max(1, self._pool.limit or 1)
@@ -166,9 +167,10 @@ def run_work_item(item_id: str, attempt: int) -> str:
 
 def send_work_item(job: Dispatch) -> None:
     """Queue one attempt (called on commit). Without a timeout, a wait (a retry's back-off) or
-    an activity that must run alone, it goes to the batches. Otherwise it runs alone: the wait is Celery's countdown, and the
-    timeout becomes Celery's soft time limit (raised inside the activity, recorded as a `Timeout`
-    error) with a hard limit a little later (the process is replaced if the activity ignores it)."""
+    an activity that must run alone, it goes to the batches. Otherwise it runs alone: the wait is
+    Celery's countdown, and the timeout becomes Celery's soft time limit (raised inside the
+    activity, recorded as a `Timeout` error) with a hard limit a little later (the process is
+    replaced if the activity ignores it)."""
     options: dict[str, object] = {}
     if job.countdown:
         options["countdown"] = job.countdown

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -22,7 +24,7 @@ class FakeEngineError(Exception):
         self.errors = errors or []
 
 
-def handle(exc: Exception) -> tuple[int, dict[str, object]]:
+def handle(exc: Exception) -> tuple[int, dict[str, Any]]:
     response = exception_handler(exc, {})
     assert response is not None
     return response.status_code, response.data

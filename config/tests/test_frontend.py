@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from config import views_frontend
@@ -44,24 +43,48 @@ def test_unbuilt_front_end_says_how_to_build_it(client: Any, tmp_path: Path, set
     assert b"setup_frontend.sh" in response.content
 
 
-def test_real_build_and_its_assets_are_served_with_debug_off(settings: Any) -> None:
-    """scripts/test.sh builds frontend/dist before pytest runs."""
-    dist = Path(settings.BASE_DIR) / "frontend" / "dist"
-    assert (dist / "index.html").is_file(), "frontend/dist is missing: run scripts/setup_frontend.sh"
+def fake_build(dist: Path) -> dict[str, bytes]:
+    """A front-end build as Vite lays it out (index.html naming content-hashed assets under
+    /static/app/assets/), without running Vite: the test needs no prior `npm run build`."""
+    assets = {
+        "assets/index-B7xk2LqZ.js": b'console.log("app");\n',
+        "assets/index-Cq8ZpR2w.css": b"#root{display:block}\n",
+    }
+    for name, body in assets.items():
+        (dist / name).parent.mkdir(parents=True, exist_ok=True)
+        (dist / name).write_bytes(body)
+    (dist / "index.html").write_text(
+        '<!doctype html><html><head><script type="module" crossorigin src="/static/app/assets/index-B7xk2LqZ.js">'
+        '</script><link rel="stylesheet" crossorigin href="/static/app/assets/index-Cq8ZpR2w.css"></head>'
+        '<body><div id="root"></div></body></html>'
+    )
+    return assets
+
+
+def test_a_build_and_its_assets_are_served_with_debug_off(settings: Any, tmp_path: Path) -> None:
+    """index.html, then every asset it names, as production serves them: DEBUG off, WhiteNoise
+    finding the build through STATICFILES_DIRS (as config/settings.py sets it for FRONTEND_DIST)."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    assets = fake_build(dist)
     settings.DEBUG = False
+    settings.WHITENOISE_AUTOREFRESH = False  # as in production: WhiteNoise indexes the files once
     settings.FRONTEND_DIST = dist
+    settings.STATICFILES_DIRS = [("app", dist)]
+    settings.STATIC_ROOT = tmp_path / "static"  # no collectstatic: empty, but there
+    settings.STATIC_ROOT.mkdir()
     views_frontend._cache.clear()
-    client = Client()
+    client = Client()  # a new client: its middleware (WhiteNoise) starts with these settings
     page = client.get("/inbox/")
     assert page.status_code == 200
-    assets = re.findall(r'(?:src|href)="(/static/app/assets/[^"]+)"', page.content.decode())
-    assert any(a.endswith(".js") for a in assets)
-    for url in assets:
+    urls = re.findall(r'(?:src|href)="(/static/app/assets/[^"]+)"', page.content.decode())
+    assert sorted(urls) == sorted(f"/static/app/{name}" for name in assets)
+    for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
-        assert "immutable" in response["Cache-Control"] or "max-age" in response["Cache-Control"]
+        assert "immutable" in response["Cache-Control"], url  # content-hashed names: cached for good
         body = b"".join(response.streaming_content) if response.streaming else response.content
-        assert body
+        assert body == assets[url.removeprefix("/static/app/")]
 
 
 def _csrf_client() -> tuple[Client, str]:

@@ -59,7 +59,7 @@ class Action:
     refused: Callable[[Any, Any], Case]  # a case in a state where the action is not allowed
     call: Callable[[Any, Case], Any]  # (client, case) -> response
     event: str  # the history entry it writes
-    after: Callable[[Case], None] = lambda case: None  # what the successful call changed
+    after: Callable[[Case], object] = lambda case: None  # what the successful call changed
 
 
 def invoice(user: Any, capture: Any) -> Case:

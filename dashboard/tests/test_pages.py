@@ -127,7 +127,9 @@ def test_case_page_costs_a_fixed_number_of_queries(
     staff: Any, world: dict[str, Case], django_assert_max_num_queries: Any
 ) -> None:
     with django_assert_max_num_queries(6):
-        staff.get(f"/api/dashboard/cases/{world['parent'].pk}/")
+        response = staff.get(f"/api/dashboard/cases/{world['parent'].pk}/")
+    assert response.status_code == 200, response.content  # the count is of a request that succeeded
+    assert response.json()["id"] == world["parent"].pk
 
 
 def test_case_page_keeps_the_latest_history(staff: Any, world: dict[str, Case], monkeypatch: Any) -> None:

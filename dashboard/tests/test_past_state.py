@@ -7,6 +7,7 @@ moment, the rebuilt state (`?at=<event id>` and `?at=<time>`) must equal the rec
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import pytest
@@ -271,7 +272,8 @@ def test_iterations_and_kept_signals(staff_user: Any, api_client: Any, settings:
     rec = Recorder(case.pk)
     for n in (2, 3):
         rec.step(
-            lambda n=n: services.work_item_complete(
+            functools.partial(
+                services.work_item_complete,
                 item_id=item_of(case.pk, "poll"),
                 output={"n": n - 1},
                 directives={"next_iteration": {"input": {"n": n}}},

@@ -82,7 +82,7 @@ def test_validate_reports_the_same_problem(staff: Any, what: str, change: Any, e
 
 def test_a_drawing_in_progress_validates_with_graph_errors_on_its_elements(staff: Any) -> None:
     """What the designer shows while a flow is missing: errors on the elements, then none."""
-    doc = {
+    doc: dict[str, Any] = {
         "schema_version": 1,
         "name": "drawing",
         "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],

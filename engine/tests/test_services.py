@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -22,7 +23,7 @@ def publish(doc: dict) -> None:
     definition_publish(name=doc["name"], user=SYSTEM)
 
 
-def net(name: str, tasks: list[dict], flows: list[tuple[str, str]] | list[dict], **extra) -> dict:
+def net(name: str, tasks: list[dict], flows: list[Any], **extra) -> dict:
     return {
         "schema_version": 1,
         "name": name,

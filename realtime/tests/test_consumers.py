@@ -305,7 +305,7 @@ async def test_case_stream_is_for_staff_and_pushes_each_change(users: dict[str, 
     assert first["type"] == "case" and first["case"]["id"] == case_id and first["case"]["state"] == "running"
 
     await db(services.work_item_complete)(item_id=item_id, user=users["clerk1"], output={"approved": False, "comment": "wrong vendor"})
-    states = []
+    states: list[str] = []
     while not states or states[-1] != "completed":
         message = await staff.receive_json_from(timeout=TIMEOUT)
         assert message["type"] == "case"

@@ -57,7 +57,7 @@ def test_a_batch_leaves_every_case_as_one_by_one_would() -> None:
     assert outcomes == ["completed"] * 12
     for _, item in single:
         assert runner.run_work_item(str(item.pk), 1) == "completed"
-    for (b, _), (s, _) in zip(batched, single):
+    for (b, _), (s, _) in zip(batched, single, strict=True):
         got, want = case_state(b), case_state(s)
         assert got == want
         assert got[3] == {"n": got[3]["n"], "echoed": got[3]["n"]}  # the output mapping ran
@@ -83,8 +83,13 @@ def test_duplicates_and_stale_attempts_in_a_batch_change_nothing_and_the_rest_co
 
     runs: list[str] = []
     echo = registry.get_activity("echo")
-    monkeypatch.setitem(registry._registry, "echo", registry.ActivitySpec(
-        "echo", lambda payload, ctx: runs.append(ctx.work_item) or echo.func(payload, ctx)))
+    assert echo is not None
+
+    def counted_echo(payload: Any, ctx: Any) -> Any:
+        runs.append(ctx.work_item)
+        return echo.func(payload, ctx)
+
+    monkeypatch.setitem(registry._registry, "echo", registry.ActivitySpec("echo", counted_echo))
     publish(TWO_STEPS)
     (case_a, a), (case_b, b), (case_c, c) = start("batch-two-steps", 3)
     outcomes = runner.run_work_items([(str(a.pk), 1), (str(a.pk), 1), (str(b.pk), 7), (str(c.pk), 1), ("not-a-uuid", 1)])
@@ -220,7 +225,8 @@ class FakeRequest:
 
     def __init__(self, task: Any, n: int) -> None:
         self.task, self.id = task, f"req-{n}"
-        self._payload = ((f"item-{n}", 1), {}, {})
+        self._payload: tuple[tuple[str, int], dict[str, Any], dict[str, Any]] = ((f"item-{n}", 1), {}, {})
+        self.args: Any = None
         self.outcome: str | None = None
 
     def acknowledge(self) -> None:

@@ -70,7 +70,7 @@ def staff_page(chromium: Any, live_server: Any, staff_user: Any, frontend_built:
     page.get_by_label("Password").fill("staff")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/inbox/**")
-    page.js_errors = errors  # type: ignore[attr-defined]
+    page.js_errors = errors
     yield page
     context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"

@@ -91,7 +91,11 @@ def measure_open(page: Any, name: str, elements: int) -> dict[str, float]:
 DRAG_PROBE = """() => {
   window.__moveWork = []; window.__frameGaps = [];
   let last = null;
-  const tick = (t) => { if (last !== null) window.__frameGaps.push(t - last); last = t; if (window.__probing) requestAnimationFrame(tick); };
+  const tick = (t) => {
+    if (last !== null) window.__frameGaps.push(t - last);
+    last = t;
+    if (window.__probing) requestAnimationFrame(tick);
+  };
   window.__probing = true; requestAnimationFrame(tick);
   window.__onMove = () => {
     const t0 = performance.now();

@@ -109,7 +109,9 @@ def test_draw_validate_publish_and_run(staff_page: Any, artifacts: Path) -> None
     page.get_by_test_id("test-data").fill('{"amount": 500}')
     page.get_by_test_id("test-start").click()
     expect(page.get_by_test_id("test-case-state")).to_have_text("running")
-    case_id = int(re.search(r"case #(\d+)", page.get_by_test_id("test-case").inner_text()).group(1))
+    found = re.search(r"case #(\d+)", page.get_by_test_id("test-case").inner_text())
+    assert found is not None
+    case_id = int(found.group(1))
     items = api(page, "GET", f"/api/work-items/?case={case_id}")["results"]
     assert [i["task"] for i in items] == [review]
     api(page, "POST", f"/api/work-items/{items[0]['id']}/complete/", {"output": {}})
@@ -129,7 +131,8 @@ def test_draw_validate_publish_and_run(staff_page: Any, artifacts: Path) -> None
         expect(state).to_have_text("saved")
     except AssertionError as exc:
         raise AssertionError(
-            f"{exc}\nrevision {state.get_attribute('data-revision')}, saved {state.get_attribute('data-saved-revision')},"
+            f"{exc}\nrevision {state.get_attribute('data-revision')},"
+            f" saved {state.get_attribute('data-saved-revision')},"
             f" last changes {page.evaluate('() => window.__designerRevisionLog.slice(-5)')}"
         ) from None
     assert page.evaluate("() => window.__designerStore.getState().past.length") == 0

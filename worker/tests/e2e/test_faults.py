@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def test_retries_with_backoff_then_success(e2e: Any) -> None:
     item = final_item(case)
     assert item.attempt == 3 and item.output == {"attempts": 3}
     times = [float(t) for t in redis.Redis.from_url(REDIS_URL).lrange(e2e_activities.key(f"flaky:{item.pk}"), 0, -1)]
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in pairwise(times)]
     assert len(times) == 3
     assert 0.3 <= gaps[0] < 0.3 + 0.5 and 0.6 <= gaps[1] < 0.6 + 0.5  # 0.3 s, then 0.3 x 2
     failed = Event.objects.filter(case=case, type="work_item.attempt_failed").order_by("pk")

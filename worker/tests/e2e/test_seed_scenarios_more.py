@@ -129,7 +129,7 @@ def test_timer_fires_from_the_database_by_the_worker_sweep(e2e: Any) -> None:
     assert fired.state == "completed" and fired.updated_at >= fired.due_at
 
 
-PIPELINE_CONFIG = [
+PIPELINE_CONFIG: list[dict[str, Any]] = [
     {"name": "validate", "expressions": {"valid": "data.value > 0"}},
     {"name": "transform", "expressions": {"doubled": "data.value * 2"}},
     {"name": "enrich", "expressions": {"label": "'item-' + string(data.doubled)"}},
