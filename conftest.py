@@ -122,7 +122,7 @@ def operator_b(db: None, django_user_model: Any) -> Any:
 
 
 @pytest.fixture
-def api_client() -> Callable[..., "APIClient"]:
+def api_client() -> Callable[..., APIClient]:
     """Factory: `api_client(user)` is authenticated as user; `api_client()` is anonymous."""
 
     from rest_framework.test import APIClient

@@ -44,8 +44,10 @@ class Socket:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         key = base64.b64encode(os.urandom(16)).decode()
         writer.write(
-            (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1:{port}\r\n\r\n").encode()
+            (
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1:{port}\r\n\r\n"
+            ).encode()
         )
         status = await reader.readline()
         if b" 101 " not in status:
@@ -75,8 +77,9 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def measure(server: LiveServer, changes: int) -> tuple[list[float], list[float]]:
-    status, case = server.api("POST", "/api/cases/", {"definition": "invoice-approval",
-                                                     "data": {"vendor": "ACME", "amount": 100.0}})
+    status, case = server.api(
+        "POST", "/api/cases/", {"definition": "invoice-approval", "data": {"vendor": "ACME", "amount": 100.0}}
+    )
     assert status == 201, case
     token = server.tokens["admin"]
     socket = await Socket.connect(server.port, f"/ws/cases/{case['id']}/?token={token}")
@@ -122,12 +125,18 @@ def main() -> None:
         finally:
             server.stop()
     cores, load = os.cpu_count(), os.getloadavg()[0]
-    print(f"case page pushes over {args.changes} changes (Daphne, SQLite, Redis channel layer; "
-          f"{cores} cores, load average {load:.1f})")
-    print(f"  request sent → push arrived: p50 {statistics.median(from_request):.1f} ms, "
-          f"p95 {percentile(from_request, 95):.1f} ms, max {max(from_request):.1f} ms")
-    print(f"  HTTP answer → push arrived:  p50 {statistics.median(from_answer):.1f} ms, "
-          f"p95 {percentile(from_answer, 95):.1f} ms")
+    print(
+        f"case page pushes over {args.changes} changes (Daphne, SQLite, Redis channel layer; "
+        f"{cores} cores, load average {load:.1f})"
+    )
+    print(
+        f"  request sent → push arrived: p50 {statistics.median(from_request):.1f} ms, "
+        f"p95 {percentile(from_request, 95):.1f} ms, max {max(from_request):.1f} ms"
+    )
+    print(
+        f"  HTTP answer → push arrived:  p50 {statistics.median(from_answer):.1f} ms, "
+        f"p95 {percentile(from_answer, 95):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = f"wfbench{os.getpid()}"
 
 NET = {
-    "schema_version": 1, "name": "bench-auto",
+    "schema_version": 1,
+    "name": "bench-auto",
     "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
     "tasks": [{"id": "work", "kind": "automatic", "activity": "noop"}],
     "flows": [{"from": "start", "to": "work"}, {"from": "work", "to": "end"}],
@@ -65,11 +66,18 @@ def main() -> None:
     else:
         reset_postgres(PG_URL)
         db_url = PG_URL
-    os.environ.update({
-        "DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "WORKFLOW_QUEUE": RUN_ID,
-        "REDIS_KEY_PREFIX": f"{RUN_ID}:", "WORKFLOW_RUNNER": "manual", "DEBUG": "false",
-        "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings",
-    })
+    os.environ.update(
+        {
+            "DATABASE_URL": db_url,
+            "REDIS_URL": REDIS_URL,
+            "WORKFLOW_QUEUE": RUN_ID,
+            "REDIS_KEY_PREFIX": f"{RUN_ID}:",
+            "WORKFLOW_RUNNER": "manual",
+            "DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+    )
     import django
 
     django.setup()
@@ -90,8 +98,25 @@ def main() -> None:
     r = redis.Redis.from_url(REDIS_URL)
     ready = Path(tempfile.mkdtemp(prefix="wf-bench-worker-")) / "ready"
     worker_env = {**os.environ, "WORKFLOW_RUNNER": "celery", "WORKER_READY_FILE": str(ready)}
-    cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", RUN_ID, "-P", args.pool, "-l", os.environ.get("BENCH_WORKER_LOG", "WARNING"),
-           "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{RUN_ID}@%h"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        RUN_ID,
+        "-P",
+        args.pool,
+        "-l",
+        os.environ.get("BENCH_WORKER_LOG", "WARNING"),
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        f"{RUN_ID}@%h",
+    ]
     if args.pool == "prefork":
         cmd += ["-c", os.environ.get("BENCH_CONCURRENCY", "1")]
     worker = subprocess.Popen(cmd, cwd=ROOT, env=worker_env, start_new_session=True)
@@ -101,8 +126,10 @@ def main() -> None:
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the worker did not start")
             time.sleep(0.05)
-        print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; db={args.db}; "
-              f"pool={args.pool} (one worker process); redis={REDIS_URL}")
+        print(
+            f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; db={args.db}; "
+            f"pool={args.pool} (one worker process); redis={REDIS_URL}"
+        )
 
         def drained() -> bool:
             return r.llen(f"{RUN_ID}:{RUN_ID}") == 0 and r.hlen(f"{RUN_ID}:unacked") == 0
@@ -153,8 +180,10 @@ def main() -> None:
             latencies.append((time.perf_counter() - t0) * 1000)
         latencies.sort()
         p90 = latencies[int(len(latencies) * 0.9) - 1]
-        print(f"latency_dispatch_to_committed_ms median={statistics.median(latencies):.1f} p90={p90:.1f} "
-              f"max={latencies[-1]:.1f}  (n={len(latencies)})")
+        print(
+            f"latency_dispatch_to_committed_ms median={statistics.median(latencies):.1f} p90={p90:.1f} "
+            f"max={latencies[-1]:.1f}  (n={len(latencies)})"
+        )
     finally:
         worker.terminate()  # warm shutdown of the main process; it stops its pool
         try:

@@ -98,10 +98,10 @@ def run_one_database(label: str, n_cases: int) -> None:
     call_command("migrate", verbosity=0)
     from definitions.models import DefinitionVersion
     from definitions.services import definition_publish, definition_save_draft
-    from tests.helpers import demo_net, publish_demo_nets
     from engine import services
     from engine.access import SYSTEM
     from engine.models import Case, Event, WorkItem
+    from tests.helpers import demo_net, publish_demo_nets
 
     publish_demo_nets()
     doc = demo_net("invoice-approval")
@@ -132,7 +132,7 @@ def run_one_database(label: str, n_cases: int) -> None:
     # ---- 100,000 cases
     t0 = time.perf_counter()
     rng = random.Random(6)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     weights = [w for _, w in STATES]
     names = list(templates)
     auto = {
@@ -280,8 +280,9 @@ def drop_postgres(url: str) -> None:
     import psycopg
 
     cfg = environ.Env.db_url_config(url)
-    with psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"] or "postgres",
-                         dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"] or "postgres", dbname="postgres", autocommit=True
+    ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}"')
 
 

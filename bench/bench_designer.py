@@ -72,16 +72,32 @@ def main() -> None:
     print(f"validate_core_ms_p95={_pct(core, 95):.1f}")
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "DEBUG": "false",
-                            "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING"}
+        env = os.environ | {
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "WARNING",
+        }
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True)
-        subprocess.run([*manage, "shell", "-c",
-                        "from django.contrib.auth.models import User; "
-                        "User.objects.create_user('bench', password='bench', is_staff=True)"], env=env, check=True)
+        subprocess.run(
+            [
+                *manage,
+                "shell",
+                "-c",
+                "from django.contrib.auth.models import User; "
+                "User.objects.create_user('bench', password='bench', is_staff=True)",
+            ],
+            env=env,
+            check=True,
+        )
         api_in_process(env, net, args)
-        server = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{args.port}", "--noreload"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [*manage, "runserver", f"127.0.0.1:{args.port}", "--noreload"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             base = f"http://127.0.0.1:{args.port}"
             wait_for(f"{base}/login/")

@@ -53,9 +53,13 @@ def mi_net() -> dict:
         "name": "bench-mi",
         "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
         "tasks": [
-            {"id": "each", "kind": "manual", "assign": {"role": "clerks"},
-             "instances": {"for_each": "data.items", "as": "item", "max": 5000},
-             "input": {"item": "item"}},
+            {
+                "id": "each",
+                "kind": "manual",
+                "assign": {"role": "clerks"},
+                "instances": {"for_each": "data.items", "as": "item", "max": 5000},
+                "input": {"item": "item"},
+            },
         ],
         "flows": [{"from": "start", "to": "each"}, {"from": "each", "to": "end"}],
     }
@@ -142,8 +146,10 @@ def sequence_run(label: str, threads: int) -> None:
     completions = sum(done)
     assert completions == SEQ_CASES * SEQ_TASKS, completions
     per_s = completions / elapsed
-    print(f"[{label}] sequence, {threads} thread(s): {completions} manual work items completed in {elapsed:.2f} s"
-          f" (including the query listing each round's open items)")
+    print(
+        f"[{label}] sequence, {threads} thread(s): {completions} manual work items completed in {elapsed:.2f} s"
+        f" (including the query listing each round's open items)"
+    )
     print(f"[{label}] threads={threads} work_items_completed_per_s={per_s:.0f}")
     print(f"[{label}] threads={threads} transitions_per_s={2 * per_s:.0f}  (task start + task end per completion)")
 
@@ -162,7 +168,9 @@ def sequence_run_processes(label: str, procs: int) -> None:
     children = [
         subprocess.Popen(
             [sys.executable, __file__, "--work", ",".join(map(str, cases[i::procs])), "--start-at", str(start_at)],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for i in range(procs)
     ]
@@ -222,8 +230,9 @@ def reset_postgres(url: str) -> None:
     import psycopg
 
     cfg = environ.Env.db_url_config(url)
-    with psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"] or "postgres",
-                         dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"] or "postgres", dbname="postgres", autocommit=True
+    ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}"')
         conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
 

@@ -59,12 +59,14 @@ def prepare_database(url: str) -> None:
         import psycopg
 
         cfg = environ.Env.db_url_config(url)
-        with psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], dbname="postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def setup_django() -> None:
@@ -95,15 +97,26 @@ def seed() -> tuple[list[str], str, str]:
     staff_token = Token.objects.create(user=staff).key
 
     def net(name: str, task: dict) -> dict:
-        return {"schema_version": 1, "name": name,
-                "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
-                "tasks": [task], "flows": [{"from": "start", "to": task["id"]}, {"from": task["id"], "to": "end"}]}
+        return {
+            "schema_version": 1,
+            "name": name,
+            "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
+            "tasks": [task],
+            "flows": [{"from": "start", "to": task["id"]}, {"from": task["id"], "to": "end"}],
+        }
 
     for doc in (
         net("bench-one", {"id": "review", "kind": "manual", "assign": {"role": "clerks"}, "priority": "data.p"}),
-        net("bench-many", {"id": "each", "kind": "manual", "assign": {"role": "clerks"},
-                           "instances": {"for_each": "data.items", "as": "item", "max": 1000},
-                           "input": {"n": "item"}}),
+        net(
+            "bench-many",
+            {
+                "id": "each",
+                "kind": "manual",
+                "assign": {"role": "clerks"},
+                "instances": {"for_each": "data.items", "as": "item", "max": 1000},
+                "input": {"n": "item"},
+            },
+        ),
     ):
         definition_save_draft(doc=doc, user=SYSTEM)
         definition_publish(name=doc["name"], user=SYSTEM)
@@ -117,13 +130,17 @@ def open_many_items() -> None:
     t0 = time.perf_counter()
     for _ in range(OPEN_ITEMS_CASES):
         services.case_start(definition="bench-many", data={"items": list(range(OPEN_ITEMS_PER_CASE))}, user=SYSTEM)
-    print(f"  created {OPEN_ITEMS_CASES * OPEN_ITEMS_PER_CASE} more open work items in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"  created {OPEN_ITEMS_CASES * OPEN_ITEMS_PER_CASE} more open work items in {time.perf_counter() - t0:.1f} s"
+    )
 
 
 def start_daphne(env: dict[str, str], port: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
         stderr=open(Path(tempfile.gettempdir()) / "bench-daphne.log", "w"),  # noqa: SIM115 - kept open for the process
     )
     for _ in range(300):
@@ -165,7 +182,13 @@ async def measure_push(port: int, tokens: list[str], starts: int, interval: floa
     print(f"  {len(tokens)} clients connected, snapshots received")
     # The changes come from another process, as from a worker.
     driver = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--drive", str(starts), "--interval", str(interval), env=dict(os.environ),
+        sys.executable,
+        __file__,
+        "--drive",
+        str(starts),
+        "--interval",
+        str(interval),
+        env=dict(os.environ),
     )
     await driver.wait()
     try:
@@ -174,8 +197,10 @@ async def measure_push(port: int, tokens: list[str], starts: int, interval: floa
         print(f"  only {len(latencies)} of {expected} arrivals within 30 s")
     firsts = [min(v) for v in per_item.values()]
     spreads = [max(v) - min(v) for v in per_item.values()]
-    print(f"  per item: first arrival p50 {statistics.median(firsts):.1f} ms; first-to-last spread p50 "
-          f"{statistics.median(spreads):.1f} ms, max {max(spreads):.1f} ms")
+    print(
+        f"  per item: first arrival p50 {statistics.median(firsts):.1f} ms; first-to-last spread p50 "
+        f"{statistics.median(spreads):.1f} ms, max {max(spreads):.1f} ms"
+    )
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -185,8 +210,10 @@ async def measure_push(port: int, tokens: list[str], starts: int, interval: floa
 def measure_list(port: int, token: str, page: int, repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/work-items/?available=true&page={page}",
-                                         headers={"Authorization": f"Token {token}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/work-items/?available=true&page={page}",
+            headers={"Authorization": f"Token {token}"},
+        )
         t0 = time.perf_counter()
         with urllib.request.urlopen(request, timeout=30) as response:
             body = json.loads(response.read())
@@ -219,8 +246,16 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="bench-inbox-")
     url = f"sqlite:///{tmp}/bench.sqlite3" if args.db == "sqlite" else PG_URL
     port = free_port()
-    os.environ.update({"DATABASE_URL": url, "DEBUG": "false", "LOG_LEVEL": "WARNING", "WORKFLOW_RUNNER": "inline",
-                       "CHANNEL_PREFIX": "bench" + uuid.uuid4().hex[:10], "ALLOWED_HOSTS": "127.0.0.1"})
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            "WORKFLOW_RUNNER": "inline",
+            "CHANNEL_PREFIX": "bench" + uuid.uuid4().hex[:10],
+            "ALLOWED_HOSTS": "127.0.0.1",
+        }
+    )
     print(f"database: {args.db}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     prepare_database(url)
     setup_django()
@@ -228,8 +263,10 @@ def main() -> None:
     daphne = start_daphne(dict(os.environ), port)
     try:
         latencies = asyncio.run(measure_push(port, tokens[: args.clients], args.starts, args.interval))
-        print(f"push commit->arrival, {args.clients} clients x {args.starts} items = {len(latencies)} arrivals: "
-              f"p50 {statistics.median(latencies):.1f} ms, p95 {pct(latencies, 95):.1f} ms, max {max(latencies):.1f} ms")
+        print(
+            f"push commit->arrival, {args.clients} clients x {args.starts} items = {len(latencies)} arrivals: "
+            f"p50 {statistics.median(latencies):.1f} ms, p95 {pct(latencies, 95):.1f} ms, max {max(latencies):.1f} ms"
+        )
         print(f"  load average now {os.getloadavg()[0]:.1f}")
         if args.skip_list:
             return
@@ -237,8 +274,10 @@ def main() -> None:
         for who, token in (("clerk", clerk_token), ("staff", staff_token)):
             for page in (1, 100):
                 times = measure_list(port, token, page, 30)
-                print(f"list API, {who}, page {page} (50 of >=10,000 open items): "
-                      f"p50 {statistics.median(times):.1f} ms, p95 {pct(times, 95):.1f} ms")
+                print(
+                    f"list API, {who}, page {page} (50 of >=10,000 open items): "
+                    f"p50 {statistics.median(times):.1f} ms, p95 {pct(times, 95):.1f} ms"
+                )
     finally:
         daphne.terminate()
         daphne.wait(10)

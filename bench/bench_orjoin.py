@@ -69,9 +69,7 @@ class NetBuilder:
             if depth <= 0:
                 kind = "seq"
             else:
-                kind = rng.choices(
-                    ["seq", "and", "xor", "or", "loop", "cancel"], [1, 2, 2, 3, 3, 3]
-                )[0]
+                kind = rng.choices(["seq", "and", "xor", "or", "loop", "cancel"], [1, 2, 2, 3, 3, 3])[0]
         made: list[str] = []
         if kind == "seq":
             prev = entry
@@ -147,8 +145,7 @@ class NetBuilder:
         return parse_net(doc)
 
 
-def join_ready(net: Net, task: Task, marking: dict[str, int], busy: dict[str, int],
-               analyzer: OrJoinAnalyzer) -> bool:
+def join_ready(net: Net, task: Task, marking: dict[str, int], busy: dict[str, int], analyzer: OrJoinAnalyzer) -> bool:
     marked = [c for c in task.inputs if marking.get(c, 0) > 0]
     if not marked:
         return False
@@ -159,22 +156,24 @@ def join_ready(net: Net, task: Task, marking: dict[str, int], busy: dict[str, in
     return analyzer.is_enabled(task.id, marking, busy)
 
 
-def simulate(net: Net, rng: random.Random, steps: int,
-             analyzer: OrJoinAnalyzer) -> list[tuple[dict[str, int], dict[str, int]]]:
+def simulate(
+    net: Net, rng: random.Random, steps: int, analyzer: OrJoinAnalyzer
+) -> list[tuple[dict[str, int], dict[str, int]]]:
     """A random run of the token game; returns the state after every step."""
     marking: dict[str, int] = {net.start: 1}
     busy: dict[str, int] = {}
     states = []
     for _ in range(steps):
-        startable = [t for t in net.tasks.values()
-                     if not busy.get(t.id) and join_ready(net, t, marking, busy, analyzer)]
+        startable = [
+            t for t in net.tasks.values() if not busy.get(t.id) and join_ready(net, t, marking, busy, analyzer)
+        ]
         running = list(busy)
         if not startable and not running:
             break
         if startable and (not running or rng.random() < 0.5):
             t = rng.choice(startable)
             marked = [c for c in t.inputs if marking.get(c, 0) > 0]
-            for c in (marked[:1] if t.join == "xor" else marked):
+            for c in marked[:1] if t.join == "xor" else marked:
                 marking[c] -= 1
             busy[t.id] = 1
         else:
@@ -214,11 +213,15 @@ def main() -> None:
     net = NetBuilder(rng).build(args.nodes)
     or_joins = [t.id for t in net.tasks.values() if t.join == "or" and len(set(t.inputs)) > 1]
     xor_back_edges = sum(1 for t in net.tasks.values() if t.split == "xor" and len(t.outputs) > 1)
-    splits = {k: sum(1 for t in net.tasks.values() if t.split == k and len(t.outputs) > 1) for k in ("and", "xor", "or")}
-    print(f"net_conditions={len(net.conditions)} net_tasks={len(net.tasks)} "
-          f"nodes={len(net.conditions) + len(net.tasks)} or_joins={len(or_joins)} "
-          f"loops={xor_back_edges} cancelling_tasks={sum(1 for t in net.tasks.values() if t.cancels)} "
-          f"splits={splits}")
+    splits = {
+        k: sum(1 for t in net.tasks.values() if t.split == k and len(t.outputs) > 1) for k in ("and", "xor", "or")
+    }
+    print(
+        f"net_conditions={len(net.conditions)} net_tasks={len(net.tasks)} "
+        f"nodes={len(net.conditions) + len(net.tasks)} or_joins={len(or_joins)} "
+        f"loops={xor_back_edges} cancelling_tasks={sum(1 for t in net.tasks.values() if t.cancels)} "
+        f"splits={splits}"
+    )
 
     t0 = time.perf_counter()
     reps = 20

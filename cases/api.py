@@ -46,8 +46,9 @@ class CaseCollectionApi(APIView):
 
     class CaseStartInputSerializer(serializers.Serializer):
         definition = serializers.CharField()
-        version = serializers.IntegerField(min_value=1, required=False, allow_null=True,
-                                           help_text="default: the latest published version")
+        version = serializers.IntegerField(
+            min_value=1, required=False, allow_null=True, help_text="default: the latest published version"
+        )
         data = JSONObjectField(required=False, help_text="the case data (checked against the net's data_schema)")
 
     @extend_schema(
@@ -155,7 +156,7 @@ class CaseSignalApi(APIView):
             "The payload is checked against the signal's `schema` (400), written into the case data "
             "by the signal's `output` mapping, and completes every signal task waiting for it. When none "
             "waits, the signal is kept until one does (persistent, the default) or dropped (declared "
-            "`\"persistent\": false`). 404: no such case or the net declares no such signal; 409: the "
+            '`"persistent": false`). 404: no such case or the net declares no such signal; 409: the '
             "case is not running. See docs/engine-semantics.md section 13."
         ),
         request=CaseSignalInputSerializer,
@@ -196,7 +197,9 @@ class CaseEventListApi(APIView):
     def get(self, request: Request, case_id: int) -> Response:
         case = selectors.case_get(case_id=case_id, user=request.user)
         return paginated_response(
-            view=self, request=request, queryset=selectors.case_events(case=case),
+            view=self,
+            request=request,
+            queryset=selectors.case_events(case=case),
             serializer_class=EventOutputSerializer,
         )
 
@@ -219,4 +222,3 @@ class CaseWorkItemAddApi(APIView):
         )
         item = selectors.work_item_get_for_output(item_id=item.pk)
         return Response(WorkItemOutputSerializer(item, context={}).data, status=status.HTTP_201_CREATED)
-

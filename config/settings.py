@@ -238,8 +238,11 @@ if env.str("REDIS_KEY_PREFIX", default=""):
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("REDIS_KEY_PREFIX")
 # The periodic sweep, run by Celery beat (`celery ... worker -B`, or a separate `celery beat`).
 CELERY_BEAT_SCHEDULE = {
-    "workflow-sweep": {"task": "workflow.sweep", "schedule": WORKFLOW_SWEEP_SECONDS,
-                       "options": {"expires": max(WORKFLOW_SWEEP_SECONDS * 5, 5.0)}},
+    "workflow-sweep": {
+        "task": "workflow.sweep",
+        "schedule": WORKFLOW_SWEEP_SECONDS,
+        "options": {"expires": max(WORKFLOW_SWEEP_SECONDS * 5, 5.0)},
+    },
 }
 
 # --- Websockets (Channels) ------------------------------------------------------------------
@@ -250,7 +253,7 @@ CELERY_BEAT_SCHEDULE = {
 
 def _channel_layer_host(url: str) -> str:
     if url.startswith("redis+socket://"):
-        return "unix://" + url[len("redis+socket://"):]
+        return "unix://" + url[len("redis+socket://") :]
     return url
 
 

@@ -21,9 +21,8 @@ from rest_framework.views import APIView
 
 from config.pagination import PageNumberPagination
 from dashboard import selectors, services
-from engine import services as engine_services
 from dashboard.access import IsStaff
-
+from engine import services as engine_services
 from engine.core import rules
 from engine.core.errors import NotFound
 from engine.models import BatchJob, Case

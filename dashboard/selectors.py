@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Max, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -250,7 +251,7 @@ def _throughput(*, since: dt.datetime, now: dt.datetime, hours: int) -> dict[str
         hour += dt.timedelta(hours=1)
     for key, rows in (("started", started), ("completed", completed)):
         for h, n in rows:
-            h = h if timezone.is_aware(h) else timezone.make_aware(h, dt.timezone.utc)
+            h = h if timezone.is_aware(h) else timezone.make_aware(h, dt.UTC)
             buckets.setdefault(h, {"hour": h, "started": 0, "completed": 0})[key] = n
     return {"hours": hours, "buckets": [buckets[h] for h in sorted(buckets)]}
 
@@ -287,7 +288,7 @@ def _durations(*, since: dt.datetime) -> dict[str, Any]:
         seconds = max((updated - created).total_seconds(), 0.0)
         all_values.append(seconds)
         by_task.setdefault((name, task), []).append(seconds)
-    histogram = []
+    histogram: list[dict[str, Any]] = []
     for bound in (*HISTOGRAM_BOUNDS, None):
         histogram.append({"le_seconds": bound, "count": 0})
     for v in all_values:
@@ -418,7 +419,7 @@ def parse_at(at: str) -> int | dt.datetime:
         raise InvalidInput(
             "at: an event id or an ISO 8601 timestamp", errors=[{"field": "at", "message": "not an event id or a time"}]
         ) from None
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt.timezone.utc)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt.UTC)
 
 
 def case_state_at(*, case: Case, at: int | dt.datetime) -> dict[str, Any]:

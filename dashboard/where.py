@@ -57,7 +57,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            raise _error(f"unexpected character at position {pos}: {text[pos:pos + 10]!r}")
+            raise _error(f"unexpected character at position {pos}: {text[pos : pos + 10]!r}")
         kind = m.lastgroup or ""
         out.append((kind, m.group(kind)))
         pos = m.end()

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.contrib import admin
 
-from definitions.models import Definition, DefinitionVersion
 from config.admin import ReadOnlyAdmin
+from definitions.models import Definition, DefinitionVersion
 
 
 class VersionInline(admin.TabularInline):

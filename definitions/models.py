@@ -21,7 +21,7 @@ class Definition(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def latest_version(self) -> "DefinitionVersion | None":
+    def latest_version(self) -> DefinitionVersion | None:
         return self.versions.order_by("-version").first()
 
 

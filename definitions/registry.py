@@ -11,16 +11,18 @@ output plus **directives** for the engine (docs/engine-semantics.md section 12):
     return ActivityResult(next_tasks=[NextTask("emergency_handler", goto=True)])
 
 The runner reports `result.as_completion()` for the item's attempt through
-`engine.services.work_item_attempts_report`, as the system actor (ADR 0061). Publishing a net that names an unregistered activity is a
-validation error on that task (`definitions.services.definition_validate`).
+`engine.services.work_item_attempts_report`, as the system actor (ADR 0061). Publishing a net
+that names an unregistered activity is a validation error on that task
+(`definitions.services.definition_validate`).
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -92,7 +94,7 @@ class ActivityResult:
         return {"output": dict(self.output or {}), "routes": self.routes, "directives": self.directives()}
 
     @classmethod
-    def of(cls, result: Any) -> "ActivityResult":
+    def of(cls, result: Any) -> ActivityResult:
         """What an activity returned, as an ActivityResult (a plain dict is the output; any
         other value is wrapped as {"result": value})."""
         if isinstance(result, ActivityResult):
@@ -123,7 +125,10 @@ _modules_imported: set[str] = set()
 
 
 def activity(
-    name: str, *, input_schema: dict[str, Any] | None = None, output_schema: dict[str, Any] | None = None,
+    name: str,
+    *,
+    input_schema: dict[str, Any] | None = None,
+    output_schema: dict[str, Any] | None = None,
     alone: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as the activity `name`. Registering another function

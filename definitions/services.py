@@ -11,10 +11,10 @@ from typing import Any
 from django.db import transaction
 
 from definitions.models import Definition, DefinitionVersion
+from definitions.registry import get_activity
 from engine.core.errors import InvalidInput, NotFound
 from engine.core.names import is_plain_name
 from engine.core.validation import ValidationResult, validate_net
-from definitions.registry import get_activity
 
 
 def definition_validate(*, doc: Any) -> ValidationResult:
@@ -36,10 +36,14 @@ def definition_save_draft(*, doc: Any, user: Any, name: str | None = None) -> De
         raise InvalidInput("a net must be a JSON object", errors=[{"element": None, "message": "not an object"}])
     doc_name = doc.get("name")
     if name is not None and doc_name not in (None, name):
-        raise InvalidInput("the net's name cannot change", errors=[{"element": None, "message": f"name must be {name!r}"}])
+        raise InvalidInput(
+            "the net's name cannot change", errors=[{"element": None, "message": f"name must be {name!r}"}]
+        )
     doc_name = name or doc_name
     if not isinstance(doc_name, str) or not is_plain_name(doc_name):
-        raise InvalidInput("the net needs a name", errors=[{"element": None, "message": "name: letters, digits, . _ -"}])
+        raise InvalidInput(
+            "the net needs a name", errors=[{"element": None, "message": "name: letters, digits, . _ -"}]
+        )
     doc = {**doc, "name": doc_name}
     result = definition_validate(doc=doc)
     structural = [p for p in result.errors if _is_structural(p)]
@@ -64,12 +68,15 @@ def definition_publish(*, name: str, user: Any) -> DefinitionVersion:
             raise NotFound(f"no definition named {name!r}")
         result = definition_validate(doc=definition.draft)
         if not result.valid:
-            raise InvalidInput("the net has errors; fix them before publishing",
-                               errors=[p.as_dict() for p in result.errors])
+            raise InvalidInput(
+                "the net has errors; fix them before publishing", errors=[p.as_dict() for p in result.errors]
+            )
         latest = definition.latest_version()
         return DefinitionVersion.objects.create(
-            definition=definition, version=(latest.version + 1) if latest else 1,
-            net=definition.draft, published_by=author,
+            definition=definition,
+            version=(latest.version + 1) if latest else 1,
+            net=definition.draft,
+            published_by=author,
         )
 
 

@@ -94,7 +94,9 @@ class DefinitionCollectionApi(StaffApi):
     )
     def get(self, request: Request) -> Response:
         return paginated_response(
-            view=self, request=request, queryset=selectors.definition_list(),
+            view=self,
+            request=request,
+            queryset=selectors.definition_list(),
             serializer_class=DefinitionSummaryOutputSerializer,
         )
 
@@ -108,8 +110,9 @@ class DefinitionCollectionApi(StaffApi):
         doc = request.data
         name = doc.get("name") if isinstance(doc, dict) else None
         if isinstance(name, str) and selectors.definition_exists(name=name):
-            raise NotAllowed(f"a definition named {name!r} exists; save its draft with PUT or use import",
-                             code="exists")
+            raise NotAllowed(
+                f"a definition named {name!r} exists; save its draft with PUT or use import", code="exists"
+            )
         definition = services.definition_save_draft(doc=doc, user=request.user)
         return definition_response(definition.name, status.HTTP_201_CREATED)
 
@@ -201,8 +204,10 @@ class DefinitionExportApi(StaffApi):
     @extend_schema(
         operation_id="definitions_export",
         summary="The draft as a JSON file download (addition to API v1)",
-        responses={200: OpenApiResponse(NET_BODY, description="the draft net document (attachment <name>.json)"),
-                   **error_responses(403, 404)},
+        responses={
+            200: OpenApiResponse(NET_BODY, description="the draft net document (attachment <name>.json)"),
+            **error_responses(403, 404),
+        },
     )
     def get(self, request: Request, name: str) -> Response:
         definition = selectors.definition_get(name=name)

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class DesignerConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'designer'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "designer"

@@ -152,7 +152,9 @@ def check_item(user, item, action: str, *, excluded: Collection[str] = ()) -> No
     claimed by a colleague: 409 (the state, not the right, is what stands in the way).
     Four-eyes (`excluded`): 403, for staff too when they would do the work themselves."""
     if excluded and user.username in excluded and (not user.is_staff or action in FOUR_EYES_BOUND):
-        raise Forbidden(f"four eyes: {user.username} completed an earlier task of this case and may not {action} this one")
+        raise Forbidden(
+            f"four eyes: {user.username} completed an earlier task of this case and may not {action} this one"
+        )
     offered_user = item.user
     if not item_offered_to(user, role=item.role, offered_user=offered_user, assignee=item.assignee):
         if item.assignee and item_offered_to(user, role=item.role, offered_user=offered_user, assignee=None):
@@ -266,4 +268,3 @@ def four_eyes_excluded_q(username: str) -> Q | None:
         rule = Q(task=task, case__version_id__in=version_ids) & Exists(done)
         q = rule if q is None else q | rule
     return q
-

@@ -3,8 +3,6 @@ API or the management commands), never through the admin: it would skip the case
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin
@@ -23,8 +21,21 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(WorkItem)
 class WorkItemAdmin(ReadOnlyAdmin):
-    list_display = ("id", "case", "task", "generation", "kind", "state", "role", "offered_user", "assignee",
-                    "attempt", "priority", "due_at", "updated_at")
+    list_display = (
+        "id",
+        "case",
+        "task",
+        "generation",
+        "kind",
+        "state",
+        "role",
+        "offered_user",
+        "assignee",
+        "attempt",
+        "priority",
+        "due_at",
+        "updated_at",
+    )
     list_filter = ("state", "kind", "role")
     search_fields = ("=id", "=case__id", "task", "assignee", "offered_user")
     raw_id_fields = ("case",)

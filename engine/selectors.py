@@ -7,7 +7,8 @@ they may see (`engine.access.work_item_offered_q`, the queryset form of
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 
@@ -36,7 +37,11 @@ def case_visible_q(user: Any) -> Q:
 def cases_for_output(*, user: Any) -> QuerySet[Case]:
     """Cases the user may see, with what their representation needs: the version number, the
     active work items the user may see, and the ids of the child cases."""
-    live = work_items_for_output().filter(access.work_item_offered_q(user), state__in=ITEM_LIVE).order_by("created_at", "id")
+    live = (
+        work_items_for_output()
+        .filter(access.work_item_offered_q(user), state__in=ITEM_LIVE)
+        .order_by("created_at", "id")
+    )
     children = Case.objects.only("id", "parent_id").order_by("id")
     return (
         Case.objects.filter(case_visible_q(user))
@@ -94,9 +99,7 @@ def version_task_specs(*, version_ids: Iterable[int]) -> dict[int, dict[str, dic
 
 def work_items_for_output() -> QuerySet[WorkItem]:
     """Work items with what their representation needs from the case (no case row loaded)."""
-    return WorkItem.objects.annotate(
-        definition_name=F("case__definition_name"), case_version_id=F("case__version_id")
-    )
+    return WorkItem.objects.annotate(definition_name=F("case__definition_name"), case_version_id=F("case__version_id"))
 
 
 def work_item_list(

@@ -7,7 +7,8 @@ so a list of items costs one query per version, not one per row.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.db.models.manager import BaseManager
 from drf_spectacular.types import OpenApiTypes
@@ -60,7 +61,7 @@ class ErrorOutputSerializer(serializers.Serializer):
 
 
 def error_responses(*statuses: int) -> dict[int, type[serializers.Serializer]]:
-    return {status: ErrorOutputSerializer for status in statuses}
+    return dict.fromkeys(statuses, ErrorOutputSerializer)
 
 
 class _WorkItemListSerializer(serializers.ListSerializer):
@@ -130,9 +131,7 @@ class TaskRunOutputSerializer(serializers.Serializer):
 class _CaseListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[Any]:
         rows = _rows(data)
-        task_specs_of(self.context).warm(
-            r.version_id for r in rows if getattr(r, "active_work_items", None)
-        )
+        task_specs_of(self.context).warm(r.version_id for r in rows if getattr(r, "active_work_items", None))
         return super().to_representation(rows)
 
 

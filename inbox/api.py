@@ -17,13 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.pagination import PageNumberPagination, paginated_response
-from engine import services
+from engine import selectors, services
 from engine.models import WorkItem
 from engine.serializers import JSONObjectField, WorkItemOutputSerializer, error_responses
-from engine import selectors
 
 ACTION_ERRORS = error_responses(400, 403, 404, 409)
-
 
 
 def work_item_response(item_id: Any, status_code: int = status.HTTP_200_OK) -> Response:
@@ -61,8 +59,12 @@ class WorkItemCollectionApi(APIView):
         filters.is_valid(raise_exception=True)
         f = filters.validated_data
         qs = selectors.work_item_list(
-            user=request.user, states=f.get("state"), case_id=f.get("case"), task=f.get("task"),
-            mine=f["mine"], available=f["available"],
+            user=request.user,
+            states=f.get("state"),
+            case_id=f.get("case"),
+            task=f.get("task"),
+            mine=f["mine"],
+            available=f["available"],
         )
         return paginated_response(view=self, request=request, queryset=qs, serializer_class=WorkItemOutputSerializer)
 
@@ -75,24 +77,36 @@ class WorkItemDetailApi(APIView):
 
 
 class WorkItemClaimApi(APIView):
-    @extend_schema(operation_id="work_items_claim", summary="Claim an offered work item", request=None,
-                   responses={200: WorkItemOutputSerializer, **ACTION_ERRORS})
+    @extend_schema(
+        operation_id="work_items_claim",
+        summary="Claim an offered work item",
+        request=None,
+        responses={200: WorkItemOutputSerializer, **ACTION_ERRORS},
+    )
     def post(self, request: Request, item_id: UUID) -> Response:
         services.work_item_claim(item_id=item_id, user=request.user)
         return work_item_response(item_id)
 
 
 class WorkItemReleaseApi(APIView):
-    @extend_schema(operation_id="work_items_release", summary="Give a claimed (not started) work item back",
-                   request=None, responses={200: WorkItemOutputSerializer, **ACTION_ERRORS})
+    @extend_schema(
+        operation_id="work_items_release",
+        summary="Give a claimed (not started) work item back",
+        request=None,
+        responses={200: WorkItemOutputSerializer, **ACTION_ERRORS},
+    )
     def post(self, request: Request, item_id: UUID) -> Response:
         services.work_item_release(item_id=item_id, user=request.user)
         return work_item_response(item_id)
 
 
 class WorkItemStartApi(APIView):
-    @extend_schema(operation_id="work_items_start", summary="Start working on a work item", request=None,
-                   responses={200: WorkItemOutputSerializer, **ACTION_ERRORS})
+    @extend_schema(
+        operation_id="work_items_start",
+        summary="Start working on a work item",
+        request=None,
+        responses={200: WorkItemOutputSerializer, **ACTION_ERRORS},
+    )
     def post(self, request: Request, item_id: UUID) -> Response:
         services.work_item_start(item_id=item_id, user=request.user)
         return work_item_response(item_id)

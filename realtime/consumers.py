@@ -17,7 +17,6 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from django.conf import settings
 
 from engine import access
@@ -104,7 +103,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             item["kind"] == "manual"
             and item["state"] in push.ACTIVE_STATES
             and access.item_offered_to(
-                self.user, role=item["role"], offered_user=item["offered_user"], assignee=item["assignee"],
+                self.user,
+                role=item["role"],
+                offered_user=item["offered_user"],
+                assignee=item["assignee"],
                 excluded=excluded,
             )
         )

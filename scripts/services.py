@@ -108,7 +108,7 @@ def main(argv: list[str]) -> int:
     if "--" not in argv:
         print(__doc__, file=sys.stderr)
         return 2
-    web_cmd = argv[argv.index("--") + 1:]
+    web_cmd = argv[argv.index("--") + 1 :]
     env = dict(os.environ)
     env.setdefault("WORKFLOW_RUNNER", "celery")
     stop_leftovers()
@@ -135,14 +135,29 @@ def main(argv: list[str]) -> int:
     ready = VAR / "worker.ready"
     ready.unlink(missing_ok=True)
     worker_cmd = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "-l", "WARNING",
-        "-Q", env.get("WORKFLOW_QUEUE", "workflow"), "-c", env.get("WORKER_CONCURRENCY", "2"),
-        "-s", str(VAR / "celerybeat-schedule"), "--without-gossip", "--without-mingle",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-B",
+        "-l",
+        "WARNING",
+        "-Q",
+        env.get("WORKFLOW_QUEUE", "workflow"),
+        "-c",
+        env.get("WORKER_CONCURRENCY", "2"),
+        "-s",
+        str(VAR / "celerybeat-schedule"),
+        "--without-gossip",
+        "--without-mingle",
     ]
     children: list[tuple[str, subprocess.Popen]] = []
     try:
-        worker = subprocess.Popen(worker_cmd, cwd=ROOT, env={**env, "WORKER_READY_FILE": str(ready)},
-                                  start_new_session=True)
+        worker = subprocess.Popen(
+            worker_cmd, cwd=ROOT, env={**env, "WORKER_READY_FILE": str(ready)}, start_new_session=True
+        )
         children.append(("worker", worker))
         started["worker"] = worker.pid
         remember(started)

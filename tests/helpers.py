@@ -73,9 +73,17 @@ def net(name: str, tasks: list[dict[str, Any]], flows: list[tuple[str, str]], **
 # An automatic task whose activity always raises: an incident (the item fails, the case waits).
 FAILING_NET = net(
     "failing",
-    [{"id": "charge", "kind": "automatic", "label": "Charge", "activity": "fail",
-      "input": {"message": "'card declined'"}, "output": {"charged": "result.charged"},
-      "retry": {"max_attempts": 1}}],
+    [
+        {
+            "id": "charge",
+            "kind": "automatic",
+            "label": "Charge",
+            "activity": "fail",
+            "input": {"message": "'card declined'"},
+            "output": {"charged": "result.charged"},
+            "retry": {"max_attempts": 1},
+        }
+    ],
     [("start", "charge"), ("charge", "end")],
 )
 

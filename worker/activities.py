@@ -28,8 +28,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
-from engine.core.expr import ExpressionError, evaluate_mapping
 from definitions.registry import ActivityContext, activity
+from engine.core.expr import ExpressionError, evaluate_mapping
 
 OBJECT = {"type": "object"}
 WAIT_MAX_SECONDS = 300.0

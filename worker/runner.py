@@ -15,11 +15,11 @@ import traceback
 import uuid
 from typing import Any
 
+from definitions.registry import ActivityContext, ActivityResult, get_activity
+from definitions.runtime import runtime_for
 from engine.core.retry import TIMEOUT_ERROR
 from engine.core.state import ITEM_OPEN
 from engine.models import WorkItem
-from definitions.registry import ActivityContext, ActivityResult, get_activity
-from definitions.runtime import runtime_for
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ def run_work_items(jobs: list[tuple[str, int | None]]) -> list[str]:
     keys = [_key(item_id) for item_id, _ in jobs]
     rows = {
         str(r.pk): r
-        for r in WorkItem.objects.select_related("case__version").defer("case__version__net")
+        for r in WorkItem.objects.select_related("case__version")
+        .defer("case__version__net")
         .filter(pk__in=[k for k in keys if k])
     }
     outcomes = ["skipped"] * len(jobs)
@@ -94,8 +95,14 @@ def _attempt(row: WorkItem):
         act = get_activity(name)
         if act is None:
             raise UnknownActivity(f"no activity registered as {name!r}")
-        ctx = ActivityContext(case_id=row.case_id, task=row.task, work_item=str(row.pk), attempt=row.attempt,
-                              data=row.case.data, iteration=row.iteration)
+        ctx = ActivityContext(
+            case_id=row.case_id,
+            task=row.task,
+            work_item=str(row.pk),
+            attempt=row.attempt,
+            data=row.case.data,
+            iteration=row.iteration,
+        )
         completion = ActivityResult.of(act.func(dict(row.input or {}), ctx)).as_completion()
     except Exception as exc:  # the activity's own failure (or its timeout): recorded on the item
         return AttemptReport(item_id=str(row.pk), case_id=row.case_id, attempt=row.attempt, error=_error_of(exc))
@@ -104,6 +111,9 @@ def _attempt(row: WorkItem):
 
 def _error_of(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, SoftTimeLimitExceeded):
-        return {"type": TIMEOUT_ERROR, "message": "the activity ran past the task's timeout",
-                "traceback": traceback.format_exc()}
+        return {
+            "type": TIMEOUT_ERROR,
+            "message": "the activity ran past the task's timeout",
+            "traceback": traceback.format_exc(),
+        }
     return {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}

@@ -30,9 +30,8 @@ from celery import shared_task
 from celery_batches import Batches, SimpleRequest
 from celery_batches.trace import apply_batches_task
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError
-
 from django.contrib.auth import get_user_model
+from django.db import DatabaseError, InterfaceError
 
 from engine import services
 from engine.access import SYSTEM
@@ -117,7 +116,9 @@ class AttemptBatches(Batches):
         return self._pool.apply_async(
             apply_batches_task,
             (self, ([SimpleRequest.from_request(r) for r in requests],), 0, None),
-            accept_callback=on_accepted, callback=on_return, error_callback=on_error,
+            accept_callback=on_accepted,
+            callback=on_return,
+            error_callback=on_error,
         )
 
 
@@ -126,7 +127,7 @@ def _eta_timestamp(req: Any) -> float:
     if isinstance(eta, str):
         eta = datetime.datetime.fromisoformat(eta)
     if eta.tzinfo is None:
-        eta = eta.replace(tzinfo=datetime.timezone.utc)
+        eta = eta.replace(tzinfo=datetime.UTC)
     return eta.timestamp()
 
 

@@ -6,18 +6,51 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import RESTRICTED_NET, db_state, make_user, publish, publish_demo_nets
 from engine import services
 from engine.access import SYSTEM
 from engine.models import Case, WorkItem
+from tests.helpers import RESTRICTED_NET, db_state, make_user, publish, publish_demo_nets
 
 pytestmark = pytest.mark.django_db
 
-CASE_KEYS = {"id", "definition", "version", "state", "data", "parent", "marking", "tasks", "work_items",
-             "created_at", "ended_at", "reason", "children"}
-ITEM_KEYS = {"id", "case", "task", "generation", "kind", "state", "input", "output", "assignee", "role", "attempt",
-             "error", "created_at", "updated_at", "offered_user", "priority", "due_at", "iteration", "definition",
-             "task_label", "form"}
+CASE_KEYS = {
+    "id",
+    "definition",
+    "version",
+    "state",
+    "data",
+    "parent",
+    "marking",
+    "tasks",
+    "work_items",
+    "created_at",
+    "ended_at",
+    "reason",
+    "children",
+}
+ITEM_KEYS = {
+    "id",
+    "case",
+    "task",
+    "generation",
+    "kind",
+    "state",
+    "input",
+    "output",
+    "assignee",
+    "role",
+    "attempt",
+    "error",
+    "created_at",
+    "updated_at",
+    "offered_user",
+    "priority",
+    "due_at",
+    "iteration",
+    "definition",
+    "task_label",
+    "form",
+}
 INVOICE = {"vendor": "ACME", "amount": 500.0}
 
 
@@ -58,7 +91,9 @@ def test_start_answers_the_case(staff: Any) -> None:
     assert case["reason"] == ""
     assert case["marking"] == {"start": 1}  # consumed when `review` starts
     assert case["tasks"]["review"] == {
-        "state": "enabled", "generation": 1, "error": None,
+        "state": "enabled",
+        "generation": 1,
+        "error": None,
         "stats": {"total": 1, "initialized": 1, "started": 0, "completed": 0, "failed": 0, "canceled": 0},
     }
     assert case["tasks"]["pay"]["state"] == "disabled"
@@ -83,9 +118,7 @@ def test_start_a_given_version(staff: Any) -> None:
     assert start(staff, data=INVOICE, version=1).json()["version"] == 1
 
 
-def test_start_runs_automatic_work_right_after_commit(
-    staff: Any, django_capture_on_commit_callbacks: Any
-) -> None:
+def test_start_runs_automatic_work_right_after_commit(staff: Any, django_capture_on_commit_callbacks: Any) -> None:
     """order-fulfilment's charge_payment (automatic) runs inline once the order is accepted."""
     case = start(staff, "order-fulfilment", {"customer": "Bo"}).json()
     accept = case["work_items"][0]
@@ -111,8 +144,17 @@ def test_start_runs_automatic_work_right_after_commit(
         ({"data": INVOICE}, 400, "invalid"),
         ([], 400, "invalid"),
     ],
-    ids=["unknown-definition", "unknown-version", "missing-field", "out-of-range", "data-list", "data-string",
-         "version-not-int", "no-definition", "body-not-object"],
+    ids=[
+        "unknown-definition",
+        "unknown-version",
+        "missing-field",
+        "out-of-range",
+        "data-list",
+        "data-string",
+        "version-not-int",
+        "no-definition",
+        "body-not-object",
+    ],
 )
 def test_start_refusals_change_nothing(staff: Any, body: Any, status: int, code: str) -> None:
     before = db_state()
@@ -285,8 +327,9 @@ def test_completing_an_item_of_a_suspended_case_is_409_and_changes_nothing(
     item = case["work_items"][0]["id"]
     staff.post(f"/api/cases/{case['id']}/suspend/")
     before = db_state()
-    response = api_client(operator_a).post(f"/api/work-items/{item}/complete/", {"output": {"approved": True}},
-                                           format="json")
+    response = api_client(operator_a).post(
+        f"/api/work-items/{item}/complete/", {"output": {"approved": True}}, format="json"
+    )
     assert response.status_code == 409
     assert response.json()["detail"] == "the case is suspended"
     assert db_state() == before
@@ -422,8 +465,9 @@ def test_events_of_an_invisible_case_are_404(staff: Any, api_client: Any, operat
 def test_add_a_work_item_to_a_dynamic_task(staff: Any, api_client: Any, operator_a: Any) -> None:
     case = start(staff, "batch-review", {"documents": ["a", "b"]}).json()
     assert len(case["work_items"]) == 2
-    response = staff.post(f"/api/cases/{case['id']}/tasks/review_document/work-items/",
-                          {"input": {"document": "c"}}, format="json")
+    response = staff.post(
+        f"/api/cases/{case['id']}/tasks/review_document/work-items/", {"input": {"document": "c"}}, format="json"
+    )
     assert response.status_code == 201, response.json()
     item = response.json()
     assert item["task"] == "review_document"
@@ -475,8 +519,9 @@ def test_add_work_item_to_a_canceled_case_or_at_the_maximum_is_409(staff: Any) -
 def test_add_work_item_non_staff_is_403(staff: Any, api_client: Any, operator_a: Any) -> None:
     case = start(staff, "batch-review", {"documents": ["a"]}).json()
     before = db_state()
-    response = api_client(operator_a).post(f"/api/cases/{case['id']}/tasks/review_document/work-items/", {},
-                                           format="json")
+    response = api_client(operator_a).post(
+        f"/api/cases/{case['id']}/tasks/review_document/work-items/", {}, format="json"
+    )
     assert response.status_code == 403
     assert db_state() == before
 
@@ -496,8 +541,9 @@ def test_invoice_flow_end_to_end(
     assert clerk.post(f"/api/work-items/{review['id']}/claim/").json()["assignee"] == "clara"
     assert clerk.post(f"/api/work-items/{review['id']}/start/").json()["state"] == "started"
     with django_capture_on_commit_callbacks(execute=True):
-        done = clerk.post(f"/api/work-items/{review['id']}/complete/",
-                          {"output": {"approved": True, "comment": "ok"}}, format="json")
+        done = clerk.post(
+            f"/api/work-items/{review['id']}/complete/", {"output": {"approved": True, "comment": "ok"}}, format="json"
+        )
     assert done.status_code == 200
     assert done.json()["state"] == "completed"
     assert done.json()["output"] == {"approved": True, "comment": "ok"}
@@ -505,8 +551,9 @@ def test_invoice_flow_end_to_end(
     [approval] = manager.get("/api/work-items/?available=true").json()["results"]
     assert approval["task"] == "manager_approval"
     with django_capture_on_commit_callbacks(execute=True):
-        response = manager.post(f"/api/work-items/{approval['id']}/complete/", {"output": {"manager_ok": True}},
-                                format="json")
+        response = manager.post(
+            f"/api/work-items/{approval['id']}/complete/", {"output": {"manager_ok": True}}, format="json"
+        )
     assert response.status_code == 200
     assert response.json()["assignee"] == "max"
 
@@ -553,8 +600,9 @@ def test_activities_for_any_signed_in_user(api_client: Any, operator_a: Any) -> 
 def test_anonymous_is_401(api_client: Any, staff: Any, method: str, url: str) -> None:
     case = start(staff, data=INVOICE).json()
     before = db_state()
-    response = getattr(api_client(), method)(url.format(id=case["id"]), {"definition": "invoice-approval"},
-                                             format="json")
+    response = getattr(api_client(), method)(
+        url.format(id=case["id"]), {"definition": "invoice-approval"}, format="json"
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
     assert db_state() == before
@@ -563,8 +611,14 @@ def test_anonymous_is_401(api_client: Any, staff: Any, method: str, url: str) ->
 def test_schema_documents_the_endpoints(api_client: Any) -> None:
     schema = api_client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     paths = schema["paths"]
-    for path in ["/api/cases/", "/api/cases/{case_id}/data/", "/api/work-items/{item_id}/complete/",
-                 "/api/definitions/import/", "/api/definitions/{name}/export/", "/api/activities/"]:
+    for path in [
+        "/api/cases/",
+        "/api/cases/{case_id}/data/",
+        "/api/work-items/{item_id}/complete/",
+        "/api/definitions/import/",
+        "/api/definitions/{name}/export/",
+        "/api/activities/",
+    ]:
         assert path in paths
     start_op = paths["/api/cases/"]["post"]
     assert start_op["operationId"] == "cases_start"

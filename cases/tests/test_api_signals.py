@@ -6,23 +6,28 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import db_state, net, publish
 from engine.models import Case, Event, WorkItem
+from tests.helpers import db_state, net, publish
 
 pytestmark = pytest.mark.django_db
 
 PAYMENT_NET = net(
     "payment",
-    [{"id": "wait_payment", "kind": "signal", "signal": "payment_received"},
-     {"id": "ship", "kind": "manual"}],
+    [{"id": "wait_payment", "kind": "signal", "signal": "payment_received"}, {"id": "ship", "kind": "manual"}],
     [("start", "wait_payment"), ("wait_payment", "ship"), ("ship", "end")],
     data_schema={"type": "object", "properties": {"paid": {"type": "number", "maximum": 1000}}},
-    signals=[{"name": "payment_received",
-              "schema": {"type": "object", "properties": {"amount": {"type": "number"}}, "required": ["amount"]},
-              "output": {"paid": "signal.amount"}},
-             {"name": "note", "output": {"note": "signal.text"}}],
-    queries=[{"name": "paid", "expr": "has(data.paid) ? data.paid : 0"},
-             {"name": "waiting", "expr": "size(data) == 0"}],
+    signals=[
+        {
+            "name": "payment_received",
+            "schema": {"type": "object", "properties": {"amount": {"type": "number"}}, "required": ["amount"]},
+            "output": {"paid": "signal.amount"},
+        },
+        {"name": "note", "output": {"note": "signal.text"}},
+    ],
+    queries=[
+        {"name": "paid", "expr": "has(data.paid) ? data.paid : 0"},
+        {"name": "waiting", "expr": "size(data) == 0"},
+    ],
 )
 
 

@@ -95,8 +95,12 @@ def _csrf_client() -> tuple[Client, str]:
 
 def test_session_login_then_api_then_logout(operator_a: Any, built_index: Path) -> None:
     client, token = _csrf_client()
-    response = client.post("/api/auth/login/", {"username": "operator_a", "password": "operator_a"},
-                           content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    response = client.post(
+        "/api/auth/login/",
+        {"username": "operator_a", "password": "operator_a"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
     assert response.status_code == 200
     assert response.json() == {"id": operator_a.pk, "username": "operator_a", "groups": ["clerks"], "is_staff": False}
     assert client.get("/api/me/").json()["username"] == "operator_a"
@@ -108,16 +112,21 @@ def test_session_login_then_api_then_logout(operator_a: Any, built_index: Path) 
 
 def test_login_without_csrf_token_is_refused(operator_a: Any, built_index: Path) -> None:
     client, _ = _csrf_client()
-    response = client.post("/api/auth/login/", {"username": "operator_a", "password": "operator_a"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/auth/login/", {"username": "operator_a", "password": "operator_a"}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert client.get("/api/me/").status_code in (401, 403)
 
 
 def test_login_with_a_wrong_password_is_a_400(operator_a: Any, built_index: Path) -> None:
     client, token = _csrf_client()
-    response = client.post("/api/auth/login/", {"username": "operator_a", "password": "nope"},
-                           content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    response = client.post(
+        "/api/auth/login/",
+        {"username": "operator_a", "password": "nope"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert client.get("/api/me/").status_code in (401, 403)

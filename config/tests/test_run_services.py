@@ -67,9 +67,14 @@ def test_services_start_embedded_redis_and_a_worker_and_stop_them_on_ctrl_c(tmp_
 def _environment(tmp_path: Path, queue: str) -> dict[str, str]:
     """A database of the test's own, migrated; a queue and a services folder of its own."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WORKFLOW_RUNNER", "TEST_DATABASE_NAME")}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", DJANGO_SETTINGS_MODULE="config.settings",
-               WORKFLOW_QUEUE=f"{queue}-{os.getpid()}", WORKER_CONCURRENCY="1", PYTHONUNBUFFERED="1",
-               SERVICES_DIR=str(tmp_path / "services"))
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        WORKFLOW_QUEUE=f"{queue}-{os.getpid()}",
+        WORKER_CONCURRENCY="1",
+        PYTHONUNBUFFERED="1",
+        SERVICES_DIR=str(tmp_path / "services"),
+    )
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
     return env
 
@@ -81,7 +86,12 @@ def _redis_pid(output: str) -> int:
 def _start_services(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [sys.executable, "scripts/services.py", "--", sys.executable, "manage.py", "shell", "-c", WEB],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     lines: list[str] = []
     deadline = time.monotonic() + 60

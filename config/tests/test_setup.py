@@ -17,17 +17,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_token_obtain_with_good_password(operator_a: Any) -> None:
-    response = APIClient().post(
-        "/api/auth/token/", {"username": "operator_a", "password": "operator_a"}, format="json"
-    )
+    response = APIClient().post("/api/auth/token/", {"username": "operator_a", "password": "operator_a"}, format="json")
     assert response.status_code == 200
     assert response.json() == {"token": Token.objects.get(user=operator_a).key}
 
 
 def test_token_obtain_with_bad_password_is_400_in_the_error_format(operator_a: Any) -> None:
-    response = APIClient().post(
-        "/api/auth/token/", {"username": "operator_a", "password": "wrong"}, format="json"
-    )
+    response = APIClient().post("/api/auth/token/", {"username": "operator_a", "password": "wrong"}, format="json")
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
@@ -43,9 +39,11 @@ def test_token_obtain_missing_fields_lists_each_field() -> None:
 
 
 def test_me_with_token(operator_a: Any) -> None:
-    token = APIClient().post(
-        "/api/auth/token/", {"username": "operator_a", "password": "operator_a"}, format="json"
-    ).json()["token"]
+    token = (
+        APIClient()
+        .post("/api/auth/token/", {"username": "operator_a", "password": "operator_a"}, format="json")
+        .json()["token"]
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     response = client.get("/api/me/")

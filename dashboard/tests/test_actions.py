@@ -7,15 +7,15 @@ batch cancel and batch retry are the dashboard's own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from engine.models import BatchJob
-from tests.helpers import db_state, net, publish
 from engine import services
-from engine.models import Case, Event, WorkItem
+from engine.models import BatchJob, Case, Event, WorkItem
+from tests.helpers import db_state, net, publish
 
 pytestmark = pytest.mark.django_db
 INVOICE = {"vendor": "ACME", "amount": 500.0}

@@ -27,7 +27,9 @@ def world(staff_user: Any, django_capture_on_commit_callbacks: Any) -> dict[str,
     open_invoice = services.case_start(definition="invoice-approval", data=INVOICE, user=staff_user)
     done = services.case_start(definition="invoice-approval", data=INVOICE, user=staff_user)
     with django_capture_on_commit_callbacks(execute=True):
-        services.work_item_complete(item_id=item_of(done, "review"), user=staff_user, output={"approved": False, "comment": "duplicate invoice"})
+        services.work_item_complete(
+            item_id=item_of(done, "review"), user=staff_user, output={"approved": False, "comment": "duplicate invoice"}
+        )
         failing = services.case_start(definition="failing", user=staff_user)
     dead = services.case_start(definition="batch-review", data={"documents": ["a"]}, user=staff_user)
     Case.objects.filter(pk=dead.pk).update(state="deadlocked", ended_at=timezone.now(), reason="stuck")

@@ -8,15 +8,16 @@ moment, the rebuilt state (`?at=<event id>` and `?at=<time>`) must equal the rec
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from engine.core.replay import replay
-from tests.helpers import net, publish
 from engine import services
 from engine.access import SYSTEM
+from engine.core.replay import replay
 from engine.models import Case, Event, WorkItem
+from tests.helpers import net, publish
 
 pytestmark = pytest.mark.django_db
 

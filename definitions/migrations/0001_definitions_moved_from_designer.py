@@ -24,7 +24,12 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="Definition",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("name", models.CharField(max_length=200, unique=True)),
                         ("title", models.CharField(blank=True, max_length=300)),
                         ("draft", models.JSONField()),
@@ -45,7 +50,12 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="DefinitionVersion",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("version", models.PositiveIntegerField()),
                         ("net", models.JSONField()),
                         ("published_at", models.DateTimeField(auto_now_add=True)),

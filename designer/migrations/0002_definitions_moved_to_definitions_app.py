@@ -12,7 +12,10 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            state_operations=[migrations.DeleteModel(name="DefinitionVersion"), migrations.DeleteModel(name="Definition")],
+            state_operations=[
+                migrations.DeleteModel(name="DefinitionVersion"),
+                migrations.DeleteModel(name="Definition"),
+            ],
             database_operations=[],
         ),
     ]

@@ -162,7 +162,9 @@ def test_export_downloads_the_draft(staff: Any, demo: list[str]) -> None:
     assert response.json() == demo_net("batch-review")
     assert staff.get("/api/definitions/nope/export/").status_code == 404
     # a download link in a browser: whatever the Accept header, the answer is the JSON file
-    assert staff.get("/api/definitions/batch-review/export/", HTTP_ACCEPT="text/html").json() == demo_net("batch-review")
+    assert staff.get("/api/definitions/batch-review/export/", HTTP_ACCEPT="text/html").json() == demo_net(
+        "batch-review"
+    )
 
 
 def test_import_creates_or_overwrites(staff: Any) -> None:

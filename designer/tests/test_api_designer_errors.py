@@ -23,7 +23,9 @@ WRITES = [
 
 @pytest.mark.parametrize(("method", "url"), WRITES)
 @pytest.mark.parametrize("body", ["{not json", '{"name": "x", ', "[1, 2"])
-def test_malformed_json_is_400_and_changes_nothing(staff: Any, demo: list[str], method: str, url: str, body: str) -> None:
+def test_malformed_json_is_400_and_changes_nothing(
+    staff: Any, demo: list[str], method: str, url: str, body: str
+) -> None:
     before = db_state()
     response = getattr(staff, method)(url, body, content_type="application/json")
     assert response.status_code == 400
@@ -44,11 +46,26 @@ def _set_task(i: int, key: str, value: Any) -> Callable[[dict[str, Any]], None]:
 CASES = [
     # (what, edit, element, path)
     ("unknown task kind", _set_task(2, "kind", "robot"), "pay", "/tasks/2/kind"),
-    ("unknown condition kind", lambda d: d["conditions"][0].__setitem__("kind", "begin"), "start", "/conditions/0/kind"),
+    (
+        "unknown condition kind",
+        lambda d: d["conditions"][0].__setitem__("kind", "begin"),
+        "start",
+        "/conditions/0/kind",
+    ),
     ("unknown join", _set_task(0, "join", "nand"), "review", "/tasks/0/join"),
-    ("bad CEL in a predicate", lambda d: d["flows"][2].__setitem__("when", "data.approved ==="), "review->pay", "/flows/2/when"),
+    (
+        "bad CEL in a predicate",
+        lambda d: d["flows"][2].__setitem__("when", "data.approved ==="),
+        "review->pay",
+        "/flows/2/when",
+    ),
     ("bad CEL in a priority", _set_task(0, "priority", "data.amount >"), "review", "/tasks/0/priority"),
-    ("bad CEL in an output mapping", _set_task(2, "output", {"paid_amount": "result.paid +"}), "pay", "/tasks/2/output/paid_amount"),
+    (
+        "bad CEL in an output mapping",
+        _set_task(2, "output", {"paid_amount": "result.paid +"}),
+        "pay",
+        "/tasks/2/output/paid_amount",
+    ),
     ("bad CEL in an assignee", _set_task(1, "assign", {"user": "data.("}), "manager_approval", "/tasks/1/assign/user"),
     ("a form that is no JSON Schema", _set_task(0, "form", {"type": "objekt"}), "review", "/tasks/0/form"),
 ]
@@ -94,4 +111,8 @@ def test_a_drawing_in_progress_validates_with_graph_errors_on_its_elements(staff
     assert body["valid"] is False
     assert "b" in {e["element"] for e in body["errors"]}
     doc["flows"].append({"from": "b", "to": "end"})
-    assert staff.post("/api/definitions/validate/", doc, format="json").json() == {"valid": True, "errors": [], "warnings": []}
+    assert staff.post("/api/definitions/validate/", doc, format="json").json() == {
+        "valid": True,
+        "errors": [],
+        "warnings": [],
+    }

@@ -19,7 +19,8 @@ activities and child definitions against the registry and the database.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .validation import Problem, validate_net
 
@@ -29,8 +30,9 @@ class BuildError(ValueError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("the built net is invalid: " + "; ".join(
-            f"{p.element or 'net'}: {p.message}" for p in problems))
+        super().__init__(
+            "the built net is invalid: " + "; ".join(f"{p.element or 'net'}: {p.message}" for p in problems)
+        )
 
 
 class Node(str):
@@ -38,8 +40,16 @@ class Node(str):
 
 
 class NetBuilder:
-    def __init__(self, name: str, *, title: str | None = None, description: str | None = None,
-                 data_schema: Mapping[str, Any] | None = None, start: str = "start", end: str = "end"):
+    def __init__(
+        self,
+        name: str,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        data_schema: Mapping[str, Any] | None = None,
+        start: str = "start",
+        end: str = "end",
+    ):
         self.doc: dict[str, Any] = {"schema_version": 1, "name": name, "conditions": [], "tasks": [], "flows": []}
         if title:
             self.doc["title"] = title
@@ -87,7 +97,7 @@ class NetBuilder:
 
     # -- edges and declarations --------------------------------------------------------------
 
-    def flow(self, source: str, target: str, *, when: str | None = None, default: bool = False) -> "NetBuilder":
+    def flow(self, source: str, target: str, *, when: str | None = None, default: bool = False) -> NetBuilder:
         f: dict[str, Any] = {"from": str(source), "to": str(target)}
         if when is not None:
             f["when"] = when
@@ -96,14 +106,20 @@ class NetBuilder:
         self.doc["flows"].append(f)
         return self
 
-    def sequence(self, *nodes: str) -> "NetBuilder":
+    def sequence(self, *nodes: str) -> NetBuilder:
         """Flows from each node to the next."""
-        for a, b in zip(nodes, nodes[1:]):
+        for a, b in zip(nodes, nodes[1:], strict=False):
             self.flow(a, b)
         return self
 
-    def signal(self, name: str, *, schema: Mapping[str, Any] | None = None, output: Mapping[str, str] | None = None,
-               persistent: bool | None = None) -> "NetBuilder":
+    def signal(
+        self,
+        name: str,
+        *,
+        schema: Mapping[str, Any] | None = None,
+        output: Mapping[str, str] | None = None,
+        persistent: bool | None = None,
+    ) -> NetBuilder:
         decl: dict[str, Any] = {"name": name}
         if schema is not None:
             decl["schema"] = dict(schema)
@@ -114,14 +130,18 @@ class NetBuilder:
         self.doc.setdefault("signals", []).append(decl)
         return self
 
-    def query(self, name: str, expr: str) -> "NetBuilder":
+    def query(self, name: str, expr: str) -> NetBuilder:
         self.doc.setdefault("queries", []).append({"name": name, "expr": expr})
         return self
 
     # -- result -----------------------------------------------------------------------------
 
-    def build(self, *, activity_exists: Callable[[str], bool] | None = None,
-              definition_exists: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    def build(
+        self,
+        *,
+        activity_exists: Callable[[str], bool] | None = None,
+        definition_exists: Callable[[str], bool] | None = None,
+    ) -> dict[str, Any]:
         """The net document (a copy), after validation; BuildError when it has errors."""
         doc = copy.deepcopy(self.doc)
         result = validate_net(doc, activity_exists=activity_exists, definition_exists=definition_exists)

@@ -9,7 +9,7 @@ transaction (child cases started or canceled, the parent told that a child ended
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,4 +59,4 @@ class CaseEnded:
     status: str
 
 
-Effect = Union[Dispatch, StartChild, CancelChild, ScheduleTimer, AwaitSignal, CaseEnded]
+Effect = Dispatch | StartChild | CancelChild | ScheduleTimer | AwaitSignal | CaseEnded

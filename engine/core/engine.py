@@ -25,13 +25,15 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Protocol
 
 import jsonschema
 
 from .effects import CaseEnded, Dispatch, Effect
 from .errors import EngineError, InvalidInput, NotAllowed, NotFound, RoutingError
+from .events import CASE_STATUS_EVENTS, ITEM_STATE_EVENTS, Event, EventType
 from .expr import (
     ExpressionError,
     evaluate,
@@ -40,7 +42,6 @@ from .expr import (
     evaluate_mapping_each,
     evaluate_raw,
 )
-from .events import CASE_STATUS_EVENTS, ITEM_STATE_EVENTS, Event, EventType
 from .kinds import KINDS, kind_of
 from .net import Net, Task
 from .retry import RetryPolicy
@@ -114,7 +115,7 @@ class Engine:
         self.net = net
         self.state = state
         self.case = dict(case or {})
-        self.now = now or dt.datetime.now(dt.timezone.utc)
+        self.now = now or dt.datetime.now(dt.UTC)
         self._or_join = or_join
         self._new_id = new_id
         self.actor = actor
@@ -313,12 +314,12 @@ class Engine:
         entries = directives.get("next_tasks")
         if entries is not None:
             if not isinstance(entries, list):
-                raise bad("next_tasks must be a list of {\"task\", \"goto\"}")
+                raise bad('next_tasks must be a list of {"task", "goto"}')
             for i, entry in enumerate(entries):
                 if isinstance(entry, str):
                     entry = {"task": entry}
                 if not isinstance(entry, Mapping) or not isinstance(entry.get("task"), str):
-                    raise bad(f"next_tasks[{i}] must be {{\"task\": <task id>, \"goto\": <boolean>}}")
+                    raise bad(f'next_tasks[{i}] must be {{"task": <task id>, "goto": <boolean>}}')
                 extra = [k for k in entry if k not in ("task", "goto")]
                 if extra:
                     raise bad(f"next_tasks[{i}] has unknown field {', '.join(repr(k) for k in extra)}")
@@ -343,7 +344,7 @@ class Engine:
                     raise bad("next_iteration.input must be an object")
                 next_input = dict(next_input)
             else:
-                raise bad("next_iteration must be {\"input\": {...}} or true")
+                raise bad('next_iteration must be {"input": {...}} or true')
             if item.iteration >= task.max_iterations:
                 raise bad(
                     f"next_iteration over the bound: the task allows {task.max_iterations} iterations "
@@ -362,7 +363,7 @@ class Engine:
             elif isinstance(value, Mapping) and isinstance(value.get("reason", ""), str) and set(value) <= {"reason"}:
                 reason = value.get("reason", "")
             else:
-                raise bad(f"{key} must be true, a reason or {{\"reason\": <text>}}")
+                raise bad(f'{key} must be true, a reason or {{"reason": <text>}}')
             if key == "terminate":
                 plan.terminate = reason
             else:
@@ -376,7 +377,7 @@ class Engine:
             if plan.add_items:
                 inst = task.instances
                 if inst is None or inst.creation != "dynamic":
-                    raise bad("add_items needs a multi-instance task with `creation: \"dynamic\"`")
+                    raise bad('add_items needs a multi-instance task with `creation: "dynamic"`')
                 if inst.max is not None and run.stats["total"] + len(plan.add_items) > inst.max:
                     raise bad(
                         f"add_items over the bound: {run.stats['total']} work items exist, "
@@ -416,7 +417,9 @@ class Engine:
         if item.state == "started":
             self._set_item_state(item, "initialized", correction=True)
         delay = policy.delay(item.attempt - 1)
-        self._emit(EventType.WORK_ITEM_ATTEMPT_FAILED, item=item, attempt=item.attempt - 1, error=item.error, retry_in=delay)
+        self._emit(
+            EventType.WORK_ITEM_ATTEMPT_FAILED, item=item, attempt=item.attempt - 1, error=item.error, retry_in=delay
+        )
         self._touch(item)
         self.effects.append(Dispatch(item.id, delay))
         return item
@@ -499,8 +502,10 @@ class Engine:
         if child_state == "completed":
             self.complete_item(item_id, dict(child_data))
         else:
-            self.fail_item(item_id, {"type": f"ChildCase{child_state.capitalize()}",
-                                     "message": f"the child case ended {child_state}"})
+            self.fail_item(
+                item_id,
+                {"type": f"ChildCase{child_state.capitalize()}", "message": f"the child case ended {child_state}"},
+            )
 
     def fire_timer(self, item_id: str) -> None:
         item = self._item(item_id, kinds=("timer",))
@@ -563,7 +568,11 @@ class Engine:
                 continue
             task = self.net.tasks[item.task]
             run = self.state.tasks[item.task]
-            if task.spec.get("signal") == name and item.generation == run.generation and run.state in ("enabled", "started"):
+            if (
+                task.spec.get("signal") == name
+                and item.generation == run.generation
+                and run.state in ("enabled", "started")
+            ):
                 out.append(item)
         return sorted(out, key=lambda i: order[i.task])
 
@@ -716,8 +725,14 @@ class Engine:
 
     def _new_item(self, task: Task, item_input: Any, iteration: int = 1) -> WorkItem:
         run = self.state.tasks[task.id]
-        item = WorkItem(id=self._new_id(), task=task.id, generation=run.generation, kind=task.kind, input=item_input,
-                        iteration=iteration)
+        item = WorkItem(
+            id=self._new_id(),
+            task=task.id,
+            generation=run.generation,
+            kind=task.kind,
+            input=item_input,
+            iteration=iteration,
+        )
         kind_of(task.kind).prepare(self, task, item)
         self.state.work_items[item.id] = item
         self.created.add(item.id)
@@ -743,13 +758,13 @@ class Engine:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return self.now + dt.timedelta(seconds=value)
         if isinstance(value, dt.datetime):
-            return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+            return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         if isinstance(value, str):
             try:
                 parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError:
                 raise ExpressionError(source, f"not a time: {value!r}") from None
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
         raise ExpressionError(source, "expected a duration, a number of seconds or a timestamp")
 
     def _start_task(self, task: Task) -> None:
@@ -854,7 +869,13 @@ class Engine:
             return {**self.state.data, **evaluate_mapping(mapping, variables)}
         # a signal task writes through its own `output` mapping only: what a signal writes into
         # the case data is said by the signal's declaration (its `output`)
-        if task.instances is None and kind_of(task.kind).output_to_data and results and isinstance(results[-1], dict) and results[-1]:
+        if (
+            task.instances is None
+            and kind_of(task.kind).output_to_data
+            and results
+            and isinstance(results[-1], dict)
+            and results[-1]
+        ):
             return {**self.state.data, **results[-1]}
         return None
 
@@ -944,7 +965,9 @@ class Engine:
         elif element in self.net.tasks and element != by:
             run = self.state.tasks[element]
             if run.directed:  # a canceled task loses the runs directed to it, too
-                self._emit(EventType.TASK_DIRECTED, task=element, by=by, goto=False, delta=-run.directed, reason="canceled")
+                self._emit(
+                    EventType.TASK_DIRECTED, task=element, by=by, goto=False, delta=-run.directed, reason="canceled"
+                )
                 run.directed = 0
             run.goto = []
             if run.state in ("enabled", "started"):
@@ -971,14 +994,23 @@ class Engine:
         task = self.net.tasks.get(item.task)
         if task is None or run is None:
             return False
-        return is_open_incident(state=item.state, on_failure=task.on_failure,
-                                current=run.generation == item.generation, task_state=run.state)
+        return is_open_incident(
+            state=item.state,
+            on_failure=task.on_failure,
+            current=run.generation == item.generation,
+            task_state=run.state,
+        )
 
     def _item_actions(self, item: WorkItem) -> frozenset[str]:
         run = self.state.tasks[item.task]
-        return item_actions(self.state.status, state=item.state, kind=item.kind,
-                            current=item.generation == run.generation, task_state=run.state,
-                            assigned=bool(item.assignee))
+        return item_actions(
+            self.state.status,
+            state=item.state,
+            kind=item.kind,
+            current=item.generation == run.generation,
+            task_state=run.state,
+            assigned=bool(item.assignee),
+        )
 
     def _end_case(self, status: str, reason: str = "", **fields: Any) -> None:
         self._cancel_items(None)
@@ -1053,8 +1085,9 @@ class Engine:
     def _set_item_state(self, item: WorkItem, new: str, *, correction: bool = False) -> None:
         """`correction`: one of the engine's own steps listed in `ITEM_CORRECTIONS` (a retried
         attempt, a skipped failed item, an incident found while completing)."""
-        check_transition("work item", item.state, new, correction=correction,
-                         message=f"a {item.state} work item cannot become {new}")
+        check_transition(
+            "work item", item.state, new, correction=correction, message=f"a {item.state} work item cannot become {new}"
+        )
         run = self.state.tasks[item.task]
         if item.generation == run.generation:
             run.stats[item.state] -= 1

@@ -7,9 +7,10 @@ The stored rows are the product's history format: a name here never changes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
 
 
 class EventType(StrEnum):

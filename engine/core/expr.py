@@ -8,8 +8,9 @@ first use and reused by every case of that version.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 import cel
 

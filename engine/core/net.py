@@ -14,8 +14,9 @@ No Django here: this module is imported by the pure engine and its tests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 TASK_KINDS = ("manual", "automatic", "composite", "dummy", "timer", "signal")
 JOIN_SPLIT_TYPES = ("and", "xor", "or")

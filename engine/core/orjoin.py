@@ -87,8 +87,8 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from .net import Net, Task
 
@@ -230,11 +230,7 @@ class OrJoinAnalyzer:
             groups = [[p] for p in dict.fromkeys(targets)]
         elif task.split == "or" and expand_or_splits and len(targets) > 1:
             distinct = list(dict.fromkeys(targets))
-            groups = [
-                list(s)
-                for k in range(1, len(distinct) + 1)
-                for s in itertools.combinations(distinct, k)
-            ]
+            groups = [list(s) for k in range(1, len(distinct) + 1) for s in itertools.combinations(distinct, k)]
         elif task.split == "or":
             groups = [list(dict.fromkeys(targets))]  # the engine adds one token per chosen target
         else:  # and: one token per output flow
@@ -382,9 +378,7 @@ class OrJoinAnalyzer:
         empty = [q for q in plan.inputs if q not in current and q in produce]
         if not empty:
             return False
-        producers = {
-            p: [transitions[i] for i in ts if alive[i]] for p, ts in plan.producers.items()
-        }
+        producers = {p: [transitions[i] for i in ts if alive[i]] for p, ts in plan.producers.items()}
         cur_get = current.get
         prod_get = produce.get
 
@@ -438,9 +432,7 @@ class OrJoinAnalyzer:
             by_support.setdefault(mask, []).append(m)
             size += 1
             if self._max_basis is not None and size > self._max_basis:
-                raise OrJoinBudgetExceeded(
-                    f"OR-join analysis exceeded {self._max_basis} minimal markings"
-                )
+                raise OrJoinBudgetExceeded(f"OR-join analysis exceeded {self._max_basis} minimal markings")
             heapq.heappush(heap, (h, next(counter), m, mask))
             return False
 
@@ -469,9 +461,7 @@ class OrJoinAnalyzer:
         return False
 
 
-def _fuse_series(
-    transitions: list[_Transition], keep: set[int]
-) -> tuple[dict[int, int], tuple[_Transition, ...]]:
+def _fuse_series(transitions: list[_Transition], keep: set[int]) -> tuple[dict[int, int], tuple[_Transition, ...]]:
     """Fusion of series places (a reduction rule of Wynn et al. for reset nets), exact for
     coverability: a transition ``T`` that moves one token from ``p`` to ``q`` (nothing else,
     no reset), where ``T`` is ``p``'s only consumer and ``q``'s only producer, neither place is
@@ -551,10 +541,7 @@ def _leq(a: SparseMarking, b: SparseMarking) -> bool:
                 return c <= d
         return False
     bd = dict(b)
-    for p, c in a:
-        if c > bd.get(p, 0):
-            return False
-    return True
+    return all(c <= bd.get(p, 0) for p, c in a)
 
 
 def _predecessor(m: dict[int, int], t: _Transition) -> tuple[SparseMarking, int] | None:

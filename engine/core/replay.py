@@ -14,8 +14,9 @@ folding the whole log gives exactly the case's stored state.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .events import CASE_STATUS_EVENTS, ITEM_STATE_EVENTS, EventType
 from .state import empty_stats as _stats

@@ -7,8 +7,9 @@ activity raised, or `Timeout`) that fail the item at once. docs/engine-semantics
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 TIMEOUT_ERROR = "Timeout"  # the error type recorded when an attempt runs past the task's `timeout`
 
@@ -23,7 +24,7 @@ class RetryPolicy:
     timeout: float | None = None  # seconds one attempt may run
 
     @classmethod
-    def of(cls, spec: Mapping[str, Any]) -> "RetryPolicy":
+    def of(cls, spec: Mapping[str, Any]) -> RetryPolicy:
         """The policy of a task's JSON (`retry` object and `timeout`)."""
         retry = spec.get("retry") or {}
         initial = float(retry.get("initial_interval", 1.0))

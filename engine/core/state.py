@@ -69,9 +69,7 @@ MACHINES: dict[str, dict[str, frozenset[str]]] = {
 }
 
 
-def check_transition(
-    machine: str, old: str, new: str, *, correction: bool = False, message: str | None = None
-) -> None:
+def check_transition(machine: str, old: str, new: str, *, correction: bool = False, message: str | None = None) -> None:
     """Raise `NotAllowed` (with `message`, if given) unless the table of `machine` ("case",
     "task", "work item") allows going from `old` to `new` (or, with `correction`, the work
     item corrections do)."""
@@ -114,7 +112,7 @@ class TaskRun:
         return out
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> "TaskRun":
+    def from_json(cls, doc: dict[str, Any]) -> TaskRun:
         return cls(
             state=doc.get("state", "disabled"),
             generation=doc.get("generation", 0),

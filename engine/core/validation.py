@@ -274,10 +274,7 @@ def _describe_schema_error(err: ValidationError) -> str:
         return f"must be {_short(value)}, got {_short(inst)}"
     if v == "pattern":
         if err.path and err.path[-1] == "id":
-            return (
-                f"{_short(inst)} is not a valid id (letters, digits, '_' and '-', "
-                "starting with a letter or '_')"
-            )
+            return f"{_short(inst)} is not a valid id (letters, digits, '_' and '-', starting with a letter or '_')"
         return f"{_short(inst)} does not match {value}"
     if v == "minLength" and value == 1:
         return "must not be empty"
@@ -452,9 +449,7 @@ class _Checker:
                 seen[(src, dst)] = i
             src_is_cond, dst_is_cond = src in self.condition_ids, dst in self.condition_ids
             if src_is_cond and dst_is_cond:
-                self.error(
-                    el, "a flow cannot join two conditions (put a task between them)", _ptr("flows", i)
-                )
+                self.error(el, "a flow cannot join two conditions (put a task between them)", _ptr("flows", i))
             if dst in self.starts:
                 self.error(el, f"no flow may enter the start condition '{dst}'", _ptr("flows", i, "to"))
             if src in self.ends:
@@ -555,9 +550,7 @@ class _Checker:
                 )
             for i, f in defaults:
                 if f.get("when") is not None:
-                    self.warning(
-                        _flow_element(f), "the `when` of a default flow is ignored", _ptr("flows", i, "when")
-                    )
+                    self.warning(_flow_element(f), "the `when` of a default flow is ignored", _ptr("flows", i, "when"))
             conditional = [(i, f) for i, f in flows if f.get("default") is not True]
             unconditional = [(i, f) for i, f in conditional if f.get("when") is None]
             if not defaults and not unconditional:
@@ -640,9 +633,7 @@ class _Checker:
                     self.cel(assign["user"], tid, p("assign", "user"), "assign.user")
                 other = assign.get("not_same_as")
                 if isinstance(other, str) and other not in self.task_specs:
-                    self.error(
-                        tid, f"`assign.not_same_as` names unknown task '{other}'", p("assign", "not_same_as")
-                    )
+                    self.error(tid, f"`assign.not_same_as` names unknown task '{other}'", p("assign", "not_same_as"))
 
             instances = t.get("instances")
             if isinstance(instances, dict):
@@ -659,10 +650,7 @@ class _Checker:
             if self.definition_exists is not None and not self.definition_exists(workflow):
                 hint = ""
                 if workflow.split(".", 1)[0] in _CEL_VARIABLES:
-                    hint = (
-                        " (a plain name is taken literally; for an expression write e.g. "
-                        f"`string({workflow})`)"
-                    )
+                    hint = f" (a plain name is taken literally; for an expression write e.g. `string({workflow})`)"
                 self.error(tid, f"unknown workflow definition '{workflow}'{hint}", p("workflow"))
         else:
             self.cel(workflow, tid, p("workflow"), "workflow")
@@ -672,9 +660,7 @@ class _Checker:
             self.cel(inst["for_each"], tid, p("instances", "for_each"), "instances.for_each")
         low, high, threshold = inst.get("min"), inst.get("max"), inst.get("threshold")
         if _is_int(low) and _is_int(high) and low > high:
-            self.error(
-                tid, f"instances.min ({low}) is greater than instances.max ({high})", p("instances", "min")
-            )
+            self.error(tid, f"instances.min ({low}) is greater than instances.max ({high})", p("instances", "min"))
         if _is_int(threshold):
             if threshold < 1:
                 self.error(
@@ -690,9 +676,7 @@ class _Checker:
                 )
         name = inst.get("as")
         if isinstance(name, str) and name in _CEL_VARIABLES and name != "item":
-            self.warning(
-                tid, f"instances.as '{name}' hides the CEL variable of the same name", p("instances", "as")
-            )
+            self.warning(tid, f"instances.as '{name}' hides the CEL variable of the same name", p("instances", "as"))
 
     # -- net-level ----------------------------------------------------------------------------
 
@@ -737,7 +721,9 @@ class _Checker:
             where = _ptr(*err.absolute_path)
             at = f" at {where}" if where else ""
             self.error(
-                element, f"{what} is not a valid JSON Schema{at}: {_describe_schema_error(err)}", path + where,
+                element,
+                f"{what} is not a valid JSON Schema{at}: {_describe_schema_error(err)}",
+                path + where,
                 "schema",
             )
 

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('engine', '0001_cases_work_items_events'),
+        ("engine", "0001_cases_work_items_events"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='pending_signals',
+            model_name="case",
+            name="pending_signals",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='workitem',
-            name='iteration',
+            model_name="workitem",
+            name="iteration",
             field=models.PositiveIntegerField(default=1),
         ),
     ]

@@ -12,7 +12,6 @@ index would have to exist on both. Their SQL runs only on PostgreSQL.
 from django.conf import settings
 from django.db import migrations, models
 
-
 POSTGRES_ONLY = {
     # the case list's data filters (equality as containment)
     "case_data_gin": "ON engine_case USING gin (data jsonb_path_ops)",
@@ -34,33 +33,32 @@ def drop_postgres_only(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('designer', '0001_definitions_and_versions'),
-        ('engine', '0002_case_pending_signals_work_item_iteration'),
+        ("designer", "0001_definitions_and_versions"),
+        ("engine", "0002_case_pending_signals_work_item_iteration"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(add_postgres_only, drop_postgres_only),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['state', 'id'], name='case_state_id'),
+            model_name="case",
+            index=models.Index(fields=["state", "id"], name="case_state_id"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['definition_name', 'id'], name='case_def_id'),
+            model_name="case",
+            index=models.Index(fields=["definition_name", "id"], name="case_def_id"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['version', 'id'], name='case_version_id'),
+            model_name="case",
+            index=models.Index(fields=["version", "id"], name="case_version_id"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['ended_at'], name='case_ended_at'),
+            model_name="case",
+            index=models.Index(fields=["ended_at"], name="case_ended_at"),
         ),
         migrations.AddIndex(
-            model_name='workitem',
-            index=models.Index(fields=['state', 'updated_at'], name='workitem_state_updated'),
+            model_name="workitem",
+            index=models.Index(fields=["state", "updated_at"], name="workitem_state_updated"),
         ),
     ]

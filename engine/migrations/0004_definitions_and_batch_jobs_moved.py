@@ -33,7 +33,12 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="BatchJob",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("action", models.CharField(choices=[("cancel", "Cancel"), ("retry", "Retry")], max_length=20)),
                         ("filters", models.JSONField(default=dict)),
                         ("params", models.JSONField(default=dict)),

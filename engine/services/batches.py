@@ -36,7 +36,11 @@ def batch_job_create(
     if action not in BatchJob.Action.values:
         raise InvalidInput(f"unknown batch action {action!r}", errors=[{"field": "action", "message": "unknown"}])
     return BatchJob.objects.create(
-        action=action, filters=filters, params=params, case_ids=case_ids, total=len(case_ids),
+        action=action,
+        filters=filters,
+        params=params,
+        case_ids=case_ids,
+        total=len(case_ids),
         created_by=access.user_row(user),
     )
 

@@ -58,5 +58,3 @@ def case_signal(*, case_id: int, name: str, payload: dict[str, Any] | None = Non
         raise InvalidInput("payload must be a JSON object", errors=[{"field": "payload", "message": "not an object"}])
     access.check_can_signal(user, case_id)
     return _execute(case_id, lambda e: e.signal(name, payload or {}), user=user)[0]
-
-

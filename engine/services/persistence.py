@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,13 +38,23 @@ from engine.models import Case, Event, WorkItem
 T = TypeVar("T")
 
 ITEM_FIELDS = [
-    "state", "input", "output", "attempt", "error", "role", "offered_user", "assignee",
-    "completed_by", "priority", "due_at", "updated_at",
+    "state",
+    "input",
+    "output",
+    "attempt",
+    "error",
+    "role",
+    "offered_user",
+    "assignee",
+    "completed_by",
+    "priority",
+    "due_at",
+    "updated_at",
 ]
 
 # cases whose engine is open in this call stack: a nested change to one of them (a child that
 # completes at once and moves its parent on) is applied to the open engine, not reloaded.
-_open: contextvars.ContextVar[dict[int, "Loaded"] | None] = contextvars.ContextVar("open_cases", default=None)
+_open: contextvars.ContextVar[dict[int, Loaded] | None] = contextvars.ContextVar("open_cases", default=None)
 
 
 @dataclass(slots=True)
@@ -102,8 +112,6 @@ def start_case(
     return case
 
 
-
-
 def _item_op(item_id, user: Actor, action: str, op: Callable[[Engine, str], Any], staff_only: bool = False) -> WorkItem:
     access.require_actor(user)
     try:
@@ -127,9 +135,7 @@ def _item_op(item_id, user: Actor, action: str, op: Callable[[Engine, str], Any]
     return row
 
 
-def _execute(
-    case_id: int, op: Callable[[Engine], T], *, user: Actor, staff_only: bool = False
-) -> tuple[Case, T]:
+def _execute(case_id: int, op: Callable[[Engine], T], *, user: Actor, staff_only: bool = False) -> tuple[Case, T]:
     """Apply `op` to the case's engine, as `user` (the caller's user, or `SYSTEM` for the
     engine's own changes: a child canceled, a parent told, a timer fired)."""
     if staff_only:
@@ -140,8 +146,9 @@ def _execute(
     if opened is not None and case_id in opened:  # already open further up this call stack
         o = opened[case_id]
         return o.case, op(o.engine)
-    case, result, _ = _run_locked(Case.objects.select_for_update().filter(pk=case_id), op, user=user,
-                                  missing=f"no case {case_id}")
+    case, result, _ = _run_locked(
+        Case.objects.select_for_update().filter(pk=case_id), op, user=user, missing=f"no case {case_id}"
+    )
     return case, result
 
 
@@ -208,25 +215,30 @@ def _carry_out(loaded: Loaded, effect: Effect) -> None:
         parent_item = WorkItem.objects.select_related("case").get(pk=item_id)
         try:
             with transaction.atomic():
-                start_case(definition=name, data=child_input if isinstance(child_input, dict) else {},
-                           user=SYSTEM, parent_item=parent_item)
+                start_case(
+                    definition=name,
+                    data=child_input if isinstance(child_input, dict) else {},
+                    user=SYSTEM,
+                    parent_item=parent_item,
+                )
         except EngineError as exc:
             if engine.state.work_items[item_id].state == "started":
-                engine.fail_item(item_id, {"type": type(exc).__name__, "message": f"child workflow {name!r}: {exc.message}"})
+                engine.fail_item(
+                    item_id, {"type": type(exc).__name__, "message": f"child workflow {name!r}: {exc.message}"}
+                )
     elif isinstance(effect, CancelChild):
         for child_id in Case.objects.filter(parent_item_id=effect.item_id, state__in=CASE_ACTIVE).values_list(
             "pk", flat=True
         ):
             _execute(child_id, lambda e: e.cancel_case("the parent work item was canceled"), user=SYSTEM)
-    elif isinstance(effect, CaseEnded):
-        if case.parent_item_id and case.parent_id:
-            item_id = str(case.parent_item_id)
-            status, data = engine.state.status, dict(engine.state.data)
-            _execute(
-                case.parent_id,
-                lambda e: e.child_ended(item_id, status, data) if item_id in e.state.work_items else None,
-                user=SYSTEM,
-            )
+    elif isinstance(effect, CaseEnded) and case.parent_item_id and case.parent_id:
+        item_id = str(case.parent_item_id)  # the parent is told that its child ended
+        status, data = engine.state.status, dict(engine.state.data)
+        _execute(
+            case.parent_id,
+            lambda e: e.child_ended(item_id, status, data) if item_id in e.state.work_items else None,
+            user=SYSTEM,
+        )
     # ScheduleTimer: the due time is on the row; the timer sweep fires it.
     # AwaitSignal: signals arrive through the API.
 
@@ -249,12 +261,17 @@ class _Writes:
 CASE_FIELDS = ["state", "marking", "tasks", "data", "pending_signals", "ended_at", "reason", "updated_at"]
 
 
-def _dispatch(spec: dict[str, Any], item_id: str, attempt: int, countdown: float = 0.0) -> hooks.Dispatch:
+def _dispatch(spec: Mapping[str, Any], item_id: str, attempt: int, countdown: float = 0.0) -> hooks.Dispatch:
     """The message for one attempt of an automatic item of the task `spec`: its timeout, and
     whether it runs alone (an activity registered `alone=True`, see ADR 0017)."""
     act = get_activity(spec.get("activity") or "")
-    return hooks.Dispatch(item_id=item_id, attempt=attempt, countdown=countdown,
-                          timeout=RetryPolicy.of(spec).timeout, alone=bool(act and act.alone))
+    return hooks.Dispatch(
+        item_id=item_id,
+        attempt=attempt,
+        countdown=countdown,
+        timeout=RetryPolicy.of(spec).timeout,
+        alone=bool(act and act.alone),
+    )
 
 
 def _write(loaded: Loaded) -> None:
@@ -291,8 +308,14 @@ def _collect(loaded: Loaded) -> _Writes | None:
         w.changed = rows
     actor = engine.actor or ""
     w.events = [
-        Event(case_id=case.pk, type=ev.type.value, task=ev.task, work_item=ev.work_item, payload=dict(ev.payload),
-              actor=actor)
+        Event(
+            case_id=case.pk,
+            type=ev.type.value,
+            task=ev.task,
+            work_item=ev.work_item,
+            payload=dict(ev.payload),
+            actor=actor,
+        )
         for ev in engine.events
     ]
     w.touched = list(engine.dirty)
@@ -316,7 +339,7 @@ def _flush(batch: list[_Writes]) -> None:
         WorkItem.objects.filter(pk=r.pk).update(**{f: getattr(r, f) for f in ITEM_FIELDS})
     elif changed:
         for start in range(0, len(changed), 500):
-            bulk_update_rows(WorkItem, changed[start:start + 500], ITEM_FIELDS)
+            bulk_update_rows(WorkItem, changed[start : start + 500], ITEM_FIELDS)
     Event.objects.bulk_create([e for w in batch for e in w.events], batch_size=1000)
     for w in batch:
         hooks.case_changed(w.case, w.touched, w.previous_assignees)
@@ -336,19 +359,46 @@ def _case_row_fields(case: Case, state: CaseState, reason: str = "") -> None:
 
 def _item_from_row(r: WorkItem) -> ItemState:
     return ItemState(
-        id=str(r.pk), task=r.task, generation=r.generation, kind=r.kind, state=r.state, input=r.input,
-        output=r.output, attempt=r.attempt, error=r.error, role=r.role, user=r.offered_user,
-        assignee=r.assignee, priority=r.priority, due_at=r.due_at.isoformat() if r.due_at else None,
-        completed_by=r.completed_by, iteration=r.iteration,
+        id=str(r.pk),
+        task=r.task,
+        generation=r.generation,
+        kind=r.kind,
+        state=r.state,
+        input=r.input,
+        output=r.output,
+        attempt=r.attempt,
+        error=r.error,
+        role=r.role,
+        user=r.offered_user,
+        assignee=r.assignee,
+        priority=r.priority,
+        due_at=r.due_at.isoformat() if r.due_at else None,
+        completed_by=r.completed_by,
+        iteration=r.iteration,
     )
 
 
 def _row_from_item(case: Case, i: ItemState, now: dt.datetime) -> WorkItem:
     return WorkItem(
-        id=i.id, case_id=case.pk, task=i.task, generation=i.generation, kind=i.kind, state=i.state,
-        input=i.input, output=i.output, attempt=i.attempt, error=i.error, role=i.role, offered_user=i.user,
-        assignee=i.assignee, completed_by=i.completed_by, priority=i.priority, iteration=i.iteration,
-        due_at=dt.datetime.fromisoformat(i.due_at) if i.due_at else None, created_at=now, updated_at=now,
+        id=i.id,
+        case_id=case.pk,
+        task=i.task,
+        generation=i.generation,
+        kind=i.kind,
+        state=i.state,
+        input=i.input,
+        output=i.output,
+        attempt=i.attempt,
+        error=i.error,
+        role=i.role,
+        offered_user=i.user,
+        assignee=i.assignee,
+        completed_by=i.completed_by,
+        priority=i.priority,
+        iteration=i.iteration,
+        due_at=dt.datetime.fromisoformat(i.due_at) if i.due_at else None,
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -359,5 +409,3 @@ def _case_vars(case: Case) -> dict[str, Any]:
 def _actor(user: Actor) -> str | None:
     """The name the engine records (None for the system: its events keep an empty actor)."""
     return access.actor_name(user)
-
-

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from django.db import transaction
 
@@ -62,8 +64,11 @@ def work_item_attempts_report(reports: list[AttemptReport]) -> list[str]:
     one_by_one: list[int] = []
     with transaction.atomic():
         cases = list(
-            Case.objects.select_for_update(of=("self",)).select_related("version").defer("version__net")
-            .filter(pk__in=list(by_case)).order_by("pk")
+            Case.objects.select_for_update(of=("self",))
+            .select_related("version")
+            .defer("version__net")
+            .filter(pk__in=list(by_case))
+            .order_by("pk")
         )
         live: dict[int, list[WorkItem]] = {c.pk: [] for c in cases}
         for row in WorkItem.objects.filter(case_id__in=list(live), state__in=ITEM_LIVE):
@@ -97,7 +102,10 @@ def work_item_attempts_report(reports: list[AttemptReport]) -> list[str]:
                 with transaction.atomic():
                     _, _, one = _run_locked(
                         Case.objects.select_for_update().filter(pk=report.case_id),
-                        lambda e, r=report: _report_op(e, r), user=SYSTEM, missing=f"no case {report.case_id}")
+                        functools.partial(_report_op, report=report),
+                        user=SYSTEM,
+                        missing=f"no case {report.case_id}",
+                    )
                 outcomes[n] = report.outcome(one.engine)
             except EngineError:
                 outcomes[n] = "skipped"
@@ -114,5 +122,3 @@ def _report_op(engine: Engine, report: AttemptReport) -> None:
     if report.item_id not in engine.state.work_items:
         raise NotAllowed("the work item is no longer active")
     report.op()(engine, report.item_id)
-
-

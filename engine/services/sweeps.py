@@ -4,6 +4,7 @@ sweep is the system's: its changes are made as `SYSTEM` (ADR 0061)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils import timezone
 from definitions.runtime import runtime_for
 from engine import hooks
 from engine.access import SYSTEM
+from engine.core.engine import Engine
 from engine.core.errors import EngineError
 from engine.core.retry import RetryPolicy
 from engine.models import WorkItem
@@ -33,8 +35,7 @@ def timers_fire_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     )
     for item_id, case_id in due:
         try:
-            _execute(case_id, lambda e, i=str(item_id): e.fire_timer(i) if i in e.state.work_items else None,
-                     user=SYSTEM)
+            _execute(case_id, _fire_timer(str(item_id)), user=SYSTEM)
         except EngineError:  # pragma: no cover - the case moved on meanwhile
             continue
     return len(due)
@@ -51,9 +52,14 @@ def work_items_redispatch_stale(*, now: dt.datetime | None = None, limit: int = 
     now = now or timezone.now()
     after = float(settings.WORKFLOW_REDISPATCH_AFTER)
     rows = list(
-        WorkItem.objects.filter(kind="automatic", state="initialized", case__state="running",
-                                updated_at__lt=now - dt.timedelta(seconds=after))
-        .select_related("case__version").order_by("updated_at")[:limit]
+        WorkItem.objects.filter(
+            kind="automatic",
+            state="initialized",
+            case__state="running",
+            updated_at__lt=now - dt.timedelta(seconds=after),
+        )
+        .select_related("case__version")
+        .order_by("updated_at")[:limit]
     )
     sent = 0
     for row in rows:
@@ -63,11 +69,18 @@ def work_items_redispatch_stale(*, now: dt.datetime | None = None, limit: int = 
         grace = max(after, (policy.timeout or 0) + HARD_LIMIT_GRACE + policy.max_interval)
         if row.updated_at > now - dt.timedelta(seconds=grace):
             continue
-        claimed = WorkItem.objects.filter(pk=row.pk, state="initialized", attempt=row.attempt,
-                                          updated_at=row.updated_at).update(updated_at=now)
+        claimed = WorkItem.objects.filter(
+            pk=row.pk, state="initialized", attempt=row.attempt, updated_at=row.updated_at
+        ).update(updated_at=now)
         if claimed:
             hooks.dispatch_automatic(_dispatch(spec, str(row.pk), row.attempt))
             sent += 1
     return sent
 
 
+def _fire_timer(item_id: str) -> Callable[[Engine], None]:
+    def op(engine: Engine) -> None:
+        if item_id in engine.state.work_items:  # else the case moved on meanwhile
+            engine.fire_timer(item_id)
+
+    return op

@@ -6,7 +6,8 @@ report of a failed attempt (`work_item_attempt_failed`) is the system's."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine import access
 from engine.access import SYSTEM, Actor
@@ -34,6 +35,7 @@ def work_item_delegate(*, item_id, user: Actor, to_username: str) -> WorkItem:
 
     if not get_user_model().objects.filter(username=to_username, is_active=True).exists():
         raise InvalidInput(f"no active user {to_username!r}", errors=[{"field": "user", "message": "unknown user"}])
+
     def op(e: Engine, i: str) -> None:
         access.check_delegate_target(e, e.state.work_items[i], to_username)  # four eyes
         e.delegate(i, to_username)
@@ -60,8 +62,9 @@ def work_item_complete(
     return _item_op(item_id, user, "complete", _complete_op(user, output, routes, directives, attempt))
 
 
-def _complete_op(user: Actor, output: Any, routes: list[str] | None, directives: dict[str, Any] | None,
-                 attempt: int | None) -> Callable[[Engine, str], None]:
+def _complete_op(
+    user: Actor, output: Any, routes: list[str] | None, directives: dict[str, Any] | None, attempt: int | None
+) -> Callable[[Engine, str], None]:
     if output is not None and not isinstance(output, dict):
         raise InvalidInput("output must be a JSON object")
 
@@ -76,9 +79,7 @@ def _complete_op(user: Actor, output: Any, routes: list[str] | None, directives:
     return op
 
 
-def work_item_attempt_failed(
-    *, item_id, attempt: int, error: dict[str, Any], retry: bool | None = None
-) -> WorkItem:
+def work_item_attempt_failed(*, item_id, attempt: int, error: dict[str, Any], retry: bool | None = None) -> WorkItem:
     """The worker reports a failed attempt: retry (attempt + 1, dispatched again after the
     back-off, on commit) or fail for good (the task's `on_failure` policy). `retry=None`: the
     task's retry policy decides. A report for an attempt that is no longer current is refused
@@ -117,5 +118,3 @@ def work_item_add(*, case_id: int, task_id: str, item_input: Any = None, user: A
 
     _execute(case_id, op, user=user, staff_only=True)
     return WorkItem.objects.get(pk=created[0])
-
-

@@ -4,7 +4,8 @@ is recorded as no one."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -130,15 +131,17 @@ def test_worker_reports_as_the_system_pass_the_checks_a_user_fails_and_record_no
     assert snapshot() == before
 
     # a worker's report on the item offered to a role: the system is not in the role, and passes
-    report = services.AttemptReport(item_id=str(review.pk), case_id=case.pk, attempt=review.attempt,
-                                    completion={"output": {}})
+    report = services.AttemptReport(
+        item_id=str(review.pk), case_id=case.pk, attempt=review.attempt, completion={"output": {}}
+    )
     assert services.work_item_attempts_report([report]) == ["completed"]
 
     book = live(case, "book")
     with pytest.raises(Forbidden):  # an automatic item: staff only
         services.work_item_complete(item_id=book.pk, output={}, user=clerk)
-    report = services.AttemptReport(item_id=str(book.pk), case_id=case.pk, attempt=book.attempt,
-                                    completion={"output": {}})
+    report = services.AttemptReport(
+        item_id=str(book.pk), case_id=case.pk, attempt=book.attempt, completion={"output": {}}
+    )
     assert services.work_item_attempts_report([report]) == ["completed"]
 
     case.refresh_from_db()

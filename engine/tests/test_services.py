@@ -53,10 +53,14 @@ def one_task(name="single", **task) -> dict:
 
 
 def test_case_data_breaking_the_schema_is_refused_and_changes_nothing():
-    publish(net(
-        "typed", [{"id": "a", "kind": "manual"}], [("start", "a"), ("a", "end")],
-        data_schema={"type": "object", "properties": {"amount": {"type": "number"}}, "required": ["amount"]},
-    ))
+    publish(
+        net(
+            "typed",
+            [{"id": "a", "kind": "manual"}],
+            [("start", "a"), ("a", "end")],
+            data_schema={"type": "object", "properties": {"amount": {"type": "number"}}, "required": ["amount"]},
+        )
+    )
     before = snapshot()
     with pytest.raises(InvalidInput) as exc:
         services.case_start(definition="typed", data={"amount": "ten"}, user=SYSTEM)
@@ -139,9 +143,18 @@ def test_suspend_blocks_work_and_resume_allows_it():
 
 
 def test_cancel_withdraws_every_live_item_and_records_the_reason():
-    publish(net("par", [{"id": "s", "kind": "dummy"}, {"id": "a", "kind": "manual"}, {"id": "b", "kind": "manual"},
-                       {"id": "j", "kind": "dummy", "join": "and"}],
-                [("start", "s"), ("s", "a"), ("s", "b"), ("a", "j"), ("b", "j"), ("j", "end")]))
+    publish(
+        net(
+            "par",
+            [
+                {"id": "s", "kind": "dummy"},
+                {"id": "a", "kind": "manual"},
+                {"id": "b", "kind": "manual"},
+                {"id": "j", "kind": "dummy", "join": "and"},
+            ],
+            [("start", "s"), ("s", "a"), ("s", "b"), ("a", "j"), ("b", "j"), ("j", "end")],
+        )
+    )
     case = services.case_start(definition="par", user=SYSTEM)
     assert WorkItem.objects.filter(case=case, state="initialized").count() == 2
     services.case_cancel(case_id=case.pk, reason="customer withdrew", user=SYSTEM)
@@ -153,9 +166,18 @@ def test_cancel_withdraws_every_live_item_and_records_the_reason():
 
 
 def test_xor_split_without_a_route_is_an_incident_not_a_silent_stop():
-    publish(net("noroute", [{"id": "a", "kind": "manual", "split": "xor"}, {"id": "b", "kind": "manual"}],
-                [{"from": "start", "to": "a"}, {"from": "a", "to": "b", "when": "data.go == true"},
-                 {"from": "a", "to": "end", "when": "data.go == false"}, {"from": "b", "to": "end"}]))
+    publish(
+        net(
+            "noroute",
+            [{"id": "a", "kind": "manual", "split": "xor"}, {"id": "b", "kind": "manual"}],
+            [
+                {"from": "start", "to": "a"},
+                {"from": "a", "to": "b", "when": "data.go == true"},
+                {"from": "a", "to": "end", "when": "data.go == false"},
+                {"from": "b", "to": "end"},
+            ],
+        )
+    )
     case = services.case_start(definition="noroute", user=SYSTEM)
     item = live(case, "a")
     services.work_item_complete(item_id=item.pk, output={"go": "maybe"}, user=SYSTEM)
@@ -170,8 +192,13 @@ def test_xor_split_without_a_route_is_an_incident_not_a_silent_stop():
 
 def test_child_case_completes_parent_and_its_failure_fails_the_parent_item():
     publish(one_task("child", form={"type": "object"}))
-    publish(net("parent", [{"id": "c", "kind": "composite", "workflow": "child", "output": {"got": "result.x"}}],
-                [("start", "c"), ("c", "end")]))
+    publish(
+        net(
+            "parent",
+            [{"id": "c", "kind": "composite", "workflow": "child", "output": {"got": "result.x"}}],
+            [("start", "c"), ("c", "end")],
+        )
+    )
     parent = services.case_start(definition="parent", user=SYSTEM)
     child = Case.objects.get(parent=parent)
     assert child.depth == 1 and child.parent_item.task == "c"
@@ -200,9 +227,14 @@ def test_canceling_the_parent_cancels_the_child():
 
 def test_recursion_is_bounded(settings):
     settings.WORKFLOW_MAX_CHILD_DEPTH = 3
-    publish(net("recurse", [{"id": "again", "kind": "composite", "workflow": "recurse",
-                             "input": {"n": "data.n + 1"}}], [("start", "again"), ("again", "end")],
-                data_schema={"type": "object"}))
+    publish(
+        net(
+            "recurse",
+            [{"id": "again", "kind": "composite", "workflow": "recurse", "input": {"n": "data.n + 1"}}],
+            [("start", "again"), ("again", "end")],
+            data_schema={"type": "object"},
+        )
+    )
     root = services.case_start(definition="recurse", data={"n": 0}, user=SYSTEM)
     depths = sorted(Case.objects.values_list("depth", flat=True))
     assert depths == [0, 1, 2, 3]
@@ -213,8 +245,13 @@ def test_recursion_is_bounded(settings):
 
 
 def test_timer_fires_when_due_and_races_a_manual_task():
-    publish(net("timeout", [{"id": "answer", "kind": "manual"}, {"id": "expire", "kind": "timer", "duration": "duration('1h')"}],
-                [("start", "answer"), ("start", "expire"), ("answer", "end"), ("expire", "end")]))
+    publish(
+        net(
+            "timeout",
+            [{"id": "answer", "kind": "manual"}, {"id": "expire", "kind": "timer", "duration": "duration('1h')"}],
+            [("start", "answer"), ("start", "expire"), ("answer", "end"), ("expire", "end")],
+        )
+    )
     case = services.case_start(definition="timeout", user=SYSTEM)
     timer = live(case, "expire")
     assert timer.due_at > timezone.now() + dt.timedelta(minutes=59)
@@ -228,18 +265,38 @@ def test_timer_fires_when_due_and_races_a_manual_task():
 
 def test_deadlock_is_detected_and_recorded():
     # the AND-join waits for a branch that the XOR split never takes
-    publish(net("stuck", [
-        {"id": "s", "kind": "dummy", "split": "xor"}, {"id": "a", "kind": "dummy"}, {"id": "b", "kind": "dummy"},
-        {"id": "j", "kind": "dummy", "join": "and"}],
-        [{"from": "start", "to": "s"}, {"from": "s", "to": "a", "when": "true"}, {"from": "s", "to": "b", "default": True},
-         {"from": "a", "to": "j"}, {"from": "b", "to": "j"}, {"from": "j", "to": "end"}]))
+    publish(
+        net(
+            "stuck",
+            [
+                {"id": "s", "kind": "dummy", "split": "xor"},
+                {"id": "a", "kind": "dummy"},
+                {"id": "b", "kind": "dummy"},
+                {"id": "j", "kind": "dummy", "join": "and"},
+            ],
+            [
+                {"from": "start", "to": "s"},
+                {"from": "s", "to": "a", "when": "true"},
+                {"from": "s", "to": "b", "default": True},
+                {"from": "a", "to": "j"},
+                {"from": "b", "to": "j"},
+                {"from": "j", "to": "end"},
+            ],
+        )
+    )
     case = services.case_start(definition="stuck", user=SYSTEM)
     assert case.state == "deadlocked" and case.ended_at and "end is not reached" in case.reason
     assert case.marking == {"a__to__j": 1}
 
 
 def test_events_replay_the_marking():
-    publish(net("seq", [{"id": "a", "kind": "manual"}, {"id": "b", "kind": "manual"}], [("start", "a"), ("a", "b"), ("b", "end")]))
+    publish(
+        net(
+            "seq",
+            [{"id": "a", "kind": "manual"}, {"id": "b", "kind": "manual"}],
+            [("start", "a"), ("a", "b"), ("b", "end")],
+        )
+    )
     case = services.case_start(definition="seq", user=SYSTEM)
     services.work_item_complete(item_id=live(case, "a").pk, output={}, user=SYSTEM)
     marking: dict[str, int] = {}
@@ -276,12 +333,27 @@ def test_publishing_an_invalid_draft_is_refused_and_changes_nothing():
 
 
 def test_continue_policy_completion_error_is_an_incident_not_a_crash():
-    publish(net("cont", [
-        {"id": "w", "kind": "manual", "split": "xor", "on_failure": "continue",
-         "instances": {"for_each": "data.parts", "as": "part"}},
-        {"id": "b", "kind": "manual"}],
-        [{"from": "start", "to": "w"}, {"from": "w", "to": "b", "when": "data.go"},
-         {"from": "w", "to": "end", "default": True}, {"from": "b", "to": "end"}]))
+    publish(
+        net(
+            "cont",
+            [
+                {
+                    "id": "w",
+                    "kind": "manual",
+                    "split": "xor",
+                    "on_failure": "continue",
+                    "instances": {"for_each": "data.parts", "as": "part"},
+                },
+                {"id": "b", "kind": "manual"},
+            ],
+            [
+                {"from": "start", "to": "w"},
+                {"from": "w", "to": "b", "when": "data.go"},
+                {"from": "w", "to": "end", "default": True},
+                {"from": "b", "to": "end"},
+            ],
+        )
+    )
     case = services.case_start(definition="cont", data={"parts": [1]}, user=SYSTEM)
     item = live(case, "w")
     services.work_item_fail(item_id=item.pk, error="broken part", user=SYSTEM)

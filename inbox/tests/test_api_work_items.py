@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import db_state, make_user, publish_demo_nets
 from engine import access
-from engine.access import SYSTEM
+from engine.access import SYSTEM, work_item_offered_q
 from engine.models import WorkItem
-from engine.access import work_item_offered_q
+from tests.helpers import db_state, make_user, publish_demo_nets
 
 pytestmark = pytest.mark.django_db
 
@@ -69,11 +68,13 @@ def test_the_queryset_rule_agrees_with_engine_access(django_user_model: Any, sta
     names = [None, "", "u_clerk", "u_none", "someone"]
     roles = [None, "", "clerks", "managers"]
     for n, (role, offered, assignee) in enumerate(itertools.product(roles, names, names)):
-        WorkItem.objects.create(case_id=case_id, task=f"t{n}", kind="manual", role=role, offered_user=offered,
-                                assignee=assignee)
+        WorkItem.objects.create(
+            case_id=case_id, task=f"t{n}", kind="manual", role=role, offered_user=offered, assignee=assignee
+        )
     for user in users:
         expected = {
-            w.pk for w in WorkItem.objects.all()
+            w.pk
+            for w in WorkItem.objects.all()
             if access.item_offered_to(user, role=w.role, offered_user=w.offered_user, assignee=w.assignee)
         }
         got = set(WorkItem.objects.filter(work_item_offered_q(user)).values_list("pk", flat=True))
@@ -206,8 +207,14 @@ def test_claiming_an_item_claimed_by_another_is_409_and_changes_nothing(
 def test_acting_without_the_role_is_403_and_changes_nothing(staff: Any, manager: Any) -> None:
     item = review_item(staff)  # offered to clerks
     before = db_state()
-    for action, body in [("claim", {}), ("start", {}), ("complete", {"output": {"approved": True}}),
-                         ("fail", {}), ("delegate", {"user": "operator_b"}), ("release", {})]:
+    for action, body in [
+        ("claim", {}),
+        ("start", {}),
+        ("complete", {"output": {"approved": True}}),
+        ("fail", {}),
+        ("delegate", {"user": "operator_b"}),
+        ("release", {}),
+    ]:
         response = manager.post(f"/api/work-items/{item}/{action}/", body, format="json")
         assert response.status_code == 403, action
         assert response.json()["code"] == "forbidden"
@@ -266,7 +273,9 @@ def test_delegate_refusals_are_400(staff: Any, clerk: Any, body: Any, field: str
 
 def test_complete_claims_and_starts_an_initialized_item(staff: Any, clerk: Any) -> None:
     item = review_item(staff)
-    response = clerk.post(f"/api/work-items/{item}/complete/", {"output": {"approved": False, "comment": "wrong vendor"}}, format="json")
+    response = clerk.post(
+        f"/api/work-items/{item}/complete/", {"output": {"approved": False, "comment": "wrong vendor"}}, format="json"
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["state"] == "completed"
@@ -277,8 +286,9 @@ def test_complete_claims_and_starts_an_initialized_item(staff: Any, clerk: Any) 
 def test_form_output_breaking_the_schema_is_400_with_field_errors(staff: Any, clerk: Any) -> None:
     item = review_item(staff)
     before = db_state()
-    response = clerk.post(f"/api/work-items/{item}/complete/", {"output": {"approved": "yes", "comment": 3}},
-                          format="json")
+    response = clerk.post(
+        f"/api/work-items/{item}/complete/", {"output": {"approved": "yes", "comment": 3}}, format="json"
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
@@ -301,8 +311,14 @@ def test_output_not_an_object_is_400(staff: Any, clerk: Any, body: Any) -> None:
 
 def test_completing_a_completed_item_is_409_and_changes_nothing(staff: Any, clerk: Any) -> None:
     item = review_item(staff)
-    assert clerk.post(f"/api/work-items/{item}/complete/", {"output": {"approved": False, "comment": "wrong vendor"}},
-                      format="json").status_code == 200
+    assert (
+        clerk.post(
+            f"/api/work-items/{item}/complete/",
+            {"output": {"approved": False, "comment": "wrong vendor"}},
+            format="json",
+        ).status_code
+        == 200
+    )
     before = db_state()
     response = clerk.post(f"/api/work-items/{item}/complete/", {"output": {"approved": True}}, format="json")
     assert response.status_code == 409
@@ -335,9 +351,7 @@ def test_non_staff_cannot_act_on_automatic_items(staff: Any, clerk: Any) -> None
     assert db_state() == before
 
 
-@pytest.mark.parametrize(
-    "action", ["claim", "release", "start", "complete", "fail", "retry", "skip", "delegate", ""]
-)
+@pytest.mark.parametrize("action", ["claim", "release", "start", "complete", "fail", "retry", "skip", "delegate", ""])
 def test_anonymous_is_401(api_client: Any, staff: Any, action: str) -> None:
     item = review_item(staff)
     before = db_state()

@@ -15,9 +15,9 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from config.asgi import application
-from tests.helpers import make_user, net, publish, publish_demo_nets
 from engine import services
 from engine.models import WorkItem
+from tests.helpers import make_user, net, publish, publish_demo_nets
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -116,7 +116,9 @@ async def test_a_page_of_another_site_cannot_use_the_session(users: dict[str, An
 
 
 @pytest.mark.asyncio
-async def test_session_cookie_authenticates_and_the_snapshot_lists_what_the_user_may_work(users: dict[str, Any]) -> None:
+async def test_session_cookie_authenticates_and_the_snapshot_lists_what_the_user_may_work(
+    users: dict[str, Any],
+) -> None:
     item_id = await db(_start)(users["staff"])
 
     def login(user: Any) -> str:
@@ -168,8 +170,13 @@ async def test_push_only_after_commit_and_never_for_a_rollback(users: dict[str, 
 
 @pytest.mark.asyncio
 async def test_items_reach_their_role_or_their_user_only(users: dict[str, Any]) -> None:
-    await db(publish)(net("for-manager", [{"id": "sign", "kind": "manual", "assign": {"user": "data.who"}}],
-                          [("start", "sign"), ("sign", "end")]))
+    await db(publish)(
+        net(
+            "for-manager",
+            [{"id": "sign", "kind": "manual", "assign": {"user": "data.who"}}],
+            [("start", "sign"), ("sign", "end")],
+        )
+    )
     clerk1, clerk2, manager, staff = [await connect(users[n]) for n in ("clerk1", "clerk2", "manager", "staff")]
     for c in (clerk1, clerk2, manager, staff):
         await snapshot(c)
@@ -248,12 +255,16 @@ async def test_completing_removes_it_and_offers_the_next_task_to_its_role(users:
 
 @pytest.mark.asyncio
 async def test_four_eyes_keeps_the_second_task_from_the_first_tasks_user(users: dict[str, Any]) -> None:
-    await db(publish)(net(
-        "two-eyes",
-        [{"id": "prepare", "kind": "manual", "assign": {"role": "clerks"}},
-         {"id": "check", "kind": "manual", "assign": {"role": "clerks", "not_same_as": "prepare"}}],
-        [("start", "prepare"), ("prepare", "check"), ("check", "end")],
-    ))
+    await db(publish)(
+        net(
+            "two-eyes",
+            [
+                {"id": "prepare", "kind": "manual", "assign": {"role": "clerks"}},
+                {"id": "check", "kind": "manual", "assign": {"role": "clerks", "not_same_as": "prepare"}},
+            ],
+            [("start", "prepare"), ("prepare", "check"), ("check", "end")],
+        )
+    )
     item_id = await db(_start)(users["staff"], "two-eyes", {})
     clerk1, clerk2 = [await connect(users[n]) for n in ("clerk1", "clerk2")]
     await snapshot(clerk1), await snapshot(clerk2)
@@ -278,7 +289,11 @@ async def test_a_newer_snapshot_is_not_overwritten_by_an_older_push(users: dict[
     clerk = await connect(users["clerk1"])
     [item] = await snapshot(clerk)
     # the push for the start (older than the snapshot) is ignored by the consumer
-    consumer_message = {"type": "inbox.item", "work_item": dict(item, updated_at="2000-01-01T00:00:00Z"), "excluded": []}
+    consumer_message = {
+        "type": "inbox.item",
+        "work_item": dict(item, updated_at="2000-01-01T00:00:00Z"),
+        "excluded": [],
+    }
     from channels.layers import get_channel_layer
 
     from realtime import push
@@ -304,7 +319,9 @@ async def test_case_stream_is_for_staff_and_pushes_each_change(users: dict[str, 
     first = await staff.receive_json_from(timeout=TIMEOUT)
     assert first["type"] == "case" and first["case"]["id"] == case_id and first["case"]["state"] == "running"
 
-    await db(services.work_item_complete)(item_id=item_id, user=users["clerk1"], output={"approved": False, "comment": "wrong vendor"})
+    await db(services.work_item_complete)(
+        item_id=item_id, user=users["clerk1"], output={"approved": False, "comment": "wrong vendor"}
+    )
     states: list[str] = []
     while not states or states[-1] != "completed":
         message = await staff.receive_json_from(timeout=TIMEOUT)

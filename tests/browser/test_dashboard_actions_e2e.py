@@ -35,28 +35,44 @@ ACTIONS_NET = {
     "tasks": [
         {"id": "fork", "kind": "dummy", "label": "Fork"},
         {"id": "wait_payment", "kind": "signal", "label": "Wait for payment", "signal": "paid"},
-        {"id": "review_document", "kind": "manual", "label": "Review document",
-         "instances": {"min": 1, "max": 2, "creation": "dynamic"}},
+        {
+            "id": "review_document",
+            "kind": "manual",
+            "label": "Review document",
+            "instances": {"min": 1, "max": 2, "creation": "dynamic"},
+        },
         {"id": "join", "kind": "dummy", "label": "Join", "join": "and"},
     ],
     "flows": [
         {"from": "start", "to": "fork"},
-        {"from": "fork", "to": "awaiting"}, {"from": "awaiting", "to": "wait_payment"},
-        {"from": "wait_payment", "to": "paid"}, {"from": "paid", "to": "join"},
-        {"from": "fork", "to": "to_review"}, {"from": "to_review", "to": "review_document"},
-        {"from": "review_document", "to": "reviewed"}, {"from": "reviewed", "to": "join"},
+        {"from": "fork", "to": "awaiting"},
+        {"from": "awaiting", "to": "wait_payment"},
+        {"from": "wait_payment", "to": "paid"},
+        {"from": "paid", "to": "join"},
+        {"from": "fork", "to": "to_review"},
+        {"from": "to_review", "to": "review_document"},
+        {"from": "review_document", "to": "reviewed"},
+        {"from": "reviewed", "to": "join"},
         {"from": "join", "to": "end"},
     ],
-    "signals": [{
-        "name": "paid",
-        "schema": {"type": "object", "properties": {"amount": {"type": "number"}}, "required": ["amount"]},
-        "output": {"paid": "signal.amount"},
-    }],
+    "signals": [
+        {
+            "name": "paid",
+            "schema": {"type": "object", "properties": {"amount": {"type": "number"}}, "required": ["amount"]},
+            "output": {"paid": "signal.amount"},
+        }
+    ],
     "layout": {
-        "start": {"x": 0, "y": 120}, "fork": {"x": 100, "y": 100},
-        "awaiting": {"x": 300, "y": 20}, "wait_payment": {"x": 400, "y": 0}, "paid": {"x": 620, "y": 20},
-        "to_review": {"x": 300, "y": 220}, "review_document": {"x": 400, "y": 200}, "reviewed": {"x": 620, "y": 220},
-        "join": {"x": 720, "y": 100}, "end": {"x": 920, "y": 120},
+        "start": {"x": 0, "y": 120},
+        "fork": {"x": 100, "y": 100},
+        "awaiting": {"x": 300, "y": 20},
+        "wait_payment": {"x": 400, "y": 0},
+        "paid": {"x": 620, "y": 20},
+        "to_review": {"x": 300, "y": 220},
+        "review_document": {"x": 400, "y": 200},
+        "reviewed": {"x": 620, "y": 220},
+        "join": {"x": 720, "y": 100},
+        "end": {"x": 920, "y": 120},
     },
 }
 
@@ -131,7 +147,9 @@ def _signal(server: LiveServer, page: Any, case_id: int) -> None:
     expect(page.get_by_test_id("run-wait_payment")).to_have_text("completed")
     expect(page.get_by_test_id("tokens-paid")).to_have_text("1")
     expect(page.get_by_test_id("tokens-awaiting")).to_have_count(0)
-    expect(page.locator("[data-testid=work-item-row][data-task=wait_payment]")).to_have_attribute("data-state", "completed")
+    expect(page.locator("[data-testid=work-item-row][data-task=wait_payment]")).to_have_attribute(
+        "data-state", "completed"
+    )
     expect(page.get_by_test_id("history")).to_contain_text("signal.received")
     expect(page.locator(".case-page h1 .state-badge")).to_have_text("running")
     screenshot(page, "dashboard-actions-02-signal-delivered")
@@ -174,8 +192,12 @@ def _add_work_item(server: LiveServer, page: Any, case_id: int) -> None:
 
     state = case_state(server, case_id)
     review = [i for i in state["items"] if i[0] == "review_document"]
-    assert review == sorted([("review_document", "initialized", "{}"),
-                             ("review_document", "initialized", repr({"document": "contract.pdf"}))])
+    assert review == sorted(
+        [
+            ("review_document", "initialized", "{}"),
+            ("review_document", "initialized", repr({"document": "contract.pdf"})),
+        ]
+    )
 
     # One more would pass the task's max of 2: the page shows the refusal, nothing changed.
     before = case_state(server, case_id)
@@ -183,7 +205,8 @@ def _add_work_item(server: LiveServer, page: Any, case_id: int) -> None:
     dialog.get_by_label("Input (JSON)").fill('{"document": "one-too-many.pdf"}')
     dialog.get_by_role("button", name="Confirm add work item").click()
     expect(dialog.get_by_test_id("action-error")).to_have_text(
-        "task 'review_document' already has its maximum of 2 work items (not_allowed)", timeout=LIVE)
+        "task 'review_document' already has its maximum of 2 work items (not_allowed)", timeout=LIVE
+    )
     screenshot(page, "dashboard-actions-04-item-refused")
     assert case_state(server, case_id) == before
     expect(rows).to_have_count(2)

@@ -22,15 +22,30 @@ DOUBLING_NET = {
     "title": "Doubling",
     "conditions": [{"id": "start", "kind": "start"}, {"id": "ready", "label": "Ready"}, {"id": "end", "kind": "end"}],
     "tasks": [
-        {"id": "compute", "kind": "automatic", "label": "Compute", "activity": "cel.transform",
-         "input": {"expressions": "{'total': 'input.amount * 2'}", "amount": "data.amount"},
-         "output": {"total": "result.total"}, "retry": {"max_attempts": 1}},
+        {
+            "id": "compute",
+            "kind": "automatic",
+            "label": "Compute",
+            "activity": "cel.transform",
+            "input": {"expressions": "{'total': 'input.amount * 2'}", "amount": "data.amount"},
+            "output": {"total": "result.total"},
+            "retry": {"max_attempts": 1},
+        },
         {"id": "review", "kind": "manual", "label": "Review"},
     ],
-    "flows": [{"from": "start", "to": "compute"}, {"from": "compute", "to": "ready"},
-              {"from": "ready", "to": "review"}, {"from": "review", "to": "end"}],
-    "layout": {"start": {"x": 0, "y": 60}, "compute": {"x": 120, "y": 40}, "ready": {"x": 340, "y": 60},
-               "review": {"x": 460, "y": 40}, "end": {"x": 680, "y": 60}},
+    "flows": [
+        {"from": "start", "to": "compute"},
+        {"from": "compute", "to": "ready"},
+        {"from": "ready", "to": "review"},
+        {"from": "review", "to": "end"},
+    ],
+    "layout": {
+        "start": {"x": 0, "y": 60},
+        "compute": {"x": 120, "y": 40},
+        "ready": {"x": 340, "y": 60},
+        "review": {"x": 460, "y": 40},
+        "end": {"x": 680, "y": 60},
+    },
 }
 
 
@@ -103,8 +118,11 @@ def _dashboard(server: LiveServer, page: Any, case_id: int) -> None:
 
     # The scrubber at the first event that puts the token on `start`: nothing done yet.
     _, detail = server.api("GET", f"/api/dashboard/cases/{case_id}/")
-    first = next(i for i, e in enumerate(detail["history"])
-                 if server.api("GET", f"/api/dashboard/cases/{case_id}/state/?at={e['id']}")[1]["marking"] == {"start": 1})
+    first = next(
+        i
+        for i, e in enumerate(detail["history"])
+        if server.api("GET", f"/api/dashboard/cases/{case_id}/state/?at={e['id']}")[1]["marking"] == {"start": 1}
+    )
     scrub = page.get_by_test_id("scrubber")
     scrub.fill(str(first))
     expect(page.get_by_test_id("scrub-label")).to_contain_text(f"As it was after event {first + 1} of")
@@ -139,8 +157,9 @@ def test_dashboard_actions_batch_and_heatmap(daphne_server: LiveServer, browser:
         status, case = server.api("POST", "/api/cases/", {"definition": "doubling", "data": {"amount": "x"}})
         assert status == 201, case
         failing.append(case["id"])
-    status, invoice = server.api("POST", "/api/cases/", {"definition": "invoice-approval",
-                                                        "data": {"vendor": "ACME", "amount": 50.0}})
+    status, invoice = server.api(
+        "POST", "/api/cases/", {"definition": "invoice-approval", "data": {"vendor": "ACME", "amount": 50.0}}
+    )
     assert status == 201, invoice
     with watched_page(browser, server, "admin", "dashboard-98-last") as page:
         _actions(server, page, invoice["id"])
@@ -209,11 +228,15 @@ def _heatmap(server: LiveServer, page: Any) -> None:
     expect(page.get_by_test_id("cnote-start").or_(page.get_by_test_id("note-review")).first).to_be_visible()
     expect(page.get_by_test_id("note-review")).to_contain_text("1 case here")
     page.get_by_label("where cases are now").check()
-    expect(page.get_by_test_id("node-review")).to_have_attribute("style", "background: rgb(247, 100, 100);")  # the hottest: hsl(0, 90%, 68%)
+    expect(page.get_by_test_id("node-review")).to_have_attribute(
+        "style", "background: rgb(247, 100, 100);"
+    )  # the hottest: hsl(0, 90%, 68%)
     screenshot(page, "dashboard-12-heatmap")
 
 
-def test_overview_and_case_list_follow_changes_made_elsewhere_without_polling(daphne_server: LiveServer, browser: Any) -> None:
+def test_overview_and_case_list_follow_changes_made_elsewhere_without_polling(
+    daphne_server: LiveServer, browser: Any
+) -> None:
     """The pages reload when /ws/dashboard/ says cases changed (their own polling is a 60 s
     safety net): a case started through the API shows up within LIVE ms."""
     server = daphne_server
@@ -235,5 +258,7 @@ def test_overview_and_case_list_follow_changes_made_elsewhere_without_polling(da
         expect(page.locator(f'[data-testid="case-row"][data-case="{third["id"]}"]')).to_be_visible()
         status, _ = server.api("POST", f"/api/cases/{case_id}/cancel/", {"reason": "elsewhere"})
         assert status == 200
-        expect(page.locator(f'[data-testid="case-row"][data-case="{case_id}"]')).to_contain_text("canceled", timeout=LIVE)
+        expect(page.locator(f'[data-testid="case-row"][data-case="{case_id}"]')).to_contain_text(
+            "canceled", timeout=LIVE
+        )
         screenshot(page, "dashboard-live-list")

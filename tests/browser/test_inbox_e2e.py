@@ -20,8 +20,9 @@ def item(page: Any, case_id: int, task_label: str | None = None) -> Any:
 
 
 def start_invoice(server: LiveServer, amount: float) -> int:
-    status, case = server.api("POST", "/api/cases/", {"definition": "invoice-approval",
-                                                     "data": {"vendor": "ACME", "amount": amount}})
+    status, case = server.api(
+        "POST", "/api/cases/", {"definition": "invoice-approval", "data": {"vendor": "ACME", "amount": amount}}
+    )
     assert status == 201, case
     return case["id"]
 

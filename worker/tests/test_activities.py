@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from django.core import mail
 
-from tests.helpers import db_state, net, publish
 from definitions import registry
+from definitions.registry import ActivityContext, ActivityResult, activity
 from engine import services
 from engine.access import SYSTEM
 from engine.models import Case, WorkItem
-from definitions.registry import ActivityContext, ActivityResult, activity
+from tests.helpers import db_state, net, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +27,30 @@ def inline(settings: Any) -> None:
     settings.WORKFLOW_RUNNER = "inline"
 
 
-def run_one(activity_name: str, input_mapping: dict[str, str] | None = None, data: dict[str, Any] | None = None,
-            capture: Any = None, **spec: Any) -> WorkItem:
+def run_one(
+    activity_name: str,
+    input_mapping: dict[str, str] | None = None,
+    data: dict[str, Any] | None = None,
+    capture: Any = None,
+    **spec: Any,
+) -> WorkItem:
     name = "one-" + activity_name.replace(".", "-")
-    publish(net(name, [{"id": "t", "kind": "automatic", "activity": activity_name, "input": input_mapping or {},
-                        "retry": {"max_attempts": 1}, **spec}], [("start", "t"), ("t", "end")]))
+    publish(
+        net(
+            name,
+            [
+                {
+                    "id": "t",
+                    "kind": "automatic",
+                    "activity": activity_name,
+                    "input": input_mapping or {},
+                    "retry": {"max_attempts": 1},
+                    **spec,
+                }
+            ],
+            [("start", "t"), ("t", "end")],
+        )
+    )
     with capture(execute=True):
         case = services.case_start(definition=name, data=data or {}, user=SYSTEM)
     return WorkItem.objects.get(case=case, task="t")
@@ -64,14 +84,20 @@ def test_one_name_for_two_functions_is_refused() -> None:
 
 def test_publishing_an_unknown_activity_is_an_error_on_that_task(api_client: Any, staff_user: Any) -> None:
     staff = api_client(staff_user)
-    doc = net("unknown-act", [{"id": "charge", "kind": "automatic", "activity": "billing.nowhere"}],
-              [("start", "charge"), ("charge", "end")])
+    doc = net(
+        "unknown-act",
+        [{"id": "charge", "kind": "automatic", "activity": "billing.nowhere"}],
+        [("start", "charge"), ("charge", "end")],
+    )
     assert staff.post("/api/definitions/", doc, format="json").status_code == 201
     before = db_state()
     response = staff.post("/api/definitions/unknown-act/publish/")
     assert response.status_code == 400
-    assert {"element": "charge", "message": "unknown activity 'billing.nowhere'", "path": "/tasks/0/activity"} \
-        in response.json()["errors"]
+    assert {
+        "element": "charge",
+        "message": "unknown activity 'billing.nowhere'",
+        "path": "/tasks/0/activity",
+    } in response.json()["errors"]
     assert db_state() == before
 
 
@@ -103,17 +129,29 @@ def http_server() -> Iterator[str]:
 def test_http_request_posts_json_and_returns_status_and_json(
     http_server: str, django_capture_on_commit_callbacks: Any
 ) -> None:
-    item = run_one("http.request", {"url": f"'{http_server}/orders'", "method": "'POST'",
-                                    "headers": "{'X-Token': 'secret'}", "json": "{'id': data.id}", "timeout": "5"},
-                   {"id": 7}, django_capture_on_commit_callbacks)
+    item = run_one(
+        "http.request",
+        {
+            "url": f"'{http_server}/orders'",
+            "method": "'POST'",
+            "headers": "{'X-Token': 'secret'}",
+            "json": "{'id': data.id}",
+            "timeout": "5",
+        },
+        {"id": 7},
+        django_capture_on_commit_callbacks,
+    )
     assert item.state == "completed", item.error
     assert item.output["status"] == 201
     assert item.output["json"] == {"got": {"id": 7}, "auth": "secret"}
 
 
 def test_http_server_error_is_an_http_server_error(http_server: str, django_capture_on_commit_callbacks: Any) -> None:
-    item = run_one("http.request", {"url": f"'{http_server}/x'", "method": "'POST'", "json": "{'fail': true}"},
-                   capture=django_capture_on_commit_callbacks)
+    item = run_one(
+        "http.request",
+        {"url": f"'{http_server}/x'", "method": "'POST'", "json": "{'fail': true}"},
+        capture=django_capture_on_commit_callbacks,
+    )
     assert item.state == "failed"
     assert item.error["type"] == "HttpServerError" and "503" in item.error["message"]
 
@@ -125,9 +163,12 @@ def test_http_request_refuses_other_schemes(django_capture_on_commit_callbacks: 
 
 def test_email_send_uses_the_mail_backend(settings: Any, django_capture_on_commit_callbacks: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    item = run_one("email.send", {"to": "data.customer", "subject": "'Invoice ' + data.number",
-                                  "body": "'Please pay.'"}, {"customer": "a@example.com", "number": "42"},
-                   django_capture_on_commit_callbacks)
+    item = run_one(
+        "email.send",
+        {"to": "data.customer", "subject": "'Invoice ' + data.number", "body": "'Please pay.'"},
+        {"customer": "a@example.com", "number": "42"},
+        django_capture_on_commit_callbacks,
+    )
     assert item.state == "completed", item.error
     assert item.output == {"sent": 1, "recipients": ["a@example.com"]}
     [message] = mail.outbox
@@ -135,8 +176,12 @@ def test_email_send_uses_the_mail_backend(settings: Any, django_capture_on_commi
 
 
 def test_cel_transform_and_wait(django_capture_on_commit_callbacks: Any) -> None:
-    item = run_one("cel.transform", {"expressions": "{'total': 'data.a + data.b', 'seen': 'input.extra'}",
-                                     "extra": "'x'"}, {"a": 2, "b": 3}, django_capture_on_commit_callbacks)
+    item = run_one(
+        "cel.transform",
+        {"expressions": "{'total': 'data.a + data.b', 'seen': 'input.extra'}", "extra": "'x'"},
+        {"a": 2, "b": 3},
+        django_capture_on_commit_callbacks,
+    )
     assert item.output == {"total": 5, "seen": "x"}
     waited = run_one("wait", {"seconds": "0.01"}, capture=django_capture_on_commit_callbacks)
     assert waited.output == {"waited": 0.01}
@@ -156,7 +201,7 @@ def directive_activity(payload: dict[str, Any], ctx: ActivityContext) -> Activit
     ("directives", "message"),
     [
         ({"next_tasks": ["nowhere"]}, "there is no task 'nowhere'"),
-        ({"add_items": [{"x": 1}]}, "creation: \"dynamic\""),
+        ({"add_items": [{"x": 1}]}, 'creation: "dynamic"'),
         ({"terminate": True, "cancel": "both"}, "cannot be combined"),
         ({"next_iteration": {"n": 2}}, "over the bound"),
     ],
@@ -164,10 +209,22 @@ def directive_activity(payload: dict[str, Any], ctx: ActivityContext) -> Activit
 def test_invalid_directives_fail_the_work_item_with_a_clear_error(
     django_capture_on_commit_callbacks: Any, directives: dict[str, Any], message: str
 ) -> None:
-    publish(net("directives", [{"id": "t", "kind": "automatic", "activity": "test.directive", "max_iterations": 1,
-                                "input": {"directives": json.dumps(directives).replace("true", "true")}},
-                               {"id": "after", "kind": "manual"}],
-                [("start", "t"), ("t", "after"), ("after", "end")]))
+    publish(
+        net(
+            "directives",
+            [
+                {
+                    "id": "t",
+                    "kind": "automatic",
+                    "activity": "test.directive",
+                    "max_iterations": 1,
+                    "input": {"directives": json.dumps(directives).replace("true", "true")},
+                },
+                {"id": "after", "kind": "manual"},
+            ],
+            [("start", "t"), ("t", "after"), ("after", "end")],
+        )
+    )
     with django_capture_on_commit_callbacks(execute=True):
         case = services.case_start(definition="directives", user=SYSTEM)
     item = WorkItem.objects.get(case=case, task="t")
@@ -185,10 +242,22 @@ def add_more(payload: dict[str, Any], ctx: ActivityContext) -> ActivityResult:
 
 
 def test_add_items_grows_a_dynamic_task(django_capture_on_commit_callbacks: Any) -> None:
-    publish(net("grow", [{"id": "t", "kind": "automatic", "activity": "test.add_more",
-                          "instances": {"for_each": "[{'seed': true}]", "as": "x", "creation": "dynamic", "max": 5},
-                          "input": {"seed": "x.seed"}, "output": {"ns": "results.map(r, r.n)"}}],
-                [("start", "t"), ("t", "end")]))
+    publish(
+        net(
+            "grow",
+            [
+                {
+                    "id": "t",
+                    "kind": "automatic",
+                    "activity": "test.add_more",
+                    "instances": {"for_each": "[{'seed': true}]", "as": "x", "creation": "dynamic", "max": 5},
+                    "input": {"seed": "x.seed"},
+                    "output": {"ns": "results.map(r, r.n)"},
+                }
+            ],
+            [("start", "t"), ("t", "end")],
+        )
+    )
     with django_capture_on_commit_callbacks(execute=True):
         case = services.case_start(definition="grow", user=SYSTEM)
     case.refresh_from_db()

@@ -13,19 +13,27 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.helpers import net, publish
 from engine import services
 from engine.access import SYSTEM
-from worker import runner
 from engine.bulk import bulk_update_rows
 from engine.models import Case, Event, WorkItem
+from tests.helpers import net, publish
+from worker import runner
 
 pytestmark = pytest.mark.django_db
 
 TWO_STEPS = net(
     "batch-two-steps",
-    [{"id": "auto", "kind": "automatic", "activity": "echo", "input": {"n": "data.n"}, "output": {"echoed": "result.n"}},
-     {"id": "review", "kind": "manual"}],
+    [
+        {
+            "id": "auto",
+            "kind": "automatic",
+            "activity": "echo",
+            "input": {"n": "data.n"},
+            "output": {"echoed": "result.n"},
+        },
+        {"id": "review", "kind": "manual"},
+    ],
     [("start", "auto"), ("auto", "review"), ("review", "end")],
 )
 
@@ -92,7 +100,9 @@ def test_duplicates_and_stale_attempts_in_a_batch_change_nothing_and_the_rest_co
     monkeypatch.setitem(registry._registry, "echo", registry.ActivitySpec("echo", counted_echo))
     publish(TWO_STEPS)
     (case_a, a), (case_b, b), (case_c, c) = start("batch-two-steps", 3)
-    outcomes = runner.run_work_items([(str(a.pk), 1), (str(a.pk), 1), (str(b.pk), 7), (str(c.pk), 1), ("not-a-uuid", 1)])
+    outcomes = runner.run_work_items(
+        [(str(a.pk), 1), (str(a.pk), 1), (str(b.pk), 7), (str(c.pk), 1), ("not-a-uuid", 1)]
+    )
     assert outcomes == ["completed", "skipped", "skipped", "completed", "skipped"]
     assert sorted(runs) == sorted([str(a.pk), str(c.pk)])  # a duplicate in one batch runs once
     assert Event.objects.filter(case=case_a, type="task.completed", task="auto").count() == 1
@@ -105,8 +115,21 @@ def test_duplicates_and_stale_attempts_in_a_batch_change_nothing_and_the_rest_co
 
 
 def test_a_failing_activity_retries_then_fails_by_its_policy_while_its_batch_completes() -> None:
-    publish(net("batch-failing", [{"id": "auto", "kind": "automatic", "activity": "fail", "input": {"message": "'no'"},
-                                   "retry": {"max_attempts": 2}}], [("start", "auto"), ("auto", "end")]))
+    publish(
+        net(
+            "batch-failing",
+            [
+                {
+                    "id": "auto",
+                    "kind": "automatic",
+                    "activity": "fail",
+                    "input": {"message": "'no'"},
+                    "retry": {"max_attempts": 2},
+                }
+            ],
+            [("start", "auto"), ("auto", "end")],
+        )
+    )
     publish(TWO_STEPS)
     [(bad_case, bad)] = start("batch-failing", 1)
     [(good_case, good)] = start("batch-two-steps", 1)
@@ -119,12 +142,16 @@ def test_a_failing_activity_retries_then_fails_by_its_policy_while_its_batch_com
     assert case_state(good_case)[4][0][:2] == ("auto", "completed")
 
 
-AND_NET = net("batch-and", [
-    {"id": "split", "kind": "automatic", "activity": "noop", "split": "and"},
-    {"id": "x", "kind": "automatic", "activity": "noop"},
-    {"id": "y", "kind": "automatic", "activity": "noop"},
-    {"id": "join", "kind": "manual", "join": "and"},
-], [("start", "split"), ("split", "x"), ("split", "y"), ("x", "join"), ("y", "join"), ("join", "end")])
+AND_NET = net(
+    "batch-and",
+    [
+        {"id": "split", "kind": "automatic", "activity": "noop", "split": "and"},
+        {"id": "x", "kind": "automatic", "activity": "noop"},
+        {"id": "y", "kind": "automatic", "activity": "noop"},
+        {"id": "join", "kind": "manual", "join": "and"},
+    ],
+    [("start", "split"), ("split", "x"), ("split", "y"), ("x", "join"), ("y", "join"), ("join", "end")],
+)
 
 
 def split_case() -> tuple[Case, WorkItem, WorkItem]:
@@ -148,7 +175,9 @@ def test_a_refused_report_sends_its_case_the_one_case_way_and_the_other_reports_
     reports = [
         services.AttemptReport(item_id=str(x.pk), case_id=case.pk, attempt=1, completion={"output": {}}),
         services.AttemptReport(item_id=str(y.pk), case_id=case.pk, attempt=5, completion={"output": {}}),  # stale
-        services.AttemptReport(item_id=str(other.pk), case_id=other_case.pk, attempt=1, completion={"output": {"n": 1}}),
+        services.AttemptReport(
+            item_id=str(other.pk), case_id=other_case.pk, attempt=1, completion={"output": {"n": 1}}
+        ),
     ]
     assert services.work_item_attempts_report(reports) == ["completed", "skipped", "completed"]
     assert WorkItem.objects.get(pk=x.pk).state == "completed"
@@ -157,10 +186,36 @@ def test_a_refused_report_sends_its_case_the_one_case_way_and_the_other_reports_
 
 
 def test_a_child_case_in_a_batch_tells_its_parent() -> None:
-    publish(net("batch-child", [{"id": "auto", "kind": "automatic", "activity": "echo", "input": {"v": "data.v"},
-                                 "output": {"v": "result.v"}}], [("start", "auto"), ("auto", "end")]))
-    publish(net("batch-parent", [{"id": "c", "kind": "composite", "workflow": "batch-child", "input": {"v": "data.v"},
-                                  "output": {"got": "result.v"}}], [("start", "c"), ("c", "end")]))
+    publish(
+        net(
+            "batch-child",
+            [
+                {
+                    "id": "auto",
+                    "kind": "automatic",
+                    "activity": "echo",
+                    "input": {"v": "data.v"},
+                    "output": {"v": "result.v"},
+                }
+            ],
+            [("start", "auto"), ("auto", "end")],
+        )
+    )
+    publish(
+        net(
+            "batch-parent",
+            [
+                {
+                    "id": "c",
+                    "kind": "composite",
+                    "workflow": "batch-child",
+                    "input": {"v": "data.v"},
+                    "output": {"got": "result.v"},
+                }
+            ],
+            [("start", "c"), ("c", "end")],
+        )
+    )
     publish(TWO_STEPS)
     parent = services.case_start(definition="batch-parent", data={"v": 7}, user=SYSTEM)
     child = Case.objects.get(parent=parent)
@@ -195,7 +250,11 @@ def test_bulk_update_rows_writes_each_row_its_own_values() -> None:
     fields = ["output", "error", "due_at", "assignee", "priority", "state"]
     assert bulk_update_rows(WorkItem, rows, fields) == 3
     got = {r.pk: r for r in WorkItem.objects.filter(pk__in=[r.pk for r in rows])}
-    assert (got[rows[0].pk].output, got[rows[0].pk].due_at, got[rows[0].pk].assignee) == ({"a": [1, {"b": None}]}, due, "ann")
+    assert (got[rows[0].pk].output, got[rows[0].pk].due_at, got[rows[0].pk].assignee) == (
+        {"a": [1, {"b": None}]},
+        due,
+        "ann",
+    )
     assert got[rows[1].pk].output is None and got[rows[1].pk].error == {"type": "X", "message": "it's"}
     assert (got[rows[2].pk].output, got[rows[2].pk].priority, got[rows[2].pk].state) == ({}, 5, "started")
     assert bulk_update_rows(WorkItem, [], fields) == 0
@@ -305,9 +364,16 @@ def test_a_message_with_a_time_to_run_waits_for_it(batches: Any) -> None:
 
 def test_an_item_whose_successor_starts_a_child_workflow_in_a_batch() -> None:
     publish(net("batch-sub", [{"id": "m", "kind": "manual"}], [("start", "m"), ("m", "end")]))
-    publish(net("batch-then-child", [{"id": "auto", "kind": "automatic", "activity": "noop"},
-                                     {"id": "c", "kind": "composite", "workflow": "batch-sub"}],
-                [("start", "auto"), ("auto", "c"), ("c", "end")]))
+    publish(
+        net(
+            "batch-then-child",
+            [
+                {"id": "auto", "kind": "automatic", "activity": "noop"},
+                {"id": "c", "kind": "composite", "workflow": "batch-sub"},
+            ],
+            [("start", "auto"), ("auto", "c"), ("c", "end")],
+        )
+    )
     publish(TWO_STEPS)
     pairs = start("batch-then-child", 2) + start("batch-two-steps", 2)
     assert runner.run_work_items([(str(item.pk), 1) for _, item in pairs]) == ["completed"] * 4
@@ -321,27 +387,36 @@ def test_an_item_whose_successor_starts_a_child_workflow_in_a_batch() -> None:
 
 
 def test_activities_that_wait_on_the_outside_world_are_sent_to_run_alone(
-        settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any) -> None:
+    settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     from worker import tasks
 
     sent: list[Any] = []
     monkeypatch.setattr(tasks, "send_work_item", sent.append)
     settings.WORKFLOW_RUNNER = "celery"
-    for name, activity, extra in (("batched-noop", "noop", {}), ("alone-http", "http.request", {}),
-                                  ("alone-wait", "wait", {}), ("timed-noop", "noop", {"timeout": 5})):
-        publish(net(name, [{"id": "t", "kind": "automatic", "activity": activity, **extra}], [("start", "t"), ("t", "end")]))
+    for name, activity, extra in (
+        ("batched-noop", "noop", {}),
+        ("alone-http", "http.request", {}),
+        ("alone-wait", "wait", {}),
+        ("timed-noop", "noop", {"timeout": 5}),
+    ):
+        publish(
+            net(name, [{"id": "t", "kind": "automatic", "activity": activity, **extra}], [("start", "t"), ("t", "end")])
+        )
         with django_capture_on_commit_callbacks(execute=True):
             services.case_start(definition=name, user=SYSTEM)
     assert [(job.alone, job.timeout) for job in sent] == [(False, None), (True, None), (True, None), (False, 5)]
 
 
 def test_send_work_item_batches_only_what_may_run_in_a_batch(monkeypatch: Any) -> None:
-    from worker import tasks
     from engine.hooks import Dispatch
+    from worker import tasks
 
     calls: list[tuple[str, tuple, dict]] = []
     for task in (tasks.run_work_items, tasks.run_work_item):
-        monkeypatch.setattr(task, "apply_async", lambda args, _n=task.name, **options: calls.append((_n, args, options)))
+        monkeypatch.setattr(
+            task, "apply_async", lambda args, _n=task.name, **options: calls.append((_n, args, options))
+        )
     tasks.send_work_item(Dispatch(item_id="a", attempt=1))
     tasks.send_work_item(Dispatch(item_id="b", attempt=1, alone=True))
     tasks.send_work_item(Dispatch(item_id="c", attempt=2, countdown=4.0))
@@ -370,4 +445,5 @@ def test_a_batch_that_fails_on_the_database_is_sent_again_later(monkeypatch: Any
         r.args = r._payload[0]
     assert tasks.run_work_items.run(requests) == []  # its messages are then acknowledged
     assert [(j.item_id, j.attempt, j.countdown) for j in sent] == [
-        (f"item-{n}", 1, tasks.BATCH_RETRY_DELAY) for n in range(3)]
+        (f"item-{n}", 1, tasks.BATCH_RETRY_DELAY) for n in range(3)
+    ]

@@ -66,8 +66,14 @@ def big_net(elements: int = 300, name: str = "bench-300") -> dict[str, Any]:
             flows.append({"from": task["id"], "to": nxt})
         previous = nxt
         i += 1
-    net = {"schema_version": 1, "name": name, "title": f"{elements} elements", "conditions": conditions,
-           "tasks": tasks, "flows": flows}
+    net = {
+        "schema_version": 1,
+        "name": name,
+        "title": f"{elements} elements",
+        "conditions": conditions,
+        "tasks": tasks,
+        "flows": flows,
+    }
     assert len(conditions) + len(tasks) == elements, (len(conditions), len(tasks))
     return net
 

@@ -20,8 +20,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def api(page: Any, method: str, path: str, body: Any = None) -> Any:
     """Call the API with the page's session (and its CSRF cookie)."""
     csrf = next((c["value"] for c in page.context.cookies() if c["name"] == "csrftoken"), "")
-    response = page.request.fetch(path, method=method, data=json.dumps(body) if body is not None else None,
-                                  headers={"Content-Type": "application/json", "X-CSRFToken": csrf})
+    response = page.request.fetch(
+        path,
+        method=method,
+        data=json.dumps(body) if body is not None else None,
+        headers={"Content-Type": "application/json", "X-CSRFToken": csrf},
+    )
     assert response.ok, f"{method} {path}: {response.status} {response.text()}"
     return response.json()
 
@@ -219,7 +223,13 @@ def test_move_undo_redo_delete_copy_paste_and_versions(staff_page: Any, artifact
     assert exported == api(page, "GET", "/api/definitions/e2e-edit/versions/1/")
     page.goto("/designer/")
     page.get_by_test_id("import-file").set_input_files(
-        files=[{"name": "copy.json", "mimeType": "application/json", "buffer": json.dumps(exported | {"name": "e2e-copy"}).encode()}]
+        files=[
+            {
+                "name": "copy.json",
+                "mimeType": "application/json",
+                "buffer": json.dumps(exported | {"name": "e2e-copy"}).encode(),
+            }
+        ]
     )
     page.wait_for_url("**/designer/e2e-copy/")
     expect(node(page, task)).to_be_visible()

@@ -15,12 +15,19 @@ def test_builder_output_equals_the_hand_written_net() -> None:
     b.flow(b.start, review).flow(review, pay, when="data.ok").flow(review, b.end, default=True).flow(pay, b.end)
     b.query("ok", "data.ok")
     assert b.build() == {
-        "schema_version": 1, "name": "approve",
+        "schema_version": 1,
+        "name": "approve",
         "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
-        "tasks": [{"id": "review", "kind": "manual", "assign": {"role": "clerks"}, "split": "xor"},
-                  {"id": "pay", "kind": "automatic", "activity": "noop", "retry": {"max_attempts": 5}}],
-        "flows": [{"from": "start", "to": "review"}, {"from": "review", "to": "pay", "when": "data.ok"},
-                  {"from": "review", "to": "end", "default": True}, {"from": "pay", "to": "end"}],
+        "tasks": [
+            {"id": "review", "kind": "manual", "assign": {"role": "clerks"}, "split": "xor"},
+            {"id": "pay", "kind": "automatic", "activity": "noop", "retry": {"max_attempts": 5}},
+        ],
+        "flows": [
+            {"from": "start", "to": "review"},
+            {"from": "review", "to": "pay", "when": "data.ok"},
+            {"from": "review", "to": "end", "default": True},
+            {"from": "pay", "to": "end"},
+        ],
         "queries": [{"name": "ok", "expr": "data.ok"}],
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine.core.builder import NetBuilder
-from engine.core.effects import CaseEnded, Dispatch, ScheduleTimer, StartChild
+from engine.core.effects import CaseEnded, Dispatch, Effect, ScheduleTimer, StartChild
 from engine.core.engine import Engine
 from engine.core.errors import NotAllowed
 from engine.core.events import Event, EventType
@@ -35,13 +35,15 @@ def test_effects_and_events_are_typed_and_replay_folds_the_events() -> None:
     created = next(ev for ev in e.events if ev.type == EventType.WORK_ITEM_CREATED)
     assert (created.task, created.work_item, dict(created.payload)) == ("pay", "i0", {"generation": 1})
     e.complete_item("i0", {})
-    assert e.effects[-1] == ScheduleTimer("i1", e.state.work_items["i1"].due_at)
+    assert last_effect(e) == ScheduleTimer("i1", e.state.work_items["i1"].due_at)
     e.fire_timer("i1")
-    assert e.effects[-1] == StartChild("i2", "other", {})
+    assert last_effect(e) == StartChild("i2", "other", {})
     e.child_ended("i2", "completed", {})
-    assert e.effects[-1] == CaseEnded("completed")
-    rows = [{"type": ev.type.value, "task": ev.task, "work_item": ev.work_item, "payload": dict(ev.payload)}
-            for ev in e.events]
+    assert last_effect(e) == CaseEnded("completed")
+    rows = [
+        {"type": ev.type.value, "task": ev.task, "work_item": ev.work_item, "payload": dict(ev.payload)}
+        for ev in e.events
+    ]
     past = replay(list(e.net.tasks), rows)
     assert past.state == "completed"
     assert past.tasks == e.state.tasks_json()
@@ -66,9 +68,14 @@ def test_rules() -> None:
     assert case_actions("completed") == frozenset()
     failed = item_actions("running", state="failed", kind="automatic", current=True, task_state="started")
     assert failed == {"retry", "skip"}
-    manual = item_actions("running", state="initialized", kind="manual", current=True, task_state="enabled",
-                          assigned=True)
+    manual = item_actions(
+        "running", state="initialized", kind="manual", current=True, task_state="enabled", assigned=True
+    )
     assert manual == {"claim", "release", "delegate", "start", "complete", "fail", "skip"}
     assert is_open_incident(state="failed", on_failure="incident", current=True, task_state="started")
     assert not is_open_incident(state="failed", on_failure="continue", current=True, task_state="started")
     assert not is_open_incident(state="failed", on_failure="incident", current=False, task_state="started")
+
+
+def last_effect(e: Engine) -> Effect:
+    return e.effects[-1]

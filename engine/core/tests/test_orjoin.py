@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
@@ -35,9 +36,7 @@ def make_net(
     return parse_net(doc)
 
 
-def enabled(
-    net: Net, task: str, marking: Mapping[str, int], busy: Mapping[str, int] | None = None
-) -> bool:
+def enabled(net: Net, task: str, marking: Mapping[str, int], busy: Mapping[str, int] | None = None) -> bool:
     """Ask a fresh analyzer and the literal OR-split subset translation; they must agree."""
     busy = busy or {}
     answer = OrJoinAnalyzer(net).is_enabled(task, marking, busy)
@@ -61,11 +60,18 @@ def fig33() -> Net:
         },
         flows=[
             ("i", "A"),
-            ("A", "c1"), ("A", "c2"), ("A", "c3"),
-            ("c1", "B"), ("B", "c4"),
-            ("c2", "C"), ("C", "c5"),
-            ("c3", "D"), ("D", "c6"),
-            ("c4", "E"), ("c5", "E"), ("c6", "E"),
+            ("A", "c1"),
+            ("A", "c2"),
+            ("A", "c3"),
+            ("c1", "B"),
+            ("B", "c4"),
+            ("c2", "C"),
+            ("C", "c5"),
+            ("c3", "D"),
+            ("D", "c6"),
+            ("c4", "E"),
+            ("c5", "E"),
+            ("c6", "E"),
             ("E", "o"),
         ],
         conditions=["c1", "c2", "c3", "c4", "c5", "c6"],
@@ -110,10 +116,14 @@ def diamond() -> Net:
         tasks={"A": {"split": "or"}, "B": {}, "C": {}, "J": {"join": "or"}},
         flows=[
             ("i", "A"),
-            ("A", "a1"), ("A", "a2"),
-            ("a1", "B"), ("B", "x"),
-            ("a2", "C"), ("C", "y"),
-            ("x", "J"), ("y", "J"),
+            ("A", "a1"),
+            ("A", "a2"),
+            ("a1", "B"),
+            ("B", "x"),
+            ("a2", "C"),
+            ("C", "y"),
+            ("x", "J"),
+            ("y", "J"),
             ("J", "o"),
         ],
         conditions=["a1", "a2", "x", "y"],
@@ -183,11 +193,17 @@ def loop_upstream() -> Net:
         },
         flows=[
             ("i", "A"),
-            ("A", "a1"), ("A", "a2"),
-            ("a1", "B"), ("B", "x"),
-            ("a2", "C"), ("C", "r"),
-            ("r", "R"), ("R", "a2"), ("R", "y"),
-            ("x", "J"), ("y", "J"),
+            ("A", "a1"),
+            ("A", "a2"),
+            ("a1", "B"),
+            ("B", "x"),
+            ("a2", "C"),
+            ("C", "r"),
+            ("r", "R"),
+            ("R", "a2"),
+            ("R", "y"),
+            ("x", "J"),
+            ("y", "J"),
             ("J", "o"),
         ],
         conditions=["a1", "a2", "r", "x", "y"],
@@ -223,14 +239,21 @@ def join_in_loop() -> Net:
             "K": {"split": "xor"},
         },
         flows=[
-            ("i", "S"), ("S", "p"),
+            ("i", "S"),
+            ("S", "p"),
             ("p", "A"),
-            ("A", "a1"), ("A", "a2"),
-            ("a1", "B"), ("B", "x"),
-            ("a2", "C"), ("C", "y"),
-            ("x", "J"), ("y", "J"),
-            ("J", "jo"), ("jo", "K"),
-            ("K", "p"), ("K", "o"),
+            ("A", "a1"),
+            ("A", "a2"),
+            ("a1", "B"),
+            ("B", "x"),
+            ("a2", "C"),
+            ("C", "y"),
+            ("x", "J"),
+            ("y", "J"),
+            ("J", "jo"),
+            ("jo", "K"),
+            ("K", "p"),
+            ("K", "o"),
         ],
         conditions=["p", "a1", "a2", "x", "y", "jo"],
     )
@@ -261,12 +284,20 @@ def test_two_or_joins_on_a_cycle_block_each_other() -> None:
             "F": {"join": "xor"},
         },
         flows=[
-            ("i", "A"), ("A", "a"), ("A", "b"),
-            ("a", "J1"), ("c2", "J1"),
-            ("b", "J2"), ("c1", "J2"),
-            ("J1", "c1"), ("J1", "o1"),
-            ("J2", "c2"), ("J2", "o2"),
-            ("o1", "F"), ("o2", "F"), ("F", "o"),
+            ("i", "A"),
+            ("A", "a"),
+            ("A", "b"),
+            ("a", "J1"),
+            ("c2", "J1"),
+            ("b", "J2"),
+            ("c1", "J2"),
+            ("J1", "c1"),
+            ("J1", "o1"),
+            ("J2", "c2"),
+            ("J2", "o2"),
+            ("o1", "F"),
+            ("o2", "F"),
+            ("F", "o"),
         ],
         conditions=["a", "b", "c1", "c2", "o1", "o2"],
     )
@@ -288,10 +319,15 @@ def _cancel_net(cancels: list[str]) -> Net:
             "J": {"join": "or"},
         },
         flows=[
-            ("i", "A"), ("A", "d"), ("A", "y0"),
-            ("d", "D"), ("D", "x"),
-            ("y0", "Y"), ("Y", "y"),
-            ("x", "J"), ("y", "J"),
+            ("i", "A"),
+            ("A", "d"),
+            ("A", "y0"),
+            ("d", "D"),
+            ("D", "x"),
+            ("y0", "Y"),
+            ("Y", "y"),
+            ("x", "J"),
+            ("y", "J"),
             ("J", "o"),
         ],
         conditions=["d", "y0", "x", "y"],
@@ -316,10 +352,15 @@ def test_cancellation_of_the_only_source() -> None:
             "J": {"join": "or"},
         },
         flows=[
-            ("i", "A"), ("A", "d"), ("A", "y0"),
-            ("d", "D"), ("D", "x"),
-            ("y0", "Y"), ("Y", "y"),
-            ("x", "J"), ("y", "J"),
+            ("i", "A"),
+            ("A", "d"),
+            ("A", "y0"),
+            ("d", "D"),
+            ("D", "x"),
+            ("y0", "Y"),
+            ("Y", "y"),
+            ("x", "J"),
+            ("y", "J"),
             ("J", "o"),
         ],
         conditions=["d", "y0", "x", "y"],
@@ -344,10 +385,16 @@ def test_cancelling_the_or_join_inputs_upstream_in_a_loop() -> None:
             "J": {"join": "or"},
         },
         flows=[
-            ("i", "A"), ("A", "l"), ("A", "g"),
-            ("l", "L"), ("L", "l"), ("L", "y"),
-            ("g", "G"), ("G", "x"),
-            ("x", "J"), ("y", "J"),
+            ("i", "A"),
+            ("A", "l"),
+            ("A", "g"),
+            ("l", "L"),
+            ("L", "l"),
+            ("L", "y"),
+            ("g", "G"),
+            ("G", "x"),
+            ("x", "J"),
+            ("y", "J"),
             ("J", "o"),
         ],
         conditions=["l", "g", "x", "y"],
@@ -425,9 +472,7 @@ def _brute_force(
         m0[index[cid]] = tokens
     for tid, count in busy.items():
         m0[index[f"busy_{tid}"]] = count
-    transitions = [
-        t for t in analyzer.transitions if not (t.is_start and t.owner == task_id)
-    ]
+    transitions = [t for t in analyzer.transitions if not (t.is_start and t.owner == task_id)]
     start = tuple(m0)
     seen = {start}
     queue = deque([start])

@@ -86,9 +86,7 @@ def valid_net() -> dict[str, Any]:
             {"from": "pending", "to": "route"},
             {"from": "route", "to": "end"},
         ],
-        "signals": [
-            {"name": "payment_received", "schema": {"type": "object"}, "output": {"paid_at": "signal.at"}}
-        ],
+        "signals": [{"name": "payment_received", "schema": {"type": "object"}, "output": {"paid_at": "signal.at"}}],
         "queries": [{"name": "total", "expr": "data.amount * 2"}],
         "layout": {"review": {"x": 120, "y": 80}},
     }
@@ -110,18 +108,14 @@ def errors_of(result: ValidationResult, element: str | None) -> list[Problem]:
     return [p for p in result.errors if p.element == element]
 
 
-def assert_error(
-    result: ValidationResult, element: str | None, text: str, path: str | None = None
-) -> Problem:
+def assert_error(result: ValidationResult, element: str | None, text: str, path: str | None = None) -> Problem:
     for p in result.errors:
         if p.element == element and text in p.message and (path is None or p.path == path):
             return p
     raise AssertionError(f"no error on {element!r} containing {text!r} (path {path!r}); got {result.errors}")
 
 
-def assert_warning(
-    result: ValidationResult, element: str | None, text: str, path: str | None = None
-) -> Problem:
+def assert_warning(result: ValidationResult, element: str | None, text: str, path: str | None = None) -> Problem:
     for p in result.warnings:
         if p.element == element and text in p.message and (path is None or p.path == path):
             return p
@@ -142,11 +136,12 @@ def test_valid_net_with_lookups_passes() -> None:
     doc = valid_net()
     task(doc, "child")["workflow"] = "invoice.child"
     seen: list[str] = []
-    result = validate_net(
-        doc,
-        activity_exists=lambda name: seen.append(name) or True,
-        definition_exists=lambda name: seen.append(name) or True,
-    )
+
+    def exists(name: str) -> bool:
+        seen.append(name)
+        return True
+
+    result = validate_net(doc, activity_exists=exists, definition_exists=exists)
     assert result.valid, result.errors
     assert seen == ["billing.charge", "billing.invoice", "invoice.child"]
 
@@ -519,7 +514,12 @@ def test_composite_plain_workflow_must_exist() -> None:
 
 def test_composite_workflow_expression_is_not_looked_up() -> None:
     calls: list[str] = []
-    result = validate_net(valid_net(), definition_exists=lambda name: calls.append(name) or False)
+
+    def exists(name: str) -> bool:
+        calls.append(name)
+        return False
+
+    result = validate_net(valid_net(), definition_exists=exists)
     assert result.valid
     assert calls == []
 
@@ -583,9 +583,7 @@ def test_instances_min_greater_than_max() -> None:
     doc = valid_net()
     task(doc, "per_customer")["instances"].update(min=5, max=2)
     result = validate_net(doc)
-    assert_error(
-        result, "per_customer", "min (5) is greater than instances.max (2)", "/tasks/2/instances/min"
-    )
+    assert_error(result, "per_customer", "min (5) is greater than instances.max (2)", "/tasks/2/instances/min")
 
 
 def test_instances_threshold_greater_than_max() -> None:
@@ -609,9 +607,7 @@ def test_form_must_be_a_json_schema() -> None:
     doc = valid_net()
     task(doc, "review")["form"]["properties"]["approved"]["type"] = "yes-no"
     result = validate_net(doc)
-    assert_error(
-        result, "review", "form is not a valid JSON Schema", "/tasks/0/form/properties/approved/type"
-    )
+    assert_error(result, "review", "form is not a valid JSON Schema", "/tasks/0/form/properties/approved/type")
 
 
 def test_data_schema_must_be_a_json_schema() -> None:
@@ -784,8 +780,9 @@ def test_fast_schema_check_agrees_with_check_schema(schema: dict[str, Any]) -> N
 
 
 def test_a_directive_entry_task_may_have_no_input_flow() -> None:
-    doc = {
-        "schema_version": 1, "name": "entry",
+    doc: dict[str, Any] = {
+        "schema_version": 1,
+        "name": "entry",
         "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
         "tasks": [{"id": "a", "kind": "dummy"}, {"id": "b", "kind": "dummy"}],
         "flows": [{"from": "start", "to": "a"}, {"from": "a", "to": "end"}, {"from": "b", "to": "end"}],

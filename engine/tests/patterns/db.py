@@ -34,7 +34,7 @@ class DbBackend:
         definition_publish(name=doc["name"], user=SYSTEM)
         return str(doc["name"])
 
-    def start(self, definition: str, data: Mapping[str, Any] | None = None) -> "DbRun":
+    def start(self, definition: str, data: Mapping[str, Any] | None = None) -> DbRun:
         return DbRun(services.case_start(definition=definition, data=dict(data or {}), user=SYSTEM).pk)
 
     def fire_timers(self, later: dt.timedelta) -> int:

@@ -94,7 +94,7 @@ def net(name: str, tasks: Sequence[Mapping[str, Any]], flows: Iterable[Flow], **
         elif len(f) == 2:
             flow_docs.append({"from": f[0], "to": f[1]})
         else:
-            flow_docs.append({"from": f[0], "to": f[1], **f[2]})  # type: ignore[misc]
+            flow_docs.append({"from": f[0], "to": f[1], **f[2]})
     conditions: dict[str, dict[str, Any]] = {
         "start": {"id": "start", "kind": "start"},
         "end": {"id": "end", "kind": "end"},
@@ -124,7 +124,7 @@ class Backend(Protocol):
     def publish(self, doc: Mapping[str, Any]) -> str:
         """Validate and publish a net document (a new version). Returns its name."""
 
-    def start(self, definition: str, data: Mapping[str, Any] | None = None) -> "Run":
+    def start(self, definition: str, data: Mapping[str, Any] | None = None) -> Run:
         """Start a case of the latest version of `definition`."""
 
     def fire_timers(self, later: dt.timedelta) -> int:
@@ -172,7 +172,7 @@ class Run:
         """The case's events of those types, oldest first: ``{"type", "task", "work_item", **payload}``."""
         raise NotImplementedError
 
-    def children(self) -> list["Run"]:  # pragma: no cover
+    def children(self) -> list[Run]:  # pragma: no cover
         raise NotImplementedError
 
     def _start_item(self, item: Any) -> None:  # pragma: no cover
@@ -187,10 +187,10 @@ class Run:
     def add_item(self, task_id: str, item_input: Mapping[str, Any] | None = None) -> Any:  # pragma: no cover
         raise NotImplementedError
 
-    def cancel(self, reason: str = "") -> "Run":  # pragma: no cover
+    def cancel(self, reason: str = "") -> Run:  # pragma: no cover
         raise NotImplementedError
 
-    def signal(self, name: str, payload: Mapping[str, Any] | None = None) -> "Run":  # pragma: no cover
+    def signal(self, name: str, payload: Mapping[str, Any] | None = None) -> Run:  # pragma: no cover
         """Send the signal `name` to the case (the API's ``POST /api/cases/{id}/signals/{name}/``)."""
         raise NotImplementedError
 
@@ -229,7 +229,7 @@ class Run:
         started: Sequence[str] = (),
         state: str = "running",
         marking: Mapping[str, int] | None = None,
-    ) -> "Run":
+    ) -> Run:
         case = self.case
         got = {
             "enabled": sorted(t for t, d in case.tasks.items() if d.get("state") == "enabled"),
@@ -266,7 +266,7 @@ class Run:
 
     # -- acting -------------------------------------------------------------------------
 
-    def start_task(self, task_id: str, which: int | None = None) -> "Run":
+    def start_task(self, task_id: str, which: int | None = None) -> Run:
         self._start_item(self.item(task_id, which))
         return self
 
@@ -278,10 +278,10 @@ class Run:
         which: int | None = None,
         item: Any = None,
         routes: list[str] | None = None,
-    ) -> "Run":
+    ) -> Run:
         self._complete_item(item if item is not None else self.item(task_id, which), dict(output or {}), routes)
         return self
 
-    def fail(self, task_id: str, error: str = "failed", *, which: int | None = None) -> "Run":
+    def fail(self, task_id: str, error: str = "failed", *, which: int | None = None) -> Run:
         self._fail_item(self.item(task_id, which), error)
         return self

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -112,7 +113,7 @@ class ItemRecord:
 class PureItem:
     """A work item as a row: a snapshot; `refresh_from_db` reads the written one again."""
 
-    def __init__(self, backend: "PureBackend", record: ItemRecord):
+    def __init__(self, backend: PureBackend, record: ItemRecord):
         self._backend = backend
         self.case_id = record.case_id
         self._item = copy.deepcopy(record.item)
@@ -173,7 +174,7 @@ class PureBackend:
         self.activities: dict[str, Activity] = {"noop": lambda _input: {}, **(activities or {})}
         self.runner = runner
         self.max_child_depth = max_child_depth  # WORKFLOW_MAX_CHILD_DEPTH
-        self.now = now or dt.datetime.now(dt.timezone.utc)
+        self.now = now or dt.datetime.now(dt.UTC)
         self.versions: dict[str, list[Version]] = {}
         self.cases: dict[int, PureCase] = {}
         self.rows: dict[str, ItemRecord] = {}  # every work item written, by id
@@ -195,14 +196,15 @@ class PureBackend:
             definition_exists=lambda d: d in self.versions or d == name,
         )
         if not result.valid:
-            raise InvalidInput("the net has errors; fix them before publishing",
-                               errors=[p.as_dict() for p in result.errors])
+            raise InvalidInput(
+                "the net has errors; fix them before publishing", errors=[p.as_dict() for p in result.errors]
+            )
         parsed = parse_net(copy.deepcopy(dict(doc)))
         versions = self.versions.setdefault(name, [])
         versions.append(Version(name, len(versions) + 1, parsed, OrJoinAnalyzer(parsed)))
         return name
 
-    def start(self, definition: str, data: Mapping[str, Any] | None = None) -> "PureRun":
+    def start(self, definition: str, data: Mapping[str, Any] | None = None) -> PureRun:
         with self._transaction():
             case = self._start_case(definition, dict(data or {}))
         return PureRun(self, case.id)
@@ -221,7 +223,7 @@ class PureBackend:
         for item_id, case_id in due:
             self.timers.pop(item_id, None)
             try:
-                self._execute(case_id, lambda e, i=item_id: e.fire_timer(i) if i in e.state.work_items else None)
+                self._execute(case_id, functools.partial(_fire_timer, item_id=item_id))
             except EngineError:  # pragma: no cover - the case moved on meanwhile
                 continue
         return len(due)
@@ -252,9 +254,9 @@ class PureBackend:
                 output = activity(copy.deepcopy(item.input or {}))
             except Exception as exc:  # noqa: BLE001 - the activity's failure is the item's
                 error = {"type": type(exc).__name__, "message": str(exc)}
-                self._item_op(item_id, lambda e, i, error=error: e.attempt_failed(i, error))
+                self._item_op(item_id, functools.partial(_attempt_failed, error=error))
             else:
-                self._item_op(item_id, lambda e, i, output=output: e.complete_item(i, output or {}))
+                self._item_op(item_id, functools.partial(_complete, output=output))
         return ran
 
     # ------------------------------------------------------------------ operations
@@ -310,8 +312,9 @@ class PureBackend:
         ver = case.version
         return Engine(ver.net, case.cs, or_join=ver.or_join, case=self._case_vars(case), now=self.now)
 
-    def _start_case(self, definition: str, data: dict[str, Any], *, parent: PureCase | None = None,
-                    parent_item: str | None = None) -> PureCase:
+    def _start_case(
+        self, definition: str, data: dict[str, Any], *, parent: PureCase | None = None, parent_item: str | None = None
+    ) -> PureCase:
         versions = self.versions.get(definition)
         if not versions:
             raise NotFound(f"no published definition {definition!r}")
@@ -322,8 +325,14 @@ class PureBackend:
         state = CaseState()
         engine = Engine(ver.net, state, or_join=ver.or_join, case={}, now=self.now)
         engine.start_case(data)  # raises InvalidInput before anything is kept
-        case = PureCase(id=next(self._case_ids), version=ver, cs=state, depth=depth,
-                        parent_id=parent.id if parent is not None else None, parent_item=parent_item)
+        case = PureCase(
+            id=next(self._case_ids),
+            version=ver,
+            cs=state,
+            depth=depth,
+            parent_id=parent.id if parent is not None else None,
+            parent_item=parent_item,
+        )
         self.cases[case.id] = case
         engine.case = self._case_vars(case)
         self._settle(case, engine)
@@ -368,21 +377,28 @@ class PureBackend:
         elif isinstance(effect, StartChild):
             item_id, name, child_input = effect.item_id, effect.workflow, effect.input
             try:
-                self._start_case(name, child_input if isinstance(child_input, dict) else {},
-                                 parent=case, parent_item=item_id)
+                self._start_case(
+                    name, child_input if isinstance(child_input, dict) else {}, parent=case, parent_item=item_id
+                )
             except EngineError as exc:
                 if engine.state.work_items[item_id].state == "started":
-                    engine.fail_item(item_id, {"type": type(exc).__name__,
-                                               "message": f"child workflow {name!r}: {exc.message}"})
+                    engine.fail_item(
+                        item_id, {"type": type(exc).__name__, "message": f"child workflow {name!r}: {exc.message}"}
+                    )
         elif isinstance(effect, CancelChild):
-            for child in [c for c in self.cases.values()
-                          if c.parent_item == effect.item_id and c.cs.status in ("running", "suspended")]:
+            for child in [
+                c
+                for c in self.cases.values()
+                if c.parent_item == effect.item_id and c.cs.status in ("running", "suspended")
+            ]:
                 self._execute(child.id, lambda e: e.cancel_case("the parent work item was canceled"))
         elif isinstance(effect, CaseEnded):
             if case.parent_id is not None and case.parent_item is not None:
                 item_id, status, data = case.parent_item, case.cs.status, dict(case.cs.data)
-                self._execute(case.parent_id,
-                              lambda e: e.child_ended(item_id, status, data) if item_id in e.state.work_items else None)
+                self._execute(
+                    case.parent_id,
+                    lambda e: e.child_ended(item_id, status, data) if item_id in e.state.work_items else None,
+                )
         elif isinstance(effect, ScheduleTimer):
             if effect.due_at:
                 self.timers[effect.item_id] = dt.datetime.fromisoformat(effect.due_at)
@@ -414,24 +430,40 @@ class PureRun(Run):
     def case(self) -> CaseRow:
         c = self.backend.cases[self.id]
         return CaseRow(
-            id=c.id, definition_name=c.version.name, state=c.cs.status, marking=c.cs.marking_json(),
-            tasks=copy.deepcopy(c.cs.tasks_json()), data=copy.deepcopy(c.cs.data),
-            pending_signals=copy.deepcopy(c.cs.pending_signals), reason=c.reason, ended_at=c.ended_at,
-            depth=c.depth, parent_id=c.parent_id,
+            id=c.id,
+            definition_name=c.version.name,
+            state=c.cs.status,
+            marking=c.cs.marking_json(),
+            tasks=copy.deepcopy(c.cs.tasks_json()),
+            data=copy.deepcopy(c.cs.data),
+            pending_signals=copy.deepcopy(c.cs.pending_signals),
+            reason=c.reason,
+            ended_at=c.ended_at,
+            depth=c.depth,
+            parent_id=c.parent_id,
         )
 
     def _item_rows(self, task_id: str | None, states: Iterable[str]) -> list[PureItem]:
         wanted = set(states)
-        return [PureItem(self.backend, r) for r in self.backend.rows.values()
-                if r.case_id == self.id and r.item.state in wanted and (task_id is None or r.item.task == task_id)]
+        return [
+            PureItem(self.backend, r)
+            for r in self.backend.rows.values()
+            if r.case_id == self.id and r.item.state in wanted and (task_id is None or r.item.task == task_id)
+        ]
 
     def events(self, *types: str) -> list[dict[str, Any]]:
-        return [copy.deepcopy(row) for case_id, row in self.backend.event_log
-                if case_id == self.id and (not types or row["type"] in types)]
+        return [
+            copy.deepcopy(row)
+            for case_id, row in self.backend.event_log
+            if case_id == self.id and (not types or row["type"] in types)
+        ]
 
     def children(self) -> list[Run]:
-        return [PureRun(self.backend, c.id) for c in sorted(self.backend.cases.values(), key=lambda c: c.id)
-                if c.parent_id == self.id]
+        return [
+            PureRun(self.backend, c.id)
+            for c in sorted(self.backend.cases.values(), key=lambda c: c.id)
+            if c.parent_id == self.id
+        ]
 
     def _start_item(self, item: PureItem) -> None:
         self.backend._item_op(item.pk, lambda e, i: e.start_item(i, None))
@@ -453,3 +485,16 @@ class PureRun(Run):
     def signal(self, name: str, payload: Mapping[str, Any] | None = None) -> Run:
         self.backend._execute(self.id, lambda e: e.signal(name, dict(payload or {})))
         return self
+
+
+def _fire_timer(engine: Engine, *, item_id: str) -> None:
+    if item_id in engine.state.work_items:  # else the case moved on meanwhile
+        engine.fire_timer(item_id)
+
+
+def _attempt_failed(engine: Engine, item_id: str, *, error: dict[str, Any]) -> None:
+    engine.attempt_failed(item_id, error)
+
+
+def _complete(engine: Engine, item_id: str, *, output: Any) -> None:
+    engine.complete_item(item_id, output or {})

@@ -39,8 +39,13 @@ def test_automatic_items_wait_for_the_test(wf):
 @pytest.mark.roundtrip
 def test_a_child_case_that_ends_at_once_moves_its_parent_on(wf):
     wf.publish(net("h_child", [dummy("D")], [("start", "D"), ("D", "end")]))
-    wf.publish(net("h_parent", [composite("Sub", "h_child", output={"seen": "true"}), manual("B")],
-                   [("start", "Sub"), ("Sub", "B"), ("B", "end")]))
+    wf.publish(
+        net(
+            "h_parent",
+            [composite("Sub", "h_child", output={"seen": "true"}), manual("B")],
+            [("start", "Sub"), ("Sub", "B"), ("B", "end")],
+        )
+    )
     run = wf.start("h_parent")
     run.expect(enabled=["B"])  # the child started, completed and completed Sub, all in case_start
     [child] = run.children()
@@ -59,8 +64,13 @@ def test_the_inline_runner_runs_automatic_items_through_the_activity_table():
         return {"n": item_input["n"] * 2}
 
     wf = PureBackend(activities={"double": double}, runner="inline")
-    wf.publish(net("h_inline", [auto("A", "double", input={"n": "data.n"}), manual("B")],
-                   [("start", "A"), ("A", "B"), ("B", "end")]))
+    wf.publish(
+        net(
+            "h_inline",
+            [auto("A", "double", input={"n": "data.n"}), manual("B")],
+            [("start", "A"), ("A", "B"), ("B", "end")],
+        )
+    )
     run = wf.start("h_inline", {"n": 21})
     run.expect(enabled=["B"])
     assert run.data["n"] == 42 and calls == [21, 21]

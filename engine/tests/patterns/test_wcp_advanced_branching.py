@@ -14,27 +14,34 @@ import pytest
 
 from .harness import dummy, manual, net
 
-
-
 # ---------------------------------------------------------------------- WCP-6, WCP-7
 
 
 def _or_split_net(name: str) -> dict:
-    return net(name, [manual("A", split="or"), manual("B"), manual("C"), manual("D"), manual("E", join="or")], [
-        ("start", "A"),
-        ("A", "B", {"when": "data.b"}),
-        ("A", "C", {"when": "data.c"}),
-        ("A", "D", {"default": True}),
-        ("B", "E"), ("C", "E"), ("D", "E"),
-        ("E", "end"),
-    ])
+    return net(
+        name,
+        [manual("A", split="or"), manual("B"), manual("C"), manual("D"), manual("E", join="or")],
+        [
+            ("start", "A"),
+            ("A", "B", {"when": "data.b"}),
+            ("A", "C", {"when": "data.c"}),
+            ("A", "D", {"default": True}),
+            ("B", "E"),
+            ("C", "E"),
+            ("D", "E"),
+            ("E", "end"),
+        ],
+    )
 
 
-@pytest.mark.parametrize("b, c, chosen", [
-    (True, True, ["B", "C"]),
-    (False, True, ["C"]),
-    (False, False, ["D"]),  # the default flow only when no predicate holds
-])
+@pytest.mark.parametrize(
+    "b, c, chosen",
+    [
+        (True, True, ["B", "C"]),
+        (False, True, ["C"]),
+        (False, False, ["D"]),  # the default flow only when no predicate holds
+    ],
+)
 def test_wcp06_multi_choice(wf, b, c, chosen):
     wf.publish(_or_split_net("wcp06"))
     run = wf.start("wcp06")
@@ -68,14 +75,35 @@ def test_wcp07_structured_synchronizing_merge(wf):
 
 @pytest.mark.roundtrip
 def test_wcp08_multi_merge(wf):
-    wf.publish(net("wcp08", [
-        dummy("A", split="and"), manual("B"), manual("C"), manual("D"),
-        dummy("M1", join="and"), dummy("M2", join="and"),  # the end after D's 2nd run
-    ], [
-        ("start", "A"), ("A", "B"), ("A", "C"), ("A", "ready"),
-        ("B", "p"), ("C", "p"), ("p", "D"),  # both branches put a token in p
-        ("D", "q"), ("q", "M1"), ("ready", "M1"), ("M1", "q1"), ("q", "M2"), ("q1", "M2"), ("M2", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp08",
+            [
+                dummy("A", split="and"),
+                manual("B"),
+                manual("C"),
+                manual("D"),
+                dummy("M1", join="and"),
+                dummy("M2", join="and"),  # the end after D's 2nd run
+            ],
+            [
+                ("start", "A"),
+                ("A", "B"),
+                ("A", "C"),
+                ("A", "ready"),
+                ("B", "p"),
+                ("C", "p"),
+                ("p", "D"),  # both branches put a token in p
+                ("D", "q"),
+                ("q", "M1"),
+                ("ready", "M1"),
+                ("M1", "q1"),
+                ("q", "M2"),
+                ("q1", "M2"),
+                ("M2", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp08")
     run.expect(enabled=["B", "C"])
     run.complete("B").expect(enabled=["C", "D"])
@@ -94,21 +122,47 @@ def test_wcp08_multi_merge(wf):
 def test_wcp09_structured_discriminator(wf):
     """The first of three branches fires E; the other two are absorbed; the discriminator
     resets when all three have arrived (shown by a second round through the block)."""
-    wf.publish(net("wcp09", [
-        manual("A", join="xor", split="and"), manual("B1"), manual("B2"), manual("B3"),
-        dummy("D", join="and", split="and"),  # p + ready: fire
-        dummy("X1", join="and"), dummy("X2", join="and"),  # p + wait1, p + wait2: absorb
-        manual("E"),
-        dummy("F", join="and", split="xor"),  # E done and block reset
-    ], [
-        ("start", "A"), ("A", "B1"), ("A", "B2"), ("A", "B3"), ("A", "ready"),
-        ("B1", "p"), ("B2", "p"), ("B3", "p"),
-        ("p", "D"), ("ready", "D"), ("D", "E"), ("D", "wait1"),
-        ("p", "X1"), ("wait1", "X1"), ("X1", "wait2"),
-        ("p", "X2"), ("wait2", "X2"), ("X2", "reset"),
-        ("E", "e_done"), ("e_done", "F"), ("reset", "F"),
-        ("F", "A", {"when": "data.round < 2"}), ("F", "end", {"default": True}),
-    ]))
+    wf.publish(
+        net(
+            "wcp09",
+            [
+                manual("A", join="xor", split="and"),
+                manual("B1"),
+                manual("B2"),
+                manual("B3"),
+                dummy("D", join="and", split="and"),  # p + ready: fire
+                dummy("X1", join="and"),
+                dummy("X2", join="and"),  # p + wait1, p + wait2: absorb
+                manual("E"),
+                dummy("F", join="and", split="xor"),  # E done and block reset
+            ],
+            [
+                ("start", "A"),
+                ("A", "B1"),
+                ("A", "B2"),
+                ("A", "B3"),
+                ("A", "ready"),
+                ("B1", "p"),
+                ("B2", "p"),
+                ("B3", "p"),
+                ("p", "D"),
+                ("ready", "D"),
+                ("D", "E"),
+                ("D", "wait1"),
+                ("p", "X1"),
+                ("wait1", "X1"),
+                ("X1", "wait2"),
+                ("p", "X2"),
+                ("wait2", "X2"),
+                ("X2", "reset"),
+                ("E", "e_done"),
+                ("e_done", "F"),
+                ("reset", "F"),
+                ("F", "A", {"when": "data.round < 2"}),
+                ("F", "end", {"default": True}),
+            ],
+        )
+    )
     run = wf.start("wcp09")
     run.complete("A", {"round": 1}).expect(enabled=["B1", "B2", "B3"])
     run.start_task("B1").expect(enabled=["B2", "B3"], started=["B1"])
@@ -136,8 +190,14 @@ def _blocking_net(name: str, need: int) -> dict:
     flows = [("start", "S"), ("S", "W"), ("W", "b1"), ("S", "b1"), ("S", "b2"), ("S", "b3"), ("S", "ready")]
     for i in range(1, m + 1):
         tasks.append(dummy(f"T{i}", join="and"))
-        flows += [("S", f"free{i}"), (f"b{i}", f"B{i}"), (f"B{i}", f"p{i}"),
-                  (f"p{i}", f"T{i}"), (f"free{i}", f"T{i}"), (f"T{i}", "seen")]
+        flows += [
+            ("S", f"free{i}"),
+            (f"b{i}", f"B{i}"),
+            (f"B{i}", f"p{i}"),
+            (f"p{i}", f"T{i}"),
+            (f"free{i}", f"T{i}"),
+            (f"T{i}", "seen"),
+        ]
     counter = ["ready", *(f"got{k}" for k in range(1, m))] + ["reset"]
     for k in range(1, m + 1):
         cid = f"C{k}"
@@ -156,10 +216,11 @@ def test_wcp28_blocking_discriminator(wf):
     run.expect(enabled=["B1", "B2", "B3"])
     run.complete("B1").expect(enabled=["B1", "B2", "B3", "E"])  # wave 1, first arrival: fire
     # wave 2 reaches branch 1 before wave 1 is over: it is blocked (waits in p1)
-    run.complete("B1").expect(enabled=["B2", "B3", "E"], marking={
-        "p1": 1, "b2": 1, "b3": 1, "got1": 1, "free2": 1, "free3": 1, "C1__to__E": 1})
-    run.complete("B2").expect(enabled=["B3", "E"], marking={
-        "p1": 1, "b3": 1, "got2": 1, "free3": 1, "C1__to__E": 1})
+    run.complete("B1").expect(
+        enabled=["B2", "B3", "E"],
+        marking={"p1": 1, "b2": 1, "b3": 1, "got1": 1, "free2": 1, "free3": 1, "C1__to__E": 1},
+    )
+    run.complete("B2").expect(enabled=["B3", "E"], marking={"p1": 1, "b3": 1, "got2": 1, "free3": 1, "C1__to__E": 1})
     # wave 1 complete: reset; the blocked wave-2 token goes in and fires the discriminator again
     run.complete("B3").expect(enabled=["E"], marking={"got1": 1, "free2": 1, "free3": 1, "C1__to__E": 2})
     assert run.completions("C1") == 2 and run.completions("R") == 1
@@ -167,14 +228,34 @@ def test_wcp28_blocking_discriminator(wf):
 
 
 def test_wcp29_cancelling_discriminator(wf):
-    wf.publish(net("wcp29", [
-        dummy("A", split="and"), manual("B1"), manual("B2"), manual("B3"),
-        dummy("D", cancels=["b1", "b2", "b3", "B1", "B2", "B3", "p"]), manual("E"),
-    ], [
-        ("start", "A"), ("A", "b1"), ("A", "b2"), ("A", "b3"),
-        ("b1", "B1"), ("b2", "B2"), ("b3", "B3"), ("B1", "p"), ("B2", "p"), ("B3", "p"),
-        ("p", "D"), ("D", "E"), ("E", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp29",
+            [
+                dummy("A", split="and"),
+                manual("B1"),
+                manual("B2"),
+                manual("B3"),
+                dummy("D", cancels=["b1", "b2", "b3", "B1", "B2", "B3", "p"]),
+                manual("E"),
+            ],
+            [
+                ("start", "A"),
+                ("A", "b1"),
+                ("A", "b2"),
+                ("A", "b3"),
+                ("b1", "B1"),
+                ("b2", "B2"),
+                ("b3", "B3"),
+                ("B1", "p"),
+                ("B2", "p"),
+                ("B3", "p"),
+                ("p", "D"),
+                ("D", "E"),
+                ("E", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp29")
     run.expect(enabled=["B1", "B2", "B3"])
     run.start_task("B1").expect(enabled=["B2", "B3"], started=["B1"])
@@ -192,18 +273,46 @@ def test_wcp29_cancelling_discriminator(wf):
 
 def test_wcp30_structured_partial_join(wf):
     """2 out of 3: the second arrival fires E, the third is absorbed, then the block ends."""
-    wf.publish(net("wcp30", [
-        manual("A", split="and"), manual("B1"), manual("B2"), manual("B3"),
-        dummy("C1", join="and"), dummy("C2", join="and", split="and"), dummy("X", join="and"),
-        manual("E"), dummy("F", join="and"),
-    ], [
-        ("start", "A"), ("A", "B1"), ("A", "B2"), ("A", "B3"), ("A", "ready"),
-        ("B1", "p"), ("B2", "p"), ("B3", "p"),
-        ("p", "C1"), ("ready", "C1"), ("C1", "got1"),
-        ("p", "C2"), ("got1", "C2"), ("C2", "E"), ("C2", "got2"),
-        ("p", "X"), ("got2", "X"), ("X", "reset"),
-        ("E", "e_done"), ("e_done", "F"), ("reset", "F"), ("F", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp30",
+            [
+                manual("A", split="and"),
+                manual("B1"),
+                manual("B2"),
+                manual("B3"),
+                dummy("C1", join="and"),
+                dummy("C2", join="and", split="and"),
+                dummy("X", join="and"),
+                manual("E"),
+                dummy("F", join="and"),
+            ],
+            [
+                ("start", "A"),
+                ("A", "B1"),
+                ("A", "B2"),
+                ("A", "B3"),
+                ("A", "ready"),
+                ("B1", "p"),
+                ("B2", "p"),
+                ("B3", "p"),
+                ("p", "C1"),
+                ("ready", "C1"),
+                ("C1", "got1"),
+                ("p", "C2"),
+                ("got1", "C2"),
+                ("C2", "E"),
+                ("C2", "got2"),
+                ("p", "X"),
+                ("got2", "X"),
+                ("X", "reset"),
+                ("E", "e_done"),
+                ("e_done", "F"),
+                ("reset", "F"),
+                ("F", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp30")
     run.complete("A").expect(enabled=["B1", "B2", "B3"])
     run.complete("B2").expect(enabled=["B1", "B3"], marking={"got1": 1, "A__to__B1": 1, "A__to__B3": 1})
@@ -216,10 +325,20 @@ def test_wcp30_structured_partial_join(wf):
 def test_wcp31_blocking_partial_join(wf):
     wf.publish(_blocking_net("wcp31", need=2))
     run = wf.start("wcp31")
-    run.complete("B1").expect(enabled=["B1", "B2", "B3"], marking={
-        "b1": 1, "b2": 1, "b3": 1, "got1": 1, "free2": 1, "free3": 1})
-    run.complete("B1").expect(enabled=["B2", "B3"], marking={  # wave 2 on branch 1: blocked
-        "p1": 1, "b2": 1, "b3": 1, "got1": 1, "free2": 1, "free3": 1})
+    run.complete("B1").expect(
+        enabled=["B1", "B2", "B3"], marking={"b1": 1, "b2": 1, "b3": 1, "got1": 1, "free2": 1, "free3": 1}
+    )
+    run.complete("B1").expect(
+        enabled=["B2", "B3"],
+        marking={  # wave 2 on branch 1: blocked
+            "p1": 1,
+            "b2": 1,
+            "b3": 1,
+            "got1": 1,
+            "free2": 1,
+            "free3": 1,
+        },
+    )
     run.complete("B3").expect(enabled=["B2", "E"])  # 2 of 3 (B1, B3): fire
     # wave 1 complete: reset; the blocked token counts as wave 2's first arrival
     run.complete("B2").expect(enabled=["E"], marking={"got1": 1, "free2": 1, "free3": 1, "C2__to__E": 1})
@@ -228,17 +347,40 @@ def test_wcp31_blocking_partial_join(wf):
 
 
 def test_wcp32_cancelling_partial_join(wf):
-    wf.publish(net("wcp32", [
-        dummy("A", split="and"), manual("B1"), manual("B2"), manual("B3"),
-        dummy("C1", join="and"),
-        dummy("C2", join="and", cancels=["b1", "b2", "b3", "B1", "B2", "B3", "p"]),
-        manual("E"),
-    ], [
-        ("start", "A"), ("A", "b1"), ("A", "b2"), ("A", "b3"), ("A", "ready"),
-        ("b1", "B1"), ("b2", "B2"), ("b3", "B3"), ("B1", "p"), ("B2", "p"), ("B3", "p"),
-        ("p", "C1"), ("ready", "C1"), ("C1", "got1"), ("p", "C2"), ("got1", "C2"),
-        ("C2", "E"), ("E", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp32",
+            [
+                dummy("A", split="and"),
+                manual("B1"),
+                manual("B2"),
+                manual("B3"),
+                dummy("C1", join="and"),
+                dummy("C2", join="and", cancels=["b1", "b2", "b3", "B1", "B2", "B3", "p"]),
+                manual("E"),
+            ],
+            [
+                ("start", "A"),
+                ("A", "b1"),
+                ("A", "b2"),
+                ("A", "b3"),
+                ("A", "ready"),
+                ("b1", "B1"),
+                ("b2", "B2"),
+                ("b3", "B3"),
+                ("B1", "p"),
+                ("B2", "p"),
+                ("B3", "p"),
+                ("p", "C1"),
+                ("ready", "C1"),
+                ("C1", "got1"),
+                ("p", "C2"),
+                ("got1", "C2"),
+                ("C2", "E"),
+                ("E", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp32")
     run.start_task("B3")
     run.complete("B1").expect(enabled=["B2"], started=["B3"], marking={"b2": 1, "got1": 1})
@@ -253,15 +395,42 @@ def test_wcp32_cancelling_partial_join(wf):
 
 
 def test_wcp33_generalised_and_join(wf):
-    wf.publish(net("wcp33", [
-        dummy("S", split="and"), manual("B1"), manual("B2"), manual("C1"), manual("C2"),
-        manual("J", join="and"), dummy("M1", join="and"), dummy("M2", join="and"),
-    ], [
-        ("start", "S"), ("S", "B1"), ("S", "B2"), ("S", "C1"), ("S", "C2"), ("S", "cnt"),
-        ("B1", "p"), ("B2", "p"), ("C1", "r"), ("C2", "r"),
-        ("p", "J"), ("r", "J"), ("J", "q"),
-        ("q", "M1"), ("cnt", "M1"), ("M1", "q1"), ("q", "M2"), ("q1", "M2"), ("M2", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp33",
+            [
+                dummy("S", split="and"),
+                manual("B1"),
+                manual("B2"),
+                manual("C1"),
+                manual("C2"),
+                manual("J", join="and"),
+                dummy("M1", join="and"),
+                dummy("M2", join="and"),
+            ],
+            [
+                ("start", "S"),
+                ("S", "B1"),
+                ("S", "B2"),
+                ("S", "C1"),
+                ("S", "C2"),
+                ("S", "cnt"),
+                ("B1", "p"),
+                ("B2", "p"),
+                ("C1", "r"),
+                ("C2", "r"),
+                ("p", "J"),
+                ("r", "J"),
+                ("J", "q"),
+                ("q", "M1"),
+                ("cnt", "M1"),
+                ("M1", "q1"),
+                ("q", "M2"),
+                ("q1", "M2"),
+                ("M2", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp33")
     run.expect(enabled=["B1", "B2", "C1", "C2"])
     run.complete("B1").complete("B2").expect(enabled=["C1", "C2"])  # two triggers on one input
@@ -278,15 +447,32 @@ def test_wcp33_generalised_and_join(wf):
 
 def test_wcp37_local_synchronizing_merge(wf):
     """Acyclic but unstructured: B both feeds E and starts D, which may feed E again."""
-    wf.publish(net("wcp37", [
-        manual("A", split="or"), manual("B", split="and"), manual("C"), manual("D", split="xor"),
-        manual("E", join="or"),
-    ], [
-        ("start", "A"), ("A", "B", {"when": "data.b"}), ("A", "C", {"when": "data.c"}),
-        ("B", "e1"), ("B", "D"), ("C", "e3"),
-        ("D", "e2", {"when": "data.to == 'e2'"}), ("D", "e3", {"default": True}),
-        ("e1", "E"), ("e2", "E"), ("e3", "E"), ("E", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp37",
+            [
+                manual("A", split="or"),
+                manual("B", split="and"),
+                manual("C"),
+                manual("D", split="xor"),
+                manual("E", join="or"),
+            ],
+            [
+                ("start", "A"),
+                ("A", "B", {"when": "data.b"}),
+                ("A", "C", {"when": "data.c"}),
+                ("B", "e1"),
+                ("B", "D"),
+                ("C", "e3"),
+                ("D", "e2", {"when": "data.to == 'e2'"}),
+                ("D", "e3", {"default": True}),
+                ("e1", "E"),
+                ("e2", "E"),
+                ("e3", "E"),
+                ("E", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp37")
     run.complete("A", {"b": True, "c": False}).expect(enabled=["B"])
     run.complete("B").expect(enabled=["D"], marking={"e1": 1, "B__to__D": 1})  # E waits for D
@@ -304,26 +490,55 @@ def test_wcp37_local_synchronizing_merge(wf):
 
 def test_wcp38_general_synchronizing_merge(wf):
     """An OR-join fed from a loop: it waits while the loop can still deliver."""
-    wf.publish(net("wcp38", [
-        manual("A", split="or"), manual("B"), manual("C", join="xor", split="xor"), manual("E", join="or"),
-    ], [
-        ("start", "A"), ("A", "B", {"when": "data.b"}), ("A", "C", {"default": True}),
-        ("B", "e1"),
-        ("C", "e2", {"when": "data.done"}), ("C", "C", {"default": True}),  # C repeats until done
-        ("e1", "E"), ("e2", "E"), ("E", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp38",
+            [
+                manual("A", split="or"),
+                manual("B"),
+                manual("C", join="xor", split="xor"),
+                manual("E", join="or"),
+            ],
+            [
+                ("start", "A"),
+                ("A", "B", {"when": "data.b"}),
+                ("A", "C", {"default": True}),
+                ("B", "e1"),
+                ("C", "e2", {"when": "data.done"}),
+                ("C", "C", {"default": True}),  # C repeats until done
+                ("e1", "E"),
+                ("e2", "E"),
+                ("E", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp38")
     run.complete("A", {"b": True}).expect(enabled=["B"])  # b holds: C (the default) not taken
     run.complete("B").expect(enabled=["E"])
     run.complete("E").expect(state="completed")
 
-    wf.publish(net("wcp38b", [
-        manual("A", split="and"), manual("B"), manual("C", join="xor", split="xor"), manual("E", join="or"),
-    ], [
-        ("start", "A"), ("A", "B"), ("A", "C"), ("B", "e1"),
-        ("C", "e2", {"when": "data.done"}), ("C", "C", {"default": True}),
-        ("e1", "E"), ("e2", "E"), ("E", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp38b",
+            [
+                manual("A", split="and"),
+                manual("B"),
+                manual("C", join="xor", split="xor"),
+                manual("E", join="or"),
+            ],
+            [
+                ("start", "A"),
+                ("A", "B"),
+                ("A", "C"),
+                ("B", "e1"),
+                ("C", "e2", {"when": "data.done"}),
+                ("C", "C", {"default": True}),
+                ("e1", "E"),
+                ("e2", "E"),
+                ("E", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp38b")
     run.complete("A").expect(enabled=["B", "C"])
     run.complete("B").expect(enabled=["C"])  # e1 marked; the loop can still reach e2
@@ -336,14 +551,32 @@ def test_wcp38_general_synchronizing_merge(wf):
 
 def _fig33_net(name: str) -> dict:
     """YAWL book, fig. 3.3: D's cancellation set holds c2, c5 and C."""
-    return net(name, [
-        manual("A", split="or"), manual("B"), manual("C"), manual("D", cancels=["c2", "c5", "C"]),
-        manual("E", join="or"),
-    ], [
-        ("start", "A"), ("A", "c1"), ("A", "c2"), ("A", "c3"),
-        ("c1", "B"), ("B", "c4"), ("c2", "C"), ("C", "c5"), ("c3", "D"), ("D", "c6"),
-        ("c4", "E"), ("c5", "E"), ("c6", "E"), ("E", "end"),
-    ])
+    return net(
+        name,
+        [
+            manual("A", split="or"),
+            manual("B"),
+            manual("C"),
+            manual("D", cancels=["c2", "c5", "C"]),
+            manual("E", join="or"),
+        ],
+        [
+            ("start", "A"),
+            ("A", "c1"),
+            ("A", "c2"),
+            ("A", "c3"),
+            ("c1", "B"),
+            ("B", "c4"),
+            ("c2", "C"),
+            ("C", "c5"),
+            ("c3", "D"),
+            ("D", "c6"),
+            ("c4", "E"),
+            ("c5", "E"),
+            ("c6", "E"),
+            ("E", "end"),
+        ],
+    )
 
 
 @pytest.mark.roundtrip
@@ -370,13 +603,29 @@ def test_wcp38_general_synchronizing_merge_with_cancellation_set(wf):
 def test_wcp38_or_joins_in_a_vicious_circle_deadlock(wf):
     """Two OR-joins each waiting for the other (YAWL's vicious circle): the case is reported
     deadlocked, never left silently running."""
-    wf.publish(net("wcp38d", [
-        dummy("S", split="and"), manual("J1", join="or", split="xor"), manual("J2", join="or", split="xor"),
-    ], [
-        ("start", "S"), ("S", "a1"), ("S", "a2"),
-        ("a1", "J1"), ("x1", "J1"), ("J1", "x2", {"when": "data.again"}), ("J1", "end", {"default": True}),
-        ("a2", "J2"), ("x2", "J2"), ("J2", "x1", {"when": "data.again"}), ("J2", "end", {"default": True}),
-    ]))
+    wf.publish(
+        net(
+            "wcp38d",
+            [
+                dummy("S", split="and"),
+                manual("J1", join="or", split="xor"),
+                manual("J2", join="or", split="xor"),
+            ],
+            [
+                ("start", "S"),
+                ("S", "a1"),
+                ("S", "a2"),
+                ("a1", "J1"),
+                ("x1", "J1"),
+                ("J1", "x2", {"when": "data.again"}),
+                ("J1", "end", {"default": True}),
+                ("a2", "J2"),
+                ("x2", "J2"),
+                ("J2", "x1", {"when": "data.again"}),
+                ("J2", "end", {"default": True}),
+            ],
+        )
+    )
     run = wf.start("wcp38d")
     run.expect(state="deadlocked", marking={"a1": 1, "a2": 1})
     assert "no task can be enabled" in run.case.reason
@@ -423,17 +672,31 @@ def test_wcp42_thread_split(wf):
     run.complete("Z").expect(state="completed")
 
 
-
 def test_wcp38_or_join_inside_a_loop(wf):
     """The OR-join's own output leads back to the split that feeds it: in each iteration it
     waits for exactly the branches chosen in that iteration."""
-    wf.publish(net("wcp38e", [
-        manual("A", join="xor", split="or"), manual("B"), manual("C"), manual("E", join="or", split="xor"),
-    ], [
-        ("start", "A"), ("A", "B", {"when": "data.b"}), ("A", "C", {"when": "data.c"}),
-        ("B", "e1"), ("C", "e2"), ("e1", "E"), ("e2", "E"),
-        ("E", "A", {"when": "data.again"}), ("E", "end", {"default": True}),
-    ]))
+    wf.publish(
+        net(
+            "wcp38e",
+            [
+                manual("A", join="xor", split="or"),
+                manual("B"),
+                manual("C"),
+                manual("E", join="or", split="xor"),
+            ],
+            [
+                ("start", "A"),
+                ("A", "B", {"when": "data.b"}),
+                ("A", "C", {"when": "data.c"}),
+                ("B", "e1"),
+                ("C", "e2"),
+                ("e1", "E"),
+                ("e2", "E"),
+                ("E", "A", {"when": "data.again"}),
+                ("E", "end", {"default": True}),
+            ],
+        )
+    )
     run = wf.start("wcp38e")
     run.complete("A", {"b": True, "c": True}).expect(enabled=["B", "C"])
     run.complete("C").expect(enabled=["B"], marking={"e2": 1, "A__to__B": 1})

@@ -7,11 +7,11 @@ import pytest
 from .harness import dummy, manual, net
 
 
-
 @pytest.mark.roundtrip
 def test_wcp01_sequence(wf):
-    wf.publish(net("wcp01", [manual("A"), manual("B"), manual("C")],
-                [("start", "A"), ("A", "B"), ("B", "C"), ("C", "end")]))
+    wf.publish(
+        net("wcp01", [manual("A"), manual("B"), manual("C")], [("start", "A"), ("A", "B"), ("B", "C"), ("C", "end")])
+    )
     run = wf.start("wcp01")
     run.expect(enabled=["A"])
     run.start_task("A").expect(started=["A"])
@@ -22,8 +22,13 @@ def test_wcp01_sequence(wf):
 
 
 def test_wcp02_parallel_split(wf):
-    wf.publish(net("wcp02", [manual("A", split="and"), manual("B"), manual("C"), manual("D", join="and")],
-                [("start", "A"), ("A", "B"), ("A", "C"), ("B", "D"), ("C", "D"), ("D", "end")]))
+    wf.publish(
+        net(
+            "wcp02",
+            [manual("A", split="and"), manual("B"), manual("C"), manual("D", join="and")],
+            [("start", "A"), ("A", "B"), ("A", "C"), ("B", "D"), ("C", "D"), ("D", "end")],
+        )
+    )
     run = wf.start("wcp02")
     run.expect(enabled=["A"])
     # both branches at once, each with its own work item, in either order
@@ -36,8 +41,13 @@ def test_wcp02_parallel_split(wf):
 
 
 def test_wcp03_synchronization(wf):
-    wf.publish(net("wcp03", [dummy("A", split="and"), manual("B"), manual("C"), manual("D", join="and")],
-                [("start", "A"), ("A", "B"), ("A", "C"), ("B", "D"), ("C", "D"), ("D", "end")]))
+    wf.publish(
+        net(
+            "wcp03",
+            [dummy("A", split="and"), manual("B"), manual("C"), manual("D", join="and")],
+            [("start", "A"), ("A", "B"), ("A", "C"), ("B", "D"), ("C", "D"), ("D", "end")],
+        )
+    )
     run = wf.start("wcp03")
     run.expect(enabled=["B", "C"])
     # D waits for every branch
@@ -49,12 +59,19 @@ def test_wcp03_synchronization(wf):
 
 @pytest.mark.parametrize("amount, branch", [(500, "small"), (5000, "large")])
 def test_wcp04_exclusive_choice(wf, amount, branch):
-    wf.publish(net("wcp04", [manual("A", split="xor"), manual("small"), manual("large")], [
-        ("start", "A"),
-        ("A", "large", {"when": "data.amount > 1000"}),
-        ("A", "small", {"default": True}),
-        ("small", "end"), ("large", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp04",
+            [manual("A", split="xor"), manual("small"), manual("large")],
+            [
+                ("start", "A"),
+                ("A", "large", {"when": "data.amount > 1000"}),
+                ("A", "small", {"default": True}),
+                ("small", "end"),
+                ("large", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp04")
     run.expect(enabled=["A"])
     # the work item's output is merged into the case data before the split is evaluated
@@ -64,12 +81,20 @@ def test_wcp04_exclusive_choice(wf, amount, branch):
 
 
 def test_wcp05_simple_merge(wf):
-    wf.publish(net("wcp05", [manual("A", split="xor"), manual("B"), manual("C"), manual("D", join="xor")], [
-        ("start", "A"),
-        ("A", "B", {"when": "data.path == 'b'"}),
-        ("A", "C", {"default": True}),
-        ("B", "D"), ("C", "D"), ("D", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp05",
+            [manual("A", split="xor"), manual("B"), manual("C"), manual("D", join="xor")],
+            [
+                ("start", "A"),
+                ("A", "B", {"when": "data.path == 'b'"}),
+                ("A", "C", {"default": True}),
+                ("B", "D"),
+                ("C", "D"),
+                ("D", "end"),
+            ],
+        )
+    )
     for path, other in (("b", "C"), ("c", "B")):
         run = wf.start("wcp05")
         run.complete("A", {"path": path}).expect(enabled=[path.upper()])

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-
 from .harness import ALL_ITEM_STATES, Run, composite, dummy, manual, net
-
 
 
 def _states(run: Run, task: str) -> list[str]:
@@ -21,12 +19,26 @@ def _states(run: Run, task: str) -> list[str]:
 
 
 def _cancel_task_net(name: str) -> dict:
-    return net(name, [
-        dummy("S", split="and"), manual("B"), manual("K", cancels=["b_in", "B"]), dummy("F", join="or"),
-    ], [
-        ("start", "S"), ("S", "b_in"), ("S", "K"), ("b_in", "B"), ("B", "b_done"), ("K", "k_done"),
-        ("b_done", "F"), ("k_done", "F"), ("F", "end"),
-    ])
+    return net(
+        name,
+        [
+            dummy("S", split="and"),
+            manual("B"),
+            manual("K", cancels=["b_in", "B"]),
+            dummy("F", join="or"),
+        ],
+        [
+            ("start", "S"),
+            ("S", "b_in"),
+            ("S", "K"),
+            ("b_in", "B"),
+            ("B", "b_done"),
+            ("K", "k_done"),
+            ("b_done", "F"),
+            ("k_done", "F"),
+            ("F", "end"),
+        ],
+    )
 
 
 def test_wcp19_cancel_task(wf):
@@ -52,9 +64,20 @@ def test_wcp19_cancel_task(wf):
 
 @pytest.mark.roundtrip
 def test_wcp20_cancel_case(wf):
-    wf.publish(net("wcp20", [dummy("S", split="and"), manual("B"), manual("C"), manual("D", join="and")], [
-        ("start", "S"), ("S", "B"), ("S", "C"), ("B", "D"), ("C", "D"), ("D", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp20",
+            [dummy("S", split="and"), manual("B"), manual("C"), manual("D", join="and")],
+            [
+                ("start", "S"),
+                ("S", "B"),
+                ("S", "C"),
+                ("B", "D"),
+                ("C", "D"),
+                ("D", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp20")
     run.start_task("B").expect(enabled=["C"], started=["B"])
     run.cancel("customer withdrew").expect(state="canceled")
@@ -69,16 +92,38 @@ def test_wcp25_cancel_region(wf):
     """K cancels a region: a sequence B1 -> B2, its conditions, and a composite task whose
     child case is canceled with it. Work outside the region (C) goes on."""
     wf.publish(net("wcp25child", [manual("X")], [("start", "X"), ("X", "end")]))
-    wf.publish(net("wcp25", [
-        dummy("S", split="and"), manual("B1"), manual("B2"), composite("Sub", "wcp25child"), manual("C"),
-        manual("K", cancels=["r_in", "B1", "B1__to__B2", "B2", "s_in", "Sub"]),
-        dummy("F", join="or"),
-    ], [
-        ("start", "S"), ("S", "r_in"), ("S", "s_in"), ("S", "C"), ("S", "K"),
-        ("r_in", "B1"), ("B1", "B2"), ("B2", "r_done"), ("s_in", "Sub"), ("Sub", "r_done"),
-        ("C", "c_done"), ("K", "k_done"),
-        ("r_done", "F"), ("c_done", "F"), ("k_done", "F"), ("F", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp25",
+            [
+                dummy("S", split="and"),
+                manual("B1"),
+                manual("B2"),
+                composite("Sub", "wcp25child"),
+                manual("C"),
+                manual("K", cancels=["r_in", "B1", "B1__to__B2", "B2", "s_in", "Sub"]),
+                dummy("F", join="or"),
+            ],
+            [
+                ("start", "S"),
+                ("S", "r_in"),
+                ("S", "s_in"),
+                ("S", "C"),
+                ("S", "K"),
+                ("r_in", "B1"),
+                ("B1", "B2"),
+                ("B2", "r_done"),
+                ("s_in", "Sub"),
+                ("Sub", "r_done"),
+                ("C", "c_done"),
+                ("K", "k_done"),
+                ("r_done", "F"),
+                ("c_done", "F"),
+                ("k_done", "F"),
+                ("F", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp25")
     run.expect(enabled=["B1", "C", "K"], started=["Sub"])
     [child] = run.children()
@@ -92,15 +137,28 @@ def test_wcp25_cancel_region(wf):
 
 
 def _mi_net(name: str, k_outputs: list[tuple[str, str]]) -> dict:
-    return net(name, [
-        dummy("S", split="and"),
-        manual("W", instances={"for_each": "data.parts"}),
-        manual("K", cancels=["w_in", "W"]),
-        manual("Z"), dummy("F", join="or"),
-    ], [
-        ("start", "S"), ("S", "w_in"), ("S", "K"), ("w_in", "W"), ("W", "w_out"), ("w_out", "Z"),
-        ("Z", "z_done"), ("z_done", "F"), *k_outputs, ("F", "end"),
-    ])
+    return net(
+        name,
+        [
+            dummy("S", split="and"),
+            manual("W", instances={"for_each": "data.parts"}),
+            manual("K", cancels=["w_in", "W"]),
+            manual("Z"),
+            dummy("F", join="or"),
+        ],
+        [
+            ("start", "S"),
+            ("S", "w_in"),
+            ("S", "K"),
+            ("w_in", "W"),
+            ("W", "w_out"),
+            ("w_out", "Z"),
+            ("Z", "z_done"),
+            ("z_done", "F"),
+            *k_outputs,
+            ("F", "end"),
+        ],
+    )
 
 
 def test_wcp26_cancel_multiple_instance_task(wf):

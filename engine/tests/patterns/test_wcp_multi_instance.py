@@ -13,7 +13,6 @@ from engine.core.errors import NotAllowed
 from .harness import Run, dummy, manual, net
 
 
-
 def _open(run: Run, task: str) -> int:
     return len([w for w in run.items(task) if w.state in ("initialized", "started")])
 
@@ -22,13 +21,29 @@ def test_wcp12_multiple_instances_without_synchronization(wf):
     """A creates the instances of W and its thread of control goes on at once (B, C): nothing
     on the main thread waits for, or refers to, the instances. Both threads only meet at the
     end of the case (an OR-join, so the case ends when nothing is left)."""
-    wf.publish(net("wcp12", [
-        manual("A", split="and"), manual("W", instances={"for_each": "data.reviewers", "as": "reviewer"}),
-        manual("B"), manual("C"), dummy("Done", join="or"),
-    ], [
-        ("start", "A"), ("A", "W"), ("A", "B"), ("B", "C"),
-        ("W", "w_done"), ("C", "c_done"), ("w_done", "Done"), ("c_done", "Done"), ("Done", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp12",
+            [
+                manual("A", split="and"),
+                manual("W", instances={"for_each": "data.reviewers", "as": "reviewer"}),
+                manual("B"),
+                manual("C"),
+                dummy("Done", join="or"),
+            ],
+            [
+                ("start", "A"),
+                ("A", "W"),
+                ("A", "B"),
+                ("B", "C"),
+                ("W", "w_done"),
+                ("C", "c_done"),
+                ("w_done", "Done"),
+                ("c_done", "Done"),
+                ("Done", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp12", {"reviewers": ["ann", "bob", "cid"]})
     run.complete("A").expect(enabled=["B", "W"])
     assert [w.input for w in run.items("W")] == [{"reviewer": "ann"}, {"reviewer": "bob"}, {"reviewer": "cid"}]
@@ -41,28 +56,53 @@ def test_wcp12_multiple_instances_without_synchronization(wf):
 
 
 def test_wcp13_multiple_instances_with_a_priori_design_time_knowledge(wf):
-    wf.publish(net("wcp13", [manual("A"), manual("W", instances={"min": 3, "max": 3}), manual("B")], [
-        ("start", "A"), ("A", "W"), ("W", "B"), ("B", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp13",
+            [manual("A"), manual("W", instances={"min": 3, "max": 3}), manual("B")],
+            [
+                ("start", "A"),
+                ("A", "W"),
+                ("W", "B"),
+                ("B", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp13")
     run.complete("A").expect(enabled=["W"])
     assert _open(run, "W") == 3  # fixed in the definition
     run.complete("W", which=2).expect(started=["W"])
     run.complete("W", which=0).expect(started=["W"])
     assert run.task("W")["stats"] == {
-        "total": 3, "initialized": 1, "started": 0, "completed": 2, "failed": 0, "canceled": 0}
+        "total": 3,
+        "initialized": 1,
+        "started": 0,
+        "completed": 2,
+        "failed": 0,
+        "canceled": 0,
+    }
     run.complete("W").expect(enabled=["B"])  # synchronised: B after all three
     run.complete("B").expect(state="completed")
 
 
 @pytest.mark.parametrize("orders", [["o1", "o2"], ["o1", "o2", "o3", "o4"], []])
 def test_wcp14_multiple_instances_with_a_priori_run_time_knowledge(wf, orders):
-    wf.publish(net("wcp14", [
-        manual("A"),
-        manual("W", instances={"for_each": "data.orders", "as": "order"},
-               input={"order": "order", "rush": "order == 'o2'"}, output={"checked": "results.size()"}),
-        manual("B"),
-    ], [("start", "A"), ("A", "W"), ("W", "B"), ("B", "end")]))
+    wf.publish(
+        net(
+            "wcp14",
+            [
+                manual("A"),
+                manual(
+                    "W",
+                    instances={"for_each": "data.orders", "as": "order"},
+                    input={"order": "order", "rush": "order == 'o2'"},
+                    output={"checked": "results.size()"},
+                ),
+                manual("B"),
+            ],
+            [("start", "A"), ("A", "W"), ("W", "B"), ("B", "end")],
+        )
+    )
     run = wf.start("wcp14")
     if not orders:  # zero instances: W starts and completes at once
         run.complete("A", {"orders": orders}).expect(enabled=["B"])
@@ -79,9 +119,16 @@ def test_wcp14_multiple_instances_with_a_priori_run_time_knowledge(wf, orders):
 
 @pytest.mark.roundtrip
 def test_wcp15_multiple_instances_without_a_priori_run_time_knowledge(wf):
-    wf.publish(net("wcp15", [
-        manual("W", instances={"for_each": "data.first", "creation": "dynamic", "max": 3}), manual("B"),
-    ], [("start", "W"), ("W", "B"), ("B", "end")]))
+    wf.publish(
+        net(
+            "wcp15",
+            [
+                manual("W", instances={"for_each": "data.first", "creation": "dynamic", "max": 3}),
+                manual("B"),
+            ],
+            [("start", "W"), ("W", "B"), ("B", "end")],
+        )
+    )
     run = wf.start("wcp15", {"first": ["x"]})
     run.expect(enabled=["W"])
     run.add_item("W", {"item": "y"})  # more instances while W runs, as they become known
@@ -102,10 +149,17 @@ def test_wcp15_multiple_instances_without_a_priori_run_time_knowledge(wf):
 def test_wcp34_static_partial_join_for_multiple_instances(wf):
     """2 of 3 instances complete W; the third keeps running and, when it completes, triggers
     nothing more."""
-    wf.publish(net("wcp34", [
-        manual("W", instances={"for_each": "data.parts", "threshold": 2, "remaining": "continue"}),
-        manual("B"), manual("C"),
-    ], [("start", "W"), ("W", "B"), ("B", "C"), ("C", "end")]))
+    wf.publish(
+        net(
+            "wcp34",
+            [
+                manual("W", instances={"for_each": "data.parts", "threshold": 2, "remaining": "continue"}),
+                manual("B"),
+                manual("C"),
+            ],
+            [("start", "W"), ("W", "B"), ("B", "C"), ("C", "end")],
+        )
+    )
     run = wf.start("wcp34", {"parts": [1, 2, 3]})
     run.expect(enabled=["W"])
     run.complete("W", which=0).expect(started=["W"])
@@ -122,26 +176,50 @@ def test_wcp34_static_partial_join_for_multiple_instances(wf):
 
 @pytest.mark.roundtrip
 def test_wcp35_cancelling_partial_join_for_multiple_instances(wf):
-    wf.publish(net("wcp35", [
-        manual("W", instances={"for_each": "data.parts", "threshold": 2}), manual("B"),
-    ], [("start", "W"), ("W", "B"), ("B", "end")]))
+    wf.publish(
+        net(
+            "wcp35",
+            [
+                manual("W", instances={"for_each": "data.parts", "threshold": 2}),
+                manual("B"),
+            ],
+            [("start", "W"), ("W", "B"), ("B", "end")],
+        )
+    )
     run = wf.start("wcp35", {"parts": [1, 2, 3, 4]})
     run.start_task("W", which=3).expect(started=["W"])
     running = run.item("W", which=3)
     run.complete("W", which=0).complete("W", which=0).expect(enabled=["B"])  # 2 of 4
     assert [w.state for w in run.items("W", states=["completed", "canceled"])] == [
-        "completed", "completed", "canceled", "canceled"]
+        "completed",
+        "completed",
+        "canceled",
+        "canceled",
+    ]
     running.refresh_from_db()
     assert running.state == "canceled"
     assert run.task("W")["stats"] == {
-        "total": 4, "initialized": 0, "started": 0, "completed": 2, "failed": 0, "canceled": 2}
+        "total": 4,
+        "initialized": 0,
+        "started": 0,
+        "completed": 2,
+        "failed": 0,
+        "canceled": 2,
+    }
     run.complete("B").expect(state="completed")
 
 
 def test_wcp36_dynamic_partial_join_for_multiple_instances(wf):
-    wf.publish(net("wcp36", [
-        manual("W", instances={"for_each": "data.first", "creation": "dynamic", "threshold": 3}), manual("B"),
-    ], [("start", "W"), ("W", "B"), ("B", "end")]))
+    wf.publish(
+        net(
+            "wcp36",
+            [
+                manual("W", instances={"for_each": "data.first", "creation": "dynamic", "threshold": 3}),
+                manual("B"),
+            ],
+            [("start", "W"), ("W", "B"), ("B", "end")],
+        )
+    )
     run = wf.start("wcp36", {"first": ["a", "b"]})
     run.complete("W", which=0).expect(started=["W"])
     run.add_item("W", {"item": "c"})
@@ -150,7 +228,12 @@ def test_wcp36_dynamic_partial_join_for_multiple_instances(wf):
     run.add_item("W", {"item": "e"})
     run.complete("W", which=2).expect(enabled=["B"])  # e: the third: W completes
     assert sorted((w.input["item"], w.state) for w in run.items("W", states=["completed", "canceled"])) == [
-        ("a", "completed"), ("b", "canceled"), ("c", "completed"), ("d", "canceled"), ("e", "completed")]
+        ("a", "completed"),
+        ("b", "canceled"),
+        ("c", "completed"),
+        ("d", "canceled"),
+        ("e", "completed"),
+    ]
     with pytest.raises(NotAllowed):
         run.add_item("W", {"item": "late"})
     run.complete("B").expect(state="completed")

@@ -16,12 +16,22 @@ import pytest
 from .harness import ALL_ITEM_STATES, dummy, manual, net, timer
 
 
-
 @pytest.mark.roundtrip
 def test_wcp16_deferred_choice(wf):
-    wf.publish(net("wcp16", [manual("B"), manual("C"), timer("T", "duration('1h')")], [
-        ("start", "B"), ("start", "C"), ("start", "T"), ("B", "end"), ("C", "end"), ("T", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp16",
+            [manual("B"), manual("C"), timer("T", "duration('1h')")],
+            [
+                ("start", "B"),
+                ("start", "C"),
+                ("start", "T"),
+                ("B", "end"),
+                ("C", "end"),
+                ("T", "end"),
+            ],
+        )
+    )
     # a person makes the choice: the first to start takes the token
     run = wf.start("wcp16")
     run.expect(enabled=["B", "C", "T"], marking={"start": 1})
@@ -59,8 +69,11 @@ def _mutex_net(name: str, tasks: list[dict], orders: list[tuple[str, str]], free
     for t in lasts:
         flows += [(t, f"done_{t}"), (f"done_{t}", "F")]
     flows += [("mutex", "F"), ("F", "end")]
-    all_tasks = [dummy("S", split="and"), *[{**t, "join": "and", "split": "and"} for t in tasks],
-                 dummy("F", join="and")]
+    all_tasks = [
+        dummy("S", split="and"),
+        *[{**t, "join": "and", "split": "and"} for t in tasks],
+        dummy("F", join="and"),
+    ]
     return net(name, all_tasks, flows)
 
 
@@ -84,15 +97,34 @@ def test_wcp17_interleaved_parallel_routing(wf):
 
 def test_wcp18_milestone(wf):
     """B may run only while the milestone m holds: after A reached it, before C ends it."""
-    wf.publish(net("wcp18", [
-        dummy("S", split="and"), manual("A"), manual("B", join="and", split="and"), manual("C"),
-        dummy("F", join="or"),
-    ], [
-        ("start", "S"), ("S", "a_in"), ("S", "b_in"), ("a_in", "A"), ("A", "m"),
-        ("b_in", "B"), ("m", "B"), ("B", "m"), ("B", "b_done"),  # B tests m: takes it and puts it back
-        ("m", "C"), ("C", "c_done"),  # C ends the milestone
-        ("b_done", "F"), ("c_done", "F"), ("F", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp18",
+            [
+                dummy("S", split="and"),
+                manual("A"),
+                manual("B", join="and", split="and"),
+                manual("C"),
+                dummy("F", join="or"),
+            ],
+            [
+                ("start", "S"),
+                ("S", "a_in"),
+                ("S", "b_in"),
+                ("a_in", "A"),
+                ("A", "m"),
+                ("b_in", "B"),
+                ("m", "B"),
+                ("B", "m"),
+                ("B", "b_done"),  # B tests m: takes it and puts it back
+                ("m", "C"),
+                ("C", "c_done"),  # C ends the milestone
+                ("b_done", "F"),
+                ("c_done", "F"),
+                ("F", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp18")
     run.expect(enabled=["A"], marking={"a_in": 1, "b_in": 1})  # B: milestone not reached yet
     run.complete("A").expect(enabled=["B", "C"], marking={"b_in": 1, "m": 1})
@@ -111,17 +143,39 @@ def test_wcp18_milestone(wf):
 @pytest.mark.roundtrip
 def test_wcp39_critical_section(wf):
     """Two regions (A1 -> A2, B1 -> B2) share one mutex: one region at a time, whole."""
-    wf.publish(net("wcp39", [
-        dummy("S", split="and"),
-        manual("A1", join="and"), manual("A2", split="and"),
-        manual("B1", join="and"), manual("B2", split="and"),
-        dummy("F", join="and"),
-    ], [
-        ("start", "S"), ("S", "a_in"), ("S", "b_in"), ("S", "mutex"),
-        ("a_in", "A1"), ("mutex", "A1"), ("A1", "A2"), ("A2", "mutex"), ("A2", "a_done"),
-        ("b_in", "B1"), ("mutex", "B1"), ("B1", "B2"), ("B2", "mutex"), ("B2", "b_done"),
-        ("a_done", "F"), ("b_done", "F"), ("mutex", "F"), ("F", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp39",
+            [
+                dummy("S", split="and"),
+                manual("A1", join="and"),
+                manual("A2", split="and"),
+                manual("B1", join="and"),
+                manual("B2", split="and"),
+                dummy("F", join="and"),
+            ],
+            [
+                ("start", "S"),
+                ("S", "a_in"),
+                ("S", "b_in"),
+                ("S", "mutex"),
+                ("a_in", "A1"),
+                ("mutex", "A1"),
+                ("A1", "A2"),
+                ("A2", "mutex"),
+                ("A2", "a_done"),
+                ("b_in", "B1"),
+                ("mutex", "B1"),
+                ("B1", "B2"),
+                ("B2", "mutex"),
+                ("B2", "b_done"),
+                ("a_done", "F"),
+                ("b_done", "F"),
+                ("mutex", "F"),
+                ("F", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp39")
     run.expect(enabled=["A1", "B1"])
     run.start_task("B1").expect(started=["B1"])  # region B entered: A1 withdrawn

@@ -5,20 +5,28 @@ from __future__ import annotations
 
 import pytest
 
-
 from .harness import composite, dummy, manual, net
-
 
 
 def test_wcp10_arbitrary_cycles(wf):
     """A cycle B <-> C with two entry points (p1, p2) and two exits (from B and from C)."""
-    wf.publish(net("wcp10", [manual("A", split="xor"), manual("B", split="xor"), manual("C", split="xor")], [
-        ("start", "A"),
-        ("A", "p1", {"when": "data.entry == 1"}), ("A", "p2", {"default": True}),
-        ("p1", "B"), ("p2", "C"),
-        ("B", "end", {"when": "data.exit == 'B'"}), ("B", "p2", {"default": True}),
-        ("C", "end", {"when": "data.exit == 'C'"}), ("C", "p1", {"default": True}),
-    ]))
+    wf.publish(
+        net(
+            "wcp10",
+            [manual("A", split="xor"), manual("B", split="xor"), manual("C", split="xor")],
+            [
+                ("start", "A"),
+                ("A", "p1", {"when": "data.entry == 1"}),
+                ("A", "p2", {"default": True}),
+                ("p1", "B"),
+                ("p2", "C"),
+                ("B", "end", {"when": "data.exit == 'B'"}),
+                ("B", "p2", {"default": True}),
+                ("C", "end", {"when": "data.exit == 'C'"}),
+                ("C", "p1", {"default": True}),
+            ],
+        )
+    )
     run = wf.start("wcp10")
     run.complete("A", {"entry": 2, "exit": ""}).expect(enabled=["C"])  # enter at C
     run.complete("C").expect(enabled=["B"])
@@ -37,14 +45,30 @@ def test_wcp11_implicit_termination(wf):
     """Partly supported: the engine terminates explicitly (first token in `end`); a net gets
     implicit termination by merging every branch in a final OR-join before `end`, which fires
     only when no other work can still deliver to it."""
-    wf.publish(net("wcp11", [
-        dummy("S", split="and"), manual("B", split="xor"), manual("X"), manual("C"),
-        dummy("Done", join="or"),
-    ], [
-        ("start", "S"), ("S", "B"), ("S", "C"),
-        ("B", "X", {"when": "data.more"}), ("B", "f1", {"default": True}), ("X", "f1"),
-        ("C", "f2"), ("f1", "Done"), ("f2", "Done"), ("Done", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp11",
+            [
+                dummy("S", split="and"),
+                manual("B", split="xor"),
+                manual("X"),
+                manual("C"),
+                dummy("Done", join="or"),
+            ],
+            [
+                ("start", "S"),
+                ("S", "B"),
+                ("S", "C"),
+                ("B", "X", {"when": "data.more"}),
+                ("B", "f1", {"default": True}),
+                ("X", "f1"),
+                ("C", "f2"),
+                ("f1", "Done"),
+                ("f2", "Done"),
+                ("Done", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp11")
     run.expect(enabled=["B", "C"])
     run.complete("C").expect(enabled=["B"], marking={"f2": 1, "S__to__B": 1})
@@ -58,12 +82,21 @@ def test_wcp11_implicit_termination(wf):
 
 def test_wcp21_structured_loop(wf):
     # while (pre-test): T tests before each iteration
-    wf.publish(net("wcp21", [
-        dummy("T", join="xor", split="xor"),
-        manual("B", output={"n": "data.n + 1"}),
-    ], [
-        ("start", "T"), ("T", "B", {"when": "data.n < 3"}), ("T", "end", {"default": True}), ("B", "T"),
-    ]))
+    wf.publish(
+        net(
+            "wcp21",
+            [
+                dummy("T", join="xor", split="xor"),
+                manual("B", output={"n": "data.n + 1"}),
+            ],
+            [
+                ("start", "T"),
+                ("T", "B", {"when": "data.n < 3"}),
+                ("T", "end", {"default": True}),
+                ("B", "T"),
+            ],
+        )
+    )
     run = wf.start("wcp21", {"n": 0})
     for n in (0, 1, 2):
         assert run.data["n"] == n
@@ -73,9 +106,17 @@ def test_wcp21_structured_loop(wf):
     wf.start("wcp21", {"n": 3}).expect(state="completed")  # the body may run zero times
 
     # repeat-until (post-test): the body runs first, then the test
-    wf.publish(net("wcp21b", [manual("B", join="xor", split="xor")], [
-        ("start", "B"), ("B", "end", {"when": "data.ok"}), ("B", "B", {"default": True}),
-    ]))
+    wf.publish(
+        net(
+            "wcp21b",
+            [manual("B", join="xor", split="xor")],
+            [
+                ("start", "B"),
+                ("B", "end", {"when": "data.ok"}),
+                ("B", "B", {"default": True}),
+            ],
+        )
+    )
     run = wf.start("wcp21b")
     run.complete("B", {"ok": False}).expect(enabled=["B"])
     run.complete("B", {"ok": False}).expect(enabled=["B"])
@@ -86,14 +127,23 @@ def test_wcp21_structured_loop(wf):
 @pytest.mark.roundtrip
 def test_wcp22_recursion(wf):
     """A composite task whose child definition is the net itself, bounded by the case data."""
-    wf.publish(net("wcp22", [
-        dummy("check", split="xor"),
-        composite("R", "wcp22", input={"n": "data.n - 1"}, output={"depth": "result.depth + 1"}),
-        manual("leaf", output={"depth": "0"}),
-    ], [
-        ("start", "check"), ("check", "R", {"when": "data.n > 0"}), ("check", "leaf", {"default": True}),
-        ("R", "end"), ("leaf", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp22",
+            [
+                dummy("check", split="xor"),
+                composite("R", "wcp22", input={"n": "data.n - 1"}, output={"depth": "result.depth + 1"}),
+                manual("leaf", output={"depth": "0"}),
+            ],
+            [
+                ("start", "check"),
+                ("check", "R", {"when": "data.n > 0"}),
+                ("check", "leaf", {"default": True}),
+                ("R", "end"),
+                ("leaf", "end"),
+            ],
+        )
+    )
     top = wf.start("wcp22", {"n": 2})
     top.expect(started=["R"])
     [child] = top.children()
@@ -111,9 +161,20 @@ def test_wcp22_recursion(wf):
 
 
 def test_wcp43_explicit_termination(wf):
-    wf.publish(net("wcp43", [dummy("S", split="and"), manual("B"), manual("C"), manual("D")], [
-        ("start", "S"), ("S", "B"), ("S", "C"), ("B", "end"), ("C", "D"), ("D", "end"),
-    ]))
+    wf.publish(
+        net(
+            "wcp43",
+            [dummy("S", split="and"), manual("B"), manual("C"), manual("D")],
+            [
+                ("start", "S"),
+                ("S", "B"),
+                ("S", "C"),
+                ("B", "end"),
+                ("C", "D"),
+                ("D", "end"),
+            ],
+        )
+    )
     run = wf.start("wcp43")
     run.expect(enabled=["B", "C"])
     run.start_task("C").expect(enabled=["B"], started=["C"])

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-
 from .harness import Run, manual, net
-
 
 
 def outcomes(run: Run) -> list[str]:
@@ -28,8 +26,9 @@ def _trigger_net(name: str, persistent: bool) -> dict:
         name,
         [manual("A"), signal_task("W", "go"), manual("B")],
         [("start", "A"), ("A", "W"), ("W", "B"), ("B", "end")],
-        signals=[{"name": "go", "persistent": persistent, "schema": {"type": "object"},
-                  "output": {"go_note": "signal.note"}}],
+        signals=[
+            {"name": "go", "persistent": persistent, "schema": {"type": "object"}, "output": {"go_note": "signal.note"}}
+        ],
     )
 
 

@@ -43,12 +43,15 @@ def _configure_producer() -> None:
     options = {**app.conf.broker_transport_options, "global_keyprefix": f"{RUN_ID}:"}
     # under the settings' own names: the app reads Django's CELERY_* settings, and those win
     # over the short names once it has been configured
-    app.conf.update(CELERY_BROKER_URL=REDIS_URL, CELERY_TASK_DEFAULT_QUEUE=RUN_ID,
-                    CELERY_BROKER_TRANSPORT_OPTIONS=options)
+    app.conf.update(
+        CELERY_BROKER_URL=REDIS_URL, CELERY_TASK_DEFAULT_QUEUE=RUN_ID, CELERY_BROKER_TRANSPORT_OPTIONS=options
+    )
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def celery_worker(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except redis.RedisError as exc:
@@ -76,9 +79,28 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any, tmp_path_factor
     }
     env.pop("TEST_DATABASE_NAME", None)
     cmd = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "-Q", RUN_ID, "-c", "2", "-P", "prefork",
-        "-n", f"{RUN_ID}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "-s", str(logdir / "beat-schedule"), "-l", os.environ.get("E2E_WORKER_LOG", "WARNING"),
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-B",
+        "-Q",
+        RUN_ID,
+        "-c",
+        "2",
+        "-P",
+        "prefork",
+        "-n",
+        f"{RUN_ID}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-s",
+        str(logdir / "beat-schedule"),
+        "-l",
+        os.environ.get("E2E_WORKER_LOG", "WARNING"),
     ]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

@@ -12,10 +12,10 @@ from celery import Celery
 from django.db import connection
 from django.test import override_settings
 
-from tests.helpers import net, publish
 from engine import services
 from engine.access import SYSTEM
 from engine.models import Case, Event, WorkItem
+from tests.helpers import net, publish
 from worker.tests.e2e.conftest import REDIS_URL, wait_for
 from worker.tests.e2e.test_faults import start_worker
 
@@ -23,9 +23,13 @@ BURST = 120
 
 
 def test_a_burst_is_completed_once_per_item_in_few_transactions(e2e: Any, tmp_path: Path) -> None:
-    publish(net("burst", [{"id": "work", "kind": "automatic", "activity": "e2e.count"},
-                          {"id": "review", "kind": "manual"}],
-                [("start", "work"), ("work", "review"), ("review", "end")]))
+    publish(
+        net(
+            "burst",
+            [{"id": "work", "kind": "automatic", "activity": "e2e.count"}, {"id": "review", "kind": "manual"}],
+            [("start", "work"), ("work", "review"), ("review", "end")],
+        )
+    )
     with override_settings(WORKFLOW_RUNNER="manual"):  # the messages are sent below, all at once
         cases = [services.case_start(definition="burst", user=SYSTEM) for _ in range(BURST)]
     items = list(WorkItem.objects.filter(case__in=cases, task="work").values_list("pk", flat=True))
@@ -38,11 +42,21 @@ def test_a_burst_is_completed_once_per_item_in_few_transactions(e2e: Any, tmp_pa
         sender.send_task("workflow.run_work_items", args=(str(pk), 1), queue=queue, acks_late=True)
     # one pool process, as in production (the prefork pool): while it runs a batch, the worker
     # process gathers the next
-    worker = start_worker(e2e, queue, prefix, tmp_path / "ready", pool=("-P", "prefork", "-c", "1"),
-                          CELERY_PREFETCH="64", WORKFLOW_BATCH_SIZE="32")
+    worker = start_worker(
+        e2e,
+        queue,
+        prefix,
+        tmp_path / "ready",
+        pool=("-P", "prefork", "-c", "1"),
+        CELERY_PREFETCH="64",
+        WORKFLOW_BATCH_SIZE="32",
+    )
     try:
-        wait_for(lambda: WorkItem.objects.filter(case__in=cases, task="review").count() == BURST, timeout=60,
-                 what="every item of the burst")
+        wait_for(
+            lambda: WorkItem.objects.filter(case__in=cases, task="review").count() == BURST,
+            timeout=60,
+            what="every item of the burst",
+        )
         r = redis.Redis.from_url(REDIS_URL)
         wait_for(lambda: r.llen(f"{prefix}{queue}") == 0 and r.hlen(f"{prefix}unacked") == 0, what="the queue to drain")
     finally:

@@ -15,31 +15,43 @@ import redis
 from django.test import override_settings
 from django.utils import timezone
 
-from tests.helpers import net, publish
 from engine import services
 from engine.access import SYSTEM
 from engine.models import Case, Event, WorkItem
+from tests.helpers import net, publish
 from worker.tasks import run_work_item
 from worker.tests.e2e import e2e_activities
 from worker.tests.e2e.conftest import REDIS_URL, wait_for
 
 
 def one_task(name: str, activity: str, **spec: Any) -> dict[str, Any]:
-    doc = net(name, [{"id": "work", "kind": "automatic", "activity": activity, **spec},
-                     {"id": "after", "kind": "automatic", "activity": "e2e.count"}],
-              [("start", "work"), ("work", "after"), ("after", "end")])
+    doc = net(
+        name,
+        [
+            {"id": "work", "kind": "automatic", "activity": activity, **spec},
+            {"id": "after", "kind": "automatic", "activity": "e2e.count"},
+        ],
+        [("start", "work"), ("work", "after"), ("after", "end")],
+    )
     publish(doc)
     return doc
 
 
 def final_item(case: Case, state: str = "completed", task: str = "work", timeout: float = 20.0) -> WorkItem:
-    return wait_for(lambda: WorkItem.objects.filter(case=case, task=task, state=state).first(), timeout=timeout,
-                    what=f"a {state} item of {task}")
+    return wait_for(
+        lambda: WorkItem.objects.filter(case=case, task=task, state=state).first(),
+        timeout=timeout,
+        what=f"a {state} item of {task}",
+    )
 
 
 def test_retries_with_backoff_then_success(e2e: Any) -> None:
-    one_task("flaky", "e2e.flaky", input={"succeed_on": "3"},
-             retry={"max_attempts": 5, "initial_interval": 0.3, "backoff": 2.0})
+    one_task(
+        "flaky",
+        "e2e.flaky",
+        input={"succeed_on": "3"},
+        retry={"max_attempts": 5, "initial_interval": 0.3, "backoff": 2.0},
+    )
     case = services.case_start(definition="flaky", user=SYSTEM)
     item = final_item(case)
     assert item.attempt == 3 and item.output == {"attempts": 3}
@@ -65,8 +77,11 @@ def test_last_attempt_fails_into_an_incident_with_the_error_kept(e2e: Any) -> No
 
 
 def test_non_retryable_error_fails_at_once(e2e: Any) -> None:
-    one_task("non-retryable", "e2e.bad_input",
-             retry={"max_attempts": 5, "initial_interval": 0.1, "non_retryable": ["ValueError"]})
+    one_task(
+        "non-retryable",
+        "e2e.bad_input",
+        retry={"max_attempts": 5, "initial_interval": 0.1, "non_retryable": ["ValueError"]},
+    )
     case = services.case_start(definition="non-retryable", user=SYSTEM)
     item = final_item(case, "failed")
     assert item.attempt == 1 and item.error["type"] == "ValueError"
@@ -90,14 +105,16 @@ def test_on_failure_fail_policy_fails_the_case(e2e: Any) -> None:
 
 
 def test_timeout_is_an_attempt_failure(e2e: Any) -> None:
-    one_task("slow", "e2e.slow", input={"seconds": "30"}, timeout=0.5,
-             retry={"max_attempts": 2, "initial_interval": 0.1})
+    one_task(
+        "slow", "e2e.slow", input={"seconds": "30"}, timeout=0.5, retry={"max_attempts": 2, "initial_interval": 0.1}
+    )
     case = services.case_start(definition="slow", user=SYSTEM)
     item = final_item(case, "failed")
     assert item.attempt == 2
     assert item.error["type"] == "Timeout"
-    assert [e.payload["error"]["type"] for e in Event.objects.filter(case=case, type="work_item.attempt_failed")] \
-        == ["Timeout"]
+    assert [e.payload["error"]["type"] for e in Event.objects.filter(case=case, type="work_item.attempt_failed")] == [
+        "Timeout"
+    ]
 
 
 def test_worker_process_killed_mid_activity_reruns_and_completes_the_item(e2e: Any) -> None:
@@ -149,17 +166,41 @@ def test_an_item_whose_message_was_lost_is_sent_again_by_the_sweep(e2e: Any, set
     wait_for(lambda: Case.objects.filter(pk=case.pk, state="completed").exists(), what="the case")
 
 
-def start_worker(e2e: dict[str, Any], queue: str, prefix: str, ready: Path, pool: tuple[str, ...] = ("-P", "solo"),
-                 **extra_env: str) -> subprocess.Popen:
+def start_worker(
+    e2e: dict[str, Any], queue: str, prefix: str, ready: Path, pool: tuple[str, ...] = ("-P", "solo"), **extra_env: str
+) -> subprocess.Popen:
     """Another worker on a queue of its own (by default the solo pool: the worker process runs
     the tasks itself)."""
-    env = {**e2e["env"], "WORKFLOW_QUEUE": queue, "REDIS_KEY_PREFIX": prefix, "CELERY_VISIBILITY_TIMEOUT": "2",
-           "CELERY_UNACKED_RESTORE_INTERVAL": "0.5",
-           "WORKER_READY_FILE": str(ready), **extra_env}
-    cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, *pool, "-n", f"{queue}@%h",
-           "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"]
-    proc = subprocess.Popen(cmd, cwd=e2e["cwd"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    env = {
+        **e2e["env"],
+        "WORKFLOW_QUEUE": queue,
+        "REDIS_KEY_PREFIX": prefix,
+        "CELERY_VISIBILITY_TIMEOUT": "2",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "0.5",
+        "WORKER_READY_FILE": str(ready),
+        **extra_env,
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        queue,
+        *pool,
+        "-n",
+        f"{queue}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-l",
+        "WARNING",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=e2e["cwd"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     wait_for(ready.exists, timeout=30, what="the extra worker to start")
     return proc
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import net, publish
 from engine import services
 from engine.access import SYSTEM
 from engine.models import Case, Event, WorkItem
+from tests.helpers import net, publish
 from worker.tests.e2e.conftest import wait_for
 
 
@@ -17,7 +17,9 @@ def auto(task_id: str, activity: str, **spec: Any) -> dict[str, Any]:
     return {"id": task_id, "kind": "automatic", "activity": activity, **spec}
 
 
-def run_case(doc: dict[str, Any], data: dict[str, Any] | None = None, *, until: tuple[str, ...] = ("completed",)) -> Case:
+def run_case(
+    doc: dict[str, Any], data: dict[str, Any] | None = None, *, until: tuple[str, ...] = ("completed",)
+) -> Case:
     publish(doc)
     case = services.case_start(definition=doc["name"], data=data or {}, user=SYSTEM)
     return wait_for(lambda: Case.objects.filter(pk=case.pk, state__in=until).first(), what=f"case in {until}")
@@ -29,13 +31,17 @@ def items(case: Case, task: str) -> list[WorkItem]:
 
 CACHE_NET = net(
     "cache-check",
-    [auto("check", "e2e.cache_lookup", input={"key": "data.key"}),
-     auto("expensive", "e2e.expensive", input={"key": "data.key"})],
+    [
+        auto("check", "e2e.cache_lookup", input={"key": "data.key"}),
+        auto("expensive", "e2e.expensive", input={"key": "data.key"}),
+    ],
     [("start", "check"), ("check", "expensive"), ("expensive", "end")],
 )
 
 
-@pytest.mark.parametrize(("key", "expensive_runs", "value"), [("known", 0, "cached value"), ("other", 1, "computed other")])
+@pytest.mark.parametrize(
+    ("key", "expensive_runs", "value"), [("known", 0, "cached value"), ("other", 1, "computed other")]
+)
 def test_cache_hit_terminates_the_case_and_a_miss_runs_the_expensive_step(
     e2e: Any, key: str, expensive_runs: int, value: str
 ) -> None:
@@ -49,8 +55,10 @@ def test_cache_hit_terminates_the_case_and_a_miss_runs_the_expensive_step(
 def test_validation_cancels_the_case(e2e: Any) -> None:
     doc = net(
         "validate-order",
-        [auto("validate", "e2e.validate", input={"quantity": "data.quantity"}),
-         auto("ship", "e2e.expensive", input={"key": "'x'"})],
+        [
+            auto("validate", "e2e.validate", input={"quantity": "data.quantity"}),
+            auto("ship", "e2e.expensive", input={"key": "'x'"}),
+        ],
         [("start", "validate"), ("validate", "ship"), ("ship", "end")],
     )
     case = run_case(doc, {"quantity": 0}, until=("canceled",))
@@ -63,8 +71,10 @@ def test_validation_cancels_the_case(e2e: Any) -> None:
 def test_training_loop_iterates_until_095_then_saves_once(e2e: Any) -> None:
     doc = net(
         "training",
-        [auto("train", "e2e.train", input={"epoch": "1"}, max_iterations=10),
-         auto("save", "echo", input={"accuracy": "data.accuracy"})],
+        [
+            auto("train", "e2e.train", input={"epoch": "1"}, max_iterations=10),
+            auto("save", "echo", input={"accuracy": "data.accuracy"}),
+        ],
         [("start", "train"), ("train", "save"), ("save", "end")],
     )
     case = run_case(doc)
@@ -93,9 +103,11 @@ def test_training_loop_over_its_bound_is_an_incident(e2e: Any) -> None:
 
 RISKY_NET = net(
     "risky",
-    [auto("risky", "e2e.risky", input={"explode": "data.explode"}),
-     auto("normal", "echo", input={"path": "'normal'"}),
-     auto("emergency", "echo", input={"path": "'emergency'"}, entry="directive")],
+    [
+        auto("risky", "e2e.risky", input={"explode": "data.explode"}),
+        auto("normal", "echo", input={"path": "'normal'"}),
+        auto("emergency", "echo", input={"path": "'emergency'"}, entry="directive"),
+    ],
     [("start", "risky"), ("risky", "normal"), ("normal", "end"), ("emergency", "end")],
 )
 
@@ -113,10 +125,12 @@ def test_risky_step_jumps_to_the_emergency_handler_skipping_its_successor(e2e: A
 def test_step_enqueues_extra_logging_and_continues(e2e: Any) -> None:
     doc = net(
         "with-logging",
-        [auto("step", "e2e.step_with_logging"),
-         auto("next", "echo", input={"after": "'step'"}),
-         auto("log_extra", "echo", input={"logged": "true"}, entry="directive"),
-         {"id": "join", "kind": "dummy", "join": "and"}],
+        [
+            auto("step", "e2e.step_with_logging"),
+            auto("next", "echo", input={"after": "'step'"}),
+            auto("log_extra", "echo", input={"logged": "true"}, entry="directive"),
+            {"id": "join", "kind": "dummy", "join": "and"},
+        ],
         [("start", "step"), ("step", "next"), ("next", "join"), ("log_extra", "join"), ("join", "end")],
     )
     case = run_case(doc)

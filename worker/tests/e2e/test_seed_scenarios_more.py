@@ -7,12 +7,12 @@ import datetime as dt
 import json
 from typing import Any
 
-from tests.helpers import net, publish
+from definitions.registry import get_activity
 from engine import services
 from engine.access import SYSTEM
 from engine.core.builder import NetBuilder
 from engine.models import Case, Event, WorkItem
-from definitions.registry import get_activity
+from tests.helpers import net, publish
 from worker.tests.e2e.conftest import wait_for
 
 
@@ -22,22 +22,34 @@ def completed(case: Case, state: str = "completed") -> Case:
 
 def test_dispatch_one_process_item_per_id_then_or_join_collect(e2e: Any) -> None:
     doc = {
-        "schema_version": 1, "name": "dispatch-collect",
+        "schema_version": 1,
+        "name": "dispatch-collect",
         "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
         "tasks": [
             {"id": "dispatch", "kind": "dummy", "split": "or"},
-            {"id": "process", "kind": "automatic", "activity": "echo",
-             "instances": {"for_each": "data.ids", "as": "id"}, "input": {"id": "id", "done": "true"},
-             "output": {"processed": "results.map(r, r.id)"}},
+            {
+                "id": "process",
+                "kind": "automatic",
+                "activity": "echo",
+                "instances": {"for_each": "data.ids", "as": "id"},
+                "input": {"id": "id", "done": "true"},
+                "output": {"processed": "results.map(r, r.id)"},
+            },
             {"id": "audit", "kind": "automatic", "activity": "noop"},
-            {"id": "collect", "kind": "automatic", "activity": "cel.transform", "join": "or",
-             "input": {"expressions": "{'count': 'size(data.processed)'}"}},
+            {
+                "id": "collect",
+                "kind": "automatic",
+                "activity": "cel.transform",
+                "join": "or",
+                "input": {"expressions": "{'count': 'size(data.processed)'}"},
+            },
         ],
         "flows": [
             {"from": "start", "to": "dispatch"},
             {"from": "dispatch", "to": "process", "when": "size(data.ids) > 0"},
             {"from": "dispatch", "to": "audit", "when": "size(data.ids) > 100"},
-            {"from": "process", "to": "collect"}, {"from": "audit", "to": "collect"},
+            {"from": "process", "to": "collect"},
+            {"from": "audit", "to": "collect"},
             {"from": "collect", "to": "end"},
         ],
     }
@@ -55,13 +67,26 @@ def test_dispatch_one_process_item_per_id_then_or_join_collect(e2e: Any) -> None
 def test_monthly_invoices_tolerate_failures_then_summarise(e2e: Any) -> None:
     doc = net(
         "monthly-invoices",
-        [{"id": "invoice", "kind": "automatic", "activity": "e2e.invoice",
-          "instances": {"for_each": "data.customers.filter(c, c.balance > 0)", "as": "customer"},
-          "on_failure": "continue", "retry": {"max_attempts": 1},
-          "output": {"invoiced": "results.map(r, r.amount)"}},
-         {"id": "summary", "kind": "automatic", "activity": "cel.transform",
-          "input": {"expressions": "{'count': 'size(data.invoiced)', 'total': "
-                                   "'data.invoiced.size() == 0 ? 0 : data.invoiced.reduce(...)'}"}}],
+        [
+            {
+                "id": "invoice",
+                "kind": "automatic",
+                "activity": "e2e.invoice",
+                "instances": {"for_each": "data.customers.filter(c, c.balance > 0)", "as": "customer"},
+                "on_failure": "continue",
+                "retry": {"max_attempts": 1},
+                "output": {"invoiced": "results.map(r, r.amount)"},
+            },
+            {
+                "id": "summary",
+                "kind": "automatic",
+                "activity": "cel.transform",
+                "input": {
+                    "expressions": "{'count': 'size(data.invoiced)', 'total': "
+                    "'data.invoiced.size() == 0 ? 0 : data.invoiced.reduce(...)'}"
+                },
+            },
+        ],
         [("start", "invoice"), ("invoice", "summary"), ("summary", "end")],
     )
     # CEL has no reduce: the summary sums in its own output mapping instead
@@ -69,13 +94,16 @@ def test_monthly_invoices_tolerate_failures_then_summarise(e2e: Any) -> None:
     doc["tasks"][1]["output"] = {
         "count": "result.count",
         "total": "data.invoiced.size() == 0 ? 0.0 : double(data.invoiced[0]) + "
-                 "(data.invoiced.size() > 1 ? double(data.invoiced[1]) : 0.0) + "
-                 "(data.invoiced.size() > 2 ? double(data.invoiced[2]) : 0.0)",
+        "(data.invoiced.size() > 1 ? double(data.invoiced[1]) : 0.0) + "
+        "(data.invoiced.size() > 2 ? double(data.invoiced[2]) : 0.0)",
     }
     publish(doc)
     customers = [
-        {"id": "c1", "balance": 100.0}, {"id": "c2", "balance": 0.0}, {"id": "c3", "balance": 50.5, "broken": True},
-        {"id": "c4", "balance": 20.0}, {"id": "c5", "balance": 7.5},
+        {"id": "c1", "balance": 100.0},
+        {"id": "c2", "balance": 0.0},
+        {"id": "c3", "balance": 50.5, "broken": True},
+        {"id": "c4", "balance": 20.0},
+        {"id": "c5", "balance": 7.5},
     ]
     case = completed(services.case_start(definition="monthly-invoices", data={"customers": customers}, user=SYSTEM))
     items = WorkItem.objects.filter(case=case, task="invoice")
@@ -88,18 +116,41 @@ def test_monthly_invoices_tolerate_failures_then_summarise(e2e: Any) -> None:
 
 def test_child_workflows_by_media_type(e2e: Any) -> None:
     for kind in ("image", "video", "document"):
-        publish(net(f"process-{kind}", [{"id": "handle", "kind": "automatic", "activity": "e2e.pick_kind",
-                                         "input": {"handler": f"'{kind}'", "name": "data.name"}}],
-                    [("start", "handle"), ("handle", "end")]))
-    publish(net(
-        "media-intake",
-        [{"id": "route", "kind": "composite", "workflow": "'process-' + file.type",
-          "instances": {"for_each": "data.files", "as": "file"}, "input": {"name": "file.name", "type": "file.type"},
-          "output": {"handled": "results.map(r, r.name + ':' + r.handled_by)"}}],
-        [("start", "route"), ("route", "end")],
-    ))
-    files = [{"name": "a.png", "type": "image"}, {"name": "b.mp4", "type": "video"},
-             {"name": "c.pdf", "type": "document"}]
+        publish(
+            net(
+                f"process-{kind}",
+                [
+                    {
+                        "id": "handle",
+                        "kind": "automatic",
+                        "activity": "e2e.pick_kind",
+                        "input": {"handler": f"'{kind}'", "name": "data.name"},
+                    }
+                ],
+                [("start", "handle"), ("handle", "end")],
+            )
+        )
+    publish(
+        net(
+            "media-intake",
+            [
+                {
+                    "id": "route",
+                    "kind": "composite",
+                    "workflow": "'process-' + file.type",
+                    "instances": {"for_each": "data.files", "as": "file"},
+                    "input": {"name": "file.name", "type": "file.type"},
+                    "output": {"handled": "results.map(r, r.name + ':' + r.handled_by)"},
+                }
+            ],
+            [("start", "route"), ("route", "end")],
+        )
+    )
+    files = [
+        {"name": "a.png", "type": "image"},
+        {"name": "b.mp4", "type": "video"},
+        {"name": "c.pdf", "type": "document"},
+    ]
     case = completed(services.case_start(definition="media-intake", data={"files": files}, user=SYSTEM))
     assert sorted(case.data["handled"]) == ["a.png:image", "b.mp4:video", "c.pdf:document"]
     children = Case.objects.filter(parent=case)
@@ -108,23 +159,34 @@ def test_child_workflows_by_media_type(e2e: Any) -> None:
 
 
 def test_unknown_child_type_fails_that_item(e2e: Any) -> None:
-    publish(net("media-one", [{"id": "route", "kind": "composite", "workflow": "'process-' + data.type"}],
-                [("start", "route"), ("route", "end")]))
+    publish(
+        net(
+            "media-one",
+            [{"id": "route", "kind": "composite", "workflow": "'process-' + data.type"}],
+            [("start", "route"), ("route", "end")],
+        )
+    )
     case = services.case_start(definition="media-one", data={"type": "hologram"}, user=SYSTEM)
     item = WorkItem.objects.get(case=case, task="route")
     assert item.state == "failed" and "process-hologram" in item.error["message"]
 
 
 def test_timer_fires_from_the_database_by_the_worker_sweep(e2e: Any) -> None:
-    publish(net("cool-off", [{"id": "wait", "kind": "timer", "duration": "duration('1s')"},
-                             {"id": "after", "kind": "automatic", "activity": "noop"}],
-                [("start", "wait"), ("wait", "after"), ("after", "end")]))
+    publish(
+        net(
+            "cool-off",
+            [
+                {"id": "wait", "kind": "timer", "duration": "duration('1s')"},
+                {"id": "after", "kind": "automatic", "activity": "noop"},
+            ],
+            [("start", "wait"), ("wait", "after"), ("after", "end")],
+        )
+    )
     case = services.case_start(definition="cool-off", user=SYSTEM)
     timer = WorkItem.objects.get(case=case, task="wait")
     assert timer.due_at is not None and timer.state == "initialized"
     assert timer.due_at - timer.created_at >= dt.timedelta(seconds=0.9)
-    case = wait_for(lambda: Case.objects.filter(pk=case.pk, state="completed").first(), what="the timer",
-                    timeout=10)
+    case = wait_for(lambda: Case.objects.filter(pk=case.pk, state="completed").first(), what="the timer", timeout=10)
     fired = WorkItem.objects.get(pk=timer.pk)
     assert fired.state == "completed" and fired.updated_at >= fired.due_at
 
@@ -138,8 +200,10 @@ PIPELINE_CONFIG: list[dict[str, Any]] = [
 
 def test_configuration_driven_pipeline_built_by_the_builder(e2e: Any) -> None:
     b = NetBuilder("configured-pipeline")
-    steps = [b.automatic(s["name"], activity="cel.transform", input={"expressions": _cel_object(s["expressions"])})
-             for s in PIPELINE_CONFIG]
+    steps = [
+        b.automatic(s["name"], activity="cel.transform", input={"expressions": _cel_object(s["expressions"])})
+        for s in PIPELINE_CONFIG
+    ]
     b.sequence(b.start, *steps, b.end)
     doc = b.build(activity_exists=lambda name: get_activity(name) is not None)
     publish(doc)

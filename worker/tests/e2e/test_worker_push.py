@@ -11,15 +11,17 @@ from channels.testing import WebsocketCommunicator
 from rest_framework.authtoken.models import Token
 
 from config.asgi import application
-from tests.helpers import make_user, net, publish
 from engine import services
 from engine.access import SYSTEM
 from engine.models import WorkItem
+from tests.helpers import make_user, net, publish
 
 NET = net(
     "prepare-then-approve",
-    [{"id": "prepare", "kind": "automatic", "activity": "noop"},
-     {"id": "approve", "kind": "manual", "assign": {"role": "clerks"}}],
+    [
+        {"id": "prepare", "kind": "automatic", "activity": "noop"},
+        {"id": "approve", "kind": "manual", "assign": {"role": "clerks"}},
+    ],
     [("start", "prepare"), ("prepare", "approve"), ("approve", "end")],
 )
 
@@ -39,8 +41,6 @@ async def test_an_item_made_by_the_worker_is_pushed_to_the_inbox(e2e: Any, djang
     case = await sync_to_async(services.case_start)(definition="prepare-then-approve", data={}, user=SYSTEM)
     message = await inbox.receive_json_from(timeout=20)  # the worker runs `prepare`, then commits
     assert (message["event"], message["work_item"]["task"]) == ("offered", "approve")
-    prepared_by_worker = await sync_to_async(
-        lambda: WorkItem.objects.get(case=case, task="prepare").state
-    )()
+    prepared_by_worker = await sync_to_async(lambda: WorkItem.objects.get(case=case, task="prepare").state)()
     assert prepared_by_worker == "completed"
     await inbox.disconnect()
