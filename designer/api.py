@@ -1,7 +1,7 @@
 """Definition API (staff only): drafts, validation, publishing, versions, export and import.
 
 Thin views over `definitions.services` (writes) and `definitions.selectors` (reads). Net documents
-travel as raw JSON (the net format, NET_FORMAT.md): the services validate them and answer with
+travel as raw JSON (the net format, docs/net-format.md): the services validate them and answer with
 every problem and the id of the element at fault.
 """
 
@@ -25,7 +25,7 @@ from definitions import selectors, services
 from engine.core.errors import NotAllowed
 from engine.serializers import ActivityOutputSerializer, error_responses
 
-NET_BODY = OpenApiTypes.OBJECT  # a net document (NET_FORMAT.md); validated by the services
+NET_BODY = OpenApiTypes.OBJECT  # a net document (docs/net-format.md); validated by the services
 
 
 class ProblemOutputSerializer(serializers.Serializer):

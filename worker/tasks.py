@@ -1,4 +1,4 @@
-"""Celery tasks: thin interfaces over the runner and the services (STYLE.md).
+"""Celery tasks: thin interfaces over the runner and the services (docs/conventions.md).
 
 - `workflow.run_work_items(item_id, attempt)`: one attempt of an automatic work item whose task
   has no `timeout`, to run now. The worker gathers these messages into batches (celery-batches:

@@ -1,5 +1,5 @@
 """A code-first way to write a net: Python calls that produce the same JSON document the
-designer saves (NET_FORMAT.md, schema_version 1), checked by the same validator.
+designer saves (docs/net-format.md, schema_version 1), checked by the same validator.
 
     b = NetBuilder("pipeline", title="Configured pipeline")
     previous = b.start
@@ -72,7 +72,7 @@ class NetBuilder:
         return Node(cid)
 
     def task(self, tid: str, kind: str, **spec: Any) -> Node:
-        """Any task: `spec` holds the NET_FORMAT fields (join, split, input, output, retry...);
+        """Any task: `spec` holds the fields of docs/net-format.md (join, split, input, output, retry...);
         None values are left out."""
         self.doc["tasks"].append({"id": tid, "kind": kind, **{k: v for k, v in spec.items() if v is not None}})
         return Node(tid)

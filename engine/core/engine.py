@@ -1,4 +1,4 @@
-"""The enabling and firing rules of a workflow net (DESIGN section 3), on a `CaseState`.
+"""The enabling and firing rules of a workflow net (docs/engine-semantics.md), on a `CaseState`.
 
 An `Engine` wraps one case's state for one operation. Each public method checks that the
 transition is allowed (raising `NotAllowed`/`InvalidInput` *before* changing anything),

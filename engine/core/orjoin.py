@@ -1,4 +1,4 @@
-"""YAWL's OR-join decision by backward coverability on a reset net (see OR_JOIN.md).
+"""YAWL's OR-join decision by backward coverability on a reset net (see docs/or-join.md).
 
 An OR-join task ``j`` is enabled when at least one of its inputs holds a token and no state
 reachable from the current one marks every currently marked input of ``j`` plus one currently

@@ -1,6 +1,6 @@
 """Validation of a net document: every problem, each with the element at fault.
 
-`validate_net` checks a net document (see NET_FORMAT.md) in two passes and reports every
+`validate_net` checks a net document (see docs/net-format.md) in two passes and reports every
 problem it finds rather than stopping at the first:
 
 1. **Structure**: the JSON Schema `schema/net.schema.json` (draft 2020-12, compiled once at

@@ -1,4 +1,4 @@
-"""OR-join decisions on small nets with known answers (OR_JOIN.md), plus a brute-force check.
+"""OR-join decisions on small nets with known answers (docs/or-join.md), plus a brute-force check.
 
 Each net is a JSON document as the designer saves it; ``i`` is the start and ``o`` the end.
 """

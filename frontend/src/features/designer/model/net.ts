@@ -1,4 +1,4 @@
-/** The net document (shared/NET_FORMAT.md, schema_version 1) as the designer sees it. */
+/** The net document (docs/net-format.md, schema_version 1) as the designer sees it. */
 
 export type JoinSplit = "and" | "xor" | "or";
 export const TASK_KINDS = ["manual", "automatic", "composite", "dummy", "timer", "signal"] as const;
