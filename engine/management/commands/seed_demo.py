@@ -20,6 +20,9 @@ from django.db import transaction
 from django.test.utils import override_settings
 from rest_framework.authtoken.models import Token
 
+from definitions.models import Definition
+from definitions.services import definition_publish, definition_save_draft
+
 DEMO_NETS_DIR = Path(settings.BASE_DIR) / "definitions" / "demo_nets"
 
 
@@ -90,13 +93,6 @@ class Command(BaseCommand):
         if not paths:
             self._warn(f"no demo workflows found in {DEMO_NETS_DIR}")
             return 0
-        try:
-            from definitions.services import definition_publish, definition_save_draft
-        except ImportError as exc:
-            # The designer may not be built yet; users and tokens are still useful on their own.
-            self._warn(f"demo workflows skipped: designer services unavailable ({exc})")
-            return 0
-
         admin = get_user_model().objects.get(username="admin")
         failures = 0
         for path in paths:
@@ -105,24 +101,18 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     # Already published as in the file: leave the draft alone (it may hold
                     # someone's edits from the designer).
-                    existing = _existing_definition(doc.get("name"))
-                    current = _latest_version(existing) if existing is not None else None
-                    if current is not None and _same_doc(doc, _version_doc(current)):
-                        self._say(f"workflow {doc['name']}: unchanged (version {_version_number(current)})")
+                    existing = Definition.objects.filter(name=doc.get("name")).first()
+                    current = existing.latest_version() if existing is not None else None
+                    if current is not None and _same_doc(doc, current.net):
+                        self._say(f"workflow {doc['name']}: unchanged (version {current.version})")
                         continue
                     definition = definition_save_draft(doc=doc, user=admin)
-                    name = getattr(definition, "name", None) or doc["name"]
-                    latest = _latest_version(definition)
-                    if latest is None:
-                        version = definition_publish(name=name, user=admin)
-                        self._say(f"workflow {name}: published version {_version_number(version)}")
-                    elif _same_doc(_draft_doc(definition, doc), _version_doc(latest)):
-                        self._say(f"workflow {name}: unchanged (version {_version_number(latest)})")
-                    elif _version_doc(latest) is None:
-                        self._warn(f"workflow {name}: cannot compare with the latest version; not republished")
-                    else:
-                        version = definition_publish(name=name, user=admin)
-                        self._say(f"workflow {name}: published version {_version_number(version)}")
+                    latest = definition.latest_version()
+                    if latest is not None and _same_doc(definition.draft, latest.net):
+                        self._say(f"workflow {definition.name}: unchanged (version {latest.version})")
+                        continue
+                    version = definition_publish(name=definition.name, user=admin)
+                    self._say(f"workflow {definition.name}: published version {version.version}")
             except Exception as exc:  # report every broken demo net, then fail
                 failures += 1
                 self.stderr.write(self.style.ERROR(f"workflow from {path.name}: {type(exc).__name__}: {exc}"))
@@ -135,58 +125,5 @@ class Command(BaseCommand):
         self.stderr.write(self.style.WARNING(f"warning: {message}"))
 
 
-# Helpers that tolerate the designer models as they grow (latest_version() may not exist yet).
-
-_DOC_FIELDS = ("doc", "net", "document", "spec", "definition")
-_DRAFT_FIELDS = ("draft", "doc", "draft_doc", "net")
-
-
-def _existing_definition(name: Any) -> Any | None:
-    try:
-        from definitions.models import Definition
-    except ImportError:
-        return None
-    if not isinstance(name, str):
-        return None
-    return Definition.objects.filter(name=name).first()
-
-
-def _latest_version(definition: Any) -> Any | None:
-    method = getattr(definition, "latest_version", None)
-    if callable(method):
-        return method()
-    versions = getattr(definition, "versions", None)
-    if versions is not None and hasattr(versions, "order_by"):
-        ordering = "-version" if _has_field(versions.model, "version") else "-pk"
-        return versions.order_by(ordering).first()
-    return None
-
-
-def _has_field(model: Any, name: str) -> bool:
-    return any(f.name == name for f in model._meta.get_fields())
-
-
-def _draft_doc(definition: Any, fallback: dict[str, Any]) -> Any:
-    for field in _DRAFT_FIELDS:
-        value = getattr(definition, field, None)
-        if isinstance(value, dict):
-            return value
-    return fallback
-
-
-def _version_doc(version: Any) -> Any | None:
-    for field in _DOC_FIELDS:
-        value = getattr(version, field, None)
-        if isinstance(value, dict):
-            return value
-    return None
-
-
 def _same_doc(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return False
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
-
-
-def _version_number(version: Any) -> Any:
-    return getattr(version, "version", None) or getattr(version, "number", None) or getattr(version, "pk", "?")
