@@ -3,7 +3,7 @@
 import { type ReactNode, useState } from "react";
 
 import { type Result, dashboardApi } from "./api";
-import { ErrorBox } from "./DashboardPage";
+import { ErrorBox } from "../../components/ErrorBox";
 import { parseJsonObject, prettyJson } from "./format";
 import type { CasePage, CaseWorkItem } from "./types";
 

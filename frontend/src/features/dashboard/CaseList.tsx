@@ -3,7 +3,8 @@ import { type FormEvent, useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 
 import { dashboardApi } from "./api";
-import { ErrorBox, StateBadge } from "./DashboardPage";
+import { ErrorBox } from "../../components/ErrorBox";
+import { StateBadge } from "./badges";
 import { CASE_STATES, type CaseFilters, filtersFromSearch, filtersToSearch, listFilters, PAGE_SIZES, pageCount, SORTS, withFilter, apiQuery } from "./filters";
 import { formatTime } from "./format";
 import type { BatchJob, CaseListPage, DefinitionSummary } from "./types";

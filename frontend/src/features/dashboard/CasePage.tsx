@@ -3,10 +3,11 @@
 import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 
-import { NetCanvas } from "../designer/NetCanvas";
+import { NetCanvas } from "../../components/net/NetCanvas";
 import { dashboardApi } from "./api";
 import { CaseActions, ItemActions } from "./CaseActions";
-import { ErrorBox, StateBadge } from "./DashboardPage";
+import { ErrorBox } from "../../components/ErrorBox";
+import { StateBadge } from "./badges";
 import { formatTime, prettyJson } from "./format";
 import { describeEvent, isTrouble, scrubber, timeline } from "./history";
 import { caseOverlay } from "./overlay";

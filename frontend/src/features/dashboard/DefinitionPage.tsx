@@ -2,9 +2,10 @@
 import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 
-import { NetCanvas } from "../designer/NetCanvas";
+import { NetCanvas } from "../../components/net/NetCanvas";
 import { dashboardApi } from "./api";
-import { ErrorBox, StateCounts } from "./DashboardPage";
+import { ErrorBox } from "../../components/ErrorBox";
+import { StateCounts } from "./badges";
 import { formatSeconds, formatTime } from "./format";
 import { type HeatMetric, heatOverlay } from "./overlay";
 import type { DefinitionPage } from "./types";

@@ -4,7 +4,8 @@ import { Link } from "react-router-dom";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 import { dashboardApi } from "./api";
-import { ErrorBox, StateBadge, StateCounts } from "./DashboardPage";
+import { ErrorBox } from "../../components/ErrorBox";
+import { StateBadge, StateCounts } from "./badges";
 import { bucketLabel, formatHour, formatSeconds, formatTime } from "./format";
 import type { Overview as OverviewData } from "./types";
 import { LiveStatus, useLiveReload } from "./useLiveReload";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { caseSocketUrl, failure } from "./api";
+import { failure } from "./api";
 
 describe("server errors as the pages show them", () => {
   it("gives the detail, the code and the field errors", () => {
@@ -19,12 +19,5 @@ describe("server errors as the pages show them", () => {
   it("says when there was no answer", () => {
     expect(failure(0, undefined)).toMatchObject({ message: "the server did not answer" });
     expect(failure(502, null)).toMatchObject({ message: "the server answered 502" });
-  });
-});
-
-describe("the case socket", () => {
-  it("follows the page's scheme", () => {
-    expect(caseSocketUrl(7, { protocol: "https:", host: "ops.example" })).toBe("wss://ops.example/ws/cases/7/");
-    expect(caseSocketUrl(7, { protocol: "http:", host: "127.0.0.1:8000" })).toBe("ws://127.0.0.1:8000/ws/cases/7/");
   });
 });

@@ -67,12 +67,3 @@ export const dashboardApi = {
       api.POST("/api/cases/{case_id}/tasks/{task_id}/work-items/", { params: { path: { case_id: id, task_id: task } }, body: { input } as never }),
     ),
 };
-
-export function caseSocketUrl(id: number, loc: Pick<Location, "protocol" | "host"> = window.location): string {
-  return `${loc.protocol === "https:" ? "wss" : "ws"}://${loc.host}/ws/cases/${id}/`;
-}
-
-/** /ws/dashboard/: `{"type": "changed"}` when cases changed (at most once a second). */
-export function dashboardSocketUrl(loc: Pick<Location, "protocol" | "host"> = window.location): string {
-  return `${loc.protocol === "https:" ? "wss" : "ws"}://${loc.host}/ws/dashboard/`;
-}

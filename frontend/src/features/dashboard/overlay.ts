@@ -1,6 +1,6 @@
 /** The overlays the dashboard draws on a net (NetCanvas): a case's marking and task states, a
  * past state from the event log, a definition's heatmap. */
-import type { NetOverlay } from "../designer/NetCanvas";
+import type { NetOverlay } from "../../components/net/overlay";
 import { formatSeconds } from "./format";
 import type { DefinitionPage, TaskRun } from "./types";
 

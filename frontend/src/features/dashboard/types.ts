@@ -1,5 +1,5 @@
 /** The dashboard API's shapes (docs/api.md, "Operations dashboard (issue 6)"). */
-import type { NetDoc } from "../designer/model/net";
+import type { NetDoc } from "../../lib/net/net";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

@@ -1,8 +1,8 @@
 import { cleanup, render } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import type { SocketLike } from "../inbox/socket";
-import { dashboardSocketUrl } from "./api";
+import { dashboardSocketUrl, type SocketLike } from "../../lib/socket";
+
 import { useLiveReload } from "./useLiveReload";
 
 class FakeSocket implements SocketLike {

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 
-import { ReconnectingSocket, type SocketLike, type SocketStatus } from "../inbox/socket";
-import { dashboardSocketUrl } from "./api";
+import { dashboardSocketUrl, ReconnectingSocket, type SocketLike, type SocketStatus } from "../../lib/socket";
+
 import { usePoll } from "./usePoll";
 
 /** A slow safety net only: the socket is how a page hears of changes. */

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 
 import { type DefinitionSummary, importDefinition, listDefinitions, RequestFailed } from "./api";
-import type { NetDoc } from "./model/net";
+import type { NetDoc } from "../../lib/net/net";
 
 /** The definitions: open a draft, start a new one, import a JSON file. */
 export function DefinitionsList() {

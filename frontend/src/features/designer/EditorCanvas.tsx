@@ -1,3 +1,5 @@
+import "../../components/net/net.css";
+
 import {
   Background,
   type Connection,
@@ -8,12 +10,13 @@ import {
   ReactFlow,
   type FinalConnectionState,
 } from "@xyflow/react";
-import { useCallback, useEffect } from "react";
+import { useCallback, useEffect, useMemo } from "react";
 
-import { edgeTypes } from "./edges/flow-edge";
+import { type CanvasState, CanvasStateContext } from "../../components/net/canvas-state";
+import { edgeTypes } from "../../components/net/edges/flow-edge";
 import { connectionProblem } from "./model/rules";
-import { nodeTypes } from "./nodes";
-import { type NetOverlay, OverlayContext } from "./nodes/overlay";
+import { nodeTypes } from "../../components/net/nodes";
+import { type NetOverlay, OverlayContext } from "../../components/net/overlay";
 import { useDesigner } from "./store";
 
 /** From this many nodes on, only what is in view is rendered (big nets stay responsive). */
@@ -82,8 +85,15 @@ export function EditorCanvas({ overlay }: { overlay?: NetOverlay | null }) {
     if (s.pickingCancelsFor && node.id !== s.pickingCancelsFor) s.toggleCancel(node.id);
   }, []);
   const beginDrag = useCallback(() => useDesigner.getState().beginDrag(), []);
+  const problemIndex = useDesigner((s) => s.problemIndex);
+  const cancelSet = useDesigner((s) => s.cancelSet);
+  const canvasState = useMemo<CanvasState>(
+    () => ({ problemIndex, cancelSet, selectEdge: (id) => useDesigner.getState().select(id, "edge") }),
+    [problemIndex, cancelSet],
+  );
 
   return (
+    <CanvasStateContext.Provider value={canvasState}>
     <OverlayContext.Provider value={overlay ?? null}>
       <div className={`canvas ${picking ? "picking" : ""}`} data-testid="canvas">
         <ReactFlow
@@ -118,5 +128,6 @@ export function EditorCanvas({ overlay }: { overlay?: NetOverlay | null }) {
         </ReactFlow>
       </div>
     </OverlayContext.Provider>
+    </CanvasStateContext.Provider>
   );
 }

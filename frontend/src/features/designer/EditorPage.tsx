@@ -25,9 +25,9 @@ import {
 } from "./api";
 import { EditorCanvas, useShortcuts } from "./EditorCanvas";
 import { FindElement } from "./FindElement";
-import { emptyNet } from "./model/convert";
-import { autoLayout } from "./model/layout";
-import type { NetDoc } from "./model/net";
+import { emptyNet } from "../../lib/net/convert";
+import { autoLayout } from "../../lib/net/layout";
+import type { NetDoc } from "../../lib/net/net";
 import { Palette } from "./Palette";
 import { PropertiesPanel } from "./panel/PropertiesPanel";
 import { ProblemsList } from "./ProblemsList";

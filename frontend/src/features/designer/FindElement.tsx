@@ -1,7 +1,7 @@
 import { useReactFlow } from "@xyflow/react";
 import { useState } from "react";
 
-import { CONDITION_SIZE, TASK_HEIGHT, TASK_WIDTH } from "./model/layout";
+import { CONDITION_SIZE, TASK_HEIGHT, TASK_WIDTH } from "../../lib/net/layout";
 import { useDesigner } from "./store";
 
 /** Find an element by id or label: selects it and centres the view on it at 100 %. */

@@ -1,6 +1,6 @@
 /** The designer's calls to the definitions, activities and cases API (typed client). */
 import { type ApiError, api, type Schemas } from "../../api/client";
-import type { NetDoc } from "./model/net";
+import type { NetDoc } from "../../lib/net/net";
 import type { Problem } from "./store";
 
 export type Definition = Schemas["DefinitionOutput"];

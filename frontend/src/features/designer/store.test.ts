@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 
-import type { NetDoc, TaskEl } from "./model/net";
+import type { NetDoc, TaskEl } from "../../lib/net/net";
 import { useDesigner } from "./store";
 
 const base = (): NetDoc => ({

@@ -15,9 +15,9 @@ import {
   type NetNode,
   netToCanvas,
   newEdgeId,
-} from "./model/convert";
-import type { ConditionEl, FlowEl, NetDoc, Position, TaskEl, TaskKind } from "./model/net";
-import { ID_PATTERN, taskKind } from "./model/net";
+} from "../../lib/net/convert";
+import type { ConditionEl, FlowEl, NetDoc, Position, TaskEl, TaskKind } from "../../lib/net/net";
+import { ID_PATTERN, taskKind } from "../../lib/net/net";
 import { connectionProblem } from "./model/rules";
 
 export interface Problem {

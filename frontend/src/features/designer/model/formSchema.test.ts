@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { fieldsFromSchema, parseEnum, schemaFromFields } from "./formSchema";
-import type { JsonObject } from "./net";
+import type { JsonObject } from "../../../lib/net/net";
 
 describe("form builder <-> JSON Schema", () => {
   it("reads and writes fields, types, titles, required and enums", () => {

@@ -3,7 +3,7 @@
  * `form`, the net's `data_schema`). Fields the builder does not know are kept in `extra` and
  * written back unchanged, so editing a schema in the builder never loses what it cannot show.
  */
-import type { Json, JsonObject } from "./net";
+import type { Json, JsonObject } from "../../../lib/net/net";
 
 export const FIELD_TYPES = ["string", "number", "integer", "boolean"] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];

@@ -7,7 +7,7 @@
  */
 import type { Edge } from "@xyflow/react";
 
-import type { ConditionEl } from "./net";
+import type { ConditionEl } from "../../../lib/net/net";
 
 export interface RuleNode {
   id: string;

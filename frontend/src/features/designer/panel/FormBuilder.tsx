@@ -1,5 +1,5 @@
 import { FIELD_TYPES, type FieldType, type FormField, fieldsFromSchema, parseEnum, schemaFromFields } from "../model/formSchema";
-import type { JsonObject } from "../model/net";
+import type { JsonObject } from "../../../lib/net/net";
 
 /** Builds a JSON Schema object from rows: name, type, title, required, allowed values. */
 export function FormBuilder(props: { label: string; schema: JsonObject | null | undefined; onChange: (schema: JsonObject | undefined) => void; readOnly?: boolean; testId?: string }) {

@@ -1,5 +1,5 @@
 /** Properties of the net itself: name, title, description, case data schema, signals, queries. */
-import type { Json, JsonObject } from "../model/net";
+import type { Json, JsonObject } from "../../../lib/net/net";
 import { useDesigner } from "../store";
 import { JsonField, MappingField, TextField } from "./fields";
 import { FormBuilder } from "./FormBuilder";

@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { MemoryRouter } from "react-router-dom";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-import type { NetDoc, TaskEl } from "../model/net";
+import type { NetDoc, TaskEl } from "../../../lib/net/net";
 import { useDesigner } from "../store";
 import { PropertiesPanel } from "./PropertiesPanel";
 

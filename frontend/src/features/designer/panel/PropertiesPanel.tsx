@@ -3,8 +3,8 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 
 import type { Activity } from "../api";
-import type { FlowEdge } from "../model/convert";
-import { type ConditionEl, flowElementId, type JsonObject, type TaskEl, TASK_KINDS, taskKind } from "../model/net";
+import type { FlowEdge } from "../../../lib/net/convert";
+import { type ConditionEl, flowElementId, type JsonObject, type TaskEl, TASK_KINDS, taskKind } from "../../../lib/net/net";
 import { useDesigner } from "../store";
 import { CheckField, MappingField, NumberField, SelectField, TextField } from "./fields";
 import { FormBuilder } from "./FormBuilder";

@@ -1,7 +1,7 @@
 /** Small controlled inputs of the properties panel. Empty values mean "absent" (undefined). */
 import { useEffect, useState } from "react";
 
-import type { Json, JsonObject } from "../model/net";
+import type { Json, JsonObject } from "../../../lib/net/net";
 
 let fieldSeq = 0;
 function useFieldId(label: string) {

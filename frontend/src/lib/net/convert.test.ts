@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { canvasToNet, emptyNet, netToCanvas } from "./convert";
 import type { NetDoc } from "./net";
 
-const demoNets = import.meta.glob("../../../../../designer/demo_nets/*.json", { eager: true, import: "default" }) as Record<string, NetDoc>;
+const demoNets = import.meta.glob("../../../../designer/demo_nets/*.json", { eager: true, import: "default" }) as Record<string, NetDoc>;
 
 describe("net JSON <-> canvas state", () => {
   it("finds the demo workflows", () => {

@@ -1,10 +1,10 @@
 import { Handle, type NodeProps, Position } from "@xyflow/react";
 import type { ReactNode } from "react";
 
-import type { TaskNode } from "../model/convert";
-import type { JoinSplit } from "../model/net";
-import { heatColour, useOverlay } from "./overlay";
-import { useNodeState } from "./use-node-state";
+import type { TaskNode } from "../../../lib/net/convert";
+import type { JoinSplit } from "../../../lib/net/net";
+import { heatColour, useOverlay } from "../overlay";
+import { useNodeState } from "../canvas-state";
 
 const SYMBOL: Record<JoinSplit, string> = { and: "∧", xor: "×", or: "∨" };
 

@@ -1,9 +1,9 @@
 import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 
-import type { NetDoc } from "./model/net";
+import type { NetDoc } from "../../lib/net/net";
+import { CanvasStateContext } from "./canvas-state";
 import { NetCanvas } from "./NetCanvas";
-import { useDesigner } from "./store";
 
 const demoNets = import.meta.glob("../../../../designer/demo_nets/*.json", { eager: true, import: "default" }) as Record<string, NetDoc>;
 const invoice = Object.values(demoNets).find((d) => d.name === "invoice-approval")!;
@@ -33,11 +33,15 @@ describe("NetCanvas (the read-only view other pages reuse)", () => {
     expect(screen.getByTestId("tokens-end").textContent).toBe("1");
   });
 
-  it("ignores the designer's problems (they belong to the editor)", async () => {
-    useDesigner.getState().setProblems([{ element: "review", message: "boom", path: "/tasks/0" }], []);
-    render(<NetCanvas net={invoice} />);
+  it("ignores an editor's problems around it (they belong to the editor)", async () => {
+    const editing = { problemIndex: { review: ["boom"] }, cancelSet: ["pay"], selectEdge: null };
+    render(
+      <CanvasStateContext.Provider value={editing}>
+        <NetCanvas net={invoice} />
+      </CanvasStateContext.Provider>,
+    );
     const node = await screen.findByTestId("node-review");
     expect(node.className).not.toContain("has-problem");
-    useDesigner.getState().setProblems([], []);
+    expect(screen.getByTestId("node-pay").className).not.toContain("in-cancel-set");
   });
 });

@@ -1,17 +1,14 @@
 import { BaseEdge, EdgeLabelRenderer, type EdgeProps, getBezierPath } from "@xyflow/react";
-import { useContext } from "react";
 
-import type { FlowEdge } from "../model/convert";
-import { flowElementId } from "../model/net";
-import { StandaloneContext } from "../nodes/use-node-state";
-import { useDesigner } from "../store";
+import type { FlowEdge } from "../../../lib/net/convert";
+import { flowElementId } from "../../../lib/net/net";
+import { useCanvasState } from "../canvas-state";
 
 /** A flow: an arrow with its predicate (`when`) or its default marker as the label. */
 export function FlowEdgeView(props: EdgeProps<FlowEdge>) {
   const { id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd } = props;
-  const standalone = useContext(StandaloneContext);
-  const storeProblems = useDesigner((s) => s.problemIndex[flowElementId(source, target)]);
-  const problems = standalone ? undefined : storeProblems;
+  const { problemIndex, selectEdge } = useCanvasState();
+  const problems = problemIndex[flowElementId(source, target)];
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const flow = data?.flow;
   const label = flow?.default ? "default" : flow?.when ? String(flow.when) : flow?.label ? String(flow.label) : null;
@@ -25,7 +22,7 @@ export function FlowEdgeView(props: EdgeProps<FlowEdge>) {
             className={`flow-label ${cls}`}
             data-testid={`flow-label-${source}-${target}`}
             title={problems?.join("\n")}
-            onClick={() => !standalone && useDesigner.getState().select(id, "edge")}
+            onClick={() => selectEdge?.(id)}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
           >
             {flow?.default && <span className="default-mark">◆ </span>}

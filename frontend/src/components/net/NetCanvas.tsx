@@ -4,20 +4,18 @@
  * states per task. Nodes without a layout entry are laid out with elkjs.
  */
 import "@xyflow/react/dist/style.css";
-import "./designer.css";
+import "./net.css";
 
 import { Background, Controls, MarkerType, MiniMap, ReactFlow, ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useMemo, useState } from "react";
 
+import { netToCanvas, type NetNode } from "../../lib/net/convert";
+import { autoLayout } from "../../lib/net/layout";
+import type { NetDoc } from "../../lib/net/net";
+import { CanvasStateContext, READ_ONLY } from "./canvas-state";
 import { edgeTypes } from "./edges/flow-edge";
-import { netToCanvas, type NetNode } from "./model/convert";
-import { autoLayout } from "./model/layout";
-import type { NetDoc } from "./model/net";
 import { nodeTypes } from "./nodes";
-import { type NetOverlay, OverlayContext } from "./nodes/overlay";
-import { StandaloneContext } from "./nodes/use-node-state";
-
-export type { NetOverlay } from "./nodes/overlay";
+import { type NetOverlay, OverlayContext } from "./overlay";
 
 const defaultEdgeOptions = { type: "flow", markerEnd: { type: MarkerType.ArrowClosed } };
 
@@ -37,7 +35,7 @@ export function NetCanvas({ net, overlay, height = 420 }: { net: NetDoc; overlay
     };
   }, [canvas]);
   return (
-    <StandaloneContext.Provider value={true}>
+    <CanvasStateContext.Provider value={READ_ONLY}>
     <OverlayContext.Provider value={overlay ?? null}>
       <div className="canvas readonly" style={{ height }} data-testid="net-canvas">
         <ReactFlowProvider>
@@ -60,6 +58,6 @@ export function NetCanvas({ net, overlay, height = 420 }: { net: NetDoc; overlay
         </ReactFlowProvider>
       </div>
     </OverlayContext.Provider>
-    </StandaloneContext.Provider>
+    </CanvasStateContext.Provider>
   );
 }

@@ -1,8 +1,8 @@
 import { Handle, type NodeProps, Position } from "@xyflow/react";
 
-import type { ConditionNode } from "../model/convert";
-import { useOverlay } from "./overlay";
-import { useNodeState } from "./use-node-state";
+import type { ConditionNode } from "../../../lib/net/convert";
+import { useOverlay } from "../overlay";
+import { useNodeState } from "../canvas-state";
 
 /** A condition (place): a circle; the start one shows a triangle, the end one a square. */
 export function ConditionNodeView({ id, data, selected }: NodeProps<ConditionNode>) {
