@@ -33,10 +33,6 @@ import { PropertiesPanel } from "./panel/PropertiesPanel";
 import { ProblemsList } from "./ProblemsList";
 import { revisionLog, useDesigner } from "./store";
 
-// The store, reachable from the browser console and from the browser tests and bench.
-(globalThis as unknown as { __designerStore?: typeof useDesigner }).__designerStore = useDesigner;
-(globalThis as unknown as { __designerRevisionLog?: string[] }).__designerRevisionLog = revisionLog;
-
 export const VALIDATE_DEBOUNCE_MS = 300;
 export const AUTOSAVE_DEBOUNCE_MS = 1500;
 
@@ -81,12 +77,16 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
   const [testData, setTestData] = useState("{}");
   const [testCase, setTestCase] = useState<Case | null>(null);
   const [testError, setTestError] = useState<string | null>(null);
+  // How long the last open took (load, layout, first fit), shown as data-opened-ms for the bench.
+  const [openedMs, setOpenedMs] = useState<number | null>(null);
   const revision = useDesigner((s) => s.revision);
   const errors = useDesigner((s) => s.errors);
   const message = useDesigner((s) => s.message);
   const canUndo = useDesigner((s) => s.past.length > 0);
   const canRedo = useDesigner((s) => s.future.length > 0);
   const hasSelection = useDesigner((s) => s.nodes.some((n) => n.selected) || s.edges.some((e) => e.selected));
+  const nodeCount = useDesigner((s) => s.nodes.length);
+  const unplacedCount = useDesigner((s) => s.nodes.filter((n) => !n.data.placed).length);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const layout = useCallback(async () => {
@@ -102,6 +102,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
     let live = true;
     setLoaded(false);
     setLoadError(null);
+    setOpenedMs(null);
     setTestCase(null);
     const open = async () => {
       let doc: NetDoc;
@@ -131,7 +132,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       setLoaded(true);
       window.requestAnimationFrame(() => {
         void flowRef.current.fitView();
-        (window as unknown as { __designerOpenedMs?: number }).__designerOpenedMs = performance.now() - started;
+        if (live) setOpenedMs(performance.now() - started);
       });
     };
     open().catch((err: unknown) => live && setLoadError(err instanceof Error ? err.message : String(err)));
@@ -272,12 +273,18 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
   const overlay = testOpen && testCase ? { marking: testCase.marking, tasks: testCase.tasks as Record<string, { state: string }> } : null;
 
   return (
-    <div className="designer-editor">
+    <div
+      className="designer-editor"
+      data-testid="designer-editor"
+      data-nodes={nodeCount}
+      data-unplaced={unplacedCount}
+      data-opened-ms={openedMs ?? undefined}
+    >
       <div className="toolbar" role="toolbar">
         <Link to="/designer/">← Workflows</Link>
         <strong className="def-name" data-testid="def-name">{name || "new workflow"}</strong>
         {mode === "version" && <span className="badge" data-testid="readonly-badge">version {version}, read-only</span>}
-        <span className={`save-state save-${saveLabel.kind}`} data-testid="save-state" data-revision={revision} data-saved-revision={savedRevision} title={saveError ?? undefined}>
+        <span className={`save-state save-${saveLabel.kind}`} data-testid="save-state" data-revision={revision} data-saved-revision={savedRevision} data-last-changes={revisionLog.slice(-5).join(" | ")} title={saveError ?? undefined}>
           {saveLabel.text}
         </span>
         <span className="spacer" />
