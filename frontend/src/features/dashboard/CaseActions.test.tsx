@@ -19,17 +19,20 @@ function stubFetch(...answers: Response[]) {
   return calls;
 }
 
-const casePage = (state: string): CasePage =>
-  ({
-    id: 7, definition: "doubling", version: 1, state, incident: false, reason: "", started_by: "admin",
-    created_at: "", updated_at: "", ended_at: null, data: { amount: 1 }, marking: {}, tasks: {},
-    net: { tasks: [] }, work_items: [], parent: null, children: [], history: [], history_truncated: false,
-  }) as CasePage;
+const noActions = { cancel: false, suspend: false, resume: false, edit_data: false, signals: [], retry: [], skip: [], add_work_item: [] };
+
+const casePage = (state: string): CasePage => ({
+  id: 7, definition: "doubling", version: 1, state, incident: false, reason: "", started_by: "admin",
+  created_at: "", updated_at: "", ended_at: null, data: { amount: 1 }, marking: {}, tasks: {},
+  net: { tasks: [] }, work_items: [], parent: null, children: [], history: [], history_truncated: false,
+  actions: noActions,
+});
 
 const failedItem: CaseWorkItem = {
   id: "0c9b1a52-6f0e-4d4e-9a43-1f2e3d4c5b6a", task: "compute", generation: 1, kind: "automatic", state: "failed",
-  input: { amount: "lots" }, output: null, assignee: null, role: null, attempt: 1,
-  error: { type: "ActivityInputError", message: "bad" }, created_at: "", updated_at: "",
+  input: { amount: "lots" }, output: null, assignee: null, role: null, offered_user: null, completed_by: null,
+  attempt: 1, iteration: 1, error: { type: "ActivityInputError", message: "bad" }, priority: 0, due_at: null,
+  created_at: "", updated_at: "",
 };
 
 afterEach(() => {

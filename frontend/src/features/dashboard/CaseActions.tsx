@@ -4,6 +4,7 @@ import { type ReactNode, useState } from "react";
 
 import { type Result, dashboardApi } from "./api";
 import { ErrorBox } from "../../components/ErrorBox";
+import { asNetDoc } from "../../lib/net/net";
 import { parseJsonObject, prettyJson } from "./format";
 import type { CasePage, CaseWorkItem } from "./types";
 
@@ -135,7 +136,8 @@ export function CaseActions({ page, onDone }: { page: CasePage; onDone: () => vo
       run: (v) => withJson(v.data ?? "", "Data", (data) => dashboardApi.editData(id, data)),
     });
   }
-  const signals = (page.net.signals ?? []).map((s) => String((s as { name?: unknown }).name ?? "")).filter(Boolean);
+  const net = asNetDoc(page.net);
+  const signals = (net.signals ?? []).map((s) => String((s as { name?: unknown }).name ?? "")).filter(Boolean);
   if (page.state === "running") {
     actions.push({
       key: "signal",
@@ -159,7 +161,7 @@ export function CaseActions({ page, onDone }: { page: CasePage; onDone: () => vo
       run: (v) => (v.name?.trim() ? withJson(v.payload ?? "", "Payload", (p) => dashboardApi.signal(id, v.name.trim(), p)) : { error: "Name the signal." }),
     });
   }
-  const dynamic = (page.net.tasks ?? [])
+  const dynamic = (net.tasks ?? [])
     .filter((t) => (t.instances as { creation?: string } | undefined)?.creation === "dynamic")
     .map((t) => t.id)
     .filter((t) => ["enabled", "started"].includes(page.tasks[t]?.state ?? ""));

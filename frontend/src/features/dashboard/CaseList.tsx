@@ -7,6 +7,7 @@ import { ErrorBox } from "../../components/ErrorBox";
 import { StateBadge } from "./badges";
 import { CASE_STATES, type CaseFilters, filtersFromSearch, filtersToSearch, listFilters, PAGE_SIZES, pageCount, SORTS, withFilter, apiQuery } from "./filters";
 import { formatTime } from "./format";
+import { batchErrors } from "./read";
 import type { BatchJob, CaseListPage, DefinitionSummary } from "./types";
 import { LiveStatus, useLiveReload } from "./useLiveReload";
 
@@ -60,7 +61,7 @@ export function CaseList() {
           Version
           <select value={draft.version} disabled={!def} onChange={(e) => setDraft({ ...draft, version: e.target.value })}>
             <option value="">any</option>
-            {def && Array.from({ length: def.latest_version }, (_, i) => i + 1).map((v) => <option key={v}>{v}</option>)}
+            {def && Array.from({ length: def.latest_version ?? 0 }, (_, i) => i + 1).map((v) => <option key={v}>{v}</option>)}
           </select>
         </label>
         <fieldset className="states">
@@ -268,9 +269,9 @@ function BatchActions({ filters, count, onDone }: { filters: Record<string, stri
             <>
               <progress max={Math.max(job.total, 1)} value={job.done} /> {job.action} {job.state}: {job.done}/{job.total} ({job.succeeded} done,{" "}
               {job.failed} failed)
-              {job.errors.length > 0 && (
+              {batchErrors(job).length > 0 && (
                 <ul className="error-text">
-                  {job.errors.slice(0, 20).map((e) => (
+                  {batchErrors(job).slice(0, 20).map((e) => (
                     <li key={e.case}>
                       <Link to={`/dashboard/cases/${e.case}/`}>#{e.case}</Link>: {e.code} {e.detail}
                     </li>

@@ -11,6 +11,7 @@ import { StateBadge } from "./badges";
 import { formatTime, prettyJson } from "./format";
 import { describeEvent, isTrouble, scrubber, timeline } from "./history";
 import { caseOverlay } from "./overlay";
+import { itemError } from "./read";
 import type { CaseWorkItem, PastState } from "./types";
 import { useCaseLive } from "./useCaseLive";
 
@@ -173,51 +174,54 @@ function WorkItems({ items, caseState, onDone }: { items: CaseWorkItem[]; caseSt
         </tr>
       </thead>
       <tbody>
-        {items.map((w) => (
-          <tr key={w.id} data-testid="work-item-row" data-task={w.task} data-state={w.state}>
-            <td>
-              {w.task}
-              <div className="muted">
-                {w.kind} · gen {w.generation} · {formatTime(w.created_at)}
-              </div>
-            </td>
-            <td>
-              <StateBadge state={w.state} />
-            </td>
-            <td>{w.assignee ?? w.completed_by ?? (w.role ? `role ${w.role}` : "–")}</td>
-            <td>{w.attempt}</td>
-            <td className="item-io">
-              <details>
-                <summary>input</summary>
-                <pre className="json">{prettyJson(w.input)}</pre>
-              </details>
-              {w.output && (
-                <details>
-                  <summary>output</summary>
-                  <pre className="json">{prettyJson(w.output)}</pre>
-                </details>
-              )}
-              {w.error && (
-                <div className="item-error" data-testid="item-error">
-                  <strong>
-                    {w.error.type}: {w.error.message}
-                  </strong>
-                  {w.error.traceback && (
-                    <details open={w.state === "failed"}>
-                      <summary>traceback</summary>
-                      <pre className="traceback" data-testid="traceback">
-                        {w.error.traceback}
-                      </pre>
-                    </details>
-                  )}
+        {items.map((w) => {
+          const error = itemError(w.error);
+          return (
+            <tr key={w.id} data-testid="work-item-row" data-task={w.task} data-state={w.state}>
+              <td>
+                {w.task}
+                <div className="muted">
+                  {w.kind} · gen {w.generation} · {formatTime(w.created_at)}
                 </div>
-              )}
-            </td>
-            <td>
-              <ItemActions item={w} caseState={caseState} onDone={onDone} />
-            </td>
-          </tr>
-        ))}
+              </td>
+              <td>
+                <StateBadge state={w.state} />
+              </td>
+              <td>{w.assignee ?? w.completed_by ?? (w.role ? `role ${w.role}` : "–")}</td>
+              <td>{w.attempt}</td>
+              <td className="item-io">
+                <details>
+                  <summary>input</summary>
+                  <pre className="json">{prettyJson(w.input)}</pre>
+                </details>
+                {w.output != null && (
+                  <details>
+                    <summary>output</summary>
+                    <pre className="json">{prettyJson(w.output)}</pre>
+                  </details>
+                )}
+                {error && (
+                  <div className="item-error" data-testid="item-error">
+                    <strong>
+                      {error.type}: {error.message}
+                    </strong>
+                    {error.traceback && (
+                      <details open={w.state === "failed"}>
+                        <summary>traceback</summary>
+                        <pre className="traceback" data-testid="traceback">
+                          {error.traceback}
+                        </pre>
+                      </details>
+                    )}
+                  </div>
+                )}
+              </td>
+              <td>
+                <ItemActions item={w} caseState={caseState} onDone={onDone} />
+              </td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );

@@ -5,6 +5,7 @@ import { Link, useParams, useSearchParams } from "react-router-dom";
 import { NetCanvas } from "../../components/net/NetCanvas";
 import { dashboardApi } from "./api";
 import { ErrorBox } from "../../components/ErrorBox";
+import { asNetDoc } from "../../lib/net/net";
 import { StateCounts } from "./badges";
 import { formatSeconds, formatTime } from "./format";
 import { type HeatMetric, heatOverlay } from "./overlay";
@@ -41,6 +42,8 @@ export function DefinitionPageView() {
   );
 
   if (!page) return error ? <ErrorBox message={error} /> : <p className="loading">Loading…</p>;
+  // no heatmap (and no net) before the first version is published
+  const heatmap = page.heatmap ?? { tasks: {}, conditions: {} };
   return (
     <div className="definition-page" data-testid="definition-page">
       <header className="page-head">
@@ -87,7 +90,7 @@ export function DefinitionPageView() {
           </label>
         ))}
       </div>
-      <NetCanvas net={page.net} overlay={heatOverlay(page.heatmap, metric)} height={460} />
+      <NetCanvas net={asNetDoc(page.net)} overlay={heatOverlay(heatmap, metric)} height={460} />
       <table className="grid" data-testid="heat-table">
         <thead>
           <tr>
@@ -101,7 +104,7 @@ export function DefinitionPageView() {
           </tr>
         </thead>
         <tbody>
-          {Object.entries(page.heatmap.tasks).map(([task, t]) => (
+          {Object.entries(heatmap.tasks).map(([task, t]) => (
             <tr key={task}>
               <td>{task}</td>
               <td>{t.count}</td>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { caseOverlay, heatOverlay, heatValues, taskNote } from "./overlay";
-import type { DefinitionPage } from "./types";
+import type { Heatmap } from "./types";
 
 const stats = (s: Partial<Record<"total" | "initialized" | "started" | "completed" | "failed" | "canceled", number>>) => ({
   total: 0, initialized: 0, started: 0, completed: 0, failed: 0, canceled: 0, ...s,
@@ -28,7 +28,7 @@ describe("the case overlay", () => {
 });
 
 describe("the definition heatmap", () => {
-  const heatmap: DefinitionPage["heatmap"] = {
+  const heatmap: Heatmap = {
     tasks: {
       review: { enabled: 2, started: 1, open_items: 3, failed_items: 0, count: 10, avg_seconds: 60, p95_seconds: 300 },
       approve: { enabled: 0, started: 0, open_items: 0, failed_items: 1, count: 4, avg_seconds: 120, p95_seconds: 150 },

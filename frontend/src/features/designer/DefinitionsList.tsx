@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 
-import { type DefinitionSummary, importDefinition, listDefinitions, RequestFailed } from "./api";
+import { type DefinitionSummary, importDefinition, listDefinitions, refusalText } from "./api";
 import type { NetDoc } from "../../lib/net/net";
 
 /** The definitions: open a draft, start a new one, import a JSON file. */
@@ -18,8 +18,7 @@ export function DefinitionsList() {
       const def = await importDefinition(JSON.parse(await f.text()) as NetDoc);
       navigate(`/designer/${encodeURIComponent(def.name)}/`);
     } catch (err) {
-      const e = err as RequestFailed;
-      setError(`import refused: ${e.message}${e.body?.errors?.length ? ": " + e.body.errors.map((x) => `${x.element ?? "workflow"}: ${x.message}`).join("; ") : ""}`);
+      setError(`import refused: ${refusalText(err)}`);
     }
   };
   return (

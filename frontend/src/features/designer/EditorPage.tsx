@@ -18,7 +18,8 @@ import {
   importDefinition,
   listActivities,
   publishDefinition,
-  RequestFailed,
+  refusalProblems,
+  refusalText,
   saveDraft,
   startCase,
   validateNet,
@@ -184,8 +185,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       setSaving(false);
       return true;
     } catch (err) {
-      const detail = err instanceof RequestFailed && err.body?.errors?.length ? `${err.message}: ${err.body.errors.map((e) => `${e.element ?? "workflow"}: ${e.message}`).join("; ")}` : (err as Error).message;
-      setSaveError(detail);
+      setSaveError(refusalText(err));
       setSaving(false);
       return false;
     }
@@ -209,9 +209,9 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       setDefinition(await getDefinition(name));
       useDesigner.getState().setMessage(`published version ${published.version}`);
     } catch (err) {
-      const e = err as RequestFailed;
-      useDesigner.getState().setMessage(`not published: ${e.message}`);
-      if (e.body?.errors) useDesigner.getState().setProblems(e.body.errors as never, useDesigner.getState().warnings);
+      const problems = refusalProblems(err);
+      useDesigner.getState().setMessage(`not published: ${err instanceof Error ? err.message : String(err)}`);
+      if (problems.length) useDesigner.getState().setProblems(problems, useDesigner.getState().warnings);
     }
   };
 
@@ -254,9 +254,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       if (def.name === name) setReloadKey((k) => k + 1);
       else navigate(`/designer/${encodeURIComponent(def.name)}/`);
     } catch (err) {
-      const e = err as RequestFailed;
-      const detail = e.body?.errors?.length ? `: ${e.body.errors.map((x) => `${x.element ?? "workflow"}: ${x.message}`).join("; ")}` : "";
-      useDesigner.getState().setMessage(`import refused: ${e.message}${detail}`);
+      useDesigner.getState().setMessage(`import refused: ${refusalText(err)}`);
     }
   };
 

@@ -6,6 +6,7 @@
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange } from "@xyflow/react";
 import { create } from "zustand";
 
+import type { Schemas } from "../../api/client";
 import {
   type CanvasState,
   canvasToNet,
@@ -20,11 +21,8 @@ import type { ConditionEl, FlowEl, NetDoc, Position, TaskEl, TaskKind } from "..
 import { ID_PATTERN, taskKind } from "../../lib/net/net";
 import { connectionProblem } from "./model/rules";
 
-export interface Problem {
-  element: string | null;
-  message: string;
-  path: string;
-}
+/** A validation problem (the server's ProblemOutput): element id, message, JSON pointer. */
+export type Problem = Schemas["ProblemOutput"];
 
 type Snapshot = CanvasState;
 export type NewElementKind = TaskKind | "condition";

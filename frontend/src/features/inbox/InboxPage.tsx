@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useNavigate } from "react-router-dom";
 
-import { api, type WorkItem } from "../../api/client";
+import { api, unwrap, type WorkItem } from "../../api/client";
 import { useAuth } from "../../shell/auth";
 import { ItemDetail } from "./ItemDetail";
 import {
@@ -43,8 +43,10 @@ export function InboxPage() {
   }, []);
 
   const loadDone = useCallback(async () => {
-    const { data } = await api.GET("/api/work-items/", { params: { query: { state: "completed", mine: true } } });
-    setDone(data?.results ?? []);
+    const page = await unwrap(
+      api.GET("/api/work-items/", { params: { query: { state: "completed", mine: true } } }),
+    ).catch(() => null);
+    setDone(page?.results ?? []);
   }, []);
   useEffect(() => {
     if (tab === "done") void loadDone();

@@ -3,8 +3,8 @@ import type { RJSFSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
 import { useEffect, useState } from "react";
 
-import { api, errorMessage, type ApiError, type WorkItem } from "../../api/client";
-import { toErrorTree, type ErrorTree } from "./model";
+import { api, ApiRequestError, errorMessage, type Schemas, unwrap, type WorkItem } from "../../api/client";
+import { asObject, toErrorTree, type ErrorTree } from "./model";
 
 interface Props {
   item: WorkItem;
@@ -12,7 +12,7 @@ interface Props {
   onDone: (message: string) => void;
 }
 
-type CaseDoc = { id: number; state: string; data: unknown; definition: string };
+type CaseDoc = Schemas["CaseOutput"];
 
 /** The selected item: its case data, its form, and what the user can do with it. */
 export function ItemDetail({ item, username, onDone }: Props) {
@@ -30,9 +30,10 @@ export function ItemDetail({ item, username, onDone }: Props) {
 
   useEffect(() => {
     let live = true;
-    void api.GET("/api/cases/{case_id}/", { params: { path: { case_id: item.case } } }).then(({ data }) => {
-      if (live) setCaseDoc((data as CaseDoc | undefined) ?? null);
-    });
+    unwrap(api.GET("/api/cases/{case_id}/", { params: { path: { case_id: item.case } } })).then(
+      (data) => live && setCaseDoc(data),
+      () => live && setCaseDoc(null),
+    );
     return () => {
       live = false;
     };
@@ -42,16 +43,18 @@ export function ItemDetail({ item, username, onDone }: Props) {
   const mine = item.assignee === username;
   const claimedByOther = !!item.assignee && !mine;
 
-  async function act(name: string, call: () => Promise<{ error?: unknown }>, doneText?: string) {
+  async function act(name: string, call: () => Promise<unknown>, doneText?: string) {
     setBusy(true);
     setMessage(null);
-    const { error } = await call();
-    setBusy(false);
-    if (error) {
-      const e = error as ApiError;
-      setErrors(e.errors?.length ? toErrorTree(e.errors) : undefined);
-      setMessage(errorMessage(error));
+    try {
+      await call();
+    } catch (err) {
+      const fields = err instanceof ApiRequestError ? (err.body?.errors ?? []) : [];
+      setErrors(fields.length ? toErrorTree(fields) : undefined);
+      setMessage(errorMessage(err));
       return false;
+    } finally {
+      setBusy(false);
     }
     setErrors(undefined);
     if (doneText) onDone(doneText);
@@ -79,13 +82,13 @@ export function ItemDetail({ item, username, onDone }: Props) {
       <div className="actions">
         {!item.assignee && (
           <button type="button" className="primary" disabled={busy}
-            onClick={() => act("claim", () => api.POST("/api/work-items/{item_id}/claim/", path))}>
+            onClick={() => act("claim", () => unwrap(api.POST("/api/work-items/{item_id}/claim/", path)))}>
             Claim
           </button>
         )}
         {mine && item.state === "initialized" && (
           <button type="button" disabled={busy}
-            onClick={() => act("release", () => api.POST("/api/work-items/{item_id}/release/", path))}>
+            onClick={() => act("release", () => unwrap(api.POST("/api/work-items/{item_id}/release/", path)))}>
             Release
           </button>
         )}
@@ -94,7 +97,7 @@ export function ItemDetail({ item, username, onDone }: Props) {
             onClick={() => {
               const to = window.prompt("Hand this work item to (username):");
               if (to) {
-                void act("delegate", () => api.POST("/api/work-items/{item_id}/delegate/", { ...path, body: { user: to } }),
+                void act("delegate", () => unwrap(api.POST("/api/work-items/{item_id}/delegate/", { ...path, body: { user: to } })),
                   `${item.task_label} handed to ${to}`);
               }
             }}>
@@ -106,7 +109,7 @@ export function ItemDetail({ item, username, onDone }: Props) {
             onClick={() => {
               const reason = window.prompt("Why can this not be done?");
               if (reason !== null) {
-                void act("fail", () => api.POST("/api/work-items/{item_id}/fail/", { ...path, body: { reason } }),
+                void act("fail", () => unwrap(api.POST("/api/work-items/{item_id}/fail/", { ...path, body: { reason } })),
                   `${item.task_label} reported as failed`);
               }
             }}>
@@ -127,13 +130,13 @@ export function ItemDetail({ item, username, onDone }: Props) {
             noValidate /* the server checks the form: its errors are shown in place */
             noHtml5Validate
             showErrorList={false}
-            extraErrors={errors as never}
+            extraErrors={errors}
             disabled={busy}
             onChange={(e) => setFormData(e.formData)}
             onSubmit={(e) =>
               void act(
                 "complete",
-                () => api.POST("/api/work-items/{item_id}/complete/", { ...path, body: { output: (e.formData ?? {}) as Record<string, never> } }),
+                () => unwrap(api.POST("/api/work-items/{item_id}/complete/", { ...path, body: { output: asObject(e.formData) } })),
                 `${item.task_label} completed`,
               )
             }

@@ -3,8 +3,8 @@ import type { RJSFSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
 import { useEffect, useState } from "react";
 
-import { api, errorMessage, type ApiError, type Schemas } from "../../api/client";
-import { toErrorTree, type ErrorTree } from "./model";
+import { api, ApiRequestError, errorMessage, type Schemas, unwrap } from "../../api/client";
+import { asObject, toErrorTree, type ErrorTree } from "./model";
 
 type Startable = Schemas["StartableDefinitionOutput"];
 
@@ -17,10 +17,13 @@ export function StartCase({ onStarted, onClose }: { onStarted: (text: string) =>
   const [message, setMessage] = useState<string | null>(null);
 
   useEffect(() => {
-    void api.GET("/api/startable-definitions/").then(({ data }) => {
-      setDefinitions(data ?? []);
-      if (data?.length) setChosen(data[0].name);
-    });
+    unwrap(api.GET("/api/startable-definitions/")).then(
+      (data) => {
+        setDefinitions(data);
+        if (data.length) setChosen(data[0].name);
+      },
+      () => setDefinitions([]),
+    );
   }, []);
 
   if (definitions === null) return <p className="muted">Loading…</p>;
@@ -49,22 +52,24 @@ export function StartCase({ onStarted, onClose }: { onStarted: (text: string) =>
         noValidate
         noHtml5Validate
         showErrorList={false}
-        extraErrors={errors as never}
+        extraErrors={errors}
         onChange={(e) => setFormData(e.formData)}
         onSubmit={async (e) => {
-          const { data, error } = await api.POST("/api/cases/", {
-            body: { definition: definition.name, data: (e.formData ?? {}) as Record<string, never> },
-          });
-          if (error) {
-            const err = error as ApiError;
-            setErrors(err.errors?.length ? toErrorTree(err.errors) : undefined);
-            setMessage(errorMessage(error));
+          let started;
+          try {
+            started = await unwrap(
+              api.POST("/api/cases/", { body: { definition: definition.name, data: asObject(e.formData) } }),
+            );
+          } catch (err) {
+            const fields = err instanceof ApiRequestError ? (err.body?.errors ?? []) : [];
+            setErrors(fields.length ? toErrorTree(fields) : undefined);
+            setMessage(errorMessage(err));
             return;
           }
           setErrors(undefined);
           setMessage(null);
           setFormData({});
-          onStarted(`Case #${(data as { id: number }).id} of ${definition.title} started`);
+          onStarted(`Case #${started.id} of ${definition.title} started`);
         }}
       >
         {message && <p role="alert">{message}</p>}

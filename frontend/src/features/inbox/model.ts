@@ -1,5 +1,6 @@
 /** The inbox's pure logic: applying socket messages, tabs, filters, sorting, form errors. */
 import type { WorkItem } from "../../api/client";
+import type { ErrorSchema } from "@rjsf/utils";
 
 export type Items = ReadonlyMap<string, WorkItem>;
 
@@ -127,7 +128,8 @@ export interface FieldError {
   message: string;
 }
 
-export type ErrorTree = { __errors?: string[]; [key: string]: ErrorTree | string[] | undefined };
+/** react-jsonschema-form's error tree: `__errors` at each level, a subtree per field. */
+export type ErrorTree = ErrorSchema<Record<string, unknown>>;
 
 /** The server's field errors ({"field": "a.b", "message"}) as react-jsonschema-form's
  * `extraErrors`, so each shows under its field; errors without a field go to the form's root. */
@@ -136,9 +138,16 @@ export function toErrorTree(errors: FieldError[]): ErrorTree {
   for (const e of errors) {
     let node = tree;
     for (const part of e.field ? e.field.split(".") : []) {
-      node = (node[part] ??= {}) as ErrorTree;
+      node = (node[part] ??= {});
     }
     (node.__errors ??= []).push(e.message);
   }
   return tree;
+}
+
+/** A form's data as the JSON object the API takes (anything else: an empty object). */
+export function asObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }

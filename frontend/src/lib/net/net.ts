@@ -67,3 +67,8 @@ export function flowElementId(from: string, to: string): string {
 }
 
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** A net document the API types loosely (an object of unknown values): the document, or an empty one. */
+export function asNetDoc(value: unknown): NetDoc {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as NetDoc) : {};
+}
