@@ -2,6 +2,8 @@ import { act, cleanup, fireEvent, render, screen, within } from "@testing-librar
 import { createMemoryRouter, RouterProvider } from "react-router-dom";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
+import type { RJSFSchema } from "@rjsf/utils";
+
 import type { WorkItem } from "../../api/client";
 import { routes } from "../../App";
 import { AuthProvider } from "../../shell/auth";
@@ -22,14 +24,18 @@ class FakeWebSocket {
   }
 }
 
+// The schema types a task's form loosely (an object without known keys); it is a JSON Schema.
+const taskForm = (schema: RJSFSchema): WorkItem["form"] => schema as WorkItem["form"];
+
 function item(id: string, extra: Partial<WorkItem> = {}): WorkItem {
   return {
     id, case: Number(id.replace(/\D/g, "")) || 1, task: "review", generation: 1, kind: "manual", state: "initialized",
     input: {}, output: null, assignee: null, role: "clerks", attempt: 1, error: null,
     created_at: new Date(Date.now() - 3600_000).toISOString(), updated_at: new Date().toISOString(),
-    offered_user: null, priority: 1, due_at: null, definition: "invoice-approval", task_label: "Review invoice",
-    form: { type: "object", properties: { approved: { type: "boolean", title: "Approve" } } } as never, ...extra,
-  } as WorkItem;
+    offered_user: null, priority: 1, due_at: null, iteration: 1, definition: "invoice-approval", task_label: "Review invoice",
+    form: taskForm({ type: "object", properties: { approved: { type: "boolean", title: "Approve" } } }),
+    ...extra,
+  };
 }
 
 function json(body: unknown, status = 200) {
@@ -37,6 +43,7 @@ function json(body: unknown, status = 200) {
 }
 
 beforeEach(() => {
+  FakeWebSocket.last = null;
   vi.stubGlobal("WebSocket", FakeWebSocket);
   vi.stubGlobal(
     "fetch",
@@ -62,9 +69,15 @@ async function openInbox() {
     </AuthProvider>,
   );
   await screen.findByRole("heading", { name: /Inbox/ });
-  const socket = FakeWebSocket.last!;
+  // The page opens its socket in an effect, which can run after the heading is on screen: wait
+  // for this page's socket (not a previous test's) before sending it anything.
+  const socket = await vi.waitFor(() => {
+    if (!FakeWebSocket.last) throw new Error("the inbox has not opened its socket yet");
+    return FakeWebSocket.last;
+  });
   expect(socket.url).toMatch(/\/ws\/inbox\/$/);
   act(() => socket.onopen?.(new Event("open")));
+  await screen.findByText("● live");
   return socket;
 }
 
