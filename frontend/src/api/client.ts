@@ -44,7 +44,8 @@ export class ApiRequestError extends Error {
   readonly body: Partial<ApiError> | null;
 
   constructor(status: number, body: unknown, noAnswer?: string) {
-    const e = body && typeof body === "object" ? (body as Partial<ApiError> & { message?: string }) : null;
+    const e =
+      body && typeof body === "object" ? (body as Partial<ApiError> & { message?: string }) : null;
     // `message` without `detail`: the data filter's own error shape ({field, message}).
     const detail =
       e?.detail ??

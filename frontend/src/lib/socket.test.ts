@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-import { backoff, caseSocketUrl, inboxSocketUrl, ReconnectingSocket, type SocketLike, type SocketStatus } from "./socket";
+import {
+  backoff,
+  caseSocketUrl,
+  inboxSocketUrl,
+  ReconnectingSocket,
+  type SocketLike,
+  type SocketStatus,
+} from "./socket";
 
 class FakeSocket implements SocketLike {
   onopen: ((ev: Event) => void) | null = null;
@@ -27,11 +34,16 @@ describe("ReconnectingSocket", () => {
     sockets = [];
     statuses = [];
     messages = [];
-    rs = new ReconnectingSocket("ws://x/ws/inbox/", (m) => messages.push(m), (s) => statuses.push(s), () => {
-      const s = new FakeSocket();
-      sockets.push(s);
-      return s;
-    });
+    rs = new ReconnectingSocket(
+      "ws://x/ws/inbox/",
+      (m) => messages.push(m),
+      (s) => statuses.push(s),
+      () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+    );
   });
   afterEach(() => vi.useRealTimers());
 
@@ -81,7 +93,11 @@ describe("ReconnectingSocket", () => {
 
 describe("the case socket", () => {
   it("follows the page's scheme", () => {
-    expect(caseSocketUrl(7, { protocol: "https:", host: "ops.example" })).toBe("wss://ops.example/ws/cases/7/");
-    expect(caseSocketUrl(7, { protocol: "http:", host: "127.0.0.1:8000" })).toBe("ws://127.0.0.1:8000/ws/cases/7/");
+    expect(caseSocketUrl(7, { protocol: "https:", host: "ops.example" })).toBe(
+      "wss://ops.example/ws/cases/7/",
+    );
+    expect(caseSocketUrl(7, { protocol: "http:", host: "127.0.0.1:8000" })).toBe(
+      "ws://127.0.0.1:8000/ws/cases/7/",
+    );
   });
 });

@@ -5,7 +5,10 @@ import type { NetDoc } from "../../lib/net/net";
 import { CanvasStateContext } from "./canvas-state";
 import { NetCanvas } from "./NetCanvas";
 
-const demoNets = import.meta.glob("../../../../designer/demo_nets/*.json", { eager: true, import: "default" }) as Record<string, NetDoc>;
+const demoNets = import.meta.glob<NetDoc>("../../../../designer/demo_nets/*.json", {
+  eager: true,
+  import: "default",
+});
 const invoice = Object.values(demoNets).find((d) => d.name === "invoice-approval")!;
 
 beforeAll(() => {
@@ -21,9 +24,18 @@ afterEach(cleanup);
 
 describe("NetCanvas (the read-only view other pages reuse)", () => {
   it("draws every element with its kind, decorators and the run overlay", async () => {
-    render(<NetCanvas net={invoice} overlay={{ marking: { end: 1 }, tasks: { review: { state: "completed" }, pay: { state: "started" } } }} />);
+    render(
+      <NetCanvas
+        net={invoice}
+        overlay={{
+          marking: { end: 1 },
+          tasks: { review: { state: "completed" }, pay: { state: "started" } },
+        }}
+      />,
+    );
     expect(await screen.findByTestId("node-review")).toBeTruthy();
-    for (const id of ["start", "end", "review", "manager_approval", "pay", "notify_rejection"]) expect(screen.getByTestId(`node-${id}`)).toBeTruthy();
+    for (const id of ["start", "end", "review", "manager_approval", "pay", "notify_rejection"])
+      expect(screen.getByTestId(`node-${id}`)).toBeTruthy();
     expect(screen.getByTestId("node-review").textContent).toContain("manual");
     expect(screen.getByTestId("node-pay").textContent).toContain("cel.transform");
     expect(screen.getByTestId("node-review").querySelector("[data-testid=split-xor]")).toBeTruthy();

@@ -6,7 +6,14 @@
 import "@xyflow/react/dist/style.css";
 import "./net.css";
 
-import { Background, Controls, MarkerType, MiniMap, ReactFlow, ReactFlowProvider } from "@xyflow/react";
+import {
+  Background,
+  Controls,
+  MarkerType,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+} from "@xyflow/react";
 import { useEffect, useMemo, useState } from "react";
 
 import { netToCanvas, type NetNode } from "../../lib/net/convert";
@@ -19,7 +26,16 @@ import { type NetOverlay, OverlayContext } from "./overlay";
 
 const defaultEdgeOptions = { type: "flow", markerEnd: { type: MarkerType.ArrowClosed } };
 
-export function NetCanvas({ net, overlay, height = 420 }: { net: NetDoc; overlay?: NetOverlay; readOnly?: true; height?: number | string }) {
+export function NetCanvas({
+  net,
+  overlay,
+  height = 420,
+}: {
+  net: NetDoc;
+  overlay?: NetOverlay;
+  readOnly?: true;
+  height?: number | string;
+}) {
   const canvas = useMemo(() => netToCanvas(net), [net]);
   const [nodes, setNodes] = useState<NetNode[]>(canvas.nodes);
   useEffect(() => {
@@ -27,7 +43,12 @@ export function NetCanvas({ net, overlay, height = 420 }: { net: NetDoc; overlay
     setNodes(canvas.nodes);
     if (canvas.nodes.some((n) => !n.data.placed)) {
       void autoLayout(canvas).then((pos) => {
-        if (live) setNodes(canvas.nodes.map((n) => (n.data.placed || !pos[n.id] ? n : { ...n, position: pos[n.id] })));
+        if (live)
+          setNodes(
+            canvas.nodes.map((n) =>
+              n.data.placed || !pos[n.id] ? n : { ...n, position: pos[n.id] },
+            ),
+          );
       });
     }
     return () => {
@@ -36,28 +57,28 @@ export function NetCanvas({ net, overlay, height = 420 }: { net: NetDoc; overlay
   }, [canvas]);
   return (
     <CanvasStateContext.Provider value={READ_ONLY}>
-    <OverlayContext.Provider value={overlay ?? null}>
-      <div className="canvas readonly" style={{ height }} data-testid="net-canvas">
-        <ReactFlowProvider>
-          <ReactFlow
-            nodes={nodes}
-            edges={canvas.edges}
-            nodeTypes={nodeTypes}
-            edgeTypes={edgeTypes}
-            defaultEdgeOptions={defaultEdgeOptions}
-            nodesDraggable={false}
-            nodesConnectable={false}
-            elementsSelectable={false}
-            fitView
-            proOptions={{ hideAttribution: true }}
-          >
-            <Background gap={20} />
-            <Controls showInteractive={false} />
-            <MiniMap />
-          </ReactFlow>
-        </ReactFlowProvider>
-      </div>
-    </OverlayContext.Provider>
+      <OverlayContext.Provider value={overlay ?? null}>
+        <div className="canvas readonly" style={{ height }} data-testid="net-canvas">
+          <ReactFlowProvider>
+            <ReactFlow
+              nodes={nodes}
+              edges={canvas.edges}
+              nodeTypes={nodeTypes}
+              edgeTypes={edgeTypes}
+              defaultEdgeOptions={defaultEdgeOptions}
+              nodesDraggable={false}
+              nodesConnectable={false}
+              elementsSelectable={false}
+              fitView
+              proOptions={{ hideAttribution: true }}
+            >
+              <Background gap={20} />
+              <Controls showInteractive={false} />
+              <MiniMap />
+            </ReactFlow>
+          </ReactFlowProvider>
+        </div>
+      </OverlayContext.Provider>
     </CanvasStateContext.Provider>
   );
 }

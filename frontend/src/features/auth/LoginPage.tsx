@@ -30,7 +30,7 @@ export function LoginPage() {
       setBusy(false);
     }
     await refresh();
-    navigate(next, { replace: true });
+    void navigate(next, { replace: true });
   }
 
   return (
@@ -39,7 +39,12 @@ export function LoginPage() {
       <form onSubmit={submit}>
         <label>
           Username
-          <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />
+          <input
+            name="username"
+            autoComplete="username"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+          />
         </label>
         <label>
           Password

@@ -37,7 +37,7 @@ export function DefinitionPageView() {
         setError(null);
       } else setError(r.message);
     },
-    [name, version],
+    `${name}/${version ?? ""}`,
     DEFINITION_MIN_INTERVAL_MS,
   );
 
@@ -51,7 +51,11 @@ export function DefinitionPageView() {
           {page.title || page.name} <span className="muted">v{page.version}</span>
         </h1>
         <LiveStatus status={status} />
-        <Link to={`/dashboard/cases/?definition=${encodeURIComponent(page.name)}&version=${page.version}`}>Cases of this version</Link>
+        <Link
+          to={`/dashboard/cases/?definition=${encodeURIComponent(page.name)}&version=${page.version}`}
+        >
+          Cases of this version
+        </Link>
       </header>
       <ErrorBox message={error} />
       <table className="grid" data-testid="versions">
@@ -67,13 +71,21 @@ export function DefinitionPageView() {
           {page.versions.map((v) => (
             <tr key={v.version} className={v.version === page.version ? "selected" : undefined}>
               <td>
-                <button type="button" className="linklike" onClick={() => setSearch({ version: String(v.version) })}>
+                <button
+                  type="button"
+                  className="linklike"
+                  onClick={() => setSearch({ version: String(v.version) })}
+                >
                   v{v.version}
                 </button>
               </td>
               <td>{formatTime(v.published_at)}</td>
               <td>
-                <Link to={`/dashboard/cases/?definition=${encodeURIComponent(page.name)}&version=${v.version}`}>{v.cases.total}</Link>
+                <Link
+                  to={`/dashboard/cases/?definition=${encodeURIComponent(page.name)}&version=${v.version}`}
+                >
+                  {v.cases.total}
+                </Link>
               </td>
               <td>
                 <StateCounts counts={v.cases.by_state} />
@@ -86,7 +98,13 @@ export function DefinitionPageView() {
       <div className="metric-switch">
         {METRICS.map(([m, label]) => (
           <label key={m}>
-            <input type="radio" name="metric" checked={metric === m} onChange={() => setMetric(m)} /> {label}
+            <input
+              type="radio"
+              name="metric"
+              checked={metric === m}
+              onChange={() => setMetric(m)}
+            />{" "}
+            {label}
           </label>
         ))}
       </div>

@@ -7,8 +7,7 @@ import { api, ApiRequestError, unwrap } from "../../api/client";
 import type { BatchCreate, BatchJob } from "./types";
 
 export type Result<T> =
-  | { ok: true; data: T }
-  | { ok: false; status: number; message: string; fields: string[] };
+  { ok: true; data: T } | { ok: false; status: number; message: string; fields: string[] };
 
 /** A failed call as the page shows it: the message with its code, the field errors after it. */
 export function failure(error: unknown): Result<never> {
@@ -75,7 +74,9 @@ export const dashboardApi = {
   resume: (id: number) =>
     call(api.POST("/api/cases/{case_id}/resume/", { params: { path: { case_id: id } } })),
   editData: (id: number, data: JsonObject) =>
-    call(api.POST("/api/cases/{case_id}/data/", { params: { path: { case_id: id } }, body: { data } })),
+    call(
+      api.POST("/api/cases/{case_id}/data/", { params: { path: { case_id: id } }, body: { data } }),
+    ),
   signal: (id: number, name: string, payload: JsonObject) =>
     call(
       api.POST("/api/cases/{case_id}/signals/{name}/", {

@@ -26,7 +26,10 @@ export function taskNote(run: Run): string | undefined {
 }
 
 /** A case now (the page or a websocket push) or at a past event: tokens and task states. */
-export function caseOverlay(state: { marking?: Record<string, number> | null; tasks?: Record<string, Run> | null }): NetOverlay {
+export function caseOverlay(state: {
+  marking?: Record<string, number> | null;
+  tasks?: Record<string, Run> | null;
+}): NetOverlay {
   const tasks: NonNullable<NetOverlay["tasks"]> = {};
   for (const [id, run] of Object.entries(state.tasks ?? {})) {
     tasks[id] = { state: run.state, note: taskNote(run) };
@@ -42,7 +45,8 @@ export type HeatMetric = "avg" | "p95" | "now";
 export function heatValues(heatmap: Heatmap, metric: HeatMetric): Record<string, number> {
   const raw: Record<string, number> = {};
   for (const [id, t] of Object.entries(heatmap.tasks)) {
-    const v = metric === "avg" ? t.avg_seconds : metric === "p95" ? t.p95_seconds : t.enabled + t.started;
+    const v =
+      metric === "avg" ? t.avg_seconds : metric === "p95" ? t.p95_seconds : t.enabled + t.started;
     if (v != null && v > 0) raw[id] = v;
   }
   const max = Math.max(0, ...Object.values(raw));
@@ -57,7 +61,10 @@ export function heatOverlay(heatmap: Heatmap, metric: HeatMetric): NetOverlay {
   const tasks: NonNullable<NetOverlay["tasks"]> = {};
   for (const [id, t] of Object.entries(heatmap.tasks)) {
     const lines: string[] = [];
-    if (t.count) lines.push(`avg ${formatSeconds(t.avg_seconds)} · p95 ${formatSeconds(t.p95_seconds)} (${t.count})`);
+    if (t.count)
+      lines.push(
+        `avg ${formatSeconds(t.avg_seconds)} · p95 ${formatSeconds(t.p95_seconds)} (${t.count})`,
+      );
     const now = t.enabled + t.started;
     if (now) lines.push(`${now} case${now === 1 ? "" : "s"} here`);
     if (t.failed_items) lines.push(`${t.failed_items} failed`);

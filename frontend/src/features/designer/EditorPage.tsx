@@ -37,7 +37,6 @@ import { revisionLog, useDesigner } from "./store";
 export const VALIDATE_DEBOUNCE_MS = 300;
 export const AUTOSAVE_DEBOUNCE_MS = 1500;
 
-
 function downloadJson(doc: NetDoc) {
   const blob = new Blob([JSON.stringify(doc, null, 2) + "\n"], { type: "application/json" });
   const url = URL.createObjectURL(blob);
@@ -85,7 +84,9 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
   const message = useDesigner((s) => s.message);
   const canUndo = useDesigner((s) => s.past.length > 0);
   const canRedo = useDesigner((s) => s.future.length > 0);
-  const hasSelection = useDesigner((s) => s.nodes.some((n) => n.selected) || s.edges.some((e) => e.selected));
+  const hasSelection = useDesigner(
+    (s) => s.nodes.some((n) => n.selected) || s.edges.some((e) => e.selected),
+  );
   const nodeCount = useDesigner((s) => s.nodes.length);
   const unplacedCount = useDesigner((s) => s.nodes.filter((n) => !n.data.placed).length);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -115,7 +116,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       } else {
         const def = await getDefinition(name);
         if (live) setDefinition(def);
-        doc = def.draft as NetDoc;
+        doc = def.draft;
       }
       if (!live) return;
       const started = performance.now();
@@ -125,7 +126,9 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
         const positions = await autoLayout({ nodes: s.nodes, edges: s.edges });
         if (!live) return;
         // Nodes without a layout entry are placed but the draft is not marked changed.
-        const unplaced = Object.fromEntries(s.nodes.filter((n) => !n.data.placed).map((n) => [n.id, positions[n.id]]));
+        const unplaced = Object.fromEntries(
+          s.nodes.filter((n) => !n.data.placed).map((n) => [n.id, positions[n.id]]),
+        );
         useDesigner.getState().applyPositions(unplaced, false);
       }
       setSavedRevision(useDesigner.getState().revision);
@@ -136,7 +139,9 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
         if (live) setOpenedMs(performance.now() - started);
       });
     };
-    open().catch((err: unknown) => live && setLoadError(err instanceof Error ? err.message : String(err)));
+    open().catch(
+      (err: unknown) => live && setLoadError(err instanceof Error ? err.message : String(err)),
+    );
     return () => {
       live = false;
     };
@@ -154,7 +159,8 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       const at = useDesigner.getState().revision;
       validateNet(useDesigner.getState().toNet(), controller.signal)
         .then((result) => {
-          if (useDesigner.getState().revision === at) useDesigner.getState().setProblems(result.errors, result.warnings);
+          if (useDesigner.getState().revision === at)
+            useDesigner.getState().setProblems(result.errors, result.warnings);
         })
         .catch(() => undefined);
     }, VALIDATE_DEBOUNCE_MS);
@@ -175,7 +181,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
         const created = await createDefinition(net);
         setSavedRevision(at);
         setSaving(false);
-        navigate(`/designer/${encodeURIComponent(created.name)}/`, { replace: true });
+        void navigate(`/designer/${encodeURIComponent(created.name)}/`, { replace: true });
         return true;
       }
       const def = await saveDraft(name, net);
@@ -210,8 +216,11 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       useDesigner.getState().setMessage(`published version ${published.version}`);
     } catch (err) {
       const problems = refusalProblems(err);
-      useDesigner.getState().setMessage(`not published: ${err instanceof Error ? err.message : String(err)}`);
-      if (problems.length) useDesigner.getState().setProblems(problems, useDesigner.getState().warnings);
+      useDesigner
+        .getState()
+        .setMessage(`not published: ${err instanceof Error ? err.message : String(err)}`);
+      if (problems.length)
+        useDesigner.getState().setProblems(problems, useDesigner.getState().warnings);
     }
   };
 
@@ -252,23 +261,38 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       const def = await importDefinition(doc);
       useDesigner.getState().setMessage(`imported ${def.name}`);
       if (def.name === name) setReloadKey((k) => k + 1);
-      else navigate(`/designer/${encodeURIComponent(def.name)}/`);
+      else void navigate(`/designer/${encodeURIComponent(def.name)}/`);
     } catch (err) {
       useDesigner.getState().setMessage(`import refused: ${refusalText(err)}`);
     }
   };
 
   const saveLabel =
-    mode === "version" ? { kind: "readonly", text: "" }
-    : saving ? { kind: "saving", text: "saving…" }
-    : revision === savedRevision ? { kind: mode === "new" ? "new" : "saved", text: mode === "new" ? "not saved yet" : "saved" }
-    : saveError ? { kind: "failed", text: `not saved: ${saveError}` }
-    : { kind: "dirty", text: mode === "new" ? "not saved yet" : "unsaved changes" };
+    mode === "version"
+      ? { kind: "readonly", text: "" }
+      : saving
+        ? { kind: "saving", text: "saving…" }
+        : revision === savedRevision
+          ? {
+              kind: mode === "new" ? "new" : "saved",
+              text: mode === "new" ? "not saved yet" : "saved",
+            }
+          : saveError
+            ? { kind: "failed", text: `not saved: ${saveError}` }
+            : { kind: "dirty", text: mode === "new" ? "not saved yet" : "unsaved changes" };
 
-  if (loadError) return <p role="alert">Could not open {name}: {loadError}</p>;
+  if (loadError)
+    return (
+      <p role="alert">
+        Could not open {name}: {loadError}
+      </p>
+    );
   const versions = definition?.versions ?? [];
   const latest = versions.length ? Math.max(...versions.map((v) => v.version)) : null;
-  const overlay = testOpen && testCase ? { marking: testCase.marking, tasks: testCase.tasks as Record<string, { state: string }> } : null;
+  const overlay =
+    testOpen && testCase
+      ? { marking: testCase.marking, tasks: testCase.tasks as Record<string, { state: string }> }
+      : null;
 
   return (
     <div
@@ -280,20 +304,66 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
     >
       <div className="toolbar" role="toolbar">
         <Link to="/designer/">← Workflows</Link>
-        <strong className="def-name" data-testid="def-name">{name || "new workflow"}</strong>
-        {mode === "version" && <span className="badge" data-testid="readonly-badge">version {version}, read-only</span>}
-        <span className={`save-state save-${saveLabel.kind}`} data-testid="save-state" data-revision={revision} data-saved-revision={savedRevision} data-last-changes={revisionLog.slice(-5).join(" | ")} title={saveError ?? undefined}>
+        <strong className="def-name" data-testid="def-name">
+          {name || "new workflow"}
+        </strong>
+        {mode === "version" && (
+          <span className="badge" data-testid="readonly-badge">
+            version {version}, read-only
+          </span>
+        )}
+        <span
+          className={`save-state save-${saveLabel.kind}`}
+          data-testid="save-state"
+          data-revision={revision}
+          data-saved-revision={savedRevision}
+          data-last-changes={revisionLog.slice(-5).join(" | ")}
+          title={saveError ?? undefined}
+        >
           {saveLabel.text}
         </span>
         <span className="spacer" />
         <FindElement />
         {mode !== "version" && (
           <>
-            <button type="button" onClick={() => useDesigner.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="undo">↶</button>
-            <button type="button" onClick={() => useDesigner.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">↷</button>
-            <button type="button" onClick={() => useDesigner.getState().deleteSelection()} disabled={!hasSelection} title="Delete the selection (Delete)" data-testid="delete">Delete</button>
-            <button type="button" onClick={() => void layout()} title="Auto-layout (L)" data-testid="layout">Layout</button>
-            <button type="button" onClick={() => void saveNow()} data-testid="save">Save</button>
+            <button
+              type="button"
+              onClick={() => useDesigner.getState().undo()}
+              disabled={!canUndo}
+              title="Undo (Ctrl+Z)"
+              data-testid="undo"
+            >
+              ↶
+            </button>
+            <button
+              type="button"
+              onClick={() => useDesigner.getState().redo()}
+              disabled={!canRedo}
+              title="Redo (Ctrl+Shift+Z)"
+              data-testid="redo"
+            >
+              ↷
+            </button>
+            <button
+              type="button"
+              onClick={() => useDesigner.getState().deleteSelection()}
+              disabled={!hasSelection}
+              title="Delete the selection (Delete)"
+              data-testid="delete"
+            >
+              Delete
+            </button>
+            <button
+              type="button"
+              onClick={() => void layout()}
+              title="Auto-layout (L)"
+              data-testid="layout"
+            >
+              Layout
+            </button>
+            <button type="button" onClick={() => void saveNow()} data-testid="save">
+              Save
+            </button>
             <button
               type="button"
               className="primary"
@@ -311,28 +381,68 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
             aria-label="version"
             data-testid="versions"
             value={mode === "version" ? String(version) : "draft"}
-            onChange={(e) => navigate(e.target.value === "draft" ? `/designer/${encodeURIComponent(name)}/` : `/designer/${encodeURIComponent(name)}/versions/${e.target.value}/`)}
+            onChange={(e) =>
+              navigate(
+                e.target.value === "draft"
+                  ? `/designer/${encodeURIComponent(name)}/`
+                  : `/designer/${encodeURIComponent(name)}/versions/${e.target.value}/`,
+              )
+            }
           >
             <option value="draft">draft</option>
-            {[...versions].sort((a, b) => b.version - a.version).map((v) => (
-              <option key={v.version} value={v.version}>
-                v{v.version} · {new Date(v.published_at).toLocaleString()}
-              </option>
-            ))}
+            {[...versions]
+              .sort((a, b) => b.version - a.version)
+              .map((v) => (
+                <option key={v.version} value={v.version}>
+                  v{v.version} · {new Date(v.published_at).toLocaleString()}
+                </option>
+              ))}
           </select>
         )}
         {mode !== "new" && (
-          <button type="button" onClick={() => setTestOpen((o) => !o)} disabled={latest === null} title={latest === null ? "publish first" : `start a case of v${latest}`} data-testid="test-toggle">
+          <button
+            type="button"
+            onClick={() => setTestOpen((o) => !o)}
+            disabled={latest === null}
+            title={latest === null ? "publish first" : `start a case of v${latest}`}
+            data-testid="test-toggle"
+          >
             Test run
           </button>
         )}
-        <button type="button" onClick={() => downloadJson(useDesigner.getState().toNet())} data-testid="export">Export</button>
-        <button type="button" onClick={() => fileInput.current?.click()} data-testid="import">Import</button>
-        <input ref={fileInput} type="file" accept="application/json,.json" hidden data-testid="import-file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void onImport(f); e.target.value = ""; }} />
+        <button
+          type="button"
+          onClick={() => downloadJson(useDesigner.getState().toNet())}
+          data-testid="export"
+        >
+          Export
+        </button>
+        <button type="button" onClick={() => fileInput.current?.click()} data-testid="import">
+          Import
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept="application/json,.json"
+          hidden
+          data-testid="import-file"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void onImport(f);
+            e.target.value = "";
+          }}
+        />
       </div>
       {message && (
         <div className="designer-message" role="status" data-testid="message">
-          {message} <button type="button" className="link" onClick={() => useDesigner.getState().setMessage(null)}>dismiss</button>
+          {message}{" "}
+          <button
+            type="button"
+            className="link"
+            onClick={() => useDesigner.getState().setMessage(null)}
+          >
+            dismiss
+          </button>
         </div>
       )}
       <div className="designer-body">
@@ -346,18 +456,42 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
             <section className="test-run" data-testid="test-run">
               <h3>Test case of v{latest}</h3>
               <label htmlFor="test-data">case data (JSON)</label>
-              <textarea id="test-data" className="mono" rows={3} data-testid="test-data" value={testData} onChange={(e) => setTestData(e.target.value)} />
-              <button type="button" className="primary" onClick={() => void startTest()} data-testid="test-start">Start test case</button>
+              <textarea
+                id="test-data"
+                className="mono"
+                rows={3}
+                data-testid="test-data"
+                value={testData}
+                onChange={(e) => setTestData(e.target.value)}
+              />
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void startTest()}
+                data-testid="test-start"
+              >
+                Start test case
+              </button>
               {testError && <p role="alert">{testError}</p>}
               {testCase && (
                 <div className="test-case" data-testid="test-case">
                   <p>
-                    case #{testCase.id} (v{testCase.version}): <b data-testid="test-case-state">{testCase.state}</b>{" "}
-                    <button type="button" className="link" onClick={() => void refreshCase(testCase.id)} data-testid="test-refresh">refresh</button>
+                    case #{testCase.id} (v{testCase.version}):{" "}
+                    <b data-testid="test-case-state">{testCase.state}</b>{" "}
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => void refreshCase(testCase.id)}
+                      data-testid="test-refresh"
+                    >
+                      refresh
+                    </button>
                   </p>
                   <ul>
                     {Object.entries(testCase.tasks).map(([tid, t]) => (
-                      <li key={tid} data-testid={`test-task-${tid}`}>{tid}: {t.state}</li>
+                      <li key={tid} data-testid={`test-task-${tid}`}>
+                        {tid}: {t.state}
+                      </li>
                     ))}
                   </ul>
                 </div>

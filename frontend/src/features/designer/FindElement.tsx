@@ -15,7 +15,13 @@ export function FindElement() {
     if (!q) return;
     const node =
       s.nodes.find((n) => n.id.toLowerCase() === q) ??
-      s.nodes.find((n) => n.id.toLowerCase().includes(q) || String(n.data.el.label ?? "").toLowerCase().includes(q));
+      s.nodes.find(
+        (n) =>
+          n.id.toLowerCase().includes(q) ||
+          String(n.data.el.label ?? "")
+            .toLowerCase()
+            .includes(q),
+      );
     setMissing(!node);
     if (!node) return;
     s.select(node.id, "node");

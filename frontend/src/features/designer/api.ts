@@ -26,7 +26,10 @@ export function refusalText(err: unknown): string {
   return `${message}: ${problems.map((e) => `${e.element ?? "workflow"}: ${e.message}`).join("; ")}`;
 }
 
-export function validateNet(net: NetDoc, signal?: AbortSignal): Promise<Schemas["ValidationOutput"]> {
+export function validateNet(
+  net: NetDoc,
+  signal?: AbortSignal,
+): Promise<Schemas["ValidationOutput"]> {
   return unwrap(api.POST("/api/definitions/validate/", { body: net, signal }));
 }
 

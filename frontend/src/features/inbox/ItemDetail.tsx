@@ -1,9 +1,16 @@
 import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
-import { useEffect, useState } from "react";
+import { useEffect, useEffectEvent, useState } from "react";
 
-import { api, ApiRequestError, errorMessage, type Schemas, unwrap, type WorkItem } from "../../api/client";
+import {
+  api,
+  ApiRequestError,
+  errorMessage,
+  type Schemas,
+  unwrap,
+  type WorkItem,
+} from "../../api/client";
 import { asObject, toErrorTree, type ErrorTree } from "./model";
 
 interface Props {
@@ -22,11 +29,13 @@ export function ItemDetail({ item, username, onDone }: Props) {
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
+  // another item: its own output in the form, no errors (not on each update of the same item)
+  const resetForm = useEffectEvent(() => {
     setFormData(item.output ?? {});
     setErrors(undefined);
     setMessage(null);
-  }, [item.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  });
+  useEffect(() => resetForm(), [item.id]);
 
   useEffect(() => {
     let live = true;
@@ -70,7 +79,11 @@ export function ItemDetail({ item, username, onDone }: Props) {
         <p className="muted">
           {item.definition} · case #{item.case} · priority {item.priority}
           {item.due_at && <> · due {new Date(item.due_at).toLocaleString()}</>}
-          {item.assignee ? <> · claimed by {item.assignee}</> : <> · offered to {item.offered_user ?? item.role}</>}
+          {item.assignee ? (
+            <> · claimed by {item.assignee}</>
+          ) : (
+            <> · offered to {item.offered_user ?? item.role}</>
+          )}
         </p>
       </header>
 
@@ -81,44 +94,80 @@ export function ItemDetail({ item, username, onDone }: Props) {
 
       <div className="actions">
         {!item.assignee && (
-          <button type="button" className="primary" disabled={busy}
-            onClick={() => act("claim", () => unwrap(api.POST("/api/work-items/{item_id}/claim/", path)))}>
+          <button
+            type="button"
+            className="primary"
+            disabled={busy}
+            onClick={() =>
+              act("claim", () => unwrap(api.POST("/api/work-items/{item_id}/claim/", path)))
+            }
+          >
             Claim
           </button>
         )}
         {mine && item.state === "initialized" && (
-          <button type="button" disabled={busy}
-            onClick={() => act("release", () => unwrap(api.POST("/api/work-items/{item_id}/release/", path)))}>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() =>
+              act("release", () => unwrap(api.POST("/api/work-items/{item_id}/release/", path)))
+            }
+          >
             Release
           </button>
         )}
         {mine && (
-          <button type="button" disabled={busy}
+          <button
+            type="button"
+            disabled={busy}
             onClick={() => {
               const to = window.prompt("Hand this work item to (username):");
               if (to) {
-                void act("delegate", () => unwrap(api.POST("/api/work-items/{item_id}/delegate/", { ...path, body: { user: to } })),
-                  `${item.task_label} handed to ${to}`);
+                void act(
+                  "delegate",
+                  () =>
+                    unwrap(
+                      api.POST("/api/work-items/{item_id}/delegate/", {
+                        ...path,
+                        body: { user: to },
+                      }),
+                    ),
+                  `${item.task_label} handed to ${to}`,
+                );
               }
-            }}>
+            }}
+          >
             Delegate…
           </button>
         )}
         {!claimedByOther && (
-          <button type="button" disabled={busy}
+          <button
+            type="button"
+            disabled={busy}
             onClick={() => {
               const reason = window.prompt("Why can this not be done?");
               if (reason !== null) {
-                void act("fail", () => unwrap(api.POST("/api/work-items/{item_id}/fail/", { ...path, body: { reason } })),
-                  `${item.task_label} reported as failed`);
+                void act(
+                  "fail",
+                  () =>
+                    unwrap(
+                      api.POST("/api/work-items/{item_id}/fail/", { ...path, body: { reason } }),
+                    ),
+                  `${item.task_label} reported as failed`,
+                );
               }
-            }}>
+            }}
+          >
             Fail
           </button>
         )}
       </div>
 
-      {message && <p role="alert" data-testid="action-error">{message}</p>}
+      {message && (
+        <p role="alert" data-testid="action-error">
+          {message}
+        </p>
+      )}
 
       {!claimedByOther && (
         <section>
@@ -136,7 +185,13 @@ export function ItemDetail({ item, username, onDone }: Props) {
             onSubmit={(e) =>
               void act(
                 "complete",
-                () => unwrap(api.POST("/api/work-items/{item_id}/complete/", { ...path, body: { output: asObject(e.formData) } })),
+                () =>
+                  unwrap(
+                    api.POST("/api/work-items/{item_id}/complete/", {
+                      ...path,
+                      body: { output: asObject(e.formData) },
+                    }),
+                  ),
                 `${item.task_label} completed`,
               )
             }
@@ -152,7 +207,8 @@ export function ItemDetail({ item, username, onDone }: Props) {
 }
 
 function CaseData({ data }: { data: unknown }) {
-  if (!data || typeof data !== "object" || Array.isArray(data)) return <pre>{JSON.stringify(data, null, 2)}</pre>;
+  if (!data || typeof data !== "object" || Array.isArray(data))
+    return <pre>{JSON.stringify(data, null, 2)}</pre>;
   const entries = Object.entries(data as Record<string, unknown>);
   if (!entries.length) return <p className="muted">No data.</p>;
   return (
@@ -160,7 +216,7 @@ function CaseData({ data }: { data: unknown }) {
       {entries.map(([k, v]) => (
         <div key={k}>
           <dt>{k}</dt>
-          <dd>{typeof v === "object" ? JSON.stringify(v) : String(v)}</dd>
+          <dd>{typeof v === "string" ? v : JSON.stringify(v)}</dd>
         </div>
       ))}
     </dl>

@@ -9,7 +9,13 @@ import { asObject, toErrorTree, type ErrorTree } from "./model";
 type Startable = Schemas["StartableDefinitionOutput"];
 
 /** Start a case of a definition the user may start, with its `data_schema` as the form. */
-export function StartCase({ onStarted, onClose }: { onStarted: (text: string) => void; onClose: () => void }) {
+export function StartCase({
+  onStarted,
+  onClose,
+}: {
+  onStarted: (text: string) => void;
+  onClose: () => void;
+}) {
   const [definitions, setDefinitions] = useState<Startable[] | null>(null);
   const [chosen, setChosen] = useState<string>("");
   const [formData, setFormData] = useState<unknown>({});
@@ -29,24 +35,36 @@ export function StartCase({ onStarted, onClose }: { onStarted: (text: string) =>
   if (definitions === null) return <p className="muted">Loading…</p>;
   if (!definitions.length) return <p className="muted">There is nothing you may start.</p>;
   const definition = definitions.find((d) => d.name === chosen) ?? definitions[0];
+  const schema: RJSFSchema = definition.data_schema ?? { type: "object", properties: {} };
 
   return (
     <section className="start-case" data-testid="start-case">
       <header>
         <h2>Start a case</h2>
-        <button type="button" onClick={onClose} aria-label="Close">×</button>
+        <button type="button" onClick={onClose} aria-label="Close">
+          ×
+        </button>
       </header>
       <label>
         Workflow{" "}
-        <select value={definition.name} onChange={(e) => { setChosen(e.target.value); setFormData({}); setErrors(undefined); }}>
+        <select
+          value={definition.name}
+          onChange={(e) => {
+            setChosen(e.target.value);
+            setFormData({});
+            setErrors(undefined);
+          }}
+        >
           {definitions.map((d) => (
-            <option key={d.name} value={d.name}>{d.title}</option>
+            <option key={d.name} value={d.name}>
+              {d.title}
+            </option>
           ))}
         </select>
       </label>
       {definition.description && <p className="muted">{definition.description}</p>}
       <Form
-        schema={(definition.data_schema ?? { type: "object", properties: {} }) as RJSFSchema}
+        schema={schema}
         formData={formData}
         validator={validator}
         noValidate
@@ -58,7 +76,9 @@ export function StartCase({ onStarted, onClose }: { onStarted: (text: string) =>
           let started;
           try {
             started = await unwrap(
-              api.POST("/api/cases/", { body: { definition: definition.name, data: asObject(e.formData) } }),
+              api.POST("/api/cases/", {
+                body: { definition: definition.name, data: asObject(e.formData) },
+              }),
             );
           } catch (err) {
             const fields = err instanceof ApiRequestError ? (err.body?.errors ?? []) : [];
@@ -73,7 +93,9 @@ export function StartCase({ onStarted, onClose }: { onStarted: (text: string) =>
         }}
       >
         {message && <p role="alert">{message}</p>}
-        <button type="submit" className="primary">Start</button>
+        <button type="submit" className="primary">
+          Start
+        </button>
       </Form>
     </section>
   );

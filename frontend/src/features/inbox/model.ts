@@ -22,7 +22,10 @@ export interface Applied {
 export function applyMessage(items: Items, message: SocketMessage): Applied {
   if (message.type === "snapshot") {
     const next = new Map(message.work_items.map((i) => [i.id, i] as const));
-    const omitted = Math.max(0, (message.total ?? message.work_items.length) - message.work_items.length);
+    const omitted = Math.max(
+      0,
+      (message.total ?? message.work_items.length) - message.work_items.length,
+    );
     return {
       items: next,
       arrived: message.work_items.filter((i) => !items.has(i.id)).map((i) => i.id),
@@ -64,7 +67,13 @@ export interface Filters {
   olderThanHours: number | null;
 }
 
-export const noFilters: Filters = { workflow: "", task: "", minPriority: null, due: "any", olderThanHours: null };
+export const noFilters: Filters = {
+  workflow: "",
+  task: "",
+  minPriority: null,
+  due: "any",
+  olderThanHours: null,
+};
 
 export type SortKey = "priority" | "due" | "oldest" | "newest";
 
@@ -78,7 +87,8 @@ export function matches(item: WorkItem, f: Filters, now: number): boolean {
   if (f.due === "overdue" && !(due !== null && due < now)) return false;
   if (f.due === "today" && !(due !== null && due < now + 24 * HOUR)) return false;
   if (f.due === "none" && due !== null) return false;
-  if (f.olderThanHours !== null && now - Date.parse(item.created_at) < f.olderThanHours * HOUR) return false;
+  if (f.olderThanHours !== null && now - Date.parse(item.created_at) < f.olderThanHours * HOUR)
+    return false;
   return true;
 }
 
@@ -99,8 +109,15 @@ function compare(a: WorkItem, b: WorkItem, key: SortKey): number {
   }
 }
 
-export function visibleItems(items: Iterable<WorkItem>, f: Filters, sort: SortKey, now: number): WorkItem[] {
-  return [...items].filter((i) => matches(i, f, now)).sort((a, b) => compare(a, b, sort) || a.id.localeCompare(b.id));
+export function visibleItems(
+  items: Iterable<WorkItem>,
+  f: Filters,
+  sort: SortKey,
+  now: number,
+): WorkItem[] {
+  return [...items]
+    .filter((i) => matches(i, f, now))
+    .sort((a, b) => compare(a, b, sort) || a.id.localeCompare(b.id));
 }
 
 /** The choices for the workflow and task filters. */
@@ -138,7 +155,7 @@ export function toErrorTree(errors: FieldError[]): ErrorTree {
   for (const e of errors) {
     let node = tree;
     for (const part of e.field ? e.field.split(".") : []) {
-      node = (node[part] ??= {});
+      node = node[part] ??= {};
     }
     (node.__errors ??= []).push(e.message);
   }
