@@ -8,9 +8,18 @@ import { AuthProvider } from "./shell/auth";
 function renderAt(path: string, me: object | null) {
   vi.stubGlobal(
     "fetch",
-    vi.fn(async () =>
-      me ? new Response(JSON.stringify(me), { status: 200, headers: { "Content-Type": "application/json" } })
-         : new Response(JSON.stringify({ code: "not_authenticated", detail: "no" }), { status: 401, headers: { "Content-Type": "application/json" } }),
+    vi.fn(() =>
+      Promise.resolve(
+        me
+          ? new Response(JSON.stringify(me), {
+              status: 200,
+              headers: { "Content-Type": "application/json" },
+            })
+          : new Response(JSON.stringify({ code: "not_authenticated", detail: "no" }), {
+              status: 401,
+              headers: { "Content-Type": "application/json" },
+            }),
+      ),
     ),
   );
   const router = createMemoryRouter(routes, { initialEntries: [path] });

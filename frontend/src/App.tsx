@@ -15,8 +15,22 @@ export const routes = [
     element: <Layout />,
     children: [
       { path: "/inbox/*", element: <InboxPage /> },
-      { path: "/designer/*", element: <StaffOnly><DesignerPage /></StaffOnly> },
-      { path: "/dashboard/*", element: <StaffOnly><DashboardPage /></StaffOnly> },
+      {
+        path: "/designer/*",
+        element: (
+          <StaffOnly>
+            <DesignerPage />
+          </StaffOnly>
+        ),
+      },
+      {
+        path: "/dashboard/*",
+        element: (
+          <StaffOnly>
+            <DashboardPage />
+          </StaffOnly>
+        ),
+      },
       { path: "*", element: <Navigate to="/inbox/" replace /> },
     ],
   },

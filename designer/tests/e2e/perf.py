@@ -79,18 +79,17 @@ def big_net(elements: int = 300, name: str = "bench-300") -> dict[str, Any]:
 
 
 def measure_open(page: Any, name: str, elements: int) -> dict[str, float]:
-    page.evaluate("() => { delete window.__designerOpenedMs; }")
     started = time.perf_counter()
     page.goto(f"/designer/{name}/")
     page.wait_for_function(
-        "n => window.__designerOpenedMs !== undefined && document.querySelectorAll('.react-flow__node').length > 0"
-        " && window.__designerStore.getState().nodes.length === n"
-        " && window.__designerStore.getState().nodes.every(x => x.data.placed)",
+        "n => { const e = document.querySelector('[data-testid=designer-editor][data-opened-ms]');"
+        " return !!e && document.querySelectorAll('.react-flow__node').length > 0"
+        " && e.dataset.nodes === String(n) && e.dataset.unplaced === '0'; }",
         arg=elements,
         timeout=60_000,
     )
     wall = (time.perf_counter() - started) * 1000
-    in_page = page.evaluate("() => window.__designerOpenedMs")
+    in_page = float(page.get_by_test_id("designer-editor").get_attribute("data-opened-ms"))
     return {"open_wall_ms": round(wall, 1), "open_load_and_layout_ms": round(in_page, 1)}
 
 
@@ -129,7 +128,7 @@ def measure_drag(page: Any, node_id: str, moves: int = 120) -> dict[str, float]:
     page.get_by_test_id("find").fill(node_id)
     page.get_by_test_id("find").press("Enter")
     page.wait_for_timeout(300)
-    before = page.evaluate(f"() => window.__designerStore.getState().nodes.find(n => n.id === {node_id!r}).position")
+    before = page.locator(f'.react-flow__node[data-id="{node_id}"]').evaluate("el => el.style.transform")
     box = page.get_by_test_id(f"node-{node_id}").bounding_box()
     assert box, node_id
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -141,7 +140,7 @@ def measure_drag(page: Any, node_id: str, moves: int = 120) -> dict[str, float]:
         page.mouse.move(x + 5 + (i % 40) * 3, y + 5 + (i % 20) * 2)
     data = page.evaluate(DRAG_STOP)
     page.mouse.up()
-    after = page.evaluate(f"() => window.__designerStore.getState().nodes.find(n => n.id === {node_id!r}).position")
+    after = page.locator(f'.react-flow__node[data-id="{node_id}"]').evaluate("el => el.style.transform")
     assert after != before, "the node did not move"
     work, gaps = data["work"], data["gaps"]
     assert len(work) >= moves * 0.9, f"only {len(work)} of {moves} moves measured"

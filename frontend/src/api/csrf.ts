@@ -10,4 +10,5 @@ export function readCookie(name: string, cookieString: string = document.cookie)
 export const csrfToken = (): string => readCookie("csrftoken");
 
 /** Methods Django checks the CSRF token on. */
-export const needsCsrf = (method: string): boolean => !["GET", "HEAD", "OPTIONS", "TRACE"].includes(method.toUpperCase());
+export const needsCsrf = (method: string): boolean =>
+  !["GET", "HEAD", "OPTIONS", "TRACE"].includes(method.toUpperCase());

@@ -32,7 +32,7 @@ export function Layout() {
           type="button"
           onClick={async () => {
             await logout();
-            navigate("/login/");
+            void navigate("/login/");
           }}
         >
           Log out

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
 
-import { api, type Me } from "../api/client";
+import { api, type Me, unwrap } from "../api/client";
 
 interface AuthState {
   me: Me | null;
@@ -16,14 +16,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [loading, setLoading] = useState(true);
 
   const refresh = useCallback(async () => {
-    const { data } = await api.GET("/api/me/");
-    setMe(data ?? null);
+    // 401/403: not logged in
+    const data = await unwrap(api.GET("/api/me/")).catch(() => null);
+    setMe(data);
     setLoading(false);
-    return data ?? null;
+    return data;
   }, []);
 
   const logout = useCallback(async () => {
-    await api.POST("/api/auth/logout/");
+    // logged out here whatever the server answers (the next call would ask to log in)
+    await unwrap(api.POST("/api/auth/logout/")).catch(() => undefined);
     setMe(null);
   }, []);
 
@@ -31,7 +33,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     void refresh();
   }, [refresh]);
 
-  return <AuthContext.Provider value={{ me, loading, refresh, logout }}>{children}</AuthContext.Provider>;
+  return (
+    <AuthContext.Provider value={{ me, loading, refresh, logout }}>{children}</AuthContext.Provider>
+  );
 }
 
 export function useAuth(): AuthState {

@@ -10,7 +10,11 @@ describe("navItems", () => {
     expect(navItems({ is_staff: false }).map((i) => i.label)).toEqual(["Inbox"]);
   });
   it("gives staff the designer and the dashboard too", () => {
-    expect(navItems({ is_staff: true }).map((i) => i.to)).toEqual(["/inbox/", "/designer/", "/dashboard/"]);
+    expect(navItems({ is_staff: true }).map((i) => i.to)).toEqual([
+      "/inbox/",
+      "/designer/",
+      "/dashboard/",
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router-dom";
 
-import { api, errorMessage } from "../../api/client";
+import { api, errorMessage, unwrap } from "../../api/client";
 import { useAuth } from "../../shell/auth";
 import { afterLogin } from "../../shell/nav";
 
@@ -21,14 +21,16 @@ export function LoginPage() {
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const { error: failure } = await api.POST("/api/auth/login/", { body: { username, password } });
-    setBusy(false);
-    if (failure) {
-      setError(errorMessage(failure));
+    try {
+      await unwrap(api.POST("/api/auth/login/", { body: { username, password } }));
+    } catch (err) {
+      setError(errorMessage(err));
       return;
+    } finally {
+      setBusy(false);
     }
     await refresh();
-    navigate(next, { replace: true });
+    void navigate(next, { replace: true });
   }
 
   return (
@@ -37,7 +39,12 @@ export function LoginPage() {
       <form onSubmit={submit}>
         <label>
           Username
-          <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />
+          <input
+            name="username"
+            autoComplete="username"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+          />
         </label>
         <label>
           Password

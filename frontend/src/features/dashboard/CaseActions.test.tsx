@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { CaseActions, ItemActions } from "./CaseActions";
 import type { CasePage, CaseWorkItem } from "./types";
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 
 function stubFetch(...answers: Response[]) {
   const calls: Array<{ method: string; url: string; body: unknown }> = [];
@@ -12,24 +13,70 @@ function stubFetch(...answers: Response[]) {
     "fetch",
     vi.fn(async (request: Request) => {
       const text = await request.text();
-      calls.push({ method: request.method, url: new URL(request.url).pathname, body: text ? JSON.parse(text) : undefined });
+      calls.push({
+        method: request.method,
+        url: new URL(request.url).pathname,
+        body: text ? JSON.parse(text) : undefined,
+      });
       return answers.shift() ?? json(200, {});
     }),
   );
   return calls;
 }
 
-const casePage = (state: string): CasePage =>
-  ({
-    id: 7, definition: "doubling", version: 1, state, incident: false, reason: "", started_by: "admin",
-    created_at: "", updated_at: "", ended_at: null, data: { amount: 1 }, marking: {}, tasks: {},
-    net: { tasks: [] }, work_items: [], parent: null, children: [], history: [], history_truncated: false,
-  }) as CasePage;
+const noActions = {
+  cancel: false,
+  suspend: false,
+  resume: false,
+  edit_data: false,
+  signals: [],
+  retry: [],
+  skip: [],
+  add_work_item: [],
+};
+
+const casePage = (state: string): CasePage => ({
+  id: 7,
+  definition: "doubling",
+  version: 1,
+  state,
+  incident: false,
+  reason: "",
+  started_by: "admin",
+  created_at: "",
+  updated_at: "",
+  ended_at: null,
+  data: { amount: 1 },
+  marking: {},
+  tasks: {},
+  net: { tasks: [] },
+  work_items: [],
+  parent: null,
+  children: [],
+  history: [],
+  history_truncated: false,
+  actions: noActions,
+});
 
 const failedItem: CaseWorkItem = {
-  id: "0c9b1a52-6f0e-4d4e-9a43-1f2e3d4c5b6a", task: "compute", generation: 1, kind: "automatic", state: "failed",
-  input: { amount: "lots" }, output: null, assignee: null, role: null, attempt: 1,
-  error: { type: "ActivityInputError", message: "bad" }, created_at: "", updated_at: "",
+  id: "0c9b1a52-6f0e-4d4e-9a43-1f2e3d4c5b6a",
+  task: "compute",
+  generation: 1,
+  kind: "automatic",
+  state: "failed",
+  input: { amount: "lots" },
+  output: null,
+  assignee: null,
+  role: null,
+  offered_user: null,
+  completed_by: null,
+  attempt: 1,
+  iteration: 1,
+  error: { type: "ActivityInputError", message: "bad" },
+  priority: 0,
+  due_at: null,
+  created_at: "",
+  updated_at: "",
 };
 
 afterEach(() => {
@@ -50,14 +97,20 @@ describe("case actions", () => {
   });
 
   it("runs nothing before the confirmation, and shows a refusal", async () => {
-    const calls = stubFetch(json(409, { code: "not_allowed", detail: "the case is not running", errors: [] }));
+    const calls = stubFetch(
+      json(409, { code: "not_allowed", detail: "the case is not running", errors: [] }),
+    );
     const onDone = vi.fn();
     render(<CaseActions page={casePage("running")} onDone={onDone} />);
     fireEvent.click(screen.getByRole("button", { name: "Suspend" }));
     expect(screen.getByRole("dialog").textContent).toContain("Suspend case #7?");
     expect(calls).toHaveLength(0);
     fireEvent.click(screen.getByRole("button", { name: "Confirm suspend" }));
-    await waitFor(() => expect(screen.getByTestId("action-error").textContent).toBe("the case is not running (not_allowed)"));
+    await waitFor(() =>
+      expect(screen.getByTestId("action-error").textContent).toBe(
+        "the case is not running (not_allowed)",
+      ),
+    );
     expect(calls).toEqual([{ method: "POST", url: "/api/cases/7/suspend/", body: undefined }]);
     expect(onDone).not.toHaveBeenCalled();
   });
@@ -70,7 +123,11 @@ describe("case actions", () => {
     fireEvent.change(screen.getByRole("textbox"), { target: { value: "duplicate" } });
     fireEvent.click(screen.getByRole("button", { name: "Confirm cancel" }));
     await waitFor(() => expect(onDone).toHaveBeenCalled());
-    expect(calls[0]).toEqual({ method: "POST", url: "/api/cases/7/cancel/", body: { reason: "duplicate" } });
+    expect(calls[0]).toEqual({
+      method: "POST",
+      url: "/api/cases/7/cancel/",
+      body: { reason: "duplicate" },
+    });
     expect(screen.getByTestId("action-notice").textContent).toBe("Cancel: done");
   });
 });
@@ -85,12 +142,18 @@ describe("work item actions", () => {
     expect((input as HTMLTextAreaElement).value).toContain('"amount": "lots"');
     fireEvent.change(input, { target: { value: "[1, 2]" } });
     fireEvent.click(screen.getByRole("button", { name: "Confirm retry" }));
-    expect(screen.getByTestId("action-error").textContent).toBe("Input: must be a JSON object ({…})");
+    expect(screen.getByTestId("action-error").textContent).toBe(
+      "Input: must be a JSON object ({…})",
+    );
     expect(calls).toHaveLength(0);
     fireEvent.change(input, { target: { value: '{"amount": 21}' } });
     fireEvent.click(screen.getByRole("button", { name: "Confirm retry" }));
     await waitFor(() => expect(onDone).toHaveBeenCalled());
-    expect(calls[0]).toEqual({ method: "POST", url: `/api/work-items/${failedItem.id}/retry/`, body: { input: { amount: 21 } } });
+    expect(calls[0]).toEqual({
+      method: "POST",
+      url: `/api/work-items/${failedItem.id}/retry/`,
+      body: { input: { amount: 21 } },
+    });
   });
 
   it("retries with the same input when it is left as it was", async () => {
@@ -104,7 +167,9 @@ describe("work item actions", () => {
 
   it("offers nothing while the case is not running", () => {
     stubFetch();
-    const { container } = render(<ItemActions item={failedItem} caseState="suspended" onDone={() => {}} />);
+    const { container } = render(
+      <ItemActions item={failedItem} caseState="suspended" onDone={() => {}} />,
+    );
     expect(container.textContent).toBe("");
   });
 });

@@ -3,7 +3,8 @@
 import { type ReactNode, useState } from "react";
 
 import { type Result, dashboardApi } from "./api";
-import { ErrorBox } from "./DashboardPage";
+import { ErrorBox } from "../../components/ErrorBox";
+import { asNetDoc, jsonText } from "../../lib/net/net";
 import { parseJsonObject, prettyJson } from "./format";
 import type { CasePage, CaseWorkItem } from "./types";
 
@@ -21,24 +22,54 @@ interface ActionSpec {
   danger?: boolean;
 }
 
-function JsonField({ label, name, values, set, rows = 6 }: { label: string; name: string; values: Record<string, string>; set: (k: string, v: string) => void; rows?: number }) {
+function JsonField({
+  label,
+  name,
+  values,
+  set,
+  rows = 6,
+}: {
+  label: string;
+  name: string;
+  values: Record<string, string>;
+  set: (k: string, v: string) => void;
+  rows?: number;
+}) {
   return (
     <label className="json-field">
       {label}
-      <textarea name={name} rows={rows} value={values[name] ?? ""} onChange={(e) => set(name, e.target.value)} spellCheck={false} />
+      <textarea
+        name={name}
+        rows={rows}
+        value={values[name] ?? ""}
+        onChange={(e) => set(name, e.target.value)}
+        spellCheck={false}
+      />
     </label>
   );
 }
 
 /** JSON text → object, or the form's error. */
-function withJson(text: string, what: string, go: (v: Record<string, unknown>) => Promise<Result<unknown>>): Promise<Result<unknown>> | { error: string } {
+function withJson(
+  text: string,
+  what: string,
+  go: (v: Record<string, unknown>) => Promise<Result<unknown>>,
+): Promise<Result<unknown>> | { error: string } {
   const parsed = parseJsonObject(text);
   if ("error" in parsed) return { error: `${what}: ${parsed.error}` };
   return go(parsed.value);
 }
 
 /** A row of buttons; one open form with a confirmation at a time. */
-function ActionBar({ actions, onDone, testId }: { actions: ActionSpec[]; onDone: () => void | Promise<void>; testId: string }) {
+function ActionBar({
+  actions,
+  onDone,
+  testId,
+}: {
+  actions: ActionSpec[];
+  onDone: () => void | Promise<void>;
+  testId: string;
+}) {
   const [open, setOpen] = useState<ActionSpec | null>(null);
   const [values, setValues] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
@@ -93,7 +124,12 @@ function ActionBar({ actions, onDone, testId }: { actions: ActionSpec[]; onDone:
         <div className="confirm" role="dialog" aria-label={open.label} data-testid="confirm">
           <p>{open.question}</p>
           {open.fields?.(values, set)}
-          <button type="button" className={open.danger ? "danger" : "primary"} disabled={busy} onClick={() => void confirm()}>
+          <button
+            type="button"
+            className={open.danger ? "danger" : "primary"}
+            disabled={busy}
+            onClick={() => void confirm()}
+          >
             Confirm {open.label.toLowerCase()}
           </button>
           <button type="button" onClick={() => setOpen(null)}>
@@ -106,7 +142,13 @@ function ActionBar({ actions, onDone, testId }: { actions: ActionSpec[]; onDone:
   );
 }
 
-export function CaseActions({ page, onDone }: { page: CasePage; onDone: () => void | Promise<void> }) {
+export function CaseActions({
+  page,
+  onDone,
+}: {
+  page: CasePage;
+  onDone: () => void | Promise<void>;
+}) {
   const id = page.id;
   const actions: ActionSpec[] = [];
   if (ACTIVE.includes(page.state)) {
@@ -117,25 +159,48 @@ export function CaseActions({ page, onDone }: { page: CasePage; onDone: () => vo
       question: `Cancel case #${id}? Its open work items are withdrawn; this cannot be undone.`,
       fields: (v, set) => (
         <label>
-          Reason <input name="reason" value={v.reason ?? ""} onChange={(e) => set("reason", e.target.value)} />
+          Reason{" "}
+          <input
+            name="reason"
+            value={v.reason ?? ""}
+            onChange={(e) => set("reason", e.target.value)}
+          />
         </label>
       ),
       run: (v) => dashboardApi.cancel(id, v.reason ?? ""),
     });
   }
-  if (page.state === "running") actions.push({ key: "suspend", label: "Suspend", question: `Suspend case #${id}? Nothing moves until it is resumed.`, run: () => dashboardApi.suspend(id) });
-  if (page.state === "suspended") actions.push({ key: "resume", label: "Resume", question: `Resume case #${id}?`, run: () => dashboardApi.resume(id) });
+  if (page.state === "running")
+    actions.push({
+      key: "suspend",
+      label: "Suspend",
+      question: `Suspend case #${id}? Nothing moves until it is resumed.`,
+      run: () => dashboardApi.suspend(id),
+    });
+  if (page.state === "suspended")
+    actions.push({
+      key: "resume",
+      label: "Resume",
+      question: `Resume case #${id}?`,
+      run: () => dashboardApi.resume(id),
+    });
   if (ACTIVE.includes(page.state)) {
     actions.push({
       key: "data",
       label: "Edit data",
-      question: "Replace the given keys of the case data (validated against the definition's data schema):",
+      question:
+        "Replace the given keys of the case data (validated against the definition's data schema):",
       initial: { data: prettyJson(page.data) },
-      fields: (v, set) => <JsonField label="Data (JSON)" name="data" values={v} set={set} rows={10} />,
+      fields: (v, set) => (
+        <JsonField label="Data (JSON)" name="data" values={v} set={set} rows={10} />
+      ),
       run: (v) => withJson(v.data ?? "", "Data", (data) => dashboardApi.editData(id, data)),
     });
   }
-  const signals = (page.net.signals ?? []).map((s) => String((s as { name?: unknown }).name ?? "")).filter(Boolean);
+  const net = asNetDoc(page.net);
+  const signals = (net.signals ?? [])
+    .map((s) => (s.name == null ? "" : jsonText(s.name)))
+    .filter(Boolean);
   if (page.state === "running") {
     actions.push({
       key: "signal",
@@ -146,7 +211,12 @@ export function CaseActions({ page, onDone }: { page: CasePage; onDone: () => vo
         <>
           <label>
             Signal{" "}
-            <input name="signal" list="signal-names" value={v.name ?? ""} onChange={(e) => set("name", e.target.value)} />
+            <input
+              name="signal"
+              list="signal-names"
+              value={v.name ?? ""}
+              onChange={(e) => set("name", e.target.value)}
+            />
             <datalist id="signal-names">
               {signals.map((s) => (
                 <option key={s} value={s} />
@@ -156,10 +226,13 @@ export function CaseActions({ page, onDone }: { page: CasePage; onDone: () => vo
           <JsonField label="Payload (JSON)" name="payload" values={v} set={set} />
         </>
       ),
-      run: (v) => (v.name?.trim() ? withJson(v.payload ?? "", "Payload", (p) => dashboardApi.signal(id, v.name.trim(), p)) : { error: "Name the signal." }),
+      run: (v) =>
+        v.name?.trim()
+          ? withJson(v.payload ?? "", "Payload", (p) => dashboardApi.signal(id, v.name.trim(), p))
+          : { error: "Name the signal." },
     });
   }
-  const dynamic = (page.net.tasks ?? [])
+  const dynamic = (net.tasks ?? [])
     .filter((t) => (t.instances as { creation?: string } | undefined)?.creation === "dynamic")
     .map((t) => t.id)
     .filter((t) => ["enabled", "started"].includes(page.tasks[t]?.state ?? ""));
@@ -182,14 +255,23 @@ export function CaseActions({ page, onDone }: { page: CasePage; onDone: () => vo
           <JsonField label="Input (JSON)" name="input" values={v} set={set} />
         </>
       ),
-      run: (v) => withJson(v.input ?? "", "Input", (input) => dashboardApi.addWorkItem(id, v.task, input)),
+      run: (v) =>
+        withJson(v.input ?? "", "Input", (input) => dashboardApi.addWorkItem(id, v.task, input)),
     });
   }
   if (!actions.length) return <p className="muted">No actions: the case is {page.state}.</p>;
   return <ActionBar actions={actions} onDone={onDone} testId="case-actions" />;
 }
 
-export function ItemActions({ item, caseState, onDone }: { item: CaseWorkItem; caseState: string; onDone: () => void | Promise<void> }) {
+export function ItemActions({
+  item,
+  caseState,
+  onDone,
+}: {
+  item: CaseWorkItem;
+  caseState: string;
+  onDone: () => void | Promise<void>;
+}) {
   if (caseState !== "running") return null;
   const actions: ActionSpec[] = [];
   if (item.state === "failed") {
@@ -198,10 +280,14 @@ export function ItemActions({ item, caseState, onDone }: { item: CaseWorkItem; c
       label: "Retry",
       question: `Retry ${item.task} (attempt ${item.attempt + 1})? Edit its input if it was wrong; unchanged input is sent as is.`,
       initial: { input: prettyJson(item.input ?? {}) },
-      fields: (v, set) => <JsonField label="Input (JSON)" name="input" values={v} set={set} rows={8} />,
+      fields: (v, set) => (
+        <JsonField label="Input (JSON)" name="input" values={v} set={set} rows={8} />
+      ),
       run: (v) => {
         const unchanged = (v.input ?? "").trim() === prettyJson(item.input ?? {}).trim();
-        return unchanged ? dashboardApi.retry(item.id) : withJson(v.input ?? "", "Input", (input) => dashboardApi.retry(item.id, input));
+        return unchanged
+          ? dashboardApi.retry(item.id)
+          : withJson(v.input ?? "", "Input", (input) => dashboardApi.retry(item.id, input));
       },
     });
   }
@@ -212,7 +298,8 @@ export function ItemActions({ item, caseState, onDone }: { item: CaseWorkItem; c
       question: `Skip ${item.task} and complete it with this output?`,
       initial: { output: "{}" },
       fields: (v, set) => <JsonField label="Output (JSON)" name="output" values={v} set={set} />,
-      run: (v) => withJson(v.output ?? "", "Output", (output) => dashboardApi.skip(item.id, output)),
+      run: (v) =>
+        withJson(v.output ?? "", "Output", (output) => dashboardApi.skip(item.id, output)),
     });
   }
   if (!actions.length) return null;

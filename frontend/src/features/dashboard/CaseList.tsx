@@ -3,9 +3,22 @@ import { type FormEvent, useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 
 import { dashboardApi } from "./api";
-import { ErrorBox, StateBadge } from "./DashboardPage";
-import { CASE_STATES, type CaseFilters, filtersFromSearch, filtersToSearch, listFilters, PAGE_SIZES, pageCount, SORTS, withFilter, apiQuery } from "./filters";
+import { ErrorBox } from "../../components/ErrorBox";
+import { StateBadge } from "./badges";
+import {
+  CASE_STATES,
+  type CaseFilters,
+  filtersFromSearch,
+  filtersToSearch,
+  listFilters,
+  PAGE_SIZES,
+  pageCount,
+  SORTS,
+  withFilter,
+  apiQuery,
+} from "./filters";
 import { formatTime } from "./format";
+import { batchErrors } from "./read";
 import type { BatchJob, CaseListPage, DefinitionSummary } from "./types";
 import { LiveStatus, useLiveReload } from "./useLiveReload";
 
@@ -30,7 +43,7 @@ export function CaseList() {
       setError(null);
     } else setError({ message: r.message, fields: r.fields });
   };
-  const status = useLiveReload(load, [key]);
+  const status = useLiveReload(load, key);
 
   const apply = (f: CaseFilters) => setSearch(filtersToSearch(f));
   const submit = (e: FormEvent) => {
@@ -46,7 +59,10 @@ export function CaseList() {
       <form className="filters" onSubmit={submit} data-testid="case-filters">
         <label>
           Definition
-          <select value={draft.definition} onChange={(e) => setDraft(withFilter(draft, { definition: e.target.value }))}>
+          <select
+            value={draft.definition}
+            onChange={(e) => setDraft(withFilter(draft, { definition: e.target.value }))}
+          >
             <option value="">any</option>
             {definitions.map((d) => (
               <option key={d.name} value={d.name}>
@@ -57,9 +73,16 @@ export function CaseList() {
         </label>
         <label>
           Version
-          <select value={draft.version} disabled={!def} onChange={(e) => setDraft({ ...draft, version: e.target.value })}>
+          <select
+            value={draft.version}
+            disabled={!def}
+            onChange={(e) => setDraft({ ...draft, version: e.target.value })}
+          >
             <option value="">any</option>
-            {def && Array.from({ length: def.latest_version }, (_, i) => i + 1).map((v) => <option key={v}>{v}</option>)}
+            {def &&
+              Array.from({ length: def.latest_version ?? 0 }, (_, i) => i + 1).map((v) => (
+                <option key={v}>{v}</option>
+              ))}
           </select>
         </label>
         <fieldset className="states">
@@ -69,19 +92,47 @@ export function CaseList() {
               <input
                 type="checkbox"
                 checked={draft.states.includes(s)}
-                onChange={(e) => setDraft({ ...draft, states: e.target.checked ? [...draft.states, s] : draft.states.filter((x) => x !== s) })}
+                onChange={(e) =>
+                  setDraft({
+                    ...draft,
+                    states: e.target.checked
+                      ? [...draft.states, s]
+                      : draft.states.filter((x) => x !== s),
+                  })
+                }
               />
               {s}
             </label>
           ))}
         </fieldset>
-        <TimeField label="Created after" value={draft.created_after} onChange={(v) => setDraft({ ...draft, created_after: v })} />
-        <TimeField label="Created before" value={draft.created_before} onChange={(v) => setDraft({ ...draft, created_before: v })} />
-        <TimeField label="Ended after" value={draft.ended_after} onChange={(v) => setDraft({ ...draft, ended_after: v })} />
-        <TimeField label="Ended before" value={draft.ended_before} onChange={(v) => setDraft({ ...draft, ended_before: v })} />
+        <TimeField
+          label="Created after"
+          value={draft.created_after}
+          onChange={(v) => setDraft({ ...draft, created_after: v })}
+        />
+        <TimeField
+          label="Created before"
+          value={draft.created_before}
+          onChange={(v) => setDraft({ ...draft, created_before: v })}
+        />
+        <TimeField
+          label="Ended after"
+          value={draft.ended_after}
+          onChange={(v) => setDraft({ ...draft, ended_after: v })}
+        />
+        <TimeField
+          label="Ended before"
+          value={draft.ended_before}
+          onChange={(v) => setDraft({ ...draft, ended_before: v })}
+        />
         <label>
           Incident
-          <select value={draft.incident} onChange={(e) => setDraft({ ...draft, incident: e.target.value as CaseFilters["incident"] })}>
+          <select
+            value={draft.incident}
+            onChange={(e) =>
+              setDraft({ ...draft, incident: e.target.value as CaseFilters["incident"] })
+            }
+          >
             <option value="">any</option>
             <option value="true">with an incident</option>
             <option value="false">without</option>
@@ -99,7 +150,10 @@ export function CaseList() {
         </label>
         <label>
           Sort
-          <select value={draft.sort} onChange={(e) => apply(withFilter(draft, { sort: e.target.value }))}>
+          <select
+            value={draft.sort}
+            onChange={(e) => apply(withFilter(draft, { sort: e.target.value }))}
+          >
             {SORTS.map((s) => (
               <option key={s}>{s}</option>
             ))}
@@ -107,7 +161,10 @@ export function CaseList() {
         </label>
         <label>
           Per page
-          <select value={draft.page_size} onChange={(e) => apply(withFilter(draft, { page_size: Number(e.target.value) }))}>
+          <select
+            value={draft.page_size}
+            onChange={(e) => apply(withFilter(draft, { page_size: Number(e.target.value) }))}
+          >
             {PAGE_SIZES.map((s) => (
               <option key={s}>{s}</option>
             ))}
@@ -149,12 +206,15 @@ export function CaseList() {
                     {c.parent && <span className="muted"> (child of #{c.parent})</span>}
                   </td>
                   <td>
-                    <Link to={`/dashboard/definitions/${encodeURIComponent(c.definition)}/?version=${c.version}`}>
+                    <Link
+                      to={`/dashboard/definitions/${encodeURIComponent(c.definition)}/?version=${c.version}`}
+                    >
                       {c.definition} v{c.version}
                     </Link>
                   </td>
                   <td>
-                    <StateBadge state={c.state} /> {c.incident && <span className="incident-flag">incident</span>}
+                    <StateBadge state={c.state} />{" "}
+                    {c.incident && <span className="incident-flag">incident</span>}
                   </td>
                   <td>{formatTime(c.created_at)}</td>
                   <td>{formatTime(c.updated_at)}</td>
@@ -172,10 +232,18 @@ export function CaseList() {
             </tbody>
           </table>
           <div className="pager">
-            <button type="button" disabled={filters.page <= 1} onClick={() => apply({ ...filters, page: filters.page - 1 })}>
+            <button
+              type="button"
+              disabled={filters.page <= 1}
+              onClick={() => apply({ ...filters, page: filters.page - 1 })}
+            >
               ← Previous
             </button>
-            <button type="button" disabled={!page.next} onClick={() => apply({ ...filters, page: filters.page + 1 })}>
+            <button
+              type="button"
+              disabled={!page.next}
+              onClick={() => apply({ ...filters, page: filters.page + 1 })}
+            >
               Next →
             </button>
           </div>
@@ -185,7 +253,15 @@ export function CaseList() {
   );
 }
 
-function TimeField({ label, value, onChange }: { label: string; value: string; onChange: (v: string) => void }) {
+function TimeField({
+  label,
+  value,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+}) {
   return (
     <label>
       {label}
@@ -195,7 +271,15 @@ function TimeField({ label, value, onChange }: { label: string; value: string; o
 }
 
 /** Batch cancel / retry: confirm (with the count), then show the job's progress until it is done. */
-function BatchActions({ filters, count, onDone }: { filters: Record<string, string>; count: number; onDone: () => void }) {
+function BatchActions({
+  filters,
+  count,
+  onDone,
+}: {
+  filters: Record<string, string>;
+  count: number;
+  onDone: () => void;
+}) {
   const [asking, setAsking] = useState<"cancel" | "retry" | null>(null);
   const [reason, setReason] = useState("");
   const [task, setTask] = useState("");
@@ -220,7 +304,12 @@ function BatchActions({ filters, count, onDone }: { filters: Record<string, stri
       });
     }, 300);
     try {
-      const r = await dashboardApi.createBatch({ action, filters, ...(action === "cancel" && reason ? { reason } : {}), ...(action === "retry" && task ? { task } : {}) });
+      const r = await dashboardApi.createBatch({
+        action,
+        filters,
+        ...(action === "cancel" && reason ? { reason } : {}),
+        ...(action === "retry" && task ? { task } : {}),
+      });
       if (r.ok) setJob(r.data);
       else setError({ message: r.message, fields: r.fields });
     } finally {
@@ -241,8 +330,9 @@ function BatchActions({ filters, count, onDone }: { filters: Record<string, stri
       {asking && (
         <div className="confirm" role="dialog" data-testid="batch-confirm">
           <p>
-            {asking === "cancel" ? "Cancel" : "Retry the failed work items of"} every case that matches the filters ({count} now;
-            those where the action does not apply are counted as failed)? Filters: <code>{JSON.stringify(filters)}</code>
+            {asking === "cancel" ? "Cancel" : "Retry the failed work items of"} every case that
+            matches the filters ({count} now; those where the action does not apply are counted as
+            failed)? Filters: <code>{JSON.stringify(filters)}</code>
           </p>
           {asking === "cancel" ? (
             <label>
@@ -265,15 +355,18 @@ function BatchActions({ filters, count, onDone }: { filters: Record<string, stri
         <div className="progress" data-testid="batch-progress">
           {job ? (
             <>
-              <progress max={Math.max(job.total, 1)} value={job.done} /> {job.action} {job.state}: {job.done}/{job.total} ({job.succeeded} done,{" "}
-              {job.failed} failed)
-              {job.errors.length > 0 && (
+              <progress max={Math.max(job.total, 1)} value={job.done} /> {job.action} {job.state}:{" "}
+              {job.done}/{job.total} ({job.succeeded} done, {job.failed} failed)
+              {batchErrors(job).length > 0 && (
                 <ul className="error-text">
-                  {job.errors.slice(0, 20).map((e) => (
-                    <li key={e.case}>
-                      <Link to={`/dashboard/cases/${e.case}/`}>#{e.case}</Link>: {e.code} {e.detail}
-                    </li>
-                  ))}
+                  {batchErrors(job)
+                    .slice(0, 20)
+                    .map((e) => (
+                      <li key={e.case}>
+                        <Link to={`/dashboard/cases/${e.case}/`}>#{e.case}</Link>: {e.code}{" "}
+                        {e.detail}
+                      </li>
+                    ))}
                 </ul>
               )}
             </>

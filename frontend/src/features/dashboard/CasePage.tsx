@@ -3,13 +3,16 @@
 import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 
-import { NetCanvas } from "../designer/NetCanvas";
+import { ErrorBox } from "../../components/ErrorBox";
+import { NetCanvas } from "../../components/net/NetCanvas";
+import { asNetDoc, type NetDoc } from "../../lib/net/net";
 import { dashboardApi } from "./api";
 import { CaseActions, ItemActions } from "./CaseActions";
-import { ErrorBox, StateBadge } from "./DashboardPage";
+import { StateBadge } from "./badges";
 import { formatTime, prettyJson } from "./format";
 import { describeEvent, isTrouble, scrubber, timeline } from "./history";
 import { caseOverlay } from "./overlay";
+import { itemError } from "./read";
 import type { CaseWorkItem, PastState } from "./types";
 import { useCaseLive } from "./useCaseLive";
 
@@ -20,12 +23,14 @@ export function CasePageView() {
   const [past, setPast] = useState<PastState | null>(null);
   const [pastError, setPastError] = useState<string | null>(null);
 
-  const history = page?.history ?? [];
   // the net of a case never changes: keep one object across refetches, so the canvas keeps
   // its layout and viewport instead of laying out and measuring again after every push
   const netKey = page ? `${page.definition}/${page.version}` : "";
-  const net = useMemo(() => page?.net, [netKey]); // eslint-disable-line react-hooks/exhaustive-deps
-  const scrub = useMemo(() => scrubber(history), [history]);
+  const [kept, setKept] = useState<{ key: string; net: NetDoc } | null>(null);
+  if (page && kept?.key !== netKey) setKept({ key: netKey, net: asNetDoc(page.net) });
+  const net = kept?.key === netKey ? kept.net : undefined;
+  const scrub = useMemo(() => scrubber(page?.history ?? []), [page?.history]);
+  const history = page?.history ?? [];
   const eventId = position == null ? null : scrub.eventAt(position);
 
   useEffect(() => {
@@ -49,7 +54,16 @@ export function CasePageView() {
   if (!page) return error ? <ErrorBox message={error} /> : <p className="loading">Loading…</p>;
 
   // the newest of the page and the last push (a push arrives before the page is fetched again)
-  const now = pushed && pushed.id === page.id ? { ...page, state: pushed.state, marking: pushed.marking, tasks: pushed.tasks, data: pushed.data } : page;
+  const now =
+    pushed && pushed.id === page.id
+      ? {
+          ...page,
+          state: pushed.state,
+          marking: pushed.marking,
+          tasks: pushed.tasks,
+          data: pushed.data,
+        }
+      : page;
   const overlay = past ? caseOverlay(past) : caseOverlay(now);
   const shownPosition = position ?? scrub.max;
   const pastEvent = past ? history.find((e) => e.id === past.event) : undefined;
@@ -62,7 +76,9 @@ export function CasePageView() {
           {page.incident && <span className="incident-flag">incident</span>}
         </h1>
         <span className="muted">
-          <Link to={`/dashboard/definitions/${encodeURIComponent(page.definition)}/?version=${page.version}`}>
+          <Link
+            to={`/dashboard/definitions/${encodeURIComponent(page.definition)}/?version=${page.version}`}
+          >
             {page.definition} v{page.version}
           </Link>{" "}
           · started {formatTime(page.created_at)}
@@ -89,7 +105,7 @@ export function CasePageView() {
             </button>
           )}
         </div>
-        <NetCanvas net={net ?? page.net} overlay={overlay} height={420} />
+        <NetCanvas net={net ?? asNetDoc(page.net)} overlay={overlay} height={420} />
         <div className="scrubber">
           <label htmlFor="scrubber">History</label>
           <input
@@ -111,7 +127,11 @@ export function CasePageView() {
           </span>
         </div>
         <ErrorBox message={pastError} testId="past-error" />
-        {page.history_truncated && <p className="muted">The history shows the latest 5,000 events; the scrubber covers those.</p>}
+        {page.history_truncated && (
+          <p className="muted">
+            The history shows the latest 5,000 events; the scrubber covers those.
+          </p>
+        )}
       </div>
 
       <div className="two-col">
@@ -124,13 +144,15 @@ export function CasePageView() {
           <ul data-testid="links">
             {page.parent && (
               <li>
-                Parent: <Link to={`/dashboard/cases/${page.parent.id}/`}>#{page.parent.id}</Link> ({page.parent.definition}, task {page.parent.task}){" "}
+                Parent: <Link to={`/dashboard/cases/${page.parent.id}/`}>#{page.parent.id}</Link> (
+                {page.parent.definition}, task {page.parent.task}){" "}
                 <StateBadge state={page.parent.state} />
               </li>
             )}
             {page.children.map((c) => (
               <li key={c.id}>
-                Child: <Link to={`/dashboard/cases/${c.id}/`}>#{c.id}</Link> ({c.definition}, from task {c.task}) <StateBadge state={c.state} />
+                Child: <Link to={`/dashboard/cases/${c.id}/`}>#{c.id}</Link> ({c.definition}, from
+                task {c.task}) <StateBadge state={c.state} />
               </li>
             ))}
             {!page.parent && !page.children.length && <li className="muted">none</li>}
@@ -140,9 +162,21 @@ export function CasePageView() {
           <h2>History</h2>
           <ul className="timeline" data-testid="history">
             {timeline(history).map((e, i) => (
-              <li key={e.id} className={[isTrouble(e) && "trouble", eventId === e.id && "current"].filter(Boolean).join(" ")}>
+              <li
+                key={e.id}
+                className={[isTrouble(e) && "trouble", eventId === e.id && "current"]
+                  .filter(Boolean)
+                  .join(" ")}
+              >
                 <span className="muted">{history.length - i}.</span>{" "}
-                <button type="button" className="linklike" title="Show the net as it was after this event" onClick={() => setPosition(history.length - 1 - i >= scrub.max ? null : history.length - 1 - i)}>
+                <button
+                  type="button"
+                  className="linklike"
+                  title="Show the net as it was after this event"
+                  onClick={() =>
+                    setPosition(history.length - 1 - i >= scrub.max ? null : history.length - 1 - i)
+                  }
+                >
                   {formatTime(e.created_at)}
                 </button>{" "}
                 {describeEvent(e)}
@@ -158,7 +192,15 @@ export function CasePageView() {
   );
 }
 
-function WorkItems({ items, caseState, onDone }: { items: CaseWorkItem[]; caseState: string; onDone: () => Promise<void> }) {
+function WorkItems({
+  items,
+  caseState,
+  onDone,
+}: {
+  items: CaseWorkItem[];
+  caseState: string;
+  onDone: () => Promise<void>;
+}) {
   return (
     <table className="grid work-items" data-testid="work-items">
       <thead>
@@ -172,53 +214,55 @@ function WorkItems({ items, caseState, onDone }: { items: CaseWorkItem[]; caseSt
         </tr>
       </thead>
       <tbody>
-        {items.map((w) => (
-          <tr key={w.id} data-testid="work-item-row" data-task={w.task} data-state={w.state}>
-            <td>
-              {w.task}
-              <div className="muted">
-                {w.kind} · gen {w.generation} · {formatTime(w.created_at)}
-              </div>
-            </td>
-            <td>
-              <StateBadge state={w.state} />
-            </td>
-            <td>{w.assignee ?? w.completed_by ?? (w.role ? `role ${w.role}` : "–")}</td>
-            <td>{w.attempt}</td>
-            <td className="item-io">
-              <details>
-                <summary>input</summary>
-                <pre className="json">{prettyJson(w.input)}</pre>
-              </details>
-              {w.output && (
-                <details>
-                  <summary>output</summary>
-                  <pre className="json">{prettyJson(w.output)}</pre>
-                </details>
-              )}
-              {w.error && (
-                <div className="item-error" data-testid="item-error">
-                  <strong>
-                    {w.error.type}: {w.error.message}
-                  </strong>
-                  {w.error.traceback && (
-                    <details open={w.state === "failed"}>
-                      <summary>traceback</summary>
-                      <pre className="traceback" data-testid="traceback">
-                        {w.error.traceback}
-                      </pre>
-                    </details>
-                  )}
+        {items.map((w) => {
+          const error = itemError(w.error);
+          return (
+            <tr key={w.id} data-testid="work-item-row" data-task={w.task} data-state={w.state}>
+              <td>
+                {w.task}
+                <div className="muted">
+                  {w.kind} · gen {w.generation} · {formatTime(w.created_at)}
                 </div>
-              )}
-            </td>
-            <td>
-              <ItemActions item={w} caseState={caseState} onDone={onDone} />
-            </td>
-          </tr>
-        ))}
+              </td>
+              <td>
+                <StateBadge state={w.state} />
+              </td>
+              <td>{w.assignee ?? w.completed_by ?? (w.role ? `role ${w.role}` : "–")}</td>
+              <td>{w.attempt}</td>
+              <td className="item-io">
+                <details>
+                  <summary>input</summary>
+                  <pre className="json">{prettyJson(w.input)}</pre>
+                </details>
+                {w.output != null && (
+                  <details>
+                    <summary>output</summary>
+                    <pre className="json">{prettyJson(w.output)}</pre>
+                  </details>
+                )}
+                {error && (
+                  <div className="item-error" data-testid="item-error">
+                    <strong>
+                      {error.type}: {error.message}
+                    </strong>
+                    {error.traceback && (
+                      <details open={w.state === "failed"}>
+                        <summary>traceback</summary>
+                        <pre className="traceback" data-testid="traceback">
+                          {error.traceback}
+                        </pre>
+                      </details>
+                    )}
+                  </div>
+                )}
+              </td>
+              <td>
+                <ItemActions item={w} caseState={caseState} onDone={onDone} />
+              </td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );
 }
-

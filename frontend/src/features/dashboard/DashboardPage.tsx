@@ -29,37 +29,3 @@ export function DashboardPage() {
     </section>
   );
 }
-
-/** A server error, as the page shows it. */
-export function ErrorBox({ message, fields, testId = "error" }: { message: string | null; fields?: string[]; testId?: string }) {
-  if (!message) return null;
-  return (
-    <div className="error-box" role="alert" data-testid={testId}>
-      {message}
-      {fields && fields.length > 0 && (
-        <ul>
-          {fields.map((f) => (
-            <li key={f}>{f}</li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
-}
-
-export function StateBadge({ state }: { state: string }) {
-  return <span className={`state-badge state-${state}`}>{state}</span>;
-}
-
-/** Counts by state as badges ("running 3 completed 12"). */
-export function StateCounts({ counts }: { counts: Record<string, number> }) {
-  return (
-    <>
-      {Object.entries(counts).map(([s, n]) => (
-        <span key={s} className="pair">
-          <StateBadge state={s} /> {n}
-        </span>
-      ))}
-    </>
-  );
-}

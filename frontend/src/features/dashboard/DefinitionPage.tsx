@@ -2,9 +2,11 @@
 import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 
-import { NetCanvas } from "../designer/NetCanvas";
+import { NetCanvas } from "../../components/net/NetCanvas";
 import { dashboardApi } from "./api";
-import { ErrorBox, StateCounts } from "./DashboardPage";
+import { ErrorBox } from "../../components/ErrorBox";
+import { asNetDoc } from "../../lib/net/net";
+import { StateCounts } from "./badges";
 import { formatSeconds, formatTime } from "./format";
 import { type HeatMetric, heatOverlay } from "./overlay";
 import type { DefinitionPage } from "./types";
@@ -35,11 +37,13 @@ export function DefinitionPageView() {
         setError(null);
       } else setError(r.message);
     },
-    [name, version],
+    `${name}/${version ?? ""}`,
     DEFINITION_MIN_INTERVAL_MS,
   );
 
   if (!page) return error ? <ErrorBox message={error} /> : <p className="loading">Loading…</p>;
+  // no heatmap (and no net) before the first version is published
+  const heatmap = page.heatmap ?? { tasks: {}, conditions: {} };
   return (
     <div className="definition-page" data-testid="definition-page">
       <header className="page-head">
@@ -47,7 +51,11 @@ export function DefinitionPageView() {
           {page.title || page.name} <span className="muted">v{page.version}</span>
         </h1>
         <LiveStatus status={status} />
-        <Link to={`/dashboard/cases/?definition=${encodeURIComponent(page.name)}&version=${page.version}`}>Cases of this version</Link>
+        <Link
+          to={`/dashboard/cases/?definition=${encodeURIComponent(page.name)}&version=${page.version}`}
+        >
+          Cases of this version
+        </Link>
       </header>
       <ErrorBox message={error} />
       <table className="grid" data-testid="versions">
@@ -63,13 +71,21 @@ export function DefinitionPageView() {
           {page.versions.map((v) => (
             <tr key={v.version} className={v.version === page.version ? "selected" : undefined}>
               <td>
-                <button type="button" className="linklike" onClick={() => setSearch({ version: String(v.version) })}>
+                <button
+                  type="button"
+                  className="linklike"
+                  onClick={() => setSearch({ version: String(v.version) })}
+                >
                   v{v.version}
                 </button>
               </td>
               <td>{formatTime(v.published_at)}</td>
               <td>
-                <Link to={`/dashboard/cases/?definition=${encodeURIComponent(page.name)}&version=${v.version}`}>{v.cases.total}</Link>
+                <Link
+                  to={`/dashboard/cases/?definition=${encodeURIComponent(page.name)}&version=${v.version}`}
+                >
+                  {v.cases.total}
+                </Link>
               </td>
               <td>
                 <StateCounts counts={v.cases.by_state} />
@@ -82,11 +98,17 @@ export function DefinitionPageView() {
       <div className="metric-switch">
         {METRICS.map(([m, label]) => (
           <label key={m}>
-            <input type="radio" name="metric" checked={metric === m} onChange={() => setMetric(m)} /> {label}
+            <input
+              type="radio"
+              name="metric"
+              checked={metric === m}
+              onChange={() => setMetric(m)}
+            />{" "}
+            {label}
           </label>
         ))}
       </div>
-      <NetCanvas net={page.net} overlay={heatOverlay(page.heatmap, metric)} height={460} />
+      <NetCanvas net={asNetDoc(page.net)} overlay={heatOverlay(heatmap, metric)} height={460} />
       <table className="grid" data-testid="heat-table">
         <thead>
           <tr>
@@ -100,7 +122,7 @@ export function DefinitionPageView() {
           </tr>
         </thead>
         <tbody>
-          {Object.entries(page.heatmap.tasks).map(([task, t]) => (
+          {Object.entries(heatmap.tasks).map(([task, t]) => (
             <tr key={task}>
               <td>{task}</td>
               <td>{t.count}</td>

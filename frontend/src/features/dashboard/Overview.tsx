@@ -1,10 +1,20 @@
 /** Counts, incidents, open work, throughput and durations; refreshed every few seconds. */
 import { useState } from "react";
 import { Link } from "react-router-dom";
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
 
 import { dashboardApi } from "./api";
-import { ErrorBox, StateBadge, StateCounts } from "./DashboardPage";
+import { ErrorBox } from "../../components/ErrorBox";
+import { StateBadge, StateCounts } from "./badges";
 import { bucketLabel, formatHour, formatSeconds, formatTime } from "./format";
 import type { Overview as OverviewData } from "./types";
 import { LiveStatus, useLiveReload } from "./useLiveReload";
@@ -28,7 +38,7 @@ export function Overview() {
         setUpdated(new Date());
       } else setError(r.message);
     },
-    [hours],
+    hours,
     OVERVIEW_MIN_INTERVAL_MS,
   );
 
@@ -79,19 +89,22 @@ export function Overview() {
         <div className="card">
           <h2>Incidents</h2>
           <p className="big" data-testid="incident-count">
-            <Link to="/dashboard/cases/?incident=true">{incidents.failed_work_items + incidents.deadlocked_cases}</Link>
+            <Link to="/dashboard/cases/?incident=true">
+              {incidents.failed_work_items + incidents.deadlocked_cases}
+            </Link>
           </p>
           <p className="muted">
-            {incidents.failed_work_items} failed work items ({incidents.failed_automatic_work_items} automatic), {incidents.deadlocked_cases}{" "}
-            deadlocked cases
+            {incidents.failed_work_items} failed work items ({incidents.failed_automatic_work_items}{" "}
+            automatic), {incidents.deadlocked_cases} deadlocked cases
           </p>
         </div>
         <div className="card">
           <h2>Work item durations</h2>
           <p className="muted">
             {durations.count} completed since {formatTime(durations.since)}
-            {durations.sampled ? " (sampled)" : ""}: avg {formatSeconds(durations.avg_seconds)}, p50 {formatSeconds(durations.p50_seconds)}, p95{" "}
-            {formatSeconds(durations.p95_seconds)}, max {formatSeconds(durations.max_seconds)}
+            {durations.sampled ? " (sampled)" : ""}: avg {formatSeconds(durations.avg_seconds)}, p50{" "}
+            {formatSeconds(durations.p50_seconds)}, p95 {formatSeconds(durations.p95_seconds)}, max{" "}
+            {formatSeconds(durations.max_seconds)}
           </p>
         </div>
       </div>
@@ -115,7 +128,10 @@ export function Overview() {
               </td>
               <td>{i.definition}</td>
               <td>
-                {i.task} <span className="muted">({i.kind}, attempt {i.attempt})</span>
+                {i.task}{" "}
+                <span className="muted">
+                  ({i.kind}, attempt {i.attempt})
+                </span>
               </td>
               <td className="error-text">
                 {i.error_type}: {i.error_message}
@@ -134,13 +150,14 @@ export function Overview() {
               <td>{formatTime(d.since)}</td>
             </tr>
           ))}
-          {!incidents.latest_failed_work_items.length && !incidents.latest_deadlocked_cases.length && (
-            <tr>
-              <td colSpan={5} className="muted">
-                No open incidents.
-              </td>
-            </tr>
-          )}
+          {!incidents.latest_failed_work_items.length &&
+            !incidents.latest_deadlocked_cases.length && (
+              <tr>
+                <td colSpan={5} className="muted">
+                  No open incidents.
+                </td>
+              </tr>
+            )}
         </tbody>
       </table>
 
@@ -156,7 +173,12 @@ export function Overview() {
                 <Tooltip />
                 <Legend />
                 <Bar dataKey="started" name="started" fill="#4c78a8" isAnimationActive={false} />
-                <Bar dataKey="completed" name="completed" fill="#54a24b" isAnimationActive={false} />
+                <Bar
+                  dataKey="completed"
+                  name="completed"
+                  fill="#54a24b"
+                  isAnimationActive={false}
+                />
               </BarChart>
             </ResponsiveContainer>
           </div>
@@ -192,10 +214,14 @@ export function Overview() {
               {cases.by_definition.map((d) => (
                 <tr key={d.definition}>
                   <td>
-                    <Link to={`/dashboard/definitions/${encodeURIComponent(d.definition)}/`}>{d.definition}</Link>
+                    <Link to={`/dashboard/definitions/${encodeURIComponent(d.definition)}/`}>
+                      {d.definition}
+                    </Link>
                   </td>
                   <td>
-                    <Link to={`/dashboard/cases/?definition=${encodeURIComponent(d.definition)}`}>{d.total}</Link>
+                    <Link to={`/dashboard/cases/?definition=${encodeURIComponent(d.definition)}`}>
+                      {d.total}
+                    </Link>
                   </td>
                   <td>
                     <StateCounts counts={d.by_state} />

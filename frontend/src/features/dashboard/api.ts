@@ -1,78 +1,108 @@
 /**
- * The dashboard's calls. Reads and actions go through the typed client (src/api, generated from
- * the OpenAPI schema); the answers are read as the shapes of types.ts (docs/api.md), because
- * several dashboard answers are documented JSON objects the schema only calls "object".
- * Every call resolves to a Result: the data, or the server's error as text for the page.
+ * The dashboard's calls, through the typed client (src/api/client.ts): paths, bodies and answers
+ * are the generated schema's. Every call resolves to a Result, the data or the refusal as the
+ * page shows it, so that the pages render errors without try/catch.
  */
-import { api, type ApiError } from "../../api/client";
-import type { BatchJob, CaseListPage, CasePage, DefinitionPage, DefinitionSummary, Overview, PastState } from "./types";
+import { api, ApiRequestError, unwrap } from "../../api/client";
+import type { BatchCreate, BatchJob } from "./types";
 
-export type Result<T> = { ok: true; data: T } | { ok: false; status: number; message: string; fields: string[] };
+export type Result<T> =
+  { ok: true; data: T } | { ok: false; status: number; message: string; fields: string[] };
 
-/** The server's error (config/errors.py) as one line, with the field errors after it. */
-export function failure(status: number, body: unknown): Result<never> {
-  const e = (body ?? {}) as Partial<ApiError> & { field?: string; message?: string };
-  const fields = (e.errors ?? []).map((x) => (x.field || x.path ? `${x.field ?? x.path}: ${x.message}` : x.message));
-  let message = e.detail ?? e.message ?? (status ? `the server answered ${status}` : "the server did not answer");
-  if (e.code && e.code !== "invalid" && !message.includes(e.code)) message = `${message} (${e.code})`;
-  return { ok: false, status, message, fields };
+/** A failed call as the page shows it: the message with its code, the field errors after it. */
+export function failure(error: unknown): Result<never> {
+  const e = error instanceof ApiRequestError ? error : new ApiRequestError(0, null);
+  return { ok: false, status: e.status, message: e.summary, fields: e.fields };
 }
 
-async function call<T>(p: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<Result<T>> {
+async function call<T>(
+  request: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<Result<T>> {
   try {
-    const { data, error, response } = await p;
-    if (error !== undefined || !response.ok) return failure(response.status, error);
-    return { ok: true, data: data as T };
+    return { ok: true, data: await unwrap(request) };
   } catch (exc) {
-    return failure(0, { detail: `the server did not answer (${(exc as Error).message})` });
+    return failure(exc);
   }
 }
 
-// The typed client checks path and body; dashboard query strings are built by filters.ts.
-type Query = Record<string, string | number>;
-const q = (params: URLSearchParams | Query): Query => (params instanceof URLSearchParams ? Object.fromEntries(params) : params);
+type JsonObject = Record<string, unknown>;
 
 export const dashboardApi = {
-  overview: (hours = 24) => call<Overview>(api.GET("/api/dashboard/overview/", { params: { query: { hours } } })),
-  cases: (query: URLSearchParams) => call<CaseListPage>(api.GET("/api/dashboard/cases/", { params: { query: q(query) as never } })),
-  casePage: (id: number) => call<CasePage>(api.GET("/api/dashboard/cases/{case_id}/", { params: { path: { case_id: id } } })),
+  overview: (hours = 24) =>
+    call(api.GET("/api/dashboard/overview/", { params: { query: { hours } } })),
+  /** the case list; the query string is built by filters.ts (its names are the API's filters) */
+  cases: (query: URLSearchParams) =>
+    call(api.GET("/api/dashboard/cases/", { params: { query: Object.fromEntries(query) } })),
+  casePage: (id: number) =>
+    call(api.GET("/api/dashboard/cases/{case_id}/", { params: { path: { case_id: id } } })),
   caseStateAt: (id: number, at: number | string) =>
-    call<PastState>(api.GET("/api/dashboard/cases/{case_id}/state/", { params: { path: { case_id: id }, query: { at: String(at) } } })),
-  definitions: () => call<DefinitionSummary[]>(api.GET("/api/dashboard/definitions/")),
+    call(
+      api.GET("/api/dashboard/cases/{case_id}/state/", {
+        params: { path: { case_id: id }, query: { at: String(at) } },
+      }),
+    ),
+  definitions: () => call(api.GET("/api/dashboard/definitions/")),
   definition: (name: string, version?: number) =>
-    call<DefinitionPage>(api.GET("/api/dashboard/definitions/{name}/", { params: { path: { name }, query: version ? { version } : {} } })),
+    call(
+      api.GET("/api/dashboard/definitions/{name}/", {
+        params: { path: { name }, query: version ? { version } : {} },
+      }),
+    ),
   /** the newest batch jobs (the first page, newest first) */
   batches: async (): Promise<Result<BatchJob[]>> => {
-    const r = await call<{ results: BatchJob[] }>(api.GET("/api/dashboard/batches/"));
-    return r.ok ? { ok: true, data: r.data.results ?? [] } : r;
+    const r = await call(api.GET("/api/dashboard/batches/"));
+    if (!r.ok) return r;
+    // The server answers a page ({count, next, previous, results}) where its schema says a
+    // plain list (dashboard_batches_list has no paginated annotation): read both.
+    const body: unknown = r.data;
+    const jobs = Array.isArray(body) ? body : (body as { results?: unknown }).results;
+    return { ok: true, data: Array.isArray(jobs) ? (jobs as BatchJob[]) : [] };
   },
-  batch: (id: number) => call<BatchJob>(api.GET("/api/dashboard/batches/{job_id}/", { params: { path: { job_id: id } } })),
-  createBatch: (body: { action: "cancel" | "retry"; filters: Record<string, string>; reason?: string; task?: string }) =>
-    call<BatchJob>(api.POST("/api/dashboard/batches/", { body: body as never })),
+  batch: (id: number) =>
+    call(api.GET("/api/dashboard/batches/{job_id}/", { params: { path: { job_id: id } } })),
+  createBatch: (body: BatchCreate) => call(api.POST("/api/dashboard/batches/", { body })),
 
   cancel: (id: number, reason: string) =>
-    call<unknown>(api.POST("/api/cases/{case_id}/cancel/", { params: { path: { case_id: id } }, body: (reason ? { reason } : {}) as never })),
-  suspend: (id: number) => call<unknown>(api.POST("/api/cases/{case_id}/suspend/", { params: { path: { case_id: id } } })),
-  resume: (id: number) => call<unknown>(api.POST("/api/cases/{case_id}/resume/", { params: { path: { case_id: id } } })),
-  editData: (id: number, data: Record<string, unknown>) =>
-    call<unknown>(api.POST("/api/cases/{case_id}/data/", { params: { path: { case_id: id } }, body: { data } as never })),
-  signal: (id: number, name: string, payload: Record<string, unknown>) =>
-    call<unknown>(api.POST("/api/cases/{case_id}/signals/{name}/", { params: { path: { case_id: id, name } }, body: { payload } as never })),
-  retry: (itemId: string, input?: Record<string, unknown>) =>
-    call<unknown>(api.POST("/api/work-items/{item_id}/retry/", { params: { path: { item_id: itemId } }, body: (input ? { input } : {}) as never })),
-  skip: (itemId: string, output?: Record<string, unknown>) =>
-    call<unknown>(api.POST("/api/work-items/{item_id}/skip/", { params: { path: { item_id: itemId } }, body: (output ? { output } : {}) as never })),
-  addWorkItem: (id: number, task: string, input: Record<string, unknown>) =>
-    call<unknown>(
-      api.POST("/api/cases/{case_id}/tasks/{task_id}/work-items/", { params: { path: { case_id: id, task_id: task } }, body: { input } as never }),
+    call(
+      api.POST("/api/cases/{case_id}/cancel/", {
+        params: { path: { case_id: id } },
+        body: { reason },
+      }),
+    ),
+  suspend: (id: number) =>
+    call(api.POST("/api/cases/{case_id}/suspend/", { params: { path: { case_id: id } } })),
+  resume: (id: number) =>
+    call(api.POST("/api/cases/{case_id}/resume/", { params: { path: { case_id: id } } })),
+  editData: (id: number, data: JsonObject) =>
+    call(
+      api.POST("/api/cases/{case_id}/data/", { params: { path: { case_id: id } }, body: { data } }),
+    ),
+  signal: (id: number, name: string, payload: JsonObject) =>
+    call(
+      api.POST("/api/cases/{case_id}/signals/{name}/", {
+        params: { path: { case_id: id, name } },
+        body: { payload },
+      }),
+    ),
+  retry: (itemId: string, input?: JsonObject) =>
+    call(
+      api.POST("/api/work-items/{item_id}/retry/", {
+        params: { path: { item_id: itemId } },
+        body: input ? { input } : {},
+      }),
+    ),
+  skip: (itemId: string, output?: JsonObject) =>
+    call(
+      api.POST("/api/work-items/{item_id}/skip/", {
+        params: { path: { item_id: itemId } },
+        body: output ? { output } : {},
+      }),
+    ),
+  addWorkItem: (id: number, task: string, input: JsonObject) =>
+    call(
+      api.POST("/api/cases/{case_id}/tasks/{task_id}/work-items/", {
+        params: { path: { case_id: id, task_id: task } },
+        body: { input },
+      }),
     ),
 };
-
-export function caseSocketUrl(id: number, loc: Pick<Location, "protocol" | "host"> = window.location): string {
-  return `${loc.protocol === "https:" ? "wss" : "ws"}://${loc.host}/ws/cases/${id}/`;
-}
-
-/** /ws/dashboard/: `{"type": "changed"}` when cases changed (at most once a second). */
-export function dashboardSocketUrl(loc: Pick<Location, "protocol" | "host"> = window.location): string {
-  return `${loc.protocol === "https:" ? "wss" : "ws"}://${loc.host}/ws/dashboard/`;
-}

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 
-import { apiQuery, EMPTY_FILTERS, filtersFromSearch, filtersToSearch, listFilters, pageCount, toIso, withFilter } from "./filters";
+import {
+  apiQuery,
+  EMPTY_FILTERS,
+  filtersFromSearch,
+  filtersToSearch,
+  listFilters,
+  pageCount,
+  toIso,
+  withFilter,
+} from "./filters";
 
 describe("case list filters and the URL", () => {
   it("round-trips every filter through the query string", () => {
@@ -29,7 +38,9 @@ describe("case list filters and the URL", () => {
   });
 
   it("drops what it cannot read instead of sending it on", () => {
-    const f = filtersFromSearch("state=running,bogus&sort=drop+table&page=-2&page_size=5000&incident=maybe&version=3");
+    const f = filtersFromSearch(
+      "state=running,bogus&sort=drop+table&page=-2&page_size=5000&incident=maybe&version=3",
+    );
     expect(f.states).toEqual(["running"]);
     expect(f.sort).toBe("-id");
     expect(f.page).toBe(1);
@@ -45,11 +56,19 @@ describe("case list filters and the URL", () => {
     expect(q.get("page")).toBe("2");
     expect(q.get("page_size")).toBe("25");
     expect(q.get("created_before")).toBe(new Date("2026-03-01T10:00").toISOString());
-    expect(apiQuery({ ...f, ended_after: "2026-03-02T08:30" }).get("ended_after")).toBe(new Date("2026-03-02T08:30").toISOString());
+    expect(apiQuery({ ...f, ended_after: "2026-03-02T08:30" }).get("ended_after")).toBe(
+      new Date("2026-03-02T08:30").toISOString(),
+    );
   });
 
   it("gives batch actions the list's filters only (no sort, no page)", () => {
-    const f = { ...EMPTY_FILTERS, definition: "failing", incident: "true" as const, sort: "id", page: 4 };
+    const f = {
+      ...EMPTY_FILTERS,
+      definition: "failing",
+      incident: "true" as const,
+      sort: "id",
+      page: 4,
+    };
     expect(listFilters(f)).toEqual({ definition: "failing", incident: "true" });
   });
 

@@ -1,7 +1,27 @@
 /** The case list's filters: kept in the URL (shareable, back button), sent to the API as is. */
 
-export const CASE_STATES = ["running", "suspended", "completed", "canceled", "failed", "deadlocked"] as const;
-export const SORTS = ["-id", "id", "-created_at", "created_at", "-updated_at", "updated_at", "-ended_at", "ended_at", "state", "-state", "definition", "-definition"] as const;
+export const CASE_STATES = [
+  "running",
+  "suspended",
+  "completed",
+  "canceled",
+  "failed",
+  "deadlocked",
+] as const;
+export const SORTS = [
+  "-id",
+  "id",
+  "-created_at",
+  "created_at",
+  "-updated_at",
+  "updated_at",
+  "-ended_at",
+  "ended_at",
+  "state",
+  "-state",
+  "definition",
+  "-definition",
+] as const;
 export const PAGE_SIZES = [25, 50, 100] as const;
 
 export interface CaseFilters {
@@ -47,8 +67,13 @@ export function filtersFromSearch(search: URLSearchParams | string): CaseFilters
   const size = positiveInt(q.get("page_size"), EMPTY_FILTERS.page_size);
   return {
     definition: q.get("definition") ?? "",
-    version: q.get("definition") && /^\d+$/.test(q.get("version") ?? "") ? (q.get("version") as string) : "",
-    states: (q.get("state") ?? "").split(",").filter((s) => (CASE_STATES as readonly string[]).includes(s)),
+    version:
+      q.get("definition") && /^\d+$/.test(q.get("version") ?? "")
+        ? (q.get("version") as string)
+        : "",
+    states: (q.get("state") ?? "")
+      .split(",")
+      .filter((s) => (CASE_STATES as readonly string[]).includes(s)),
     created_after: q.get("created_after") ?? "",
     created_before: q.get("created_before") ?? "",
     ended_after: q.get("ended_after") ?? "",

@@ -38,13 +38,16 @@ export function prettyJson(value: unknown): string {
 }
 
 /** Text as a JSON object: the object, or an error message for the form. */
-export function parseJsonObject(text: string): { value: Record<string, unknown> } | { error: string } {
+export function parseJsonObject(
+  text: string,
+): { value: Record<string, unknown> } | { error: string } {
   let value: unknown;
   try {
     value = JSON.parse(text.trim() === "" ? "{}" : text);
   } catch (e) {
     return { error: `not JSON: ${(e as Error).message}` };
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return { error: "must be a JSON object ({…})" };
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    return { error: "must be a JSON object ({…})" };
   return { value: value as Record<string, unknown> };
 }

@@ -5,11 +5,22 @@ import { describeEvent, isTrouble, scrubber, timeline } from "./history";
 import type { HistoryEvent } from "./types";
 
 const ev = (id: number, type: string, task = "", payload = {}, actor = ""): HistoryEvent => ({
-  id, type, task, work_item: null, payload, actor, created_at: "2026-01-01T00:00:00Z",
+  id,
+  type,
+  task,
+  work_item: null,
+  payload,
+  actor,
+  created_at: "2026-01-01T00:00:00Z",
 });
 
 describe("the scrubber", () => {
-  const history = [ev(10, "case.started"), ev(11, "task.enabled", "charge"), ev(14, "work_item.failed", "charge"), ev(20, "work_item.retried", "charge")];
+  const history = [
+    ev(10, "case.started"),
+    ev(11, "task.enabled", "charge"),
+    ev(14, "work_item.failed", "charge"),
+    ev(20, "work_item.retried", "charge"),
+  ];
 
   it("maps positions to event ids, the last one being now", () => {
     const s = scrubber(history);
@@ -40,8 +51,12 @@ describe("the scrubber", () => {
 
 describe("event lines", () => {
   it("says what happened, to which task, by whom", () => {
-    expect(describeEvent(ev(1, "work_item.retried", "charge", { attempt: 2 }, "admin"))).toBe("work_item.retried · charge · attempt 2 (by admin)");
-    expect(describeEvent(ev(2, "case.canceled", "", { reason: "duplicate" }))).toBe("case.canceled · “duplicate”");
+    expect(describeEvent(ev(1, "work_item.retried", "charge", { attempt: 2 }, "admin"))).toBe(
+      "work_item.retried · charge · attempt 2 (by admin)",
+    );
+    expect(describeEvent(ev(2, "case.canceled", "", { reason: "duplicate" }))).toBe(
+      "case.canceled · “duplicate”",
+    );
     expect(isTrouble(ev(3, "work_item.failed"))).toBe(true);
     expect(isTrouble(ev(4, "work_item.completed"))).toBe(false);
   });

@@ -6,7 +6,8 @@ export function describeEvent(e: HistoryEvent): string {
   const parts = [e.type];
   if (e.task) parts.push(e.task);
   const p = e.payload ?? {};
-  if (typeof p.attempt === "number" && e.type.startsWith("work_item.")) parts.push(`attempt ${p.attempt}`);
+  if (typeof p.attempt === "number" && e.type.startsWith("work_item."))
+    parts.push(`attempt ${p.attempt}`);
   if (typeof p.signal === "string") parts.push(`signal ${p.signal}`);
   if (typeof p.reason === "string" && p.reason) parts.push(`“${p.reason}”`);
   let line = parts.join(" · ");

@@ -1,24 +1,43 @@
 import { describe, expect, it } from "vitest";
 
 import { caseOverlay, heatOverlay, heatValues, taskNote } from "./overlay";
-import type { DefinitionPage } from "./types";
+import type { Heatmap } from "./types";
 
-const stats = (s: Partial<Record<"total" | "initialized" | "started" | "completed" | "failed" | "canceled", number>>) => ({
-  total: 0, initialized: 0, started: 0, completed: 0, failed: 0, canceled: 0, ...s,
+const stats = (
+  s: Partial<
+    Record<"total" | "initialized" | "started" | "completed" | "failed" | "canceled", number>
+  >,
+) => ({
+  total: 0,
+  initialized: 0,
+  started: 0,
+  completed: 0,
+  failed: 0,
+  canceled: 0,
+  ...s,
 });
 
 describe("the case overlay", () => {
   it("keeps tokens > 0 and each task's state", () => {
-    const o = caseOverlay({ marking: { start: 0, c1: 2 }, tasks: { charge: { state: "failed", generation: 1, stats: stats({ total: 1, failed: 1 }) } } });
+    const o = caseOverlay({
+      marking: { start: 0, c1: 2 },
+      tasks: { charge: { state: "failed", generation: 1, stats: stats({ total: 1, failed: 1 }) } },
+    });
     expect(o.marking).toEqual({ c1: 2 });
     expect(o.tasks?.charge).toEqual({ state: "failed", note: "failed item" });
   });
 
   it("notes generations and multi-instance counts", () => {
-    expect(taskNote({ state: "started", generation: 3, stats: stats({ total: 1, started: 1 }) })).toBe("gen 3");
-    expect(taskNote({ state: "started", generation: 1, stats: stats({ total: 5, completed: 2, started: 1, initialized: 1, failed: 1 }) })).toBe(
-      "2/5 done, 2 open, 1 failed",
-    );
+    expect(
+      taskNote({ state: "started", generation: 3, stats: stats({ total: 1, started: 1 }) }),
+    ).toBe("gen 3");
+    expect(
+      taskNote({
+        state: "started",
+        generation: 1,
+        stats: stats({ total: 5, completed: 2, started: 1, initialized: 1, failed: 1 }),
+      }),
+    ).toBe("2/5 done, 2 open, 1 failed");
     expect(taskNote({ state: "completed", generation: 1 })).toBeUndefined();
   });
 
@@ -28,11 +47,35 @@ describe("the case overlay", () => {
 });
 
 describe("the definition heatmap", () => {
-  const heatmap: DefinitionPage["heatmap"] = {
+  const heatmap: Heatmap = {
     tasks: {
-      review: { enabled: 2, started: 1, open_items: 3, failed_items: 0, count: 10, avg_seconds: 60, p95_seconds: 300 },
-      approve: { enabled: 0, started: 0, open_items: 0, failed_items: 1, count: 4, avg_seconds: 120, p95_seconds: 150 },
-      idle: { enabled: 0, started: 0, open_items: 0, failed_items: 0, count: 0, avg_seconds: null, p95_seconds: null },
+      review: {
+        enabled: 2,
+        started: 1,
+        open_items: 3,
+        failed_items: 0,
+        count: 10,
+        avg_seconds: 60,
+        p95_seconds: 300,
+      },
+      approve: {
+        enabled: 0,
+        started: 0,
+        open_items: 0,
+        failed_items: 1,
+        count: 4,
+        avg_seconds: 120,
+        p95_seconds: 150,
+      },
+      idle: {
+        enabled: 0,
+        started: 0,
+        open_items: 0,
+        failed_items: 0,
+        count: 0,
+        avg_seconds: null,
+        p95_seconds: null,
+      },
     },
     conditions: { start: { tokens: 0, cases: 0 }, wait: { tokens: 4, cases: 3 } },
   };

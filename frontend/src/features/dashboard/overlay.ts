@@ -1,11 +1,14 @@
 /** The overlays the dashboard draws on a net (NetCanvas): a case's marking and task states, a
  * past state from the event log, a definition's heatmap. */
-import type { NetOverlay } from "../designer/NetCanvas";
+import type { NetOverlay } from "../../components/net/overlay";
 import { formatSeconds } from "./format";
-import type { DefinitionPage, TaskRun } from "./types";
+import type { Heatmap, TaskRun, TaskStats } from "./types";
+
+/** A task run as the page, a push or a past state gives it (a past state may lack stats). */
+type Run = Pick<TaskRun, "state"> & { generation?: number; stats?: TaskStats };
 
 /** One task's line under its state: generation and, for several items, the item counts. */
-export function taskNote(run: TaskRun): string | undefined {
+export function taskNote(run: Run): string | undefined {
   const parts: string[] = [];
   if (run.generation && run.generation > 1) parts.push(`gen ${run.generation}`);
   const s = run.stats;
@@ -23,7 +26,10 @@ export function taskNote(run: TaskRun): string | undefined {
 }
 
 /** A case now (the page or a websocket push) or at a past event: tokens and task states. */
-export function caseOverlay(state: { marking?: Record<string, number> | null; tasks?: Record<string, TaskRun> | null }): NetOverlay {
+export function caseOverlay(state: {
+  marking?: Record<string, number> | null;
+  tasks?: Record<string, Run> | null;
+}): NetOverlay {
   const tasks: NonNullable<NetOverlay["tasks"]> = {};
   for (const [id, run] of Object.entries(state.tasks ?? {})) {
     tasks[id] = { state: run.state, note: taskNote(run) };
@@ -36,10 +42,11 @@ export function caseOverlay(state: { marking?: Record<string, number> | null; ta
 export type HeatMetric = "avg" | "p95" | "now";
 
 /** 0..1 per task for the chosen metric (the largest value is 1); tasks without data are left out. */
-export function heatValues(heatmap: DefinitionPage["heatmap"], metric: HeatMetric): Record<string, number> {
+export function heatValues(heatmap: Heatmap, metric: HeatMetric): Record<string, number> {
   const raw: Record<string, number> = {};
   for (const [id, t] of Object.entries(heatmap.tasks)) {
-    const v = metric === "avg" ? t.avg_seconds : metric === "p95" ? t.p95_seconds : t.enabled + t.started;
+    const v =
+      metric === "avg" ? t.avg_seconds : metric === "p95" ? t.p95_seconds : t.enabled + t.started;
     if (v != null && v > 0) raw[id] = v;
   }
   const max = Math.max(0, ...Object.values(raw));
@@ -49,12 +56,15 @@ export function heatValues(heatmap: DefinitionPage["heatmap"], metric: HeatMetri
 }
 
 /** The definition page's overlay: heat per task, and where the active cases are now. */
-export function heatOverlay(heatmap: DefinitionPage["heatmap"], metric: HeatMetric): NetOverlay {
+export function heatOverlay(heatmap: Heatmap, metric: HeatMetric): NetOverlay {
   const heat = heatValues(heatmap, metric);
   const tasks: NonNullable<NetOverlay["tasks"]> = {};
   for (const [id, t] of Object.entries(heatmap.tasks)) {
     const lines: string[] = [];
-    if (t.count) lines.push(`avg ${formatSeconds(t.avg_seconds)} · p95 ${formatSeconds(t.p95_seconds)} (${t.count})`);
+    if (t.count)
+      lines.push(
+        `avg ${formatSeconds(t.avg_seconds)} · p95 ${formatSeconds(t.p95_seconds)} (${t.count})`,
+      );
     const now = t.enabled + t.started;
     if (now) lines.push(`${now} case${now === 1 ? "" : "s"} here`);
     if (t.failed_items) lines.push(`${t.failed_items} failed`);

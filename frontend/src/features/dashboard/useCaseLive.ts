@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 
-import { ReconnectingSocket, type SocketStatus } from "../inbox/socket";
-import { caseSocketUrl, dashboardApi } from "./api";
+import { caseSocketUrl, ReconnectingSocket, type SocketStatus } from "../../lib/socket";
+import { dashboardApi } from "./api";
 import type { CasePage, PushedCase } from "./types";
 
 /**

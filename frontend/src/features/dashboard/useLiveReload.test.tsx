@@ -1,8 +1,8 @@
 import { cleanup, render } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import type { SocketLike } from "../inbox/socket";
-import { dashboardSocketUrl } from "./api";
+import { dashboardSocketUrl, type SocketLike } from "../../lib/socket";
+
 import { useLiveReload } from "./useLiveReload";
 
 class FakeSocket implements SocketLike {
@@ -19,8 +19,16 @@ class FakeSocket implements SocketLike {
   }
 }
 
-function Page({ load, sockets, min = 0 }: { load: () => Promise<unknown>; sockets: FakeSocket[]; min?: number }) {
-  useLiveReload(load, [], min, (url) => {
+function Page({
+  load,
+  sockets,
+  min = 0,
+}: {
+  load: () => Promise<unknown>;
+  sockets: FakeSocket[];
+  min?: number;
+}) {
+  useLiveReload(load, "", min, (url) => {
     const s = new FakeSocket(url);
     sockets.push(s);
     return s;
@@ -36,7 +44,7 @@ afterEach(() => {
 describe("a dashboard page kept live by /ws/dashboard/", () => {
   it("loads at once, again on each change, again after a drop, and not otherwise", async () => {
     vi.useFakeTimers();
-    const load = vi.fn(async () => undefined);
+    const load = vi.fn(() => Promise.resolve(undefined));
     const sockets: FakeSocket[] = [];
     const view = render(<Page load={load} sockets={sockets} />);
     expect(load).toHaveBeenCalledTimes(1);
@@ -64,7 +72,7 @@ describe("a dashboard page kept live by /ws/dashboard/", () => {
 
   it("spaces the loads of an expensive page, losing no change", async () => {
     vi.useFakeTimers();
-    const load = vi.fn(async () => undefined);
+    const load = vi.fn(() => Promise.resolve(undefined));
     const sockets: FakeSocket[] = [];
     render(<Page load={load} sockets={sockets} min={5000} />);
     sockets[0].onopen?.(new Event("open"));

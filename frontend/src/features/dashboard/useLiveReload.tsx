@@ -1,8 +1,15 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useEffectEvent, useRef, useState } from "react";
 
-import { ReconnectingSocket, type SocketLike, type SocketStatus } from "../inbox/socket";
-import { dashboardSocketUrl } from "./api";
+import {
+  dashboardSocketUrl,
+  ReconnectingSocket,
+  type SocketLike,
+  type SocketStatus,
+} from "../../lib/socket";
+
 import { usePoll } from "./usePoll";
+
+const openWebSocket = (url: string): SocketLike => new WebSocket(url);
 
 /** A slow safety net only: the socket is how a page hears of changes. */
 export const FALLBACK_REFRESH_MS = 60_000;
@@ -11,21 +18,23 @@ export const FALLBACK_REFRESH_MS = 60_000;
  * Keeps a dashboard page current without polling: `load` runs now, again whenever
  * /ws/dashboard/ says cases changed (the server sends that at most once a second), again when
  * the socket comes back after a drop (changes may have been missed meanwhile), and every
- * FALLBACK_REFRESH_MS whatever happens. A change is loaded at once unless the page loaded for a
+ * FALLBACK_REFRESH_MS whatever happens (starting over when `key` changes). A change is loaded at once unless the page loaded for a
  * change less than `minIntervalMs` ago; then once, when that interval is over (an expensive
  * page, such as the overview, asks for more than the server's second). Returns the socket's
  * status, for the page to show.
  */
 export function useLiveReload(
   load: () => Promise<unknown>,
-  deps: unknown[],
+  key: unknown,
   minIntervalMs = 0,
-  open: (url: string) => SocketLike = (u) => new WebSocket(u),
+  open: (url: string) => SocketLike = openWebSocket,
 ): SocketStatus {
   const [status, setStatus] = useState<SocketStatus>("connecting");
   const latest = useRef(load);
   latest.current = load;
-  usePoll(() => latest.current(), FALLBACK_REFRESH_MS, deps);
+  usePoll(() => latest.current(), FALLBACK_REFRESH_MS, key);
+  // one socket per mounted page, whatever `open` the caller passes on each render
+  const openSocket = useEffectEvent(open);
   useEffect(() => {
     let wasLive = false;
     let last = -Infinity;
@@ -52,14 +61,14 @@ export function useLiveReload(
         if (wasLive) void latest.current(); // back after a drop
         wasLive = true;
       },
-      open,
+      (url) => openSocket(url),
     );
     socket.start();
     return () => {
       socket.stop();
       if (due) clearTimeout(due);
     };
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [minIntervalMs]);
   return status;
 }
 

@@ -1,15 +1,19 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useEffectEvent, useRef } from "react";
 
-/** Calls `fn` now and every `ms` while the page is open (and skips a tick while one runs). */
-export function usePoll(fn: () => Promise<unknown>, ms: number, deps: unknown[]): void {
+/**
+ * Calls `fn` now and every `ms` while the page is open (and skips a tick while one runs); starts
+ * over when `key` changes. `fn` may be a new function on each render: the latest one is called.
+ */
+export function usePoll(fn: () => Promise<unknown>, ms: number, key: unknown): void {
   const running = useRef(false);
+  const call = useEffectEvent(fn);
   useEffect(() => {
     let stopped = false;
     const tick = async () => {
       if (running.current || stopped) return;
       running.current = true;
       try {
-        await fn();
+        await call();
       } finally {
         running.current = false;
       }
@@ -20,5 +24,5 @@ export function usePoll(fn: () => Promise<unknown>, ms: number, deps: unknown[])
       stopped = true;
       clearInterval(timer);
     };
-  }, deps); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [ms, key]);
 }

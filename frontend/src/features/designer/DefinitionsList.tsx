@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 
-import { type DefinitionSummary, importDefinition, listDefinitions, RequestFailed } from "./api";
-import type { NetDoc } from "./model/net";
+import { type DefinitionSummary, importDefinition, listDefinitions, refusalText } from "./api";
+import type { NetDoc } from "../../lib/net/net";
 
 /** The definitions: open a draft, start a new one, import a JSON file. */
 export function DefinitionsList() {
@@ -16,10 +16,9 @@ export function DefinitionsList() {
   const onImport = async (f: File) => {
     try {
       const def = await importDefinition(JSON.parse(await f.text()) as NetDoc);
-      navigate(`/designer/${encodeURIComponent(def.name)}/`);
+      void navigate(`/designer/${encodeURIComponent(def.name)}/`);
     } catch (err) {
-      const e = err as RequestFailed;
-      setError(`import refused: ${e.message}${e.body?.errors?.length ? ": " + e.body.errors.map((x) => `${x.element ?? "workflow"}: ${x.message}`).join("; ") : ""}`);
+      setError(`import refused: ${refusalText(err)}`);
     }
   };
   return (
@@ -27,9 +26,23 @@ export function DefinitionsList() {
       <div className="definitions-head">
         <h1>Designer</h1>
         <span className="hint">workflows: open a draft, start a new one, import a JSON file</span>
-        <Link className="button primary" to="/designer/new" data-testid="new-workflow">New workflow</Link>
-        <button type="button" onClick={() => file.current?.click()}>Import JSON…</button>
-        <input ref={file} type="file" accept="application/json,.json" hidden data-testid="import-file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void onImport(f); }} />
+        <Link className="button primary" to="/designer/new" data-testid="new-workflow">
+          New workflow
+        </Link>
+        <button type="button" onClick={() => file.current?.click()}>
+          Import JSON…
+        </button>
+        <input
+          ref={file}
+          type="file"
+          accept="application/json,.json"
+          hidden
+          data-testid="import-file"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void onImport(f);
+          }}
+        />
       </div>
       {error && <p role="alert">{error}</p>}
       {defs === null ? (
@@ -37,12 +50,19 @@ export function DefinitionsList() {
       ) : (
         <table className="definitions-table">
           <thead>
-            <tr><th>name</th><th>title</th><th>latest version</th><th>changed</th></tr>
+            <tr>
+              <th>name</th>
+              <th>title</th>
+              <th>latest version</th>
+              <th>changed</th>
+            </tr>
           </thead>
           <tbody>
             {defs.map((d) => (
               <tr key={d.name}>
-                <td><Link to={`/designer/${encodeURIComponent(d.name)}/`}>{d.name}</Link></td>
+                <td>
+                  <Link to={`/designer/${encodeURIComponent(d.name)}/`}>{d.name}</Link>
+                </td>
                 <td>{d.title}</td>
                 <td>{d.latest_version === null ? "unpublished" : `v${d.latest_version}`}</td>
                 <td>{new Date(d.updated_at).toLocaleString()}</td>

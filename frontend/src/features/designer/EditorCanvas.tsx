@@ -1,3 +1,5 @@
+import "../../components/net/net.css";
+
 import {
   Background,
   type Connection,
@@ -8,26 +10,36 @@ import {
   ReactFlow,
   type FinalConnectionState,
 } from "@xyflow/react";
-import { useCallback, useEffect } from "react";
+import { useCallback, useEffect, useMemo } from "react";
 
-import { edgeTypes } from "./edges/flow-edge";
+import { type CanvasState, CanvasStateContext } from "../../components/net/canvas-state";
+import { edgeTypes } from "../../components/net/edges/flow-edge";
 import { connectionProblem } from "./model/rules";
-import { nodeTypes } from "./nodes";
-import { type NetOverlay, OverlayContext } from "./nodes/overlay";
+import { nodeTypes } from "../../components/net/nodes";
+import { type NetOverlay, OverlayContext } from "../../components/net/overlay";
 import { useDesigner } from "./store";
 
 /** From this many nodes on, only what is in view is rendered (big nets stay responsive). */
 export const VISIBLE_ONLY_FROM = 100;
 
-const defaultEdgeOptions = { type: "flow", markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
+const defaultEdgeOptions = {
+  type: "flow",
+  markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 },
+};
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
-  return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
+  return (
+    !!el &&
+    (el.tagName === "INPUT" ||
+      el.tagName === "TEXTAREA" ||
+      el.tagName === "SELECT" ||
+      el.isContentEditable)
+  );
 }
 
 /** Keyboard shortcuts of the editor (ignored while typing in a field). */
-export function useShortcuts(onLayout: () => void) {
+export function useShortcuts(onLayout: () => Promise<void>) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (isTyping(e.target)) return;
@@ -41,7 +53,7 @@ export function useShortcuts(onLayout: () => void) {
       else if (mod && key === "c") s.copySelection();
       else if (mod && key === "v") s.paste();
       else if (mod && key === "a") s.selectAll();
-      else if (!mod && key === "l" && !s.readOnly) onLayout();
+      else if (!mod && key === "l" && !s.readOnly) void onLayout();
       else return;
       e.preventDefault();
     };
@@ -74,7 +86,9 @@ export function EditorCanvas({ overlay }: { overlay?: NetOverlay | null }) {
     if (state.toNode) {
       const from = state.fromHandle?.type === "target" ? state.toNode.id : state.fromNode.id;
       const to = state.fromHandle?.type === "target" ? state.fromNode.id : state.toNode.id;
-      s.setMessage(`refused: ${connectionProblem(find(from), find(to), s.edges) ?? "not a valid connection"}`);
+      s.setMessage(
+        `refused: ${connectionProblem(find(from), find(to), s.edges) ?? "not a valid connection"}`,
+      );
     }
   }, []);
   const onNodeClick = useCallback((_e: React.MouseEvent, node: { id: string }) => {
@@ -82,41 +96,53 @@ export function EditorCanvas({ overlay }: { overlay?: NetOverlay | null }) {
     if (s.pickingCancelsFor && node.id !== s.pickingCancelsFor) s.toggleCancel(node.id);
   }, []);
   const beginDrag = useCallback(() => useDesigner.getState().beginDrag(), []);
+  const problemIndex = useDesigner((s) => s.problemIndex);
+  const cancelSet = useDesigner((s) => s.cancelSet);
+  const canvasState = useMemo<CanvasState>(
+    () => ({
+      problemIndex,
+      cancelSet,
+      selectEdge: (id) => useDesigner.getState().select(id, "edge"),
+    }),
+    [problemIndex, cancelSet],
+  );
 
   return (
-    <OverlayContext.Provider value={overlay ?? null}>
-      <div className={`canvas ${picking ? "picking" : ""}`} data-testid="canvas">
-        <ReactFlow
-          nodes={nodes}
-          edges={edges}
-          nodeTypes={nodeTypes}
-          edgeTypes={edgeTypes}
-          defaultEdgeOptions={defaultEdgeOptions}
-          onNodesChange={onNodesChange}
-          onEdgesChange={onEdgesChange}
-          onConnect={onConnect}
-          onConnectEnd={onConnectEnd}
-          isValidConnection={isValidConnection}
-          onNodeClick={onNodeClick}
-          onNodeDragStart={beginDrag}
-          onSelectionDragStart={beginDrag}
-          nodesDraggable={!readOnly && !picking}
-          nodesConnectable={!readOnly && !picking}
-          elementsSelectable={!picking}
-          deleteKeyCode={null}
-          selectionKeyCode="Shift"
-          multiSelectionKeyCode={["Control", "Meta", "Shift"]}
-          connectionRadius={30}
-          minZoom={0.1}
-          onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_FROM}
-          fitView
-          proOptions={{ hideAttribution: true }}
-        >
-          <Background gap={20} />
-          <Controls showInteractive={false} />
-          <MiniMap pannable zoomable />
-        </ReactFlow>
-      </div>
-    </OverlayContext.Provider>
+    <CanvasStateContext.Provider value={canvasState}>
+      <OverlayContext.Provider value={overlay ?? null}>
+        <div className={`canvas ${picking ? "picking" : ""}`} data-testid="canvas">
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
+            defaultEdgeOptions={defaultEdgeOptions}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            onConnectEnd={onConnectEnd}
+            isValidConnection={isValidConnection}
+            onNodeClick={onNodeClick}
+            onNodeDragStart={beginDrag}
+            onSelectionDragStart={beginDrag}
+            nodesDraggable={!readOnly && !picking}
+            nodesConnectable={!readOnly && !picking}
+            elementsSelectable={!picking}
+            deleteKeyCode={null}
+            selectionKeyCode="Shift"
+            multiSelectionKeyCode={["Control", "Meta", "Shift"]}
+            connectionRadius={30}
+            minZoom={0.1}
+            onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_FROM}
+            fitView
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background gap={20} />
+            <Controls showInteractive={false} />
+            <MiniMap pannable zoomable />
+          </ReactFlow>
+        </div>
+      </OverlayContext.Provider>
+    </CanvasStateContext.Provider>
   );
 }

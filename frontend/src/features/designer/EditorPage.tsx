@@ -18,28 +18,24 @@ import {
   importDefinition,
   listActivities,
   publishDefinition,
-  RequestFailed,
+  refusalProblems,
+  refusalText,
   saveDraft,
   startCase,
   validateNet,
 } from "./api";
 import { EditorCanvas, useShortcuts } from "./EditorCanvas";
 import { FindElement } from "./FindElement";
-import { emptyNet } from "./model/convert";
-import { autoLayout } from "./model/layout";
-import type { NetDoc } from "./model/net";
+import { emptyNet } from "../../lib/net/convert";
+import { autoLayout } from "../../lib/net/layout";
+import type { NetDoc } from "../../lib/net/net";
 import { Palette } from "./Palette";
 import { PropertiesPanel } from "./panel/PropertiesPanel";
 import { ProblemsList } from "./ProblemsList";
 import { revisionLog, useDesigner } from "./store";
 
-// The store, reachable from the browser console and from the browser tests and bench.
-(globalThis as unknown as { __designerStore?: typeof useDesigner }).__designerStore = useDesigner;
-(globalThis as unknown as { __designerRevisionLog?: string[] }).__designerRevisionLog = revisionLog;
-
 export const VALIDATE_DEBOUNCE_MS = 300;
 export const AUTOSAVE_DEBOUNCE_MS = 1500;
-
 
 function downloadJson(doc: NetDoc) {
   const blob = new Blob([JSON.stringify(doc, null, 2) + "\n"], { type: "application/json" });
@@ -81,12 +77,18 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
   const [testData, setTestData] = useState("{}");
   const [testCase, setTestCase] = useState<Case | null>(null);
   const [testError, setTestError] = useState<string | null>(null);
+  // How long the last open took (load, layout, first fit), shown as data-opened-ms for the bench.
+  const [openedMs, setOpenedMs] = useState<number | null>(null);
   const revision = useDesigner((s) => s.revision);
   const errors = useDesigner((s) => s.errors);
   const message = useDesigner((s) => s.message);
   const canUndo = useDesigner((s) => s.past.length > 0);
   const canRedo = useDesigner((s) => s.future.length > 0);
-  const hasSelection = useDesigner((s) => s.nodes.some((n) => n.selected) || s.edges.some((e) => e.selected));
+  const hasSelection = useDesigner(
+    (s) => s.nodes.some((n) => n.selected) || s.edges.some((e) => e.selected),
+  );
+  const nodeCount = useDesigner((s) => s.nodes.length);
+  const unplacedCount = useDesigner((s) => s.nodes.filter((n) => !n.data.placed).length);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const layout = useCallback(async () => {
@@ -102,6 +104,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
     let live = true;
     setLoaded(false);
     setLoadError(null);
+    setOpenedMs(null);
     setTestCase(null);
     const open = async () => {
       let doc: NetDoc;
@@ -113,7 +116,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       } else {
         const def = await getDefinition(name);
         if (live) setDefinition(def);
-        doc = def.draft as NetDoc;
+        doc = def.draft;
       }
       if (!live) return;
       const started = performance.now();
@@ -123,7 +126,9 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
         const positions = await autoLayout({ nodes: s.nodes, edges: s.edges });
         if (!live) return;
         // Nodes without a layout entry are placed but the draft is not marked changed.
-        const unplaced = Object.fromEntries(s.nodes.filter((n) => !n.data.placed).map((n) => [n.id, positions[n.id]]));
+        const unplaced = Object.fromEntries(
+          s.nodes.filter((n) => !n.data.placed).map((n) => [n.id, positions[n.id]]),
+        );
         useDesigner.getState().applyPositions(unplaced, false);
       }
       setSavedRevision(useDesigner.getState().revision);
@@ -131,10 +136,12 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       setLoaded(true);
       window.requestAnimationFrame(() => {
         void flowRef.current.fitView();
-        (window as unknown as { __designerOpenedMs?: number }).__designerOpenedMs = performance.now() - started;
+        if (live) setOpenedMs(performance.now() - started);
       });
     };
-    open().catch((err: unknown) => live && setLoadError(err instanceof Error ? err.message : String(err)));
+    open().catch(
+      (err: unknown) => live && setLoadError(err instanceof Error ? err.message : String(err)),
+    );
     return () => {
       live = false;
     };
@@ -152,7 +159,8 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       const at = useDesigner.getState().revision;
       validateNet(useDesigner.getState().toNet(), controller.signal)
         .then((result) => {
-          if (useDesigner.getState().revision === at) useDesigner.getState().setProblems(result.errors, result.warnings);
+          if (useDesigner.getState().revision === at)
+            useDesigner.getState().setProblems(result.errors, result.warnings);
         })
         .catch(() => undefined);
     }, VALIDATE_DEBOUNCE_MS);
@@ -173,7 +181,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
         const created = await createDefinition(net);
         setSavedRevision(at);
         setSaving(false);
-        navigate(`/designer/${encodeURIComponent(created.name)}/`, { replace: true });
+        void navigate(`/designer/${encodeURIComponent(created.name)}/`, { replace: true });
         return true;
       }
       const def = await saveDraft(name, net);
@@ -183,8 +191,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       setSaving(false);
       return true;
     } catch (err) {
-      const detail = err instanceof RequestFailed && err.body?.errors?.length ? `${err.message}: ${err.body.errors.map((e) => `${e.element ?? "workflow"}: ${e.message}`).join("; ")}` : (err as Error).message;
-      setSaveError(detail);
+      setSaveError(refusalText(err));
       setSaving(false);
       return false;
     }
@@ -208,9 +215,12 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       setDefinition(await getDefinition(name));
       useDesigner.getState().setMessage(`published version ${published.version}`);
     } catch (err) {
-      const e = err as RequestFailed;
-      useDesigner.getState().setMessage(`not published: ${e.message}`);
-      if (e.body?.errors) useDesigner.getState().setProblems(e.body.errors as never, useDesigner.getState().warnings);
+      const problems = refusalProblems(err);
+      useDesigner
+        .getState()
+        .setMessage(`not published: ${err instanceof Error ? err.message : String(err)}`);
+      if (problems.length)
+        useDesigner.getState().setProblems(problems, useDesigner.getState().warnings);
     }
   };
 
@@ -251,44 +261,109 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       const def = await importDefinition(doc);
       useDesigner.getState().setMessage(`imported ${def.name}`);
       if (def.name === name) setReloadKey((k) => k + 1);
-      else navigate(`/designer/${encodeURIComponent(def.name)}/`);
+      else void navigate(`/designer/${encodeURIComponent(def.name)}/`);
     } catch (err) {
-      const e = err as RequestFailed;
-      const detail = e.body?.errors?.length ? `: ${e.body.errors.map((x) => `${x.element ?? "workflow"}: ${x.message}`).join("; ")}` : "";
-      useDesigner.getState().setMessage(`import refused: ${e.message}${detail}`);
+      useDesigner.getState().setMessage(`import refused: ${refusalText(err)}`);
     }
   };
 
   const saveLabel =
-    mode === "version" ? { kind: "readonly", text: "" }
-    : saving ? { kind: "saving", text: "saving…" }
-    : revision === savedRevision ? { kind: mode === "new" ? "new" : "saved", text: mode === "new" ? "not saved yet" : "saved" }
-    : saveError ? { kind: "failed", text: `not saved: ${saveError}` }
-    : { kind: "dirty", text: mode === "new" ? "not saved yet" : "unsaved changes" };
+    mode === "version"
+      ? { kind: "readonly", text: "" }
+      : saving
+        ? { kind: "saving", text: "saving…" }
+        : revision === savedRevision
+          ? {
+              kind: mode === "new" ? "new" : "saved",
+              text: mode === "new" ? "not saved yet" : "saved",
+            }
+          : saveError
+            ? { kind: "failed", text: `not saved: ${saveError}` }
+            : { kind: "dirty", text: mode === "new" ? "not saved yet" : "unsaved changes" };
 
-  if (loadError) return <p role="alert">Could not open {name}: {loadError}</p>;
+  if (loadError)
+    return (
+      <p role="alert">
+        Could not open {name}: {loadError}
+      </p>
+    );
   const versions = definition?.versions ?? [];
   const latest = versions.length ? Math.max(...versions.map((v) => v.version)) : null;
-  const overlay = testOpen && testCase ? { marking: testCase.marking, tasks: testCase.tasks as Record<string, { state: string }> } : null;
+  const overlay =
+    testOpen && testCase
+      ? { marking: testCase.marking, tasks: testCase.tasks as Record<string, { state: string }> }
+      : null;
 
   return (
-    <div className="designer-editor">
+    <div
+      className="designer-editor"
+      data-testid="designer-editor"
+      data-nodes={nodeCount}
+      data-unplaced={unplacedCount}
+      data-opened-ms={openedMs ?? undefined}
+    >
       <div className="toolbar" role="toolbar">
         <Link to="/designer/">← Workflows</Link>
-        <strong className="def-name" data-testid="def-name">{name || "new workflow"}</strong>
-        {mode === "version" && <span className="badge" data-testid="readonly-badge">version {version}, read-only</span>}
-        <span className={`save-state save-${saveLabel.kind}`} data-testid="save-state" data-revision={revision} data-saved-revision={savedRevision} title={saveError ?? undefined}>
+        <strong className="def-name" data-testid="def-name">
+          {name || "new workflow"}
+        </strong>
+        {mode === "version" && (
+          <span className="badge" data-testid="readonly-badge">
+            version {version}, read-only
+          </span>
+        )}
+        <span
+          className={`save-state save-${saveLabel.kind}`}
+          data-testid="save-state"
+          data-revision={revision}
+          data-saved-revision={savedRevision}
+          data-last-changes={revisionLog.slice(-5).join(" | ")}
+          title={saveError ?? undefined}
+        >
           {saveLabel.text}
         </span>
         <span className="spacer" />
         <FindElement />
         {mode !== "version" && (
           <>
-            <button type="button" onClick={() => useDesigner.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="undo">↶</button>
-            <button type="button" onClick={() => useDesigner.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">↷</button>
-            <button type="button" onClick={() => useDesigner.getState().deleteSelection()} disabled={!hasSelection} title="Delete the selection (Delete)" data-testid="delete">Delete</button>
-            <button type="button" onClick={() => void layout()} title="Auto-layout (L)" data-testid="layout">Layout</button>
-            <button type="button" onClick={() => void saveNow()} data-testid="save">Save</button>
+            <button
+              type="button"
+              onClick={() => useDesigner.getState().undo()}
+              disabled={!canUndo}
+              title="Undo (Ctrl+Z)"
+              data-testid="undo"
+            >
+              ↶
+            </button>
+            <button
+              type="button"
+              onClick={() => useDesigner.getState().redo()}
+              disabled={!canRedo}
+              title="Redo (Ctrl+Shift+Z)"
+              data-testid="redo"
+            >
+              ↷
+            </button>
+            <button
+              type="button"
+              onClick={() => useDesigner.getState().deleteSelection()}
+              disabled={!hasSelection}
+              title="Delete the selection (Delete)"
+              data-testid="delete"
+            >
+              Delete
+            </button>
+            <button
+              type="button"
+              onClick={() => void layout()}
+              title="Auto-layout (L)"
+              data-testid="layout"
+            >
+              Layout
+            </button>
+            <button type="button" onClick={() => void saveNow()} data-testid="save">
+              Save
+            </button>
             <button
               type="button"
               className="primary"
@@ -306,28 +381,68 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
             aria-label="version"
             data-testid="versions"
             value={mode === "version" ? String(version) : "draft"}
-            onChange={(e) => navigate(e.target.value === "draft" ? `/designer/${encodeURIComponent(name)}/` : `/designer/${encodeURIComponent(name)}/versions/${e.target.value}/`)}
+            onChange={(e) =>
+              navigate(
+                e.target.value === "draft"
+                  ? `/designer/${encodeURIComponent(name)}/`
+                  : `/designer/${encodeURIComponent(name)}/versions/${e.target.value}/`,
+              )
+            }
           >
             <option value="draft">draft</option>
-            {[...versions].sort((a, b) => b.version - a.version).map((v) => (
-              <option key={v.version} value={v.version}>
-                v{v.version} · {new Date(v.published_at).toLocaleString()}
-              </option>
-            ))}
+            {[...versions]
+              .sort((a, b) => b.version - a.version)
+              .map((v) => (
+                <option key={v.version} value={v.version}>
+                  v{v.version} · {new Date(v.published_at).toLocaleString()}
+                </option>
+              ))}
           </select>
         )}
         {mode !== "new" && (
-          <button type="button" onClick={() => setTestOpen((o) => !o)} disabled={latest === null} title={latest === null ? "publish first" : `start a case of v${latest}`} data-testid="test-toggle">
+          <button
+            type="button"
+            onClick={() => setTestOpen((o) => !o)}
+            disabled={latest === null}
+            title={latest === null ? "publish first" : `start a case of v${latest}`}
+            data-testid="test-toggle"
+          >
             Test run
           </button>
         )}
-        <button type="button" onClick={() => downloadJson(useDesigner.getState().toNet())} data-testid="export">Export</button>
-        <button type="button" onClick={() => fileInput.current?.click()} data-testid="import">Import</button>
-        <input ref={fileInput} type="file" accept="application/json,.json" hidden data-testid="import-file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void onImport(f); e.target.value = ""; }} />
+        <button
+          type="button"
+          onClick={() => downloadJson(useDesigner.getState().toNet())}
+          data-testid="export"
+        >
+          Export
+        </button>
+        <button type="button" onClick={() => fileInput.current?.click()} data-testid="import">
+          Import
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept="application/json,.json"
+          hidden
+          data-testid="import-file"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void onImport(f);
+            e.target.value = "";
+          }}
+        />
       </div>
       {message && (
         <div className="designer-message" role="status" data-testid="message">
-          {message} <button type="button" className="link" onClick={() => useDesigner.getState().setMessage(null)}>dismiss</button>
+          {message}{" "}
+          <button
+            type="button"
+            className="link"
+            onClick={() => useDesigner.getState().setMessage(null)}
+          >
+            dismiss
+          </button>
         </div>
       )}
       <div className="designer-body">
@@ -341,18 +456,42 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
             <section className="test-run" data-testid="test-run">
               <h3>Test case of v{latest}</h3>
               <label htmlFor="test-data">case data (JSON)</label>
-              <textarea id="test-data" className="mono" rows={3} data-testid="test-data" value={testData} onChange={(e) => setTestData(e.target.value)} />
-              <button type="button" className="primary" onClick={() => void startTest()} data-testid="test-start">Start test case</button>
+              <textarea
+                id="test-data"
+                className="mono"
+                rows={3}
+                data-testid="test-data"
+                value={testData}
+                onChange={(e) => setTestData(e.target.value)}
+              />
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void startTest()}
+                data-testid="test-start"
+              >
+                Start test case
+              </button>
               {testError && <p role="alert">{testError}</p>}
               {testCase && (
                 <div className="test-case" data-testid="test-case">
                   <p>
-                    case #{testCase.id} (v{testCase.version}): <b data-testid="test-case-state">{testCase.state}</b>{" "}
-                    <button type="button" className="link" onClick={() => void refreshCase(testCase.id)} data-testid="test-refresh">refresh</button>
+                    case #{testCase.id} (v{testCase.version}):{" "}
+                    <b data-testid="test-case-state">{testCase.state}</b>{" "}
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => void refreshCase(testCase.id)}
+                      data-testid="test-refresh"
+                    >
+                      refresh
+                    </button>
                   </p>
                   <ul>
                     {Object.entries(testCase.tasks).map(([tid, t]) => (
-                      <li key={tid} data-testid={`test-task-${tid}`}>{tid}: {t.state}</li>
+                      <li key={tid} data-testid={`test-task-${tid}`}>
+                        {tid}: {t.state}
+                      </li>
                     ))}
                   </ul>
                 </div>

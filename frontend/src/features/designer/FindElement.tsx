@@ -1,7 +1,7 @@
 import { useReactFlow } from "@xyflow/react";
 import { useState } from "react";
 
-import { CONDITION_SIZE, TASK_HEIGHT, TASK_WIDTH } from "./model/layout";
+import { CONDITION_SIZE, TASK_HEIGHT, TASK_WIDTH } from "../../lib/net/layout";
 import { useDesigner } from "./store";
 
 /** Find an element by id or label: selects it and centres the view on it at 100 %. */
@@ -15,7 +15,13 @@ export function FindElement() {
     if (!q) return;
     const node =
       s.nodes.find((n) => n.id.toLowerCase() === q) ??
-      s.nodes.find((n) => n.id.toLowerCase().includes(q) || String(n.data.el.label ?? "").toLowerCase().includes(q));
+      s.nodes.find(
+        (n) =>
+          n.id.toLowerCase().includes(q) ||
+          String(n.data.el.label ?? "")
+            .toLowerCase()
+            .includes(q),
+      );
     setMissing(!node);
     if (!node) return;
     s.select(node.id, "node");

@@ -26,7 +26,9 @@ export function Palette() {
   const addAt = (kind: NewElementKind, clientX: number, clientY: number) => {
     const p = flow.screenToFlowPosition({ x: clientX, y: clientY });
     const half = kind === "condition" ? { x: 22, y: 22 } : { x: 75, y: 32 };
-    useDesigner.getState().addNode(kind, { x: Math.round(p.x - half.x), y: Math.round(p.y - half.y) });
+    useDesigner
+      .getState()
+      .addNode(kind, { x: Math.round(p.x - half.x), y: Math.round(p.y - half.y) });
   };
 
   const onPointerDown = (kind: NewElementKind) => (e: React.PointerEvent) => {
@@ -47,7 +49,13 @@ export function Palette() {
         if (pane) addAt(kind, pane.left + pane.width / 2, pane.top + pane.height / 2);
         return;
       }
-      if (pane && ev.clientX >= pane.left && ev.clientX <= pane.right && ev.clientY >= pane.top && ev.clientY <= pane.bottom) {
+      if (
+        pane &&
+        ev.clientX >= pane.left &&
+        ev.clientX <= pane.right &&
+        ev.clientY >= pane.top &&
+        ev.clientY <= pane.bottom
+      ) {
         addAt(kind, ev.clientX, ev.clientY);
       }
     };

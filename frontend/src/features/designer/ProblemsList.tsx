@@ -16,7 +16,10 @@ export function ProblemsList() {
     const node = s.nodes.find((n) => n.id === element);
     if (node) {
       s.select(node.id, "node");
-      flow.setCenter(node.position.x + 60, node.position.y + 30, { zoom: Math.max(flow.getZoom(), 0.8), duration: 200 });
+      void flow.setCenter(node.position.x + 60, node.position.y + 30, {
+        zoom: Math.max(flow.getZoom(), 0.8),
+        duration: 200,
+      });
       return;
     }
     const edge = s.edges.find((e) => `${e.source}->${e.target}` === element);
@@ -25,13 +28,26 @@ export function ProblemsList() {
   return (
     <div className="problems" data-testid="problems" aria-label="Problems">
       <div className="problems-head">
-        {errors.length === 0 ? <span className="ok" data-testid="problems-ok">✓ no errors</span> : <span className="bad" data-testid="problems-count">{errors.length} error(s)</span>}
+        {errors.length === 0 ? (
+          <span className="ok" data-testid="problems-ok">
+            ✓ no errors
+          </span>
+        ) : (
+          <span className="bad" data-testid="problems-count">
+            {errors.length} error(s)
+          </span>
+        )}
         {warnings.length > 0 && <span className="warn"> · {warnings.length} warning(s)</span>}
       </div>
       <ul>
         {errors.map((p, i) => (
           <li key={`e${i}`} className="problem error">
-            <button type="button" className="link" data-testid="problem" onClick={() => focus(p.element)}>
+            <button
+              type="button"
+              className="link"
+              data-testid="problem"
+              onClick={() => focus(p.element)}
+            >
               <b>{p.element ?? "workflow"}</b>: {p.message}
             </button>
           </li>

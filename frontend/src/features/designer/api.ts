@@ -1,6 +1,6 @@
 /** The designer's calls to the definitions, activities and cases API (typed client). */
-import { type ApiError, api, type Schemas } from "../../api/client";
-import type { NetDoc } from "./model/net";
+import { api, ApiRequestError, type Schemas, unwrap } from "../../api/client";
+import type { NetDoc } from "../../lib/net/net";
 import type { Problem } from "./store";
 
 export type Definition = Schemas["DefinitionOutput"];
@@ -8,37 +8,38 @@ export type DefinitionSummary = Schemas["DefinitionSummaryOutput"];
 export type Activity = Schemas["ActivityOutput"];
 export type Case = Schemas["CaseOutput"];
 
-export class RequestFailed extends Error {
-  constructor(
-    message: string,
-    public readonly status: number,
-    public readonly body: ApiError | null,
-  ) {
-    super(message);
-  }
+/** The net problems of a refusal (save, import, publish): {element, message, path} each. */
+export function refusalProblems(err: unknown): Problem[] {
+  if (!(err instanceof ApiRequestError)) return [];
+  return (err.body?.errors ?? []).map((e) => ({
+    element: e.element ?? null,
+    message: e.message,
+    path: e.path ?? "",
+  }));
 }
 
-function check<T>(result: { data?: T; error?: unknown; response: Response }): T {
-  if (result.error !== undefined || result.data === undefined) {
-    const body = (result.error ?? null) as ApiError | null;
-    throw new RequestFailed(body?.detail ?? `request failed (${result.response.status})`, result.response.status, body);
-  }
-  return result.data;
+/** A refusal as one line: the message, then "element: message" for each problem. */
+export function refusalText(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const problems = refusalProblems(err);
+  if (!problems.length) return message;
+  return `${message}: ${problems.map((e) => `${e.element ?? "workflow"}: ${e.message}`).join("; ")}`;
 }
 
-type Body = Record<string, unknown>;
-
-export async function validateNet(net: NetDoc, signal?: AbortSignal): Promise<{ valid: boolean; errors: Problem[]; warnings: Problem[] }> {
-  const r = await api.POST("/api/definitions/validate/", { body: net as Body, signal });
-  const data = check(r);
-  return data as { valid: boolean; errors: Problem[]; warnings: Problem[] };
+export function validateNet(
+  net: NetDoc,
+  signal?: AbortSignal,
+): Promise<Schemas["ValidationOutput"]> {
+  return unwrap(api.POST("/api/definitions/validate/", { body: net, signal }));
 }
 
 /** Every page of a paginated list. */
-async function allPages<T>(path: "/api/definitions/" | "/api/activities/"): Promise<T[]> {
+async function allPages<T>(
+  get: (page: number) => Promise<{ results: T[]; next?: string | null }>,
+): Promise<T[]> {
   const out: T[] = [];
   for (let page = 1; page < 100; page += 1) {
-    const body = check(await api.GET(path, { params: { query: { page } } as never })) as unknown as { results: T[]; next: string | null };
+    const body = await get(page);
     out.push(...body.results);
     if (!body.next) break;
   }
@@ -46,41 +47,44 @@ async function allPages<T>(path: "/api/definitions/" | "/api/activities/"): Prom
 }
 
 export function listDefinitions(): Promise<DefinitionSummary[]> {
-  return allPages<DefinitionSummary>("/api/definitions/");
+  return allPages((page) => unwrap(api.GET("/api/definitions/", { params: { query: { page } } })));
 }
 
-export async function getDefinition(name: string): Promise<Definition> {
-  return check(await api.GET("/api/definitions/{name}/", { params: { path: { name } } }));
+export function getDefinition(name: string): Promise<Definition> {
+  return unwrap(api.GET("/api/definitions/{name}/", { params: { path: { name } } }));
 }
 
-export async function createDefinition(net: NetDoc): Promise<Definition> {
-  return check(await api.POST("/api/definitions/", { body: net as Body }));
+export function createDefinition(net: NetDoc): Promise<Definition> {
+  return unwrap(api.POST("/api/definitions/", { body: net }));
 }
 
-export async function saveDraft(name: string, net: NetDoc): Promise<Definition> {
-  return check(await api.PUT("/api/definitions/{name}/", { params: { path: { name } }, body: net as Body }));
+export function saveDraft(name: string, net: NetDoc): Promise<Definition> {
+  return unwrap(api.PUT("/api/definitions/{name}/", { params: { path: { name } }, body: net }));
 }
 
-export async function importDefinition(net: NetDoc): Promise<Definition> {
-  return check(await api.POST("/api/definitions/import/", { body: net as Body }));
+export function importDefinition(net: NetDoc): Promise<Definition> {
+  return unwrap(api.POST("/api/definitions/import/", { body: net }));
 }
 
-export async function publishDefinition(name: string): Promise<{ name: string; version: number }> {
-  return check(await api.POST("/api/definitions/{name}/publish/", { params: { path: { name } } }));
+export function publishDefinition(name: string): Promise<Schemas["PublishOutput"]> {
+  return unwrap(api.POST("/api/definitions/{name}/publish/", { params: { path: { name } } }));
 }
 
 export async function getVersion(name: string, version: number): Promise<NetDoc> {
-  return check(await api.GET("/api/definitions/{name}/versions/{version}/", { params: { path: { name, version } } })) as NetDoc;
+  const net = await unwrap(
+    api.GET("/api/definitions/{name}/versions/{version}/", { params: { path: { name, version } } }),
+  );
+  return net;
 }
 
 export function listActivities(): Promise<Activity[]> {
-  return allPages<Activity>("/api/activities/");
+  return allPages((page) => unwrap(api.GET("/api/activities/", { params: { query: { page } } })));
 }
 
-export async function startCase(definition: string, data: Record<string, unknown>): Promise<Case> {
-  return check(await api.POST("/api/cases/", { body: { definition, data } as never }));
+export function startCase(definition: string, data: Record<string, unknown>): Promise<Case> {
+  return unwrap(api.POST("/api/cases/", { body: { definition, data } }));
 }
 
-export async function getCase(id: number): Promise<Case> {
-  return check(await api.GET("/api/cases/{case_id}/", { params: { path: { case_id: id } } }));
+export function getCase(id: number): Promise<Case> {
+  return unwrap(api.GET("/api/cases/{case_id}/", { params: { path: { case_id: id } } }));
 }

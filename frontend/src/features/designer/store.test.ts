@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 
-import type { NetDoc, TaskEl } from "./model/net";
+import type { NetDoc, TaskEl } from "../../lib/net/net";
 import { useDesigner } from "./store";
 
 const base = (): NetDoc => ({
@@ -19,44 +19,148 @@ const base = (): NetDoc => ({
     { from: "b", to: "end" },
     { from: "c", to: "end" },
   ],
-  layout: { start: { x: 0, y: 0 }, a: { x: 100, y: 0 }, b: { x: 300, y: 0 }, c: { x: 300, y: 100 }, end: { x: 500, y: 0 }, wait: { x: 200, y: 200 } },
+  layout: {
+    start: { x: 0, y: 0 },
+    a: { x: 100, y: 0 },
+    b: { x: 300, y: 0 },
+    c: { x: 300, y: 100 },
+    end: { x: 500, y: 0 },
+    wait: { x: 200, y: 200 },
+  },
 });
 
 const s = () => useDesigner.getState();
-const edgeId = (from: string, to: string) => s().edges.find((e) => e.source === from && e.target === to)!.id;
-const task = (id: string) => s().toNet().tasks!.find((t) => t.id === id) as TaskEl;
+const edgeId = (from: string, to: string) =>
+  s().edges.find((e) => e.source === from && e.target === to)!.id;
+const task = (id: string) =>
+  s()
+    .toNet()
+    .tasks!.find((t) => t.id === id) as TaskEl;
 
 /** Each edit kind: run it, check it changed the net, undo restores, redo re-applies. */
 const EDITS: Array<[string, () => void, (net: NetDoc) => void]> = [
-  ["add a task from the palette", () => s().addNode("timer", { x: 10, y: 20 }), (n) => expect(n.tasks!.at(-1)).toMatchObject({ id: "timer_1", kind: "timer", duration: "duration('1h')" })],
-  ["add a condition", () => s().addNode("condition", { x: 10, y: 20 }), (n) => expect(n.conditions!.at(-1)).toEqual({ id: "c_1" })],
-  ["connect two tasks", () => expect(s().connect("b", "c")).toBeNull(), (n) => expect(n.flows!.at(-1)).toEqual({ from: "b", to: "c" })],
-  ["edit a label", () => s().updateNode("a", (el) => ({ ...el, label: "Review" })), (n) => expect(n.tasks![0].label).toBe("Review")],
-  ["change a task's kind", () => s().updateNode("c", (el) => ({ ...el, kind: "timer" })), () => expect(s().nodes.find((x) => x.id === "c")!.type).toBe("timer")],
-  ["change a join", () => s().updateNode("b", (el) => ({ ...el, join: "or" })), () => expect(task("b").join).toBe("or")],
-  ["rename an element", () => expect(s().renameNode("a", "review")).toBeNull(), (n) => {
-    expect(n.tasks![0].id).toBe("review");
-    expect(n.flows!.filter((f) => f.from === "review" || f.to === "review")).toHaveLength(3);
-    expect(n.layout!.review).toEqual({ x: 100, y: 0 });
-  }],
-  ["edit a predicate", () => s().updateFlow(edgeId("a", "b"), (f) => ({ ...f, when: "data.y > 1" })), (n) => expect(n.flows![1].when).toBe("data.y > 1")],
-  ["flag the default flow", () => s().updateFlow(edgeId("a", "b"), ({ default: _d, ...f }) => ({ ...f, default: true })), (n) => expect(n.flows![1].default).toBe(true)],
-  ["reorder a split's flows", () => s().moveFlow(edgeId("a", "c"), -1), (n) => expect(n.flows!.slice(1, 3).map((f) => f.to)).toEqual(["c", "b"])],
+  [
+    "add a task from the palette",
+    () => s().addNode("timer", { x: 10, y: 20 }),
+    (n) =>
+      expect(n.tasks!.at(-1)).toMatchObject({
+        id: "timer_1",
+        kind: "timer",
+        duration: "duration('1h')",
+      }),
+  ],
+  [
+    "add a condition",
+    () => s().addNode("condition", { x: 10, y: 20 }),
+    (n) => expect(n.conditions!.at(-1)).toEqual({ id: "c_1" }),
+  ],
+  [
+    "connect two tasks",
+    () => expect(s().connect("b", "c")).toBeNull(),
+    (n) => expect(n.flows!.at(-1)).toEqual({ from: "b", to: "c" }),
+  ],
+  [
+    "edit a label",
+    () => s().updateNode("a", (el) => ({ ...el, label: "Review" })),
+    (n) => expect(n.tasks![0].label).toBe("Review"),
+  ],
+  [
+    "change a task's kind",
+    () => s().updateNode("c", (el) => ({ ...el, kind: "timer" })),
+    () => expect(s().nodes.find((x) => x.id === "c")!.type).toBe("timer"),
+  ],
+  [
+    "change a join",
+    () => s().updateNode("b", (el) => ({ ...el, join: "or" })),
+    () => expect(task("b").join).toBe("or"),
+  ],
+  [
+    "rename an element",
+    () => expect(s().renameNode("a", "review")).toBeNull(),
+    (n) => {
+      expect(n.tasks![0].id).toBe("review");
+      expect(n.flows!.filter((f) => f.from === "review" || f.to === "review")).toHaveLength(3);
+      expect(n.layout!.review).toEqual({ x: 100, y: 0 });
+    },
+  ],
+  [
+    "edit a predicate",
+    () => s().updateFlow(edgeId("a", "b"), (f) => ({ ...f, when: "data.y > 1" })),
+    (n) => expect(n.flows![1].when).toBe("data.y > 1"),
+  ],
+  [
+    "flag the default flow",
+    () => s().updateFlow(edgeId("a", "b"), ({ default: _d, ...f }) => ({ ...f, default: true })),
+    (n) => expect(n.flows![1].default).toBe(true),
+  ],
+  [
+    "reorder a split's flows",
+    () => s().moveFlow(edgeId("a", "c"), -1),
+    (n) => expect(n.flows!.slice(1, 3).map((f) => f.to)).toEqual(["c", "b"]),
+  ],
   ["set a net field", () => s().setMeta("title", "Title"), (n) => expect(n.title).toBe("Title")],
-  ["add signals", () => s().setMeta("signals", [{ name: "go" }]), (n) => expect(n.signals).toEqual([{ name: "go" }])],
-  ["delete a node with its flows", () => { s().select("b"); s().deleteSelection(); }, (n) => {
-    expect(n.tasks!.map((t) => t.id)).toEqual(["a", "c"]);
-    expect(n.flows!.some((f) => f.from === "b" || f.to === "b")).toBe(false);
-  }],
-  ["delete a flow", () => { s().select(edgeId("c", "end"), "edge"); s().deleteSelection(); }, (n) => expect(n.flows).toHaveLength(4)],
-  ["copy and paste", () => { s().select("b"); s().copySelection(); s().paste(); }, (n) => expect(n.tasks!.at(-1)).toMatchObject({ id: "b_1", kind: "automatic", activity: "noop" })],
-  ["drag a node", () => {
-    s().beginDrag();
-    s().onNodesChange([{ type: "position", id: "wait", position: { x: 250, y: 260 }, dragging: true }]);
-    s().onNodesChange([{ type: "position", id: "wait", position: { x: 260, y: 270 }, dragging: false }]);
-  }, (n) => expect(n.layout!.wait).toEqual({ x: 260, y: 270 })],
-  ["auto-layout", () => s().applyPositions({ a: { x: 1, y: 2 }, b: { x: 3, y: 4 } }), (n) => expect(n.layout!.b).toEqual({ x: 3, y: 4 })],
-  ["pick a cancellation set", () => { s().startPickingCancels("c"); s().toggleCancel("wait"); s().toggleCancel("b"); s().startPickingCancels(null); }, () => expect(task("c").cancels).toEqual(["wait", "b"])],
+  [
+    "add signals",
+    () => s().setMeta("signals", [{ name: "go" }]),
+    (n) => expect(n.signals).toEqual([{ name: "go" }]),
+  ],
+  [
+    "delete a node with its flows",
+    () => {
+      s().select("b");
+      s().deleteSelection();
+    },
+    (n) => {
+      expect(n.tasks!.map((t) => t.id)).toEqual(["a", "c"]);
+      expect(n.flows!.some((f) => f.from === "b" || f.to === "b")).toBe(false);
+    },
+  ],
+  [
+    "delete a flow",
+    () => {
+      s().select(edgeId("c", "end"), "edge");
+      s().deleteSelection();
+    },
+    (n) => expect(n.flows).toHaveLength(4),
+  ],
+  [
+    "copy and paste",
+    () => {
+      s().select("b");
+      s().copySelection();
+      s().paste();
+    },
+    (n) =>
+      expect(n.tasks!.at(-1)).toMatchObject({ id: "b_1", kind: "automatic", activity: "noop" }),
+  ],
+  [
+    "drag a node",
+    () => {
+      s().beginDrag();
+      s().onNodesChange([
+        { type: "position", id: "wait", position: { x: 250, y: 260 }, dragging: true },
+      ]);
+      s().onNodesChange([
+        { type: "position", id: "wait", position: { x: 260, y: 270 }, dragging: false },
+      ]);
+    },
+    (n) => expect(n.layout!.wait).toEqual({ x: 260, y: 270 }),
+  ],
+  [
+    "auto-layout",
+    () => s().applyPositions({ a: { x: 1, y: 2 }, b: { x: 3, y: 4 } }),
+    (n) => expect(n.layout!.b).toEqual({ x: 3, y: 4 }),
+  ],
+  [
+    "pick a cancellation set",
+    () => {
+      s().startPickingCancels("c");
+      s().toggleCancel("wait");
+      s().toggleCancel("b");
+      s().startPickingCancels(null);
+    },
+    () => expect(task("c").cancels).toEqual(["wait", "b"]),
+  ],
 ];
 
 describe("designer store: undo/redo of every edit kind", () => {
@@ -85,7 +189,8 @@ describe("designer store: undo/redo of every edit kind", () => {
   });
 
   it("coalesces typing in one field into one undo step", () => {
-    for (const label of ["R", "Re", "Rev"]) s().updateNode("a", (el) => ({ ...el, label }), "label-a");
+    for (const label of ["R", "Re", "Rev"])
+      s().updateNode("a", (el) => ({ ...el, label }), "label-a");
     expect(s().past).toHaveLength(1);
     s().undo();
     expect(task("a").label).toBe("A");

@@ -3,9 +3,15 @@
  * history, clipboard, validation problems and modes. Every edit goes through an action that
  * records a snapshot first, so each kind of edit is undoable; selection is not history.
  */
-import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange } from "@xyflow/react";
+import {
+  applyEdgeChanges,
+  applyNodeChanges,
+  type EdgeChange,
+  type NodeChange,
+} from "@xyflow/react";
 import { create } from "zustand";
 
+import type { Schemas } from "../../api/client";
 import {
   type CanvasState,
   canvasToNet,
@@ -15,16 +21,13 @@ import {
   type NetNode,
   netToCanvas,
   newEdgeId,
-} from "./model/convert";
-import type { ConditionEl, FlowEl, NetDoc, Position, TaskEl, TaskKind } from "./model/net";
-import { ID_PATTERN, taskKind } from "./model/net";
+} from "../../lib/net/convert";
+import type { ConditionEl, FlowEl, NetDoc, Position, TaskEl, TaskKind } from "../../lib/net/net";
+import { ID_PATTERN, taskKind } from "../../lib/net/net";
 import { connectionProblem } from "./model/rules";
 
-export interface Problem {
-  element: string | null;
-  message: string;
-  path: string;
-}
+/** A validation problem (the server's ProblemOutput): element id, message, JSON pointer. */
+export type Problem = Schemas["ProblemOutput"];
 
 type Snapshot = CanvasState;
 export type NewElementKind = TaskKind | "condition";
@@ -62,12 +65,16 @@ export interface DesignerState extends CanvasState {
 
   load(doc: NetDoc, options?: { readOnly?: boolean }): void;
   toNet(): NetDoc;
-  onNodesChange(changes: NodeChange<NetNode>[]): void;
-  onEdgesChange(changes: EdgeChange<FlowEdge>[]): void;
+  onNodesChange: (changes: NodeChange<NetNode>[]) => void;
+  onEdgesChange: (changes: EdgeChange<FlowEdge>[]) => void;
   beginDrag(): void;
   connect(source: string, target: string): string | null;
   addNode(kind: NewElementKind, position: Position): string;
-  updateNode(id: string, update: (el: TaskEl & ConditionEl) => TaskEl | ConditionEl, coalesce?: string): void;
+  updateNode(
+    id: string,
+    update: (el: TaskEl & ConditionEl) => TaskEl | ConditionEl,
+    coalesce?: string,
+  ): void;
   renameNode(id: string, newId: string): string | null;
   updateFlow(edgeId: string, update: (flow: FlowEl) => FlowEl, coalesce?: string): void;
   moveFlow(edgeId: string, delta: -1 | 1): void;
@@ -93,15 +100,26 @@ function snapshot(s: CanvasState): Snapshot {
 function derived(nodes: NetNode[], edges: FlowEdge[], picking: string | null = null) {
   let selectedNode: string | null = null;
   let count = 0;
-  for (const n of nodes) if (n.selected) { selectedNode = n.id; count += 1; }
+  for (const n of nodes)
+    if (n.selected) {
+      selectedNode = n.id;
+      count += 1;
+    }
   let selectedEdge: string | null = null;
-  for (const e of edges) if (e.selected) { selectedEdge = e.id; count += 1; }
-  if (count !== 1) { selectedNode = null; selectedEdge = null; }
+  for (const e of edges)
+    if (e.selected) {
+      selectedEdge = e.id;
+      count += 1;
+    }
+  if (count !== 1) {
+    selectedNode = null;
+    selectedEdge = null;
+  }
   let cancelSet: string[] = [];
   const owner = picking ?? selectedNode;
   if (owner) {
     const node = nodes.find((n) => n.id === owner);
-    if (node && node.type !== "condition") cancelSet = ((node.data.el as TaskEl).cancels ?? []) as string[];
+    if (node && node.type !== "condition") cancelSet = (node.data.el as TaskEl).cancels ?? [];
   }
   return { selectedNode, selectedEdge, cancelSet };
 }
@@ -134,12 +152,20 @@ export const useDesigner = create<DesignerState>()((set, get) => {
     const s = get();
     if (s.readOnly) return;
     const now = Date.now();
-    const merge = coalesce && s.lastCoalesce && s.lastCoalesce.key === coalesce && now - s.lastCoalesce.at < COALESCE_MS;
+    const merge =
+      coalesce &&
+      s.lastCoalesce &&
+      s.lastCoalesce.key === coalesce &&
+      now - s.lastCoalesce.at < COALESCE_MS;
     const patch = change(s);
     logRevision(`edit${coalesce ? ` ${coalesce}` : ""}`);
     const nodes = patch.nodes ?? s.nodes;
     const edges = patch.edges ?? s.edges;
-    const d = derived(nodes, edges, patch.pickingCancelsFor !== undefined ? patch.pickingCancelsFor : s.pickingCancelsFor);
+    const d = derived(
+      nodes,
+      edges,
+      patch.pickingCancelsFor !== undefined ? patch.pickingCancelsFor : s.pickingCancelsFor,
+    );
     set({
       ...patch,
       ...d,
@@ -154,7 +180,14 @@ export const useDesigner = create<DesignerState>()((set, get) => {
   const restore = (target: Snapshot, past: Snapshot[], future: Snapshot[]) => {
     const s = get();
     logRevision("undo/redo");
-    set({ ...target, ...derived(target.nodes, target.edges, s.pickingCancelsFor), past, future, revision: s.revision + 1, lastCoalesce: null });
+    set({
+      ...target,
+      ...derived(target.nodes, target.edges, s.pickingCancelsFor),
+      past,
+      future,
+      revision: s.revision + 1,
+      lastCoalesce: null,
+    });
   };
 
   return {
@@ -203,16 +236,24 @@ export const useDesigner = create<DesignerState>()((set, get) => {
 
     onNodesChange(changes) {
       const s = get();
-      const allowed = s.readOnly ? changes.filter((c) => c.type === "select" || c.type === "dimensions") : changes.filter((c) => c.type !== "remove");
+      const allowed = s.readOnly
+        ? changes.filter((c) => c.type === "select" || c.type === "dimensions")
+        : changes.filter((c) => c.type !== "remove");
       if (!allowed.length) return;
       let nodes = applyNodeChanges(allowed, s.nodes);
       // A drag that ended places the moved nodes (they go to `layout`) and is a content change.
-      const ended = allowed.filter((c) => c.type === "position" && c.dragging === false).map((c) => (c as { id: string }).id);
+      const ended = allowed
+        .filter((c) => c.type === "position" && c.dragging === false)
+        .map((c) => (c as { id: string }).id);
       if (ended.length) {
         const set_ = new Set(ended);
-        nodes = nodes.map((n) => (set_.has(n.id) && !n.data.placed ? { ...n, data: { ...n.data, placed: true } } : n));
+        nodes = nodes.map((n) =>
+          set_.has(n.id) && !n.data.placed ? { ...n, data: { ...n.data, placed: true } } : n,
+        );
       }
-      const d = allowed.some((c) => c.type === "select") ? derived(nodes, s.edges, s.pickingCancelsFor) : {};
+      const d = allowed.some((c) => c.type === "select")
+        ? derived(nodes, s.edges, s.pickingCancelsFor)
+        : {};
       if (ended.length) logRevision(`drag ended ${ended.join(",")}`);
       set({ nodes, ...d, ...(ended.length ? { revision: s.revision + 1 } : {}) });
     },
@@ -228,7 +269,11 @@ export const useDesigner = create<DesignerState>()((set, get) => {
     beginDrag() {
       const s = get();
       if (s.readOnly) return;
-      set({ past: [...s.past.slice(-HISTORY_LIMIT + 1), snapshot(s)], future: [], lastCoalesce: null });
+      set({
+        past: [...s.past.slice(-HISTORY_LIMIT + 1), snapshot(s)],
+        future: [],
+        lastCoalesce: null,
+      });
     },
 
     connect(source, target) {
@@ -240,7 +285,14 @@ export const useDesigner = create<DesignerState>()((set, get) => {
         set({ message: problem });
         return problem;
       }
-      const edge: FlowEdge = { id: newEdgeId(), source, target, type: "flow", markerEnd: FLOW_MARKER, data: { flow: { from: source, to: target } } };
+      const edge: FlowEdge = {
+        id: newEdgeId(),
+        source,
+        target,
+        type: "flow",
+        markerEnd: FLOW_MARKER,
+        data: { flow: { from: source, to: target } },
+      };
       edit((st) => ({ edges: [...st.edges, edge], message: null }));
       return null;
     },
@@ -264,28 +316,43 @@ export const useDesigner = create<DesignerState>()((set, get) => {
     },
 
     updateNode(id, update, coalesce) {
-      edit((st) => ({
-        nodes: st.nodes.map((n) => {
-          if (n.id !== id) return n;
-          const el = update(n.data.el as TaskEl & ConditionEl);
-          const type = n.type === "condition" ? "condition" : taskKind(el as TaskEl);
-          return { ...n, type, data: { ...n.data, el } } as NetNode;
+      edit(
+        (st) => ({
+          nodes: st.nodes.map((n) => {
+            if (n.id !== id) return n;
+            const el = update(n.data.el as TaskEl & ConditionEl);
+            const type = n.type === "condition" ? "condition" : taskKind(el as TaskEl);
+            return { ...n, type, data: { ...n.data, el } } as NetNode;
+          }),
         }),
-      }), coalesce ?? `node:${id}`);
+        coalesce ?? `node:${id}`,
+      );
     },
 
     renameNode(id, newId) {
       const s = get();
       if (newId === id) return null;
-      if (!ID_PATTERN.test(newId)) return "an id starts with a letter or _ and has only letters, digits, _ and -";
+      if (!ID_PATTERN.test(newId))
+        return "an id starts with a letter or _ and has only letters, digits, _ and -";
       if (s.nodes.some((n) => n.id === newId)) return `the id ${newId} is taken`;
       edit((st) => ({
         nodes: st.nodes.map((n) => {
           let next = n;
-          if (n.id === id) next = { ...n, id: newId, data: { ...n.data, el: { ...n.data.el, id: newId } } } as NetNode;
+          if (n.id === id)
+            next = {
+              ...n,
+              id: newId,
+              data: { ...n.data, el: { ...n.data.el, id: newId } },
+            } as NetNode;
           const cancels = (next.data.el as TaskEl).cancels;
           if (next.type !== "condition" && Array.isArray(cancels) && cancels.includes(id)) {
-            next = { ...next, data: { ...next.data, el: { ...next.data.el, cancels: cancels.map((c) => (c === id ? newId : c)) } } } as NetNode;
+            next = {
+              ...next,
+              data: {
+                ...next.data,
+                el: { ...next.data.el, cancels: cancels.map((c) => (c === id ? newId : c)) },
+              },
+            } as NetNode;
           }
           return next;
         }),
@@ -293,7 +360,11 @@ export const useDesigner = create<DesignerState>()((set, get) => {
           if (e.source !== id && e.target !== id) return e;
           const source = e.source === id ? newId : e.source;
           const target = e.target === id ? newId : e.target;
-          const flow = { ...(e.data?.flow ?? { from: source, to: target }), from: source, to: target };
+          const flow = {
+            ...(e.data?.flow ?? { from: source, to: target }),
+            from: source,
+            to: target,
+          };
           return { ...e, source, target, data: { flow } };
         }),
       }));
@@ -301,9 +372,16 @@ export const useDesigner = create<DesignerState>()((set, get) => {
     },
 
     updateFlow(edgeId, update, coalesce) {
-      edit((st) => ({
-        edges: st.edges.map((e) => (e.id === edgeId ? { ...e, data: { flow: update(e.data?.flow ?? { from: e.source, to: e.target }) } } : e)),
-      }), coalesce ?? `edge:${edgeId}`);
+      edit(
+        (st) => ({
+          edges: st.edges.map((e) =>
+            e.id === edgeId
+              ? { ...e, data: { flow: update(e.data?.flow ?? { from: e.source, to: e.target }) } }
+              : e,
+          ),
+        }),
+        coalesce ?? `edge:${edgeId}`,
+      );
     },
 
     moveFlow(edgeId, delta) {
@@ -324,16 +402,24 @@ export const useDesigner = create<DesignerState>()((set, get) => {
     },
 
     setMeta(key, value, coalesce) {
-      edit((st) => {
-        const meta: NetMeta = { keys: st.meta.keys.includes(key) ? st.meta.keys : [...st.meta.keys, key], fields: { ...st.meta.fields, [key]: value } };
-        return { meta };
-      }, coalesce ?? `meta:${key}`);
+      edit(
+        (st) => {
+          const meta: NetMeta = {
+            keys: st.meta.keys.includes(key) ? st.meta.keys : [...st.meta.keys, key],
+            fields: { ...st.meta.fields, [key]: value },
+          };
+          return { meta };
+        },
+        coalesce ?? `meta:${key}`,
+      );
     },
 
     deleteSelection() {
       const s = get();
       const gone = new Set(s.nodes.filter((n) => n.selected).map((n) => n.id));
-      const edgesGone = s.edges.filter((e) => e.selected || gone.has(e.source) || gone.has(e.target));
+      const edgesGone = s.edges.filter(
+        (e) => e.selected || gone.has(e.source) || gone.has(e.target),
+      );
       if (!gone.size && !edgesGone.length) return;
       const edgeIds = new Set(edgesGone.map((e) => e.id));
       edit((st) => ({
@@ -341,11 +427,23 @@ export const useDesigner = create<DesignerState>()((set, get) => {
           .filter((n) => !gone.has(n.id))
           .map((n) => {
             const cancels = (n.data.el as TaskEl).cancels;
-            if (n.type === "condition" || !Array.isArray(cancels) || !cancels.some((c) => gone.has(c))) return n;
-            return { ...n, data: { ...n.data, el: { ...n.data.el, cancels: cancels.filter((c) => !gone.has(c)) } } } as NetNode;
+            if (
+              n.type === "condition" ||
+              !Array.isArray(cancels) ||
+              !cancels.some((c) => gone.has(c))
+            )
+              return n;
+            return {
+              ...n,
+              data: {
+                ...n.data,
+                el: { ...n.data.el, cancels: cancels.filter((c) => !gone.has(c)) },
+              },
+            } as NetNode;
           }),
         edges: st.edges.filter((e) => !edgeIds.has(e.id)),
-        pickingCancelsFor: st.pickingCancelsFor && gone.has(st.pickingCancelsFor) ? null : st.pickingCancelsFor,
+        pickingCancelsFor:
+          st.pickingCancelsFor && gone.has(st.pickingCancelsFor) ? null : st.pickingCancelsFor,
       }));
     },
 
@@ -354,7 +452,8 @@ export const useDesigner = create<DesignerState>()((set, get) => {
       const nodes = s.nodes.filter((n) => n.selected);
       const ids = new Set(nodes.map((n) => n.id));
       const edges = s.edges.filter((e) => ids.has(e.source) && ids.has(e.target));
-      if (nodes.length) set({ clipboard: { nodes, edges }, message: `copied ${nodes.length} element(s)` });
+      if (nodes.length)
+        set({ clipboard: { nodes, edges }, message: `copied ${nodes.length} element(s)` });
     },
 
     paste() {
@@ -374,12 +473,25 @@ export const useDesigner = create<DesignerState>()((set, get) => {
         // start/end are unique: a pasted one becomes a normal condition
         if (n.type === "condition" && (el.kind === "start" || el.kind === "end")) delete el.kind;
         if (Array.isArray(el.cancels)) el.cancels = el.cancels.map((c) => rename.get(c) ?? c);
-        return { ...n, id, position: { x: n.position.x + 40, y: n.position.y + 40 }, selected: true, data: { el, placed: true } } as NetNode;
+        return {
+          ...n,
+          id,
+          position: { x: n.position.x + 40, y: n.position.y + 40 },
+          selected: true,
+          data: { el, placed: true },
+        };
       });
       const edges: FlowEdge[] = s.clipboard.edges.map((e) => {
         const source = rename.get(e.source)!;
         const target = rename.get(e.target)!;
-        return { ...e, id: newEdgeId(), source, target, selected: false, data: { flow: { ...(e.data?.flow ?? {}), from: source, to: target } } };
+        return {
+          ...e,
+          id: newEdgeId(),
+          source,
+          target,
+          selected: false,
+          data: { flow: { ...(e.data?.flow ?? {}), from: source, to: target } },
+        };
       });
       edit((st) => ({
         nodes: [...st.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...pasted],
@@ -424,7 +536,11 @@ export const useDesigner = create<DesignerState>()((set, get) => {
 
     applyPositions(positions, record = true) {
       const change = (st: DesignerState) => ({
-        nodes: st.nodes.map((n) => (positions[n.id] ? { ...n, position: positions[n.id], data: { ...n.data, placed: true } } : n)),
+        nodes: st.nodes.map((n) =>
+          positions[n.id]
+            ? { ...n, position: positions[n.id], data: { ...n.data, placed: true } }
+            : n,
+        ),
       });
       if (record) edit(change);
       else set(change(get()));
@@ -435,7 +551,9 @@ export const useDesigner = create<DesignerState>()((set, get) => {
       set({
         pickingCancelsFor: taskId,
         ...derived(s.nodes, s.edges, taskId),
-        message: taskId ? "click conditions and tasks to add or remove them; Esc or Done when finished" : null,
+        message: taskId
+          ? "click conditions and tasks to add or remove them; Esc or Done when finished"
+          : null,
       });
     },
 
@@ -443,12 +561,18 @@ export const useDesigner = create<DesignerState>()((set, get) => {
       const s = get();
       const taskId = s.pickingCancelsFor;
       if (!taskId) return;
-      get().updateNode(taskId, (el) => {
-        const cancels = (el.cancels ?? []) as string[];
-        const next = cancels.includes(targetId) ? cancels.filter((c) => c !== targetId) : [...cancels, targetId];
-        const { cancels: _old, ...rest } = el;
-        return next.length ? { ...rest, cancels: next } : rest;
-      }, `cancels:${taskId}:${targetId}:${Date.now()}`);
+      get().updateNode(
+        taskId,
+        (el) => {
+          const cancels = el.cancels ?? [];
+          const next = cancels.includes(targetId)
+            ? cancels.filter((c) => c !== targetId)
+            : [...cancels, targetId];
+          const { cancels: _old, ...rest } = el;
+          return next.length ? { ...rest, cancels: next } : rest;
+        },
+        `cancels:${taskId}:${targetId}:${Date.now()}`,
+      );
     },
 
     setProblems(errors, warnings) {

@@ -2,6 +2,8 @@ import { act, cleanup, fireEvent, render, screen, within } from "@testing-librar
 import { createMemoryRouter, RouterProvider } from "react-router-dom";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
+import type { RJSFSchema } from "@rjsf/utils";
+
 import type { WorkItem } from "../../api/client";
 import { routes } from "../../App";
 import { AuthProvider } from "../../shell/auth";
@@ -22,30 +24,62 @@ class FakeWebSocket {
   }
 }
 
+// The schema types a task's form loosely (an object without known keys); it is a JSON Schema.
+const taskForm = (schema: RJSFSchema): WorkItem["form"] => schema as WorkItem["form"];
+
 function item(id: string, extra: Partial<WorkItem> = {}): WorkItem {
   return {
-    id, case: Number(id.replace(/\D/g, "")) || 1, task: "review", generation: 1, kind: "manual", state: "initialized",
-    input: {}, output: null, assignee: null, role: "clerks", attempt: 1, error: null,
-    created_at: new Date(Date.now() - 3600_000).toISOString(), updated_at: new Date().toISOString(),
-    offered_user: null, priority: 1, due_at: null, definition: "invoice-approval", task_label: "Review invoice",
-    form: { type: "object", properties: { approved: { type: "boolean", title: "Approve" } } } as never, ...extra,
-  } as WorkItem;
+    id,
+    case: Number(id.replace(/\D/g, "")) || 1,
+    task: "review",
+    generation: 1,
+    kind: "manual",
+    state: "initialized",
+    input: {},
+    output: null,
+    assignee: null,
+    role: "clerks",
+    attempt: 1,
+    error: null,
+    created_at: new Date(Date.now() - 3600_000).toISOString(),
+    updated_at: new Date().toISOString(),
+    offered_user: null,
+    priority: 1,
+    due_at: null,
+    iteration: 1,
+    definition: "invoice-approval",
+    task_label: "Review invoice",
+    form: taskForm({
+      type: "object",
+      properties: { approved: { type: "boolean", title: "Approve" } },
+    }),
+    ...extra,
+  };
 }
 
 function json(body: unknown, status = 200) {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json" },
+  });
 }
 
 beforeEach(() => {
+  FakeWebSocket.last = null;
   vi.stubGlobal("WebSocket", FakeWebSocket);
   vi.stubGlobal(
     "fetch",
-    vi.fn(async (request: Request) => {
+    vi.fn((request: Request) => {
       const url = new URL(request.url);
-      if (url.pathname === "/api/me/") return json({ id: 2, username: "alice", groups: ["clerks"], is_staff: false });
-      if (url.pathname.startsWith("/api/cases/")) return json({ id: 1, state: "running", data: { vendor: "ACME" } });
-      if (url.pathname === "/api/work-items/") return json({ count: 0, next: null, previous: null, results: [] });
-      return json({}, 404);
+      if (url.pathname === "/api/me/")
+        return Promise.resolve(
+          json({ id: 2, username: "alice", groups: ["clerks"], is_staff: false }),
+        );
+      if (url.pathname.startsWith("/api/cases/"))
+        return Promise.resolve(json({ id: 1, state: "running", data: { vendor: "ACME" } }));
+      if (url.pathname === "/api/work-items/")
+        return Promise.resolve(json({ count: 0, next: null, previous: null, results: [] }));
+      return Promise.resolve(json({}, 404));
     }),
   );
 });
@@ -62,13 +96,20 @@ async function openInbox() {
     </AuthProvider>,
   );
   await screen.findByRole("heading", { name: /Inbox/ });
-  const socket = FakeWebSocket.last!;
+  // The page opens its socket in an effect, which can run after the heading is on screen: wait
+  // for this page's socket (not a previous test's) before sending it anything.
+  const socket = await vi.waitFor(() => {
+    if (!FakeWebSocket.last) throw new Error("the inbox has not opened its socket yet");
+    return FakeWebSocket.last;
+  });
   expect(socket.url).toMatch(/\/ws\/inbox\/$/);
   act(() => socket.onopen?.(new Event("open")));
+  await screen.findByText("● live");
   return socket;
 }
 
-const listed = () => screen.queryAllByTestId("work-item").map((li) => li.getAttribute("data-item-id"));
+const listed = () =>
+  screen.queryAllByTestId("work-item").map((li) => li.getAttribute("data-item-id"));
 
 describe("the inbox page", () => {
   it("shows the snapshot, then items offered and removed live, with counts", async () => {
@@ -80,7 +121,11 @@ describe("the inbox page", () => {
 
     socket.send({ type: "work_item", event: "offered", work_item: item("w3", { priority: 3 }) });
     expect(listed()).toEqual(["w3", "w1"]); // highest priority first
-    socket.send({ type: "work_item", event: "removed", work_item: item("w1", { assignee: "bob" }) });
+    socket.send({
+      type: "work_item",
+      event: "removed",
+      work_item: item("w1", { assignee: "bob" }),
+    });
     expect(listed()).toEqual(["w3"]);
 
     fireEvent.click(screen.getByTestId("tab-mine"));
@@ -94,7 +139,11 @@ describe("the inbox page", () => {
     fireEvent.click(within(screen.getByTestId("work-item")).getByRole("button"));
     expect(await screen.findByTestId("item-detail")).toBeTruthy();
     expect(await screen.findByText("ACME")).toBeTruthy(); // the case data
-    socket.send({ type: "work_item", event: "removed", work_item: item("w1", { assignee: "bob" }) });
+    socket.send({
+      type: "work_item",
+      event: "removed",
+      work_item: item("w1", { assignee: "bob" }),
+    });
     expect(screen.queryByTestId("item-detail")).toBeNull();
     expect(screen.getByTestId("notice").textContent).toContain("was taken by bob");
   });
@@ -106,8 +155,11 @@ describe("the inbox page", () => {
     fireEvent.click(within(screen.getByTestId("work-item")).getByRole("button"));
     vi.stubGlobal("prompt", () => "carol");
     fireEvent.click(await screen.findByRole("button", { name: "Delegate…" }));
-    const calls = () => (fetch as unknown as { mock: { calls: Request[][] } }).mock.calls.map(([r]) => r);
-    await vi.waitFor(() => expect(calls().some((r) => r.url.endsWith("/api/work-items/w1/delegate/"))).toBe(true));
+    const calls = () =>
+      (fetch as unknown as { mock: { calls: Request[][] } }).mock.calls.map(([r]) => r);
+    await vi.waitFor(() =>
+      expect(calls().some((r) => r.url.endsWith("/api/work-items/w1/delegate/"))).toBe(true),
+    );
     const request = calls().find((r) => r.url.endsWith("/delegate/"))!;
     expect(request.method).toBe("POST");
     expect(await request.clone().json()).toEqual({ user: "carol" });

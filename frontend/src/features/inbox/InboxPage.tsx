@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useEffectEvent, useMemo, useState } from "react";
 import { useNavigate } from "react-router-dom";
 
-import { api, type WorkItem } from "../../api/client";
+import { api, unwrap, type WorkItem } from "../../api/client";
 import { useAuth } from "../../shell/auth";
 import { ItemDetail } from "./ItemDetail";
 import {
@@ -43,46 +43,68 @@ export function InboxPage() {
   }, []);
 
   const loadDone = useCallback(async () => {
-    const { data } = await api.GET("/api/work-items/", { params: { query: { state: "completed", mine: true } } });
-    setDone(data?.results ?? []);
+    const page = await unwrap(
+      api.GET("/api/work-items/", { params: { query: { state: "completed", mine: true } } }),
+    ).catch(() => null);
+    setDone(page?.results ?? []);
   }, []);
   useEffect(() => {
     if (tab === "done") void loadDone();
   }, [tab, loadDone]);
 
   // An item that leaves: say why if it was the one open; keep "Done" current.
-  useEffect(() => {
-    if (!lastRemoved) return;
+  const onRemoved = useEffectEvent((lastRemoved: WorkItem) => {
     if (lastRemoved.id === selected) {
       setSelected(null);
-      if (lastRemoved.assignee && lastRemoved.assignee !== username && lastRemoved.state !== "completed") {
-        setNotice(`${lastRemoved.task_label} (case #${lastRemoved.case}) was taken by ${lastRemoved.assignee}.`);
+      if (
+        lastRemoved.assignee &&
+        lastRemoved.assignee !== username &&
+        lastRemoved.state !== "completed"
+      ) {
+        setNotice(
+          `${lastRemoved.task_label} (case #${lastRemoved.case}) was taken by ${lastRemoved.assignee}.`,
+        );
       }
     }
     if (lastRemoved.state === "completed" && lastRemoved.assignee === username) void loadDone();
-  }, [lastRemoved]); // eslint-disable-line react-hooks/exhaustive-deps
+  });
+  useEffect(() => {
+    if (lastRemoved) onRemoved(lastRemoved);
+  }, [lastRemoved]);
 
   const counts = tabCounts(items, username);
   useEffect(() => {
-    document.title = counts.mine + counts.available ? `(${counts.mine + counts.available}) Inbox` : "Inbox";
+    document.title =
+      counts.mine + counts.available ? `(${counts.mine + counts.available}) Inbox` : "Inbox";
   }, [counts.mine, counts.available]);
 
   const source = tab === "done" ? done : [...items.values()].filter((i) => inTab(i, tab, username));
   const options = useMemo(() => filterOptions([...items.values(), ...done]), [items, done]);
   const shown = tab === "done" ? source : visibleItems(source, filters, sort, now);
-  const current = selected ? (items.get(selected) ?? done.find((d) => d.id === selected) ?? null) : null;
+  const current = selected
+    ? (items.get(selected) ?? done.find((d) => d.id === selected) ?? null)
+    : null;
 
   return (
     <div className="inbox">
       <div className="inbox-bar">
         <h1>
-          Inbox <span className="badge" data-testid="inbox-count">{counts.mine + counts.available}</span>
+          Inbox{" "}
+          <span className="badge" data-testid="inbox-count">
+            {counts.mine + counts.available}
+          </span>
         </h1>
-        <span className={`status status-${status}`} data-testid="socket-status" title="live updates">
+        <span
+          className={`status status-${status}`}
+          data-testid="socket-status"
+          title="live updates"
+        >
           {status === "live" ? "● live" : status}
         </span>
         <span className="spacer" />
-        <button type="button" onClick={() => setStarting((s) => !s)}>Start a case</button>
+        <button type="button" onClick={() => setStarting((s) => !s)}>
+          Start a case
+        </button>
       </div>
 
       {omitted > 0 && (
@@ -92,17 +114,33 @@ export function InboxPage() {
       )}
       {notice && (
         <p className="notice" role="status" data-testid="notice">
-          {notice} <button type="button" onClick={() => setNotice(null)}>OK</button>
+          {notice}{" "}
+          <button type="button" onClick={() => setNotice(null)}>
+            OK
+          </button>
         </p>
       )}
       {starting && (
-        <StartCase onClose={() => setStarting(false)} onStarted={(text) => { setNotice(text); setStarting(false); }} />
+        <StartCase
+          onClose={() => setStarting(false)}
+          onStarted={(text) => {
+            setNotice(text);
+            setStarting(false);
+          }}
+        />
       )}
 
       <div className="tabs" role="tablist">
         {(["mine", "available", "done"] as const).map((t) => (
-          <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? "active" : ""}
-            data-testid={`tab-${t}`} onClick={() => setTab(t)}>
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            aria-selected={tab === t}
+            className={tab === t ? "active" : ""}
+            data-testid={`tab-${t}`}
+            onClick={() => setTab(t)}
+          >
             {t === "mine" ? "Mine" : t === "available" ? "Available" : "Done"}
             {t !== "done" && <span className="badge">{counts[t]}</span>}
           </button>
@@ -111,27 +149,63 @@ export function InboxPage() {
 
       {tab !== "done" && (
         <div className="filters">
-          <select aria-label="Workflow" value={filters.workflow} onChange={(e) => setFilters({ ...filters, workflow: e.target.value })}>
+          <select
+            aria-label="Workflow"
+            value={filters.workflow}
+            onChange={(e) => setFilters({ ...filters, workflow: e.target.value })}
+          >
             <option value="">All workflows</option>
-            {options.workflows.map((w) => <option key={w}>{w}</option>)}
+            {options.workflows.map((w) => (
+              <option key={w}>{w}</option>
+            ))}
           </select>
-          <select aria-label="Task" value={filters.task} onChange={(e) => setFilters({ ...filters, task: e.target.value })}>
+          <select
+            aria-label="Task"
+            value={filters.task}
+            onChange={(e) => setFilters({ ...filters, task: e.target.value })}
+          >
             <option value="">All tasks</option>
-            {options.tasks.map((t) => <option key={t}>{t}</option>)}
+            {options.tasks.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
           </select>
-          <select aria-label="Priority" value={filters.minPriority ?? ""}
-            onChange={(e) => setFilters({ ...filters, minPriority: e.target.value === "" ? null : Number(e.target.value) })}>
+          <select
+            aria-label="Priority"
+            value={filters.minPriority ?? ""}
+            onChange={(e) =>
+              setFilters({
+                ...filters,
+                minPriority: e.target.value === "" ? null : Number(e.target.value),
+              })
+            }
+          >
             <option value="">Any priority</option>
-            {[1, 2, 3].map((p) => <option key={p} value={p}>priority ≥ {p}</option>)}
+            {[1, 2, 3].map((p) => (
+              <option key={p} value={p}>
+                priority ≥ {p}
+              </option>
+            ))}
           </select>
-          <select aria-label="Due" value={filters.due} onChange={(e) => setFilters({ ...filters, due: e.target.value as Filters["due"] })}>
+          <select
+            aria-label="Due"
+            value={filters.due}
+            onChange={(e) => setFilters({ ...filters, due: e.target.value as Filters["due"] })}
+          >
             <option value="any">Any due date</option>
             <option value="overdue">Overdue</option>
             <option value="today">Due within 24 h</option>
             <option value="none">No due date</option>
           </select>
-          <select aria-label="Age" value={filters.olderThanHours ?? ""}
-            onChange={(e) => setFilters({ ...filters, olderThanHours: e.target.value === "" ? null : Number(e.target.value) })}>
+          <select
+            aria-label="Age"
+            value={filters.olderThanHours ?? ""}
+            onChange={(e) =>
+              setFilters({
+                ...filters,
+                olderThanHours: e.target.value === "" ? null : Number(e.target.value),
+              })
+            }
+          >
             <option value="">Any age</option>
             <option value="1">Older than 1 h</option>
             <option value="24">Older than 1 day</option>
@@ -139,7 +213,11 @@ export function InboxPage() {
           </select>
           <label>
             Sort{" "}
-            <select aria-label="Sort" value={sort} onChange={(e) => setSort(e.target.value as SortKey)}>
+            <select
+              aria-label="Sort"
+              value={sort}
+              onChange={(e) => setSort(e.target.value as SortKey)}
+            >
               <option value="priority">Priority</option>
               <option value="due">Due date</option>
               <option value="oldest">Oldest first</option>
@@ -153,28 +231,55 @@ export function InboxPage() {
         <ul className="items" data-testid="item-list">
           {shown.length === 0 && <li className="empty muted">Nothing here.</li>}
           {shown.map((item) => (
-            <li key={item.id} data-testid="work-item" data-item-id={item.id} data-case={item.case}
-              className={[item.id === selected ? "selected" : "", arrived.has(item.id) ? "arrived" : ""].join(" ")}>
-              <button type="button" onClick={() => { setSelected(item.id); setNotice(null); }}>
+            <li
+              key={item.id}
+              data-testid="work-item"
+              data-item-id={item.id}
+              data-case={item.case}
+              className={[
+                item.id === selected ? "selected" : "",
+                arrived.has(item.id) ? "arrived" : "",
+              ].join(" ")}
+            >
+              <button
+                type="button"
+                onClick={() => {
+                  setSelected(item.id);
+                  setNotice(null);
+                }}
+              >
                 <span className="title">{item.task_label}</span>
                 <span className="meta">
                   {item.definition} · #{item.case}
                   {item.priority > 1 && <span className="prio"> · P{item.priority}</span>}
-                  {item.due_at && Date.parse(item.due_at) < now && tab !== "done" && <span className="overdue"> · overdue</span>}
+                  {item.due_at && Date.parse(item.due_at) < now && tab !== "done" && (
+                    <span className="overdue"> · overdue</span>
+                  )}
                 </span>
-                <span className="age">{ageLabel(tab === "done" ? item.updated_at : item.created_at, now)}</span>
+                <span className="age">
+                  {ageLabel(tab === "done" ? item.updated_at : item.created_at, now)}
+                </span>
               </button>
             </li>
           ))}
         </ul>
         <div className="detail-pane">
           {current && tab !== "done" ? (
-            <ItemDetail key={current.id} item={current} username={username}
-              onDone={(text) => { setNotice(text); setSelected(null); }} />
+            <ItemDetail
+              key={current.id}
+              item={current}
+              username={username}
+              onDone={(text) => {
+                setNotice(text);
+                setSelected(null);
+              }}
+            />
           ) : current ? (
             <article className="detail">
               <h2>{current.task_label}</h2>
-              <p className="muted">case #{current.case} · completed {new Date(current.updated_at).toLocaleString()}</p>
+              <p className="muted">
+                case #{current.case} · completed {new Date(current.updated_at).toLocaleString()}
+              </p>
               <pre>{JSON.stringify(current.output, null, 2)}</pre>
             </article>
           ) : (

@@ -1,10 +1,17 @@
 import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
-import { useEffect, useState } from "react";
+import { useEffect, useEffectEvent, useState } from "react";
 
-import { api, errorMessage, type ApiError, type WorkItem } from "../../api/client";
-import { toErrorTree, type ErrorTree } from "./model";
+import {
+  api,
+  ApiRequestError,
+  errorMessage,
+  type Schemas,
+  unwrap,
+  type WorkItem,
+} from "../../api/client";
+import { asObject, toErrorTree, type ErrorTree } from "./model";
 
 interface Props {
   item: WorkItem;
@@ -12,7 +19,7 @@ interface Props {
   onDone: (message: string) => void;
 }
 
-type CaseDoc = { id: number; state: string; data: unknown; definition: string };
+type CaseDoc = Schemas["CaseOutput"];
 
 /** The selected item: its case data, its form, and what the user can do with it. */
 export function ItemDetail({ item, username, onDone }: Props) {
@@ -22,17 +29,20 @@ export function ItemDetail({ item, username, onDone }: Props) {
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
+  // another item: its own output in the form, no errors (not on each update of the same item)
+  const resetForm = useEffectEvent(() => {
     setFormData(item.output ?? {});
     setErrors(undefined);
     setMessage(null);
-  }, [item.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  });
+  useEffect(() => resetForm(), [item.id]);
 
   useEffect(() => {
     let live = true;
-    void api.GET("/api/cases/{case_id}/", { params: { path: { case_id: item.case } } }).then(({ data }) => {
-      if (live) setCaseDoc((data as CaseDoc | undefined) ?? null);
-    });
+    unwrap(api.GET("/api/cases/{case_id}/", { params: { path: { case_id: item.case } } })).then(
+      (data) => live && setCaseDoc(data),
+      () => live && setCaseDoc(null),
+    );
     return () => {
       live = false;
     };
@@ -42,16 +52,18 @@ export function ItemDetail({ item, username, onDone }: Props) {
   const mine = item.assignee === username;
   const claimedByOther = !!item.assignee && !mine;
 
-  async function act(name: string, call: () => Promise<{ error?: unknown }>, doneText?: string) {
+  async function act(name: string, call: () => Promise<unknown>, doneText?: string) {
     setBusy(true);
     setMessage(null);
-    const { error } = await call();
-    setBusy(false);
-    if (error) {
-      const e = error as ApiError;
-      setErrors(e.errors?.length ? toErrorTree(e.errors) : undefined);
-      setMessage(errorMessage(error));
+    try {
+      await call();
+    } catch (err) {
+      const fields = err instanceof ApiRequestError ? (err.body?.errors ?? []) : [];
+      setErrors(fields.length ? toErrorTree(fields) : undefined);
+      setMessage(errorMessage(err));
       return false;
+    } finally {
+      setBusy(false);
     }
     setErrors(undefined);
     if (doneText) onDone(doneText);
@@ -67,7 +79,11 @@ export function ItemDetail({ item, username, onDone }: Props) {
         <p className="muted">
           {item.definition} · case #{item.case} · priority {item.priority}
           {item.due_at && <> · due {new Date(item.due_at).toLocaleString()}</>}
-          {item.assignee ? <> · claimed by {item.assignee}</> : <> · offered to {item.offered_user ?? item.role}</>}
+          {item.assignee ? (
+            <> · claimed by {item.assignee}</>
+          ) : (
+            <> · offered to {item.offered_user ?? item.role}</>
+          )}
         </p>
       </header>
 
@@ -78,44 +94,80 @@ export function ItemDetail({ item, username, onDone }: Props) {
 
       <div className="actions">
         {!item.assignee && (
-          <button type="button" className="primary" disabled={busy}
-            onClick={() => act("claim", () => api.POST("/api/work-items/{item_id}/claim/", path))}>
+          <button
+            type="button"
+            className="primary"
+            disabled={busy}
+            onClick={() =>
+              act("claim", () => unwrap(api.POST("/api/work-items/{item_id}/claim/", path)))
+            }
+          >
             Claim
           </button>
         )}
         {mine && item.state === "initialized" && (
-          <button type="button" disabled={busy}
-            onClick={() => act("release", () => api.POST("/api/work-items/{item_id}/release/", path))}>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() =>
+              act("release", () => unwrap(api.POST("/api/work-items/{item_id}/release/", path)))
+            }
+          >
             Release
           </button>
         )}
         {mine && (
-          <button type="button" disabled={busy}
+          <button
+            type="button"
+            disabled={busy}
             onClick={() => {
               const to = window.prompt("Hand this work item to (username):");
               if (to) {
-                void act("delegate", () => api.POST("/api/work-items/{item_id}/delegate/", { ...path, body: { user: to } }),
-                  `${item.task_label} handed to ${to}`);
+                void act(
+                  "delegate",
+                  () =>
+                    unwrap(
+                      api.POST("/api/work-items/{item_id}/delegate/", {
+                        ...path,
+                        body: { user: to },
+                      }),
+                    ),
+                  `${item.task_label} handed to ${to}`,
+                );
               }
-            }}>
+            }}
+          >
             Delegate…
           </button>
         )}
         {!claimedByOther && (
-          <button type="button" disabled={busy}
+          <button
+            type="button"
+            disabled={busy}
             onClick={() => {
               const reason = window.prompt("Why can this not be done?");
               if (reason !== null) {
-                void act("fail", () => api.POST("/api/work-items/{item_id}/fail/", { ...path, body: { reason } }),
-                  `${item.task_label} reported as failed`);
+                void act(
+                  "fail",
+                  () =>
+                    unwrap(
+                      api.POST("/api/work-items/{item_id}/fail/", { ...path, body: { reason } }),
+                    ),
+                  `${item.task_label} reported as failed`,
+                );
               }
-            }}>
+            }}
+          >
             Fail
           </button>
         )}
       </div>
 
-      {message && <p role="alert" data-testid="action-error">{message}</p>}
+      {message && (
+        <p role="alert" data-testid="action-error">
+          {message}
+        </p>
+      )}
 
       {!claimedByOther && (
         <section>
@@ -127,13 +179,19 @@ export function ItemDetail({ item, username, onDone }: Props) {
             noValidate /* the server checks the form: its errors are shown in place */
             noHtml5Validate
             showErrorList={false}
-            extraErrors={errors as never}
+            extraErrors={errors}
             disabled={busy}
             onChange={(e) => setFormData(e.formData)}
             onSubmit={(e) =>
               void act(
                 "complete",
-                () => api.POST("/api/work-items/{item_id}/complete/", { ...path, body: { output: (e.formData ?? {}) as Record<string, never> } }),
+                () =>
+                  unwrap(
+                    api.POST("/api/work-items/{item_id}/complete/", {
+                      ...path,
+                      body: { output: asObject(e.formData) },
+                    }),
+                  ),
                 `${item.task_label} completed`,
               )
             }
@@ -149,7 +207,8 @@ export function ItemDetail({ item, username, onDone }: Props) {
 }
 
 function CaseData({ data }: { data: unknown }) {
-  if (!data || typeof data !== "object" || Array.isArray(data)) return <pre>{JSON.stringify(data, null, 2)}</pre>;
+  if (!data || typeof data !== "object" || Array.isArray(data))
+    return <pre>{JSON.stringify(data, null, 2)}</pre>;
   const entries = Object.entries(data as Record<string, unknown>);
   if (!entries.length) return <p className="muted">No data.</p>;
   return (
@@ -157,7 +216,7 @@ function CaseData({ data }: { data: unknown }) {
       {entries.map(([k, v]) => (
         <div key={k}>
           <dt>{k}</dt>
-          <dd>{typeof v === "object" ? JSON.stringify(v) : String(v)}</dd>
+          <dd>{typeof v === "string" ? v : JSON.stringify(v)}</dd>
         </div>
       ))}
     </dl>

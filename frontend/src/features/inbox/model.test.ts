@@ -17,10 +17,27 @@ const NOW = Date.parse("2026-12-01T12:00:00Z");
 
 function item(id: string, extra: Partial<WorkItem> = {}): WorkItem {
   return {
-    id, case: 1, task: "review", generation: 1, kind: "manual", state: "initialized", input: {}, output: null,
-    assignee: null, role: "clerks", attempt: 1, error: null, created_at: "2026-12-01T11:00:00Z",
-    updated_at: "2026-12-01T11:00:00Z", offered_user: null, priority: 1, due_at: null, definition: "invoice-approval",
-    task_label: "Review invoice", form: null, ...extra,
+    id,
+    case: 1,
+    task: "review",
+    generation: 1,
+    kind: "manual",
+    state: "initialized",
+    input: {},
+    output: null,
+    assignee: null,
+    role: "clerks",
+    attempt: 1,
+    error: null,
+    created_at: "2026-12-01T11:00:00Z",
+    updated_at: "2026-12-01T11:00:00Z",
+    offered_user: null,
+    priority: 1,
+    due_at: null,
+    definition: "invoice-approval",
+    task_label: "Review invoice",
+    form: null,
+    ...extra,
   } as WorkItem;
 }
 
@@ -28,8 +45,14 @@ const empty: Items = new Map();
 
 describe("applyMessage", () => {
   it("a snapshot replaces the items and reports the new ones", () => {
-    const before = new Map([["a", item("a")], ["old", item("old")]]);
-    const { items, arrived } = applyMessage(before, { type: "snapshot", work_items: [item("a"), item("b")] });
+    const before = new Map([
+      ["a", item("a")],
+      ["old", item("old")],
+    ]);
+    const { items, arrived } = applyMessage(before, {
+      type: "snapshot",
+      work_items: [item("a"), item("b")],
+    });
     expect([...items.keys()]).toEqual(["a", "b"]);
     expect(arrived).toEqual(["b"]);
   });
@@ -41,10 +64,18 @@ describe("applyMessage", () => {
   it("offered adds, updated replaces, removed deletes and returns the item", () => {
     let r = applyMessage(empty, { type: "work_item", event: "offered", work_item: item("a") });
     expect(r.arrived).toEqual(["a"]);
-    r = applyMessage(r.items, { type: "work_item", event: "updated", work_item: item("a", { assignee: "alice" }) });
+    r = applyMessage(r.items, {
+      type: "work_item",
+      event: "updated",
+      work_item: item("a", { assignee: "alice" }),
+    });
     expect(r.items.get("a")?.assignee).toBe("alice");
     expect(r.arrived).toEqual([]);
-    r = applyMessage(r.items, { type: "work_item", event: "removed", work_item: item("a", { assignee: "bob" }) });
+    r = applyMessage(r.items, {
+      type: "work_item",
+      event: "removed",
+      work_item: item("a", { assignee: "bob" }),
+    });
     expect(r.items.size).toBe(0);
     expect(r.removed?.assignee).toBe("bob");
   });
@@ -62,9 +93,18 @@ describe("tabs", () => {
 });
 
 describe("filters and sorting", () => {
-  const a = item("a", { priority: 2, created_at: "2026-12-01T06:00:00Z", due_at: "2026-12-01T11:30:00Z" });
-  const b = item("b", { priority: 1, created_at: "2026-12-01T11:50:00Z", due_at: "2026-12-01T20:00:00Z",
-    definition: "order-fulfilment", task_label: "Pack" });
+  const a = item("a", {
+    priority: 2,
+    created_at: "2026-12-01T06:00:00Z",
+    due_at: "2026-12-01T11:30:00Z",
+  });
+  const b = item("b", {
+    priority: 1,
+    created_at: "2026-12-01T11:50:00Z",
+    due_at: "2026-12-01T20:00:00Z",
+    definition: "order-fulfilment",
+    task_label: "Pack",
+  });
   const c = item("c", { priority: 1, created_at: "2026-11-28T11:00:00Z" });
 
   it("filters by workflow, task, priority, due date and age", () => {
@@ -72,16 +112,42 @@ describe("filters and sorting", () => {
     expect(matches(a, { ...noFilters, workflow: "order-fulfilment" }, NOW)).toBe(false);
     expect(matches(b, { ...noFilters, task: "Pack" }, NOW)).toBe(true);
     expect(matches(b, { ...noFilters, minPriority: 2 }, NOW)).toBe(false);
-    expect(visibleItems([a, b, c], { ...noFilters, due: "overdue" }, "priority", NOW).map((i) => i.id)).toEqual(["a"]);
-    expect(visibleItems([a, b, c], { ...noFilters, due: "today" }, "priority", NOW).map((i) => i.id)).toEqual(["a", "b"]);
-    expect(visibleItems([a, b, c], { ...noFilters, due: "none" }, "priority", NOW).map((i) => i.id)).toEqual(["c"]);
-    expect(visibleItems([a, b, c], { ...noFilters, olderThanHours: 24 }, "priority", NOW).map((i) => i.id)).toEqual(["c"]);
+    expect(
+      visibleItems([a, b, c], { ...noFilters, due: "overdue" }, "priority", NOW).map((i) => i.id),
+    ).toEqual(["a"]);
+    expect(
+      visibleItems([a, b, c], { ...noFilters, due: "today" }, "priority", NOW).map((i) => i.id),
+    ).toEqual(["a", "b"]);
+    expect(
+      visibleItems([a, b, c], { ...noFilters, due: "none" }, "priority", NOW).map((i) => i.id),
+    ).toEqual(["c"]);
+    expect(
+      visibleItems([a, b, c], { ...noFilters, olderThanHours: 24 }, "priority", NOW).map(
+        (i) => i.id,
+      ),
+    ).toEqual(["c"]);
   });
   it("sorts by priority, due date, age", () => {
-    expect(visibleItems([c, b, a], noFilters, "priority", NOW).map((i) => i.id)).toEqual(["a", "c", "b"]);
-    expect(visibleItems([c, b, a], noFilters, "due", NOW).map((i) => i.id)).toEqual(["a", "b", "c"]);
-    expect(visibleItems([a, b, c], noFilters, "oldest", NOW).map((i) => i.id)).toEqual(["c", "a", "b"]);
-    expect(visibleItems([a, b, c], noFilters, "newest", NOW).map((i) => i.id)).toEqual(["b", "a", "c"]);
+    expect(visibleItems([c, b, a], noFilters, "priority", NOW).map((i) => i.id)).toEqual([
+      "a",
+      "c",
+      "b",
+    ]);
+    expect(visibleItems([c, b, a], noFilters, "due", NOW).map((i) => i.id)).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
+    expect(visibleItems([a, b, c], noFilters, "oldest", NOW).map((i) => i.id)).toEqual([
+      "c",
+      "a",
+      "b",
+    ]);
+    expect(visibleItems([a, b, c], noFilters, "newest", NOW).map((i) => i.id)).toEqual([
+      "b",
+      "a",
+      "c",
+    ]);
   });
   it("offers the workflows and tasks present", () => {
     expect(filterOptions([a, b, c])).toEqual({

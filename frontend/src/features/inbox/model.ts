@@ -1,5 +1,6 @@
 /** The inbox's pure logic: applying socket messages, tabs, filters, sorting, form errors. */
 import type { WorkItem } from "../../api/client";
+import type { ErrorSchema } from "@rjsf/utils";
 
 export type Items = ReadonlyMap<string, WorkItem>;
 
@@ -21,7 +22,10 @@ export interface Applied {
 export function applyMessage(items: Items, message: SocketMessage): Applied {
   if (message.type === "snapshot") {
     const next = new Map(message.work_items.map((i) => [i.id, i] as const));
-    const omitted = Math.max(0, (message.total ?? message.work_items.length) - message.work_items.length);
+    const omitted = Math.max(
+      0,
+      (message.total ?? message.work_items.length) - message.work_items.length,
+    );
     return {
       items: next,
       arrived: message.work_items.filter((i) => !items.has(i.id)).map((i) => i.id),
@@ -63,7 +67,13 @@ export interface Filters {
   olderThanHours: number | null;
 }
 
-export const noFilters: Filters = { workflow: "", task: "", minPriority: null, due: "any", olderThanHours: null };
+export const noFilters: Filters = {
+  workflow: "",
+  task: "",
+  minPriority: null,
+  due: "any",
+  olderThanHours: null,
+};
 
 export type SortKey = "priority" | "due" | "oldest" | "newest";
 
@@ -77,7 +87,8 @@ export function matches(item: WorkItem, f: Filters, now: number): boolean {
   if (f.due === "overdue" && !(due !== null && due < now)) return false;
   if (f.due === "today" && !(due !== null && due < now + 24 * HOUR)) return false;
   if (f.due === "none" && due !== null) return false;
-  if (f.olderThanHours !== null && now - Date.parse(item.created_at) < f.olderThanHours * HOUR) return false;
+  if (f.olderThanHours !== null && now - Date.parse(item.created_at) < f.olderThanHours * HOUR)
+    return false;
   return true;
 }
 
@@ -98,8 +109,15 @@ function compare(a: WorkItem, b: WorkItem, key: SortKey): number {
   }
 }
 
-export function visibleItems(items: Iterable<WorkItem>, f: Filters, sort: SortKey, now: number): WorkItem[] {
-  return [...items].filter((i) => matches(i, f, now)).sort((a, b) => compare(a, b, sort) || a.id.localeCompare(b.id));
+export function visibleItems(
+  items: Iterable<WorkItem>,
+  f: Filters,
+  sort: SortKey,
+  now: number,
+): WorkItem[] {
+  return [...items]
+    .filter((i) => matches(i, f, now))
+    .sort((a, b) => compare(a, b, sort) || a.id.localeCompare(b.id));
 }
 
 /** The choices for the workflow and task filters. */
@@ -127,7 +145,8 @@ export interface FieldError {
   message: string;
 }
 
-export type ErrorTree = { __errors?: string[]; [key: string]: ErrorTree | string[] | undefined };
+/** react-jsonschema-form's error tree: `__errors` at each level, a subtree per field. */
+export type ErrorTree = ErrorSchema<Record<string, unknown>>;
 
 /** The server's field errors ({"field": "a.b", "message"}) as react-jsonschema-form's
  * `extraErrors`, so each shows under its field; errors without a field go to the form's root. */
@@ -136,9 +155,16 @@ export function toErrorTree(errors: FieldError[]): ErrorTree {
   for (const e of errors) {
     let node = tree;
     for (const part of e.field ? e.field.split(".") : []) {
-      node = (node[part] ??= {}) as ErrorTree;
+      node = node[part] ??= {};
     }
     (node.__errors ??= []).push(e.message);
   }
   return tree;
+}
+
+/** A form's data as the JSON object the API takes (anything else: an empty object). */
+export function asObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }

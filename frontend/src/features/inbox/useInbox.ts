@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 
 import type { WorkItem } from "../../api/client";
 import { applyMessage, type Items, type SocketMessage } from "./model";
-import { inboxSocketUrl, ReconnectingSocket, type SocketStatus } from "./socket";
+import { inboxSocketUrl, ReconnectingSocket, type SocketStatus } from "../../lib/socket";
 
 export interface InboxState {
   items: Items;

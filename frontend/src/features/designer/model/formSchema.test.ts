@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { fieldsFromSchema, parseEnum, schemaFromFields } from "./formSchema";
-import type { JsonObject } from "./net";
+import type { JsonObject } from "../../../lib/net/net";
 
 describe("form builder <-> JSON Schema", () => {
   it("reads and writes fields, types, titles, required and enums", () => {
@@ -15,7 +15,11 @@ describe("form builder <-> JSON Schema", () => {
       required: ["approved"],
     };
     const fields = fieldsFromSchema(schema);
-    expect(fields.map((f) => [f.name, f.type, f.required])).toEqual([["approved", "boolean", true], ["level", "string", false], ["amount", "number", false]]);
+    expect(fields.map((f) => [f.name, f.type, f.required])).toEqual([
+      ["approved", "boolean", true],
+      ["level", "string", false],
+      ["amount", "number", false],
+    ]);
     expect(fields[1].enum).toEqual(["low", "high"]);
     expect(schemaFromFields(fields, schema)).toEqual(schema);
   });
@@ -26,7 +30,11 @@ describe("form builder <-> JSON Schema", () => {
       { name: "n", type: "integer", title: "", required: false, enum: [1, 2], extra: {} },
       { name: "", type: "string", title: "ignored", required: true, enum: [], extra: {} },
     ]);
-    expect(out).toEqual({ type: "object", properties: { ok: { type: "boolean", title: "OK" }, n: { type: "integer", enum: [1, 2] } }, required: ["ok"] });
+    expect(out).toEqual({
+      type: "object",
+      properties: { ok: { type: "boolean", title: "OK" }, n: { type: "integer", enum: [1, 2] } },
+      required: ["ok"],
+    });
   });
 
   it("parses enum text by type", () => {

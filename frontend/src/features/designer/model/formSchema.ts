@@ -3,7 +3,7 @@
  * `form`, the net's `data_schema`). Fields the builder does not know are kept in `extra` and
  * written back unchanged, so editing a schema in the builder never loses what it cannot show.
  */
-import type { Json, JsonObject } from "./net";
+import type { JsonObject } from "../../../lib/net/net";
 
 export const FIELD_TYPES = ["string", "number", "integer", "boolean"] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
@@ -21,16 +21,18 @@ export interface FormField {
 
 export function fieldsFromSchema(schema: JsonObject | null | undefined): FormField[] {
   const props = (schema?.properties ?? {}) as Record<string, JsonObject>;
-  const required = new Set(Array.isArray(schema?.required) ? (schema!.required as string[]) : []);
+  const required = new Set(Array.isArray(schema?.required) ? (schema.required as string[]) : []);
   return Object.entries(props).map(([name, prop]) => {
     const { type, title, enum: values, ...extra } = prop ?? {};
     return {
       name,
-      type: (FIELD_TYPES as readonly string[]).includes(type as string) ? (type as FieldType) : "string",
+      type: (FIELD_TYPES as readonly string[]).includes(type as string)
+        ? (type as FieldType)
+        : "string",
       title: typeof title === "string" ? title : "",
       required: required.has(name),
       enum: Array.isArray(values) ? (values as Array<string | number>) : [],
-      extra: extra as JsonObject,
+      extra: extra,
     };
   });
 }
@@ -41,7 +43,7 @@ export function schemaFromFields(fields: FormField[], base?: JsonObject | null):
     if (!f.name) continue;
     const prop: JsonObject = { type: f.type };
     if (f.title) prop.title = f.title;
-    if (f.enum.length) prop.enum = f.enum as Json[];
+    if (f.enum.length) prop.enum = f.enum;
     properties[f.name] = { ...prop, ...f.extra };
   }
   const required = fields.filter((f) => f.required && f.name).map((f) => f.name);
@@ -53,7 +55,11 @@ export function schemaFromFields(fields: FormField[], base?: JsonObject | null):
 
 /** Parse the comma-separated enum text of the builder; numbers stay numbers for numeric fields. */
 export function parseEnum(text: string, type: FieldType): Array<string | number> {
-  const parts = text.split(",").map((s) => s.trim()).filter(Boolean);
-  if (type === "number" || type === "integer") return parts.map(Number).filter((n) => !Number.isNaN(n));
+  const parts = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (type === "number" || type === "integer")
+    return parts.map(Number).filter((n) => !Number.isNaN(n));
   return parts;
 }

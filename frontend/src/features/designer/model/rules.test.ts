@@ -2,8 +2,16 @@ import { describe, expect, it } from "vitest";
 
 import { connectionProblem, type RuleNode } from "./rules";
 
-const cond = (id: string, kind?: string): RuleNode => ({ id, type: "condition", data: { el: { kind } } });
-const task = (id: string, kind = "manual"): RuleNode => ({ id, type: kind, data: { el: { kind } } });
+const cond = (id: string, kind?: string): RuleNode => ({
+  id,
+  type: "condition",
+  data: { el: { kind } },
+});
+const task = (id: string, kind = "manual"): RuleNode => ({
+  id,
+  type: kind,
+  data: { el: { kind } },
+});
 
 const start = cond("start", "start");
 const end = cond("end", "end");

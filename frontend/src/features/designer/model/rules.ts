@@ -7,7 +7,7 @@
  */
 import type { Edge } from "@xyflow/react";
 
-import type { ConditionEl } from "./net";
+import type { ConditionEl } from "../../../lib/net/net";
 
 export interface RuleNode {
   id: string;
@@ -30,9 +30,11 @@ export function connectionProblem(
   if (source.id === target.id) return "an element cannot be connected to itself";
   const from = conditionKind(source);
   const to = conditionKind(target);
-  if (from !== null && to !== null) return "a condition cannot connect to a condition (put a task between them)";
+  if (from !== null && to !== null)
+    return "a condition cannot connect to a condition (put a task between them)";
   if (to === "start") return "nothing may flow into the start condition";
   if (from === "end") return "nothing may flow out of the end condition";
-  if (edges.some((e) => e.source === source.id && e.target === target.id)) return "these two elements are already connected";
+  if (edges.some((e) => e.source === source.id && e.target === target.id))
+    return "these two elements are already connected";
   return null;
 }

@@ -1,5 +1,5 @@
 /** Properties of the net itself: name, title, description, case data schema, signals, queries. */
-import type { Json, JsonObject } from "../model/net";
+import type { JsonObject } from "../../../lib/net/net";
 import { useDesigner } from "../store";
 import { JsonField, MappingField, TextField } from "./fields";
 import { FormBuilder } from "./FormBuilder";
@@ -16,50 +16,165 @@ export function NetPanel({ definitionName }: { definitionName: string }) {
   const signals = (fields.signals ?? []) as Signal[];
   const queries = (fields.queries ?? []) as Query[];
   const netProblems = errors.filter((e) => e.element === null);
-  const at = (prefix: string) => netProblems.filter((e) => e.path.startsWith(prefix)).map((e) => e.message);
+  const at = (prefix: string) =>
+    netProblems.filter((e) => e.path.startsWith(prefix)).map((e) => e.message);
   return (
     <div className="props-body">
       <h3>Workflow</h3>
-      <TextField label="name (the definition's key)" testId="net-name" mono value={fields.name} readOnly={readOnly || !!definitionName} onChange={(v) => set("name", v)} problems={at("/name")} hint={definitionName ? "fixed once saved" : "letters, digits, - and _"} />
-      <TextField label="title" testId="net-title" value={fields.title} readOnly={readOnly} onChange={(v) => set("title", v)} />
+      <TextField
+        label="name (the definition's key)"
+        testId="net-name"
+        mono
+        value={fields.name}
+        readOnly={readOnly || !!definitionName}
+        onChange={(v) => set("name", v)}
+        problems={at("/name")}
+        hint={definitionName ? "fixed once saved" : "letters, digits, - and _"}
+      />
+      <TextField
+        label="title"
+        testId="net-title"
+        value={fields.title}
+        readOnly={readOnly}
+        onChange={(v) => set("title", v)}
+      />
       <div className="field">
         <label htmlFor="net-description">description</label>
-        <textarea id="net-description" rows={2} value={(fields.description as string | undefined) ?? ""} readOnly={readOnly} onChange={(e) => set("description", e.target.value || undefined)} />
+        <textarea
+          id="net-description"
+          rows={2}
+          value={(fields.description as string | undefined) ?? ""}
+          readOnly={readOnly}
+          onChange={(e) => set("description", e.target.value || undefined)}
+        />
       </div>
-      <FormBuilder label="Case data (data_schema)" testId="net-data-schema" schema={fields.data_schema as JsonObject | undefined} readOnly={readOnly} onChange={(v) => set("data_schema", v)} />
-      {at("/data_schema").map((p) => <small key={p} className="field-problem" role="alert">{p}</small>)}
+      <FormBuilder
+        label="Case data (data_schema)"
+        testId="net-data-schema"
+        schema={fields.data_schema as JsonObject | undefined}
+        readOnly={readOnly}
+        onChange={(v) => set("data_schema", v)}
+      />
+      {at("/data_schema").map((p) => (
+        <small key={p} className="field-problem" role="alert">
+          {p}
+        </small>
+      ))}
 
       <fieldset>
         <legend>Signals</legend>
         {signals.map((sig, i) => {
-          const write = (next: Signal) => set("signals", signals.map((x, j) => (j === i ? next : x)));
+          const write = (next: Signal) =>
+            set(
+              "signals",
+              signals.map((x, j) => (j === i ? next : x)),
+            );
           return (
             <div className="list-item" key={i}>
-              <TextField label="name" value={sig.name} readOnly={readOnly} onChange={(v) => write(withKey(sig, "name", v))} />
-              <JsonField label="payload schema" value={sig.schema as Json | undefined} readOnly={readOnly} rows={2} onChange={(v) => write(withKey(sig, "schema", v))} />
-              <MappingField label="writes to case data" value={sig.output} readOnly={readOnly} onChange={(v) => write(withKey(sig, "output", v))} />
-              {!readOnly && <button type="button" onClick={() => set("signals", signals.length > 1 ? signals.filter((_, j) => j !== i) : undefined)}>remove signal</button>}
+              <TextField
+                label="name"
+                value={sig.name}
+                readOnly={readOnly}
+                onChange={(v) => write(withKey(sig, "name", v))}
+              />
+              <JsonField
+                label="payload schema"
+                value={sig.schema}
+                readOnly={readOnly}
+                rows={2}
+                onChange={(v) => write(withKey(sig, "schema", v))}
+              />
+              <MappingField
+                label="writes to case data"
+                value={sig.output}
+                readOnly={readOnly}
+                onChange={(v) => write(withKey(sig, "output", v))}
+              />
+              {!readOnly && (
+                <button
+                  type="button"
+                  onClick={() =>
+                    set(
+                      "signals",
+                      signals.length > 1 ? signals.filter((_, j) => j !== i) : undefined,
+                    )
+                  }
+                >
+                  remove signal
+                </button>
+              )}
             </div>
           );
         })}
-        {!readOnly && <button type="button" onClick={() => set("signals", [...signals, { name: `signal_${signals.length + 1}` }])}>+ signal</button>}
-        {at("/signals").map((p) => <small key={p} className="field-problem" role="alert">{p}</small>)}
+        {!readOnly && (
+          <button
+            type="button"
+            onClick={() => set("signals", [...signals, { name: `signal_${signals.length + 1}` }])}
+          >
+            + signal
+          </button>
+        )}
+        {at("/signals").map((p) => (
+          <small key={p} className="field-problem" role="alert">
+            {p}
+          </small>
+        ))}
       </fieldset>
 
       <fieldset>
         <legend>Queries</legend>
         {queries.map((q, i) => {
-          const write = (next: Query) => set("queries", queries.map((x, j) => (j === i ? next : x)));
+          const write = (next: Query) =>
+            set(
+              "queries",
+              queries.map((x, j) => (j === i ? next : x)),
+            );
           return (
             <div className="list-item row2" key={i}>
-              <TextField label="name" value={q.name} readOnly={readOnly} onChange={(v) => write(withKey(q, "name", v))} />
-              <TextField label="expression (CEL)" mono value={q.expr} readOnly={readOnly} onChange={(v) => write(withKey(q, "expr", v))} />
-              {!readOnly && <button type="button" onClick={() => set("queries", queries.length > 1 ? queries.filter((_, j) => j !== i) : undefined)}>×</button>}
+              <TextField
+                label="name"
+                value={q.name}
+                readOnly={readOnly}
+                onChange={(v) => write(withKey(q, "name", v))}
+              />
+              <TextField
+                label="expression (CEL)"
+                mono
+                value={q.expr}
+                readOnly={readOnly}
+                onChange={(v) => write(withKey(q, "expr", v))}
+              />
+              {!readOnly && (
+                <button
+                  type="button"
+                  onClick={() =>
+                    set(
+                      "queries",
+                      queries.length > 1 ? queries.filter((_, j) => j !== i) : undefined,
+                    )
+                  }
+                >
+                  ×
+                </button>
+              )}
             </div>
           );
         })}
-        {!readOnly && <button type="button" onClick={() => set("queries", [...queries, { name: `query_${queries.length + 1}`, expr: "data" }])}>+ query</button>}
-        {at("/queries").map((p) => <small key={p} className="field-problem" role="alert">{p}</small>)}
+        {!readOnly && (
+          <button
+            type="button"
+            onClick={() =>
+              set("queries", [...queries, { name: `query_${queries.length + 1}`, expr: "data" }])
+            }
+          >
+            + query
+          </button>
+        )}
+        {at("/queries").map((p) => (
+          <small key={p} className="field-problem" role="alert">
+            {p}
+          </small>
+        ))}
       </fieldset>
     </div>
   );

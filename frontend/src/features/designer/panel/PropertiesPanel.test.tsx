@@ -2,14 +2,17 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { MemoryRouter } from "react-router-dom";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-import type { NetDoc, TaskEl } from "../model/net";
+import type { NetDoc, TaskEl } from "../../../lib/net/net";
 import { useDesigner } from "../store";
 import { PropertiesPanel } from "./PropertiesPanel";
 
 const net = (): NetDoc => ({
   schema_version: 1,
   name: "p",
-  conditions: [{ id: "start", kind: "start" }, { id: "end", kind: "end" }],
+  conditions: [
+    { id: "start", kind: "start" },
+    { id: "end", kind: "end" },
+  ],
   tasks: [
     { id: "review", kind: "manual", split: "xor", assign: { role: "clerks" } },
     { id: "pay", kind: "automatic", activity: "noop" },
@@ -23,23 +26,50 @@ const net = (): NetDoc => ({
 });
 
 const activities = [
-  { name: "noop", description: "does nothing", input_schema: { type: "object" }, output_schema: {} },
-  { name: "http.request", description: "calls a URL", input_schema: { type: "object", properties: { url: { type: "string" } } }, output_schema: {} },
+  {
+    name: "noop",
+    description: "does nothing",
+    input_schema: { type: "object" },
+    output_schema: {},
+  },
+  {
+    name: "http.request",
+    description: "calls a URL",
+    input_schema: { type: "object", properties: { url: { type: "string" } } },
+    output_schema: {},
+  },
 ];
 
 const s = () => useDesigner.getState();
-const task = (id: string) => s().toNet().tasks!.find((t) => t.id === id) as TaskEl;
-const show = () => render(<MemoryRouter><PropertiesPanel activities={activities} definitionName="p" /></MemoryRouter>);
+const task = (id: string) =>
+  s()
+    .toNet()
+    .tasks!.find((t) => t.id === id) as TaskEl;
+const show = () =>
+  render(
+    <MemoryRouter>
+      <PropertiesPanel activities={activities} definitionName="p" />
+    </MemoryRouter>,
+  );
 
 beforeEach(() => s().load(net()));
 afterEach(cleanup);
 
 describe("properties panel", () => {
   it("shows a CEL error under the flow's predicate", () => {
-    s().setProblems([{ element: "review->pay", message: "flow `when`: invalid CEL expression: unexpected end", path: "/flows/1/when" }], []);
+    s().setProblems(
+      [
+        {
+          element: "review->pay",
+          message: "flow `when`: invalid CEL expression: unexpected end",
+          path: "/flows/1/when",
+        },
+      ],
+      [],
+    );
     s().select(s().edges[1].id, "edge");
     show();
-    const when = screen.getByTestId("prop-when") as HTMLInputElement;
+    const when = screen.getByTestId<HTMLInputElement>("prop-when");
     expect(when.value).toBe("data.x >");
     expect(when.parentElement!.textContent).toContain("invalid CEL expression");
     fireEvent.change(when, { target: { value: "data.x > 1" } });
@@ -55,7 +85,11 @@ describe("properties panel", () => {
     expect(task("review").assign).toEqual({ user: "data.owner" });
     fireEvent.click(screen.getByText("+ field"));
     fireEvent.click(screen.getByLabelText("required"));
-    expect(task("review").form).toEqual({ type: "object", properties: { field1: { type: "string" } }, required: ["field1"] });
+    expect(task("review").form).toEqual({
+      type: "object",
+      properties: { field1: { type: "string" } },
+      required: ["field1"],
+    });
   });
 
   it("picks an activity from the registry and offers its input fields", () => {
@@ -79,7 +113,7 @@ describe("properties panel", () => {
 
   it("shows the net's properties when nothing is selected", () => {
     show();
-    expect((screen.getByTestId("net-name") as HTMLInputElement).readOnly).toBe(true);
+    expect(screen.getByTestId<HTMLInputElement>("net-name").readOnly).toBe(true);
     fireEvent.change(screen.getByTestId("net-title"), { target: { value: "Payments" } });
     fireEvent.click(screen.getByText("+ signal"));
     expect(s().toNet()).toMatchObject({ title: "Payments", signals: [{ name: "signal_1" }] });

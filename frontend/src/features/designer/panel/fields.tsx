@@ -1,7 +1,15 @@
 /** Small controlled inputs of the properties panel. Empty values mean "absent" (undefined). */
 import { useEffect, useState } from "react";
 
-import type { Json, JsonObject } from "../model/net";
+import type { Json, JsonObject } from "../../../lib/net/net";
+
+/** A field's value as the input shows it ("" for absent). */
+const fieldText = (value: unknown): string =>
+  value === undefined || value === null
+    ? ""
+    : typeof value === "string"
+      ? value
+      : JSON.stringify(value);
 
 let fieldSeq = 0;
 function useFieldId(label: string) {
@@ -28,7 +36,7 @@ export function TextField(props: {
         id={id}
         className={props.mono ? "mono" : undefined}
         data-testid={props.testId}
-        value={props.value === undefined || props.value === null ? "" : String(props.value)}
+        value={fieldText(props.value)}
         placeholder={props.placeholder}
         readOnly={props.readOnly}
         onChange={(e) => props.onChange(e.target.value === "" ? undefined : e.target.value)}
@@ -53,12 +61,15 @@ export function NumberField(props: {
   min?: number;
 }) {
   const id = useFieldId(props.label);
-  const [text, setText] = useState(props.value === undefined || props.value === null ? "" : String(props.value));
-  useEffect(() => {
+  const [text, setText] = useState(fieldText(props.value));
+  // A new value from outside replaces the text, unless the text already reads as it ("1." while
+  // typing "1.5" stays): adjusted while rendering, as React's docs advise, not in an effect.
+  const [shown, setShown] = useState(props.value);
+  if (props.value !== shown) {
+    setShown(props.value);
     const current = text === "" ? undefined : Number(text);
-    if (current !== props.value) setText(props.value === undefined || props.value === null ? "" : String(props.value));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [props.value]);
+    if (current !== props.value) setText(fieldText(props.value));
+  }
   return (
     <div className="field">
       <label htmlFor={id}>{props.label}</label>
@@ -112,17 +123,36 @@ export function SelectField<T extends string>(props: {
   );
 }
 
-export function CheckField(props: { label: string; value: boolean; onChange: (value: boolean) => void; disabled?: boolean; testId?: string }) {
+export function CheckField(props: {
+  label: string;
+  value: boolean;
+  onChange: (value: boolean) => void;
+  disabled?: boolean;
+  testId?: string;
+}) {
   return (
     <label className="check">
-      <input type="checkbox" data-testid={props.testId} checked={props.value} disabled={props.disabled} onChange={(e) => props.onChange(e.target.checked)} />
+      <input
+        type="checkbox"
+        data-testid={props.testId}
+        checked={props.value}
+        disabled={props.disabled}
+        onChange={(e) => props.onChange(e.target.checked)}
+      />
       {props.label}
     </label>
   );
 }
 
 /** A JSON value edited as text; applied when it parses (on blur). */
-export function JsonField(props: { label: string; value: Json | undefined; onChange: (value: Json | undefined) => void; readOnly?: boolean; testId?: string; rows?: number }) {
+export function JsonField(props: {
+  label: string;
+  value: Json | undefined;
+  onChange: (value: Json | undefined) => void;
+  readOnly?: boolean;
+  testId?: string;
+  rows?: number;
+}) {
   const id = useFieldId(props.label);
   const shown = props.value === undefined ? "" : JSON.stringify(props.value, null, 2);
   const [text, setText] = useState(shown);
@@ -157,13 +187,24 @@ export function JsonField(props: { label: string; value: Json | undefined; onCha
           }
         }}
       />
-      {error && <small className="field-problem" role="alert">{error}</small>}
+      {error && (
+        <small className="field-problem" role="alert">
+          {error}
+        </small>
+      )}
     </div>
   );
 }
 
 /** Key → CEL expression rows (a task's `input`/`output`, a signal's `output`). */
-export function MappingField(props: { label: string; value: JsonObject | null | undefined; onChange: (value: JsonObject | undefined) => void; readOnly?: boolean; testId?: string; keyHint?: string[] }) {
+export function MappingField(props: {
+  label: string;
+  value: JsonObject | null | undefined;
+  onChange: (value: JsonObject | undefined) => void;
+  readOnly?: boolean;
+  testId?: string;
+  keyHint?: string[];
+}) {
   const rows = Object.entries(props.value ?? {});
   const write = (next: Array<[string, Json]>) => {
     const obj: JsonObject = {};
@@ -191,7 +232,11 @@ export function MappingField(props: { label: string; value: JsonObject | null | 
             onChange={(e) => write(rows.map((r, j) => (j === i ? [r[0], e.target.value] : r)))}
           />
           {!props.readOnly && (
-            <button type="button" title="remove" onClick={() => write(rows.filter((_, j) => j !== i))}>
+            <button
+              type="button"
+              title="remove"
+              onClick={() => write(rows.filter((_, j) => j !== i))}
+            >
               ×
             </button>
           )}
@@ -205,7 +250,21 @@ export function MappingField(props: { label: string; value: JsonObject | null | 
         </datalist>
       )}
       {!props.readOnly && (
-        <button type="button" onClick={() => write([...rows, [freshKey(rows.map((r) => r[0]), props.keyHint), ""]])}>
+        <button
+          type="button"
+          onClick={() =>
+            write([
+              ...rows,
+              [
+                freshKey(
+                  rows.map((r) => r[0]),
+                  props.keyHint,
+                ),
+                "",
+              ],
+            ])
+          }
+        >
           + mapping
         </button>
       )}

@@ -17,4 +17,4 @@ export const nodeTypes: NodeTypes = {
   dummy: DummyNode,
   timer: TimerNode,
   signal: SignalNode,
-} as NodeTypes;
+};

@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-import { backoff, inboxSocketUrl, ReconnectingSocket, type SocketLike, type SocketStatus } from "./socket";
+import {
+  backoff,
+  caseSocketUrl,
+  inboxSocketUrl,
+  ReconnectingSocket,
+  type SocketLike,
+  type SocketStatus,
+} from "./socket";
 
 class FakeSocket implements SocketLike {
   onopen: ((ev: Event) => void) | null = null;
@@ -27,11 +34,16 @@ describe("ReconnectingSocket", () => {
     sockets = [];
     statuses = [];
     messages = [];
-    rs = new ReconnectingSocket("ws://x/ws/inbox/", (m) => messages.push(m), (s) => statuses.push(s), () => {
-      const s = new FakeSocket();
-      sockets.push(s);
-      return s;
-    });
+    rs = new ReconnectingSocket(
+      "ws://x/ws/inbox/",
+      (m) => messages.push(m),
+      (s) => statuses.push(s),
+      () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+    );
   });
   afterEach(() => vi.useRealTimers());
 
@@ -76,5 +88,16 @@ describe("ReconnectingSocket", () => {
   it("builds ws:// or wss:// from the page", () => {
     expect(inboxSocketUrl({ protocol: "https:", host: "h:1" })).toBe("wss://h:1/ws/inbox/");
     expect(inboxSocketUrl({ protocol: "http:", host: "h" })).toBe("ws://h/ws/inbox/");
+  });
+});
+
+describe("the case socket", () => {
+  it("follows the page's scheme", () => {
+    expect(caseSocketUrl(7, { protocol: "https:", host: "ops.example" })).toBe(
+      "wss://ops.example/ws/cases/7/",
+    );
+    expect(caseSocketUrl(7, { protocol: "http:", host: "127.0.0.1:8000" })).toBe(
+      "ws://127.0.0.1:8000/ws/cases/7/",
+    );
   });
 });

@@ -58,7 +58,9 @@ export interface NetDoc {
 export const DEFAULT_TASK_KIND: TaskKind = "manual";
 
 export function taskKind(task: TaskEl): TaskKind {
-  return (TASK_KINDS as readonly string[]).includes(task.kind ?? "") ? (task.kind as TaskKind) : DEFAULT_TASK_KIND;
+  return (TASK_KINDS as readonly string[]).includes(task.kind ?? "")
+    ? (task.kind as TaskKind)
+    : DEFAULT_TASK_KIND;
 }
 
 /** The element id the server's validator gives a flow (engine/core/validation.py). */
@@ -67,3 +69,15 @@ export function flowElementId(from: string, to: string): string {
 }
 
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** A net document the API types loosely (an object of unknown values): the document, or an empty one. */
+export function asNetDoc(value: unknown): NetDoc {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as NetDoc)
+    : {};
+}
+
+/** An element field as text (a string as it is, anything else as JSON). */
+export function jsonText(value: Json | undefined): string {
+  return typeof value === "string" ? value : JSON.stringify(value ?? null);
+}

@@ -1,6 +1,6 @@
 import type { NodeProps } from "@xyflow/react";
 
-import type { TaskNode } from "../model/convert";
+import type { TaskNode } from "../../../lib/net/convert";
 import { TaskBox } from "./task-node";
 
 /** A dummy task: routing only. */

@@ -61,6 +61,18 @@ export class ReconnectingSocket {
   }
 }
 
-export function inboxSocketUrl(loc: Pick<Location, "protocol" | "host"> = window.location): string {
-  return `${loc.protocol === "https:" ? "wss" : "ws"}://${loc.host}/ws/inbox/`;
+type Loc = Pick<Location, "protocol" | "host">;
+
+/** The websocket URL of a server path (`/ws/...`) on the page's host. */
+export function socketUrl(path: string, loc: Loc = window.location): string {
+  return `${loc.protocol === "https:" ? "wss" : "ws"}://${loc.host}${path}`;
 }
+
+/** /ws/inbox/: the user's work items (a snapshot on connect, then changes). */
+export const inboxSocketUrl = (loc?: Loc): string => socketUrl("/ws/inbox/", loc);
+
+/** /ws/cases/{id}/: the case as the engine outputs it, on each change. */
+export const caseSocketUrl = (id: number, loc?: Loc): string => socketUrl(`/ws/cases/${id}/`, loc);
+
+/** /ws/dashboard/: `{"type": "changed"}` when cases changed (at most once a second). */
+export const dashboardSocketUrl = (loc?: Loc): string => socketUrl("/ws/dashboard/", loc);

@@ -9,7 +9,14 @@
  */
 import { type Edge, type EdgeMarker, MarkerType, type Node } from "@xyflow/react";
 
-import { type ConditionEl, type FlowEl, type NetDoc, type Position, type TaskEl, taskKind } from "./net";
+import {
+  type ConditionEl,
+  type FlowEl,
+  type NetDoc,
+  type Position,
+  type TaskEl,
+  taskKind,
+} from "./net";
 
 export type ConditionNodeData = { el: ConditionEl; placed: boolean };
 export type TaskNodeData = { el: TaskEl; placed: boolean };
@@ -61,7 +68,8 @@ export function netToCanvas(doc: NetDoc): CanvasState {
   let unplaced = 0;
   const position = (id: string): { position: Position; placed: boolean } => {
     const at = layout[id];
-    if (at && typeof at.x === "number" && typeof at.y === "number") return { position: { x: at.x, y: at.y }, placed: true };
+    if (at && typeof at.x === "number" && typeof at.y === "number")
+      return { position: { x: at.x, y: at.y }, placed: true };
     return { position: provisional(unplaced++), placed: false };
   };
   const nodes: NetNode[] = [];
@@ -93,26 +101,32 @@ export function canvasToNet(state: CanvasState): NetDoc {
   for (const node of state.nodes) {
     if (isCondition(node)) conditions.push(node.data.el);
     else tasks.push((node.data as TaskNodeData).el);
-    if (node.data.placed) layout[node.id] = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
+    if (node.data.placed)
+      layout[node.id] = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
     else delete layout[node.id];
   }
   const flows: FlowEl[] = state.edges.map((edge) => {
     const flow = edge.data?.flow ?? { from: edge.source, to: edge.target };
-    return flow.from === edge.source && flow.to === edge.target ? flow : { ...flow, from: edge.source, to: edge.target };
+    return flow.from === edge.source && flow.to === edge.target
+      ? flow
+      : { ...flow, from: edge.source, to: edge.target };
   });
   const parts: Record<string, unknown> = { conditions, tasks, flows };
   const hasLayout = state.meta.keys.includes("layout") || Object.keys(layout).length > 0;
   if (hasLayout) parts.layout = layout;
   const out: Record<string, unknown> = {};
   const keys = [...state.meta.keys];
-  for (const key of ["conditions", "tasks", "flows", "layout"]) if (!keys.includes(key) && key in parts) keys.push(key);
+  for (const key of ["conditions", "tasks", "flows", "layout"])
+    if (!keys.includes(key) && key in parts) keys.push(key);
   for (const key of keys) {
     if (key in parts) out[key] = parts[key];
-    else if (key in state.meta.fields && state.meta.fields[key] !== undefined) out[key] = state.meta.fields[key];
+    else if (key in state.meta.fields && state.meta.fields[key] !== undefined)
+      out[key] = state.meta.fields[key];
   }
   // Fields added after loading (e.g. signals set in the panel) go after the known ones.
-  for (const [key, value] of Object.entries(state.meta.fields)) if (!(key in out) && value !== undefined) out[key] = value;
-  return out as NetDoc;
+  for (const [key, value] of Object.entries(state.meta.fields))
+    if (!(key in out) && value !== undefined) out[key] = value;
+  return out;
 }
 
 /** An empty net: a start and an end condition. */

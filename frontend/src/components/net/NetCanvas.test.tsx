@@ -1,11 +1,14 @@
 import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 
-import type { NetDoc } from "./model/net";
+import type { NetDoc } from "../../lib/net/net";
+import { CanvasStateContext } from "./canvas-state";
 import { NetCanvas } from "./NetCanvas";
-import { useDesigner } from "./store";
 
-const demoNets = import.meta.glob("../../../../designer/demo_nets/*.json", { eager: true, import: "default" }) as Record<string, NetDoc>;
+const demoNets = import.meta.glob<NetDoc>("../../../../designer/demo_nets/*.json", {
+  eager: true,
+  import: "default",
+});
 const invoice = Object.values(demoNets).find((d) => d.name === "invoice-approval")!;
 
 beforeAll(() => {
@@ -21,9 +24,18 @@ afterEach(cleanup);
 
 describe("NetCanvas (the read-only view other pages reuse)", () => {
   it("draws every element with its kind, decorators and the run overlay", async () => {
-    render(<NetCanvas net={invoice} overlay={{ marking: { end: 1 }, tasks: { review: { state: "completed" }, pay: { state: "started" } } }} />);
+    render(
+      <NetCanvas
+        net={invoice}
+        overlay={{
+          marking: { end: 1 },
+          tasks: { review: { state: "completed" }, pay: { state: "started" } },
+        }}
+      />,
+    );
     expect(await screen.findByTestId("node-review")).toBeTruthy();
-    for (const id of ["start", "end", "review", "manager_approval", "pay", "notify_rejection"]) expect(screen.getByTestId(`node-${id}`)).toBeTruthy();
+    for (const id of ["start", "end", "review", "manager_approval", "pay", "notify_rejection"])
+      expect(screen.getByTestId(`node-${id}`)).toBeTruthy();
     expect(screen.getByTestId("node-review").textContent).toContain("manual");
     expect(screen.getByTestId("node-pay").textContent).toContain("cel.transform");
     expect(screen.getByTestId("node-review").querySelector("[data-testid=split-xor]")).toBeTruthy();
@@ -33,11 +45,15 @@ describe("NetCanvas (the read-only view other pages reuse)", () => {
     expect(screen.getByTestId("tokens-end").textContent).toBe("1");
   });
 
-  it("ignores the designer's problems (they belong to the editor)", async () => {
-    useDesigner.getState().setProblems([{ element: "review", message: "boom", path: "/tasks/0" }], []);
-    render(<NetCanvas net={invoice} />);
+  it("ignores an editor's problems around it (they belong to the editor)", async () => {
+    const editing = { problemIndex: { review: ["boom"] }, cancelSet: ["pay"], selectEdge: null };
+    render(
+      <CanvasStateContext.Provider value={editing}>
+        <NetCanvas net={invoice} />
+      </CanvasStateContext.Provider>,
+    );
     const node = await screen.findByTestId("node-review");
     expect(node.className).not.toContain("has-problem");
-    useDesigner.getState().setProblems([], []);
+    expect(screen.getByTestId("node-pay").className).not.toContain("in-cancel-set");
   });
 });

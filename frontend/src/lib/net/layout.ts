@@ -43,6 +43,7 @@ export async function autoLayout({ nodes, edges }: LayoutInput): Promise<Record<
   };
   const result = await (await getElk()).layout(graph);
   const out: Record<string, Position> = {};
-  for (const child of result.children ?? []) out[child.id] = { x: Math.round(child.x ?? 0), y: Math.round(child.y ?? 0) };
+  for (const child of result.children ?? [])
+    out[child.id] = { x: Math.round(child.x ?? 0), y: Math.round(child.y ?? 0) };
   return out;
 }

@@ -1,0 +1,84 @@
+/**
+ * A read-only view of a net, for pages other than the designer (the dashboard shows a case on
+ * its net): pass the net document and, optionally, an overlay of tokens per condition and
+ * states per task. Nodes without a layout entry are laid out with elkjs.
+ */
+import "@xyflow/react/dist/style.css";
+import "./net.css";
+
+import {
+  Background,
+  Controls,
+  MarkerType,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+} from "@xyflow/react";
+import { useEffect, useMemo, useState } from "react";
+
+import { netToCanvas, type NetNode } from "../../lib/net/convert";
+import { autoLayout } from "../../lib/net/layout";
+import type { NetDoc } from "../../lib/net/net";
+import { CanvasStateContext, READ_ONLY } from "./canvas-state";
+import { edgeTypes } from "./edges/flow-edge";
+import { nodeTypes } from "./nodes";
+import { type NetOverlay, OverlayContext } from "./overlay";
+
+const defaultEdgeOptions = { type: "flow", markerEnd: { type: MarkerType.ArrowClosed } };
+
+export function NetCanvas({
+  net,
+  overlay,
+  height = 420,
+}: {
+  net: NetDoc;
+  overlay?: NetOverlay;
+  readOnly?: true;
+  height?: number | string;
+}) {
+  const canvas = useMemo(() => netToCanvas(net), [net]);
+  const [nodes, setNodes] = useState<NetNode[]>(canvas.nodes);
+  useEffect(() => {
+    let live = true;
+    setNodes(canvas.nodes);
+    if (canvas.nodes.some((n) => !n.data.placed)) {
+      void autoLayout(canvas).then((pos) => {
+        if (live)
+          setNodes(
+            canvas.nodes.map((n) =>
+              n.data.placed || !pos[n.id] ? n : { ...n, position: pos[n.id] },
+            ),
+          );
+      });
+    }
+    return () => {
+      live = false;
+    };
+  }, [canvas]);
+  return (
+    <CanvasStateContext.Provider value={READ_ONLY}>
+      <OverlayContext.Provider value={overlay ?? null}>
+        <div className="canvas readonly" style={{ height }} data-testid="net-canvas">
+          <ReactFlowProvider>
+            <ReactFlow
+              nodes={nodes}
+              edges={canvas.edges}
+              nodeTypes={nodeTypes}
+              edgeTypes={edgeTypes}
+              defaultEdgeOptions={defaultEdgeOptions}
+              nodesDraggable={false}
+              nodesConnectable={false}
+              elementsSelectable={false}
+              fitView
+              proOptions={{ hideAttribution: true }}
+            >
+              <Background gap={20} />
+              <Controls showInteractive={false} />
+              <MiniMap />
+            </ReactFlow>
+          </ReactFlowProvider>
+        </div>
+      </OverlayContext.Provider>
+    </CanvasStateContext.Provider>
+  );
+}
