@@ -135,8 +135,7 @@ def test_draw_validate_publish_and_run(staff_page: Any, artifacts: Path) -> None
         expect(state).to_have_text("saved")
     except AssertionError as exc:
         raise AssertionError(
-            f"{exc}
-revision {state.get_attribute('data-revision')},"
+            f"{exc}\nrevision {state.get_attribute('data-revision')},"
             f" saved {state.get_attribute('data-saved-revision')},"
             f" last changes {state.get_attribute('data-last-changes')}"
         ) from None
