@@ -1351,7 +1351,7 @@ export interface components {
             reason: string;
         };
         /**
-         * @description A work item. Built from `inbox.selectors.work_items_for_output()` rows (annotated with
+         * @description A work item. Built from `engine.selectors.work_items_for_output()` rows (annotated with
          *     the case's definition name and version id).
          */
         WorkItemOutput: {
