@@ -5,7 +5,7 @@ import type { NetDoc } from "../../lib/net/net";
 import { CanvasStateContext } from "./canvas-state";
 import { NetCanvas } from "./NetCanvas";
 
-const demoNets = import.meta.glob<NetDoc>("../../../../designer/demo_nets/*.json", {
+const demoNets = import.meta.glob<NetDoc>("../../../../definitions/demo_nets/*.json", {
   eager: true,
   import: "default",
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { canvasToNet, emptyNet, netToCanvas } from "./convert";
 import type { NetDoc } from "./net";
 
-const demoNets = import.meta.glob<NetDoc>("../../../../designer/demo_nets/*.json", {
+const demoNets = import.meta.glob<NetDoc>("../../../../definitions/demo_nets/*.json", {
   eager: true,
   import: "default",
 });
