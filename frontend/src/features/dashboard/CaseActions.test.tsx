@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/re
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { CaseActions, ItemActions } from "./CaseActions";
-import type { CasePage, CaseWorkItem } from "./types";
+import type { AllowedActions, CasePage, CaseWorkItem } from "./types";
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -35,7 +35,7 @@ const noActions = {
   add_work_item: [],
 };
 
-const casePage = (state: string): CasePage => ({
+const casePage = (state: string, actions: Partial<AllowedActions> = {}): CasePage => ({
   id: 7,
   definition: "doubling",
   version: 1,
@@ -55,8 +55,12 @@ const casePage = (state: string): CasePage => ({
   children: [],
   history: [],
   history_truncated: false,
-  actions: noActions,
+  actions: { ...noActions, ...actions },
 });
+
+// what the server allows in each state (dashboard.selectors.allowed_actions)
+const RUNNING: Partial<AllowedActions> = { cancel: true, suspend: true, edit_data: true };
+const SUSPENDED: Partial<AllowedActions> = { cancel: true, resume: true, edit_data: true };
 
 const failedItem: CaseWorkItem = {
   id: "0c9b1a52-6f0e-4d4e-9a43-1f2e3d4c5b6a",
@@ -79,18 +83,31 @@ const failedItem: CaseWorkItem = {
   updated_at: "",
 };
 
+const BOTH = { retry: [failedItem.id], skip: [failedItem.id] };
+
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
 });
 
 describe("case actions", () => {
-  it("offers what the state allows", () => {
+  it("offers what the server allows", () => {
     stubFetch();
-    render(<CaseActions page={casePage("suspended")} onDone={() => {}} />);
+    render(<CaseActions page={casePage("suspended", SUSPENDED)} onDone={() => {}} />);
     expect(screen.getByRole("button", { name: "Resume" })).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Suspend" })).toBeNull();
     expect(screen.queryByRole("button", { name: "Send signal" })).toBeNull();
+    cleanup();
+    render(
+      <CaseActions
+        page={casePage("running", { ...RUNNING, signals: ["paid"], add_work_item: ["review"] })}
+        onDone={() => {}}
+      />,
+    );
+    expect(screen.getByRole("button", { name: "Suspend" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Send signal" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Add work item" })).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Resume" })).toBeNull();
     cleanup();
     render(<CaseActions page={casePage("completed")} onDone={() => {}} />);
     expect(screen.getByText("No actions: the case is completed.")).toBeTruthy();
@@ -101,7 +118,7 @@ describe("case actions", () => {
       json(409, { code: "not_allowed", detail: "the case is not running", errors: [] }),
     );
     const onDone = vi.fn();
-    render(<CaseActions page={casePage("running")} onDone={onDone} />);
+    render(<CaseActions page={casePage("running", RUNNING)} onDone={onDone} />);
     fireEvent.click(screen.getByRole("button", { name: "Suspend" }));
     expect(screen.getByRole("dialog").textContent).toContain("Suspend case #7?");
     expect(calls).toHaveLength(0);
@@ -118,7 +135,7 @@ describe("case actions", () => {
   it("sends the cancel reason, then reports it done", async () => {
     const calls = stubFetch(json(200, {}));
     const onDone = vi.fn();
-    render(<CaseActions page={casePage("running")} onDone={onDone} />);
+    render(<CaseActions page={casePage("running", RUNNING)} onDone={onDone} />);
     fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
     fireEvent.change(screen.getByRole("textbox"), { target: { value: "duplicate" } });
     fireEvent.click(screen.getByRole("button", { name: "Confirm cancel" }));
@@ -136,7 +153,7 @@ describe("work item actions", () => {
   it("retries with the edited input, and refuses text that is not a JSON object", async () => {
     const calls = stubFetch(json(200, {}));
     const onDone = vi.fn();
-    render(<ItemActions item={failedItem} caseState="running" onDone={onDone} />);
+    render(<ItemActions item={failedItem} allowed={BOTH} onDone={onDone} />);
     fireEvent.click(screen.getByRole("button", { name: "Retry" }));
     const input = screen.getByRole("textbox");
     expect((input as HTMLTextAreaElement).value).toContain('"amount": "lots"');
@@ -158,18 +175,28 @@ describe("work item actions", () => {
 
   it("retries with the same input when it is left as it was", async () => {
     const calls = stubFetch(json(200, {}));
-    render(<ItemActions item={failedItem} caseState="running" onDone={() => {}} />);
+    render(<ItemActions item={failedItem} allowed={BOTH} onDone={() => {}} />);
     fireEvent.click(screen.getByRole("button", { name: "Retry" }));
     fireEvent.click(screen.getByRole("button", { name: "Confirm retry" }));
     await waitFor(() => expect(calls).toHaveLength(1));
     expect(calls[0].body).toEqual({});
   });
 
-  it("offers nothing while the case is not running", () => {
+  it("offers only what the server allows for this item", () => {
     stubFetch();
     const { container } = render(
-      <ItemActions item={failedItem} caseState="suspended" onDone={() => {}} />,
+      <ItemActions item={failedItem} allowed={{ retry: [], skip: [] }} onDone={() => {}} />,
     );
     expect(container.textContent).toBe("");
+    cleanup();
+    render(
+      <ItemActions
+        item={failedItem}
+        allowed={{ retry: [], skip: [failedItem.id] }}
+        onDone={() => {}}
+      />,
+    );
+    expect(screen.getByRole("button", { name: "Skip" })).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Retry" })).toBeNull();
   });
 });

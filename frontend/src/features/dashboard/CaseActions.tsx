@@ -4,11 +4,20 @@ import { type ReactNode, useState } from "react";
 
 import { type Result, dashboardApi } from "./api";
 import { ErrorBox } from "../../components/ErrorBox";
-import { asNetDoc, jsonText } from "../../lib/net/net";
 import { parseJsonObject, prettyJson } from "./format";
-import type { CasePage, CaseWorkItem } from "./types";
+import type { AllowedActions, CasePage, CaseWorkItem } from "./types";
 
-const ACTIVE = ["running", "suspended"];
+/** Nothing allowed (while the page waits for the server's answer on a newer state). */
+export const NO_ACTIONS: AllowedActions = {
+  cancel: false,
+  suspend: false,
+  resume: false,
+  edit_data: false,
+  signals: [],
+  retry: [],
+  skip: [],
+  add_work_item: [],
+};
 
 interface ActionSpec {
   key: string;
@@ -150,8 +159,9 @@ export function CaseActions({
   onDone: () => void | Promise<void>;
 }) {
   const id = page.id;
+  const allowed = page.actions; // the engine's rules, as the server read them (engine/core/rules.py)
   const actions: ActionSpec[] = [];
-  if (ACTIVE.includes(page.state)) {
+  if (allowed.cancel) {
     actions.push({
       key: "cancel",
       label: "Cancel",
@@ -170,21 +180,21 @@ export function CaseActions({
       run: (v) => dashboardApi.cancel(id, v.reason ?? ""),
     });
   }
-  if (page.state === "running")
+  if (allowed.suspend)
     actions.push({
       key: "suspend",
       label: "Suspend",
       question: `Suspend case #${id}? Nothing moves until it is resumed.`,
       run: () => dashboardApi.suspend(id),
     });
-  if (page.state === "suspended")
+  if (allowed.resume)
     actions.push({
       key: "resume",
       label: "Resume",
       question: `Resume case #${id}?`,
       run: () => dashboardApi.resume(id),
     });
-  if (ACTIVE.includes(page.state)) {
+  if (allowed.edit_data) {
     actions.push({
       key: "data",
       label: "Edit data",
@@ -197,11 +207,8 @@ export function CaseActions({
       run: (v) => withJson(v.data ?? "", "Data", (data) => dashboardApi.editData(id, data)),
     });
   }
-  const net = asNetDoc(page.net);
-  const signals = (net.signals ?? [])
-    .map((s) => (s.name == null ? "" : jsonText(s.name)))
-    .filter(Boolean);
-  if (page.state === "running") {
+  const signals = allowed.signals;
+  if (signals.length) {
     actions.push({
       key: "signal",
       label: "Send signal",
@@ -232,11 +239,8 @@ export function CaseActions({
           : { error: "Name the signal." },
     });
   }
-  const dynamic = (net.tasks ?? [])
-    .filter((t) => (t.instances as { creation?: string } | undefined)?.creation === "dynamic")
-    .map((t) => t.id)
-    .filter((t) => ["enabled", "started"].includes(page.tasks[t]?.state ?? ""));
-  if (dynamic.length && page.state === "running") {
+  const dynamic = allowed.add_work_item;
+  if (dynamic.length) {
     actions.push({
       key: "add",
       label: "Add work item",
@@ -265,16 +269,16 @@ export function CaseActions({
 
 export function ItemActions({
   item,
-  caseState,
+  allowed,
   onDone,
 }: {
   item: CaseWorkItem;
-  caseState: string;
+  /** the items the server says may be retried or skipped now (the case page's `actions`) */
+  allowed: Pick<AllowedActions, "retry" | "skip">;
   onDone: () => void | Promise<void>;
 }) {
-  if (caseState !== "running") return null;
   const actions: ActionSpec[] = [];
-  if (item.state === "failed") {
+  if (allowed.retry.includes(item.id)) {
     actions.push({
       key: "retry",
       label: "Retry",
@@ -291,7 +295,7 @@ export function ItemActions({
       },
     });
   }
-  if (["initialized", "started", "failed"].includes(item.state)) {
+  if (allowed.skip.includes(item.id)) {
     actions.push({
       key: "skip",
       label: "Skip",

@@ -7,13 +7,13 @@ import { ErrorBox } from "../../components/ErrorBox";
 import { NetCanvas } from "../../components/net/NetCanvas";
 import { asNetDoc, type NetDoc } from "../../lib/net/net";
 import { dashboardApi } from "./api";
-import { CaseActions, ItemActions } from "./CaseActions";
+import { CaseActions, ItemActions, NO_ACTIONS } from "./CaseActions";
 import { StateBadge } from "./badges";
 import { formatTime, prettyJson } from "./format";
 import { describeEvent, isTrouble, scrubber, timeline } from "./history";
 import { caseOverlay } from "./overlay";
 import { itemError } from "./read";
-import type { CaseWorkItem, PastState } from "./types";
+import type { AllowedActions, CaseWorkItem, PastState } from "./types";
 import { useCaseLive } from "./useCaseLive";
 
 export function CasePageView() {
@@ -64,6 +64,9 @@ export function CasePageView() {
           data: pushed.data,
         }
       : page;
+  // the actions the server allowed for the page's state; a push that moved the case on hides
+  // them until the page is fetched again (the server checks every action anyway)
+  const actions = now.state === page.state ? page.actions : NO_ACTIONS;
   const overlay = past ? caseOverlay(past) : caseOverlay(now);
   const shownPosition = position ?? scrub.max;
   const pastEvent = past ? history.find((e) => e.id === past.event) : undefined;
@@ -92,7 +95,7 @@ export function CasePageView() {
       {page.reason && <p className="reason">Reason: {page.reason}</p>}
       <ErrorBox message={error} />
 
-      <CaseActions page={{ ...page, state: now.state, data: now.data }} onDone={reload} />
+      <CaseActions page={{ ...page, state: now.state, data: now.data, actions }} onDone={reload} />
 
       <div className="net-panel">
         <div className={past ? "past-banner" : "now-banner"} data-testid="scrub-label">
@@ -187,18 +190,18 @@ export function CasePageView() {
       </div>
 
       <h2>Work items</h2>
-      <WorkItems items={page.work_items} caseState={now.state} onDone={reload} />
+      <WorkItems items={page.work_items} allowed={actions} onDone={reload} />
     </div>
   );
 }
 
 function WorkItems({
   items,
-  caseState,
+  allowed,
   onDone,
 }: {
   items: CaseWorkItem[];
-  caseState: string;
+  allowed: AllowedActions;
   onDone: () => Promise<void>;
 }) {
   return (
@@ -257,7 +260,7 @@ function WorkItems({
                 )}
               </td>
               <td>
-                <ItemActions item={w} caseState={caseState} onDone={onDone} />
+                <ItemActions item={w} allowed={allowed} onDone={onDone} />
               </td>
             </tr>
           );
