@@ -36,6 +36,7 @@ packages); `--baseline-python` picks another. Bytecode goes to a temp folder
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import shutil
@@ -44,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -203,14 +205,10 @@ def child_setup(side: str) -> dict[str, float]:
     from django.db import connections
 
     call_command("migrate", verbosity=0)
-    if system is not None:
-        from definitions.services import definition_publish, definition_save_draft
-
-        actor: dict[str, Any] = {"user": system}
-    else:
-        from designer.services import definition_publish, definition_save_draft
-
-        actor = {}
+    # the definition services moved (designer -> definitions) and now need the acting user
+    definitions = importlib.import_module("definitions.services" if system is not None else "designer.services")
+    definition_publish, definition_save_draft = definitions.definition_publish, definitions.definition_save_draft
+    actor: dict[str, Any] = {"user": system} if system is not None else {}
     doc = sequence_net("bench-steps", SVC_STEPS)
     definition_save_draft(doc=doc, **actor)
     definition_publish(name=doc["name"], **actor)
@@ -285,13 +283,16 @@ class Databases:
 
     def __init__(self, tmp: Path, pg_host: str, pg_port: int, pg_user: str):
         self.tmp = tmp
-        self.pg = {"host": pg_host, "port": pg_port, "user": pg_user}
+        self.pg: dict[str, Any] = {"host": pg_host, "port": pg_port, "user": pg_user}
         self.pg_names: set[str] = set()
 
     def _pg_exec(self, *sql: str) -> None:
         import psycopg
 
-        with psycopg.connect(dbname="postgres", autocommit=True, **self.pg) as conn:
+        pg = self.pg
+        with psycopg.connect(
+            dbname="postgres", autocommit=True, host=str(pg["host"]), port=int(pg["port"]), user=str(pg["user"])
+        ) as conn:
             for s in sql:
                 conn.execute(s)
 
@@ -398,7 +399,12 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.child:
-        child = {"pure": child_pure, "setup": child_setup, "services": child_services}[args.child]
+        children: dict[str, Callable[..., Any]] = {
+            "pure": child_pure,
+            "setup": child_setup,
+            "services": child_services,
+        }
+        child = children[args.child]
         result = child() if args.child == "pure" else child(args.side)
         print("RESULT " + json.dumps(result), flush=True)
         return

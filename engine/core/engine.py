@@ -50,6 +50,8 @@ from .state import (
     CASE_ACTIVE,
     CASE_FINAL,
     ITEM_LIVE,
+    ITEM_TRANSITIONS,
+    TASK_TRANSITIONS,
     CaseState,
     TaskRun,
     WorkItem,
@@ -1075,19 +1077,19 @@ class Engine:
         self._emit(EventType.TOKENS, **ev)
 
     def _set_case_status(self, new: str) -> None:
-        check_transition("case", self.state.status, new, message=f"a {self.state.status} case cannot become {new}")
+        check_transition("case", self.state.status, new)
         self.state.status = new
 
     def _task_transition(self, task_id: str, run: TaskRun, new: str) -> None:
-        check_transition("task", run.state, new, message=f"task {task_id} cannot go from {run.state} to {new}")
+        if new not in TASK_TRANSITIONS[run.state]:  # the guard, called at every step: its fast path here
+            check_transition("task", run.state, new, subject=task_id)
         run.state = new
 
     def _set_item_state(self, item: WorkItem, new: str, *, correction: bool = False) -> None:
         """`correction`: one of the engine's own steps listed in `ITEM_CORRECTIONS` (a retried
         attempt, a skipped failed item, an incident found while completing)."""
-        check_transition(
-            "work item", item.state, new, correction=correction, message=f"a {item.state} work item cannot become {new}"
-        )
+        if new not in ITEM_TRANSITIONS[item.state]:  # the guard's fast path (see _task_transition)
+            check_transition("work item", item.state, new, correction=correction)
         run = self.state.tasks[item.task]
         if item.generation == run.generation:
             run.stats[item.state] -= 1
@@ -1100,11 +1102,10 @@ class Engine:
     def _touch(self, item: WorkItem) -> None:
         self.dirty[item.id] = item
 
-    def _emit(self, type_: EventType, *, item: WorkItem | None = None, **fields: Any) -> None:
+    def _emit(self, type_: EventType, *, item: WorkItem | None = None, task: str = "", **fields: Any) -> None:
         if item is not None:
             self.events.append(Event(type_, item.task, item.id, {"generation": item.generation, **fields}))
         else:
-            task = fields.pop("task", "")
             self.events.append(Event(type_, task, None, fields))
 
 

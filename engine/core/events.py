@@ -71,10 +71,12 @@ ITEM_STATE_EVENTS: Mapping[str, EventType] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event:
     """One change, as stored: its type, the task and work item it concerns (if any) and the
-    rest of what it says (`payload`: for task and work item events, `generation` first)."""
+    rest of what it says (`payload`: for task and work item events, `generation` first).
+    Treated as immutable; not `frozen`, because the engine makes one at every step and a frozen
+    dataclass costs three times as much to build (bench/bench_refactor.py)."""
 
     type: EventType
     task: str = ""

@@ -69,16 +69,20 @@ MACHINES: dict[str, dict[str, frozenset[str]]] = {
 }
 
 
-def check_transition(machine: str, old: str, new: str, *, correction: bool = False, message: str | None = None) -> None:
-    """Raise `NotAllowed` (with `message`, if given) unless the table of `machine` ("case",
-    "task", "work item") allows going from `old` to `new` (or, with `correction`, the work
-    item corrections do)."""
-    allowed = MACHINES[machine].get(old, frozenset())
-    if new in allowed:
+_NOTHING: frozenset[str] = frozenset()
+
+
+def check_transition(machine: str, old: str, new: str, *, correction: bool = False, subject: str = "") -> None:
+    """Raise `NotAllowed` unless the table of `machine` ("case", "task", "work item") allows
+    going from `old` to `new` (or, with `correction`, the work item corrections do). `subject`
+    names the task in the message. Called at every step: the message is built only on refusal."""
+    if new in MACHINES[machine].get(old, _NOTHING):
         return
-    if correction and machine == "work item" and new in ITEM_CORRECTIONS.get(old, frozenset()):
+    if correction and machine == "work item" and new in ITEM_CORRECTIONS.get(old, _NOTHING):
         return
-    raise NotAllowed(message or f"a {machine} cannot go from {old} to {new}")
+    if machine == "task":
+        raise NotAllowed(f"task {subject} cannot go from {old} to {new}")
+    raise NotAllowed(f"a {old} {machine} cannot become {new}")
 
 
 def empty_stats() -> dict[str, int]:

@@ -22,11 +22,14 @@ def case_start(
     user: Actor,
     parent_item: WorkItem | None = None,
 ) -> Case:
+    if data is not None and not isinstance(data, dict):
+        raise InvalidInput("case data must be a JSON object")
+    ver = version_get(definition=definition, version=version)  # read once: checked, then run
     if parent_item is None:  # a child case is started by its parent's work item
-        access.check_can_start(user, version_get(definition=definition, version=version))
+        access.check_can_start(user, ver)
     else:
         access.require_actor(user)
-    return start_case(definition=definition, version=version, data=data, user=user, parent_item=parent_item)
+    return start_case(ver=ver, data=data, user=user, parent_item=parent_item)
 
 
 def case_cancel(*, case_id: int, user: Actor, reason: str = "") -> Case:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from definitions.models import DefinitionVersion
 from definitions.registry import get_activity
 from definitions.runtime import runtime_for
 from definitions.selectors import version_get
@@ -73,18 +74,17 @@ class Loaded:
 
 def start_case(
     *,
-    definition: str,
-    version: int | None = None,
+    ver: DefinitionVersion,
     data: dict[str, Any] | None = None,
     user: Actor,
     parent_item: WorkItem | None = None,
 ) -> Case:
-    """Create a case and start it (no rights checked: `cases.case_start` checks them; a child
-    case is started by its parent's work item, as `SYSTEM`)."""
+    """Create a case of the published version `ver` and start it (no rights checked:
+    `cases.case_start` checks them; a child case is started by its parent's work item, as
+    `SYSTEM`)."""
     access.require_actor(user)
     if data is not None and not isinstance(data, dict):
         raise InvalidInput("case data must be a JSON object")
-    ver = version_get(definition=definition, version=version)
     rt = runtime_for(ver)
     with transaction.atomic():
         depth = 0
@@ -216,7 +216,7 @@ def _carry_out(loaded: Loaded, effect: Effect) -> None:
         try:
             with transaction.atomic():
                 start_case(
-                    definition=name,
+                    ver=version_get(definition=name),
                     data=child_input if isinstance(child_input, dict) else {},
                     user=SYSTEM,
                     parent_item=parent_item,
