@@ -17,6 +17,7 @@ from typing import Any
 
 from definitions.registry import ActivityContext, ActivityResult, get_activity
 from definitions.runtime import runtime_for
+from engine import services
 from engine.core.retry import TIMEOUT_ERROR
 from engine.core.state import ITEM_OPEN
 from engine.models import WorkItem
@@ -44,8 +45,6 @@ def run_work_items(jobs: list[tuple[str, int | None]]) -> list[str]:
     """Run several attempts (a worker's batch): one query loads their items, the activities run
     one after another, and every outcome is reported in one transaction
     (`services.work_item_attempts_report`). Returns what happened to each, as `run_work_item`."""
-    from engine import services
-
     keys = [_key(item_id) for item_id, _ in jobs]
     rows = {
         str(r.pk): r
@@ -87,8 +86,6 @@ def _key(item_id: object) -> str | None:
 
 def _attempt(row: WorkItem):
     """Run the item's activity once; what to report: its completion or its error."""
-    from engine.services import AttemptReport
-
     task = runtime_for(row.case.version).net.tasks.get(row.task)
     name = (task.spec.get("activity") if task else None) or ""
     try:
@@ -105,8 +102,10 @@ def _attempt(row: WorkItem):
         )
         completion = ActivityResult.of(act.func(dict(row.input or {}), ctx)).as_completion()
     except Exception as exc:  # the activity's own failure (or its timeout): recorded on the item
-        return AttemptReport(item_id=str(row.pk), case_id=row.case_id, attempt=row.attempt, error=_error_of(exc))
-    return AttemptReport(item_id=str(row.pk), case_id=row.case_id, attempt=row.attempt, completion=completion)
+        return services.AttemptReport(
+            item_id=str(row.pk), case_id=row.case_id, attempt=row.attempt, error=_error_of(exc)
+        )
+    return services.AttemptReport(item_id=str(row.pk), case_id=row.case_id, attempt=row.attempt, completion=completion)
 
 
 def _error_of(exc: BaseException) -> dict[str, Any]:
