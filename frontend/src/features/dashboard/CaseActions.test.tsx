@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { CaseActions, ItemActions } from "./CaseActions";
+import { CaseActions, ItemActions, NO_ACTIONS } from "./CaseActions";
 import type { AllowedActions, CasePage, CaseWorkItem } from "./types";
 
 const json = (status: number, body: unknown) =>
@@ -24,17 +24,6 @@ function stubFetch(...answers: Response[]) {
   return calls;
 }
 
-const noActions = {
-  cancel: false,
-  suspend: false,
-  resume: false,
-  edit_data: false,
-  signals: [],
-  retry: [],
-  skip: [],
-  add_work_item: [],
-};
-
 const casePage = (state: string, actions: Partial<AllowedActions> = {}): CasePage => ({
   id: 7,
   definition: "doubling",
@@ -55,7 +44,7 @@ const casePage = (state: string, actions: Partial<AllowedActions> = {}): CasePag
   children: [],
   history: [],
   history_truncated: false,
-  actions: { ...noActions, ...actions },
+  actions: { ...NO_ACTIONS, ...actions },
 });
 
 // what the server allows in each state (dashboard.selectors.allowed_actions)
