@@ -169,6 +169,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # stable names for the state enums in the front end's generated types (the models' choices
+    # are the state names of engine/core/state.py: engine/tests/test_rules_sql.py checks it)
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "engine.models.CASE_STATE_CHOICES",
+        "WorkItemStateEnum": "engine.models.WORK_ITEM_STATE_CHOICES",
+        "BatchJobStateEnum": "engine.models.BATCH_JOB_STATE_CHOICES",
+    },
 }
 
 # --- Engine ---------------------------------------------------------------------------------

@@ -152,3 +152,10 @@ class BatchJob(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.action} #{self.pk} ({self.done}/{self.total})"
+
+
+# The choice sets by name, for the enum names of the API schema (ENUM_NAME_OVERRIDES in
+# config/settings.py): the front end's generated types call them CaseStateEnum and so on.
+CASE_STATE_CHOICES = Case.State.choices
+WORK_ITEM_STATE_CHOICES = WorkItem.State.choices
+BATCH_JOB_STATE_CHOICES = BatchJob.State.choices

@@ -820,7 +820,7 @@ export interface components {
             id: number;
             definition: string;
             version: number;
-            state: components["schemas"]["State8d9Enum"];
+            state: components["schemas"]["CaseStateEnum"];
             data: {
                 [key: string]: unknown;
             };
@@ -886,7 +886,7 @@ export interface components {
             id: number;
             definition: string;
             version: number;
-            state: components["schemas"]["State8d9Enum"];
+            state: components["schemas"]["CaseStateEnum"];
             readonly incident: boolean;
             parent: number | null;
             reason: string;
@@ -914,6 +914,16 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @description * `running` - Running
+         *     * `suspended` - Suspended
+         *     * `completed` - Completed
+         *     * `failed` - Failed
+         *     * `canceled` - Canceled
+         *     * `deadlocked` - Deadlocked
+         * @enum {string}
+         */
+        CaseStateEnum: "running" | "suspended" | "completed" | "failed" | "canceled" | "deadlocked";
         DashboardWorkItemOutput: {
             /** Format: uuid */
             id: string;
@@ -1264,16 +1274,6 @@ export interface components {
             /** @description the start form (JSON Schema) */
             readonly data_schema: Record<string, never> | null;
         };
-        /**
-         * @description * `running` - Running
-         *     * `suspended` - Suspended
-         *     * `completed` - Completed
-         *     * `failed` - Failed
-         *     * `canceled` - Canceled
-         *     * `deadlocked` - Deadlocked
-         * @enum {string}
-         */
-        State8d9Enum: "running" | "suspended" | "completed" | "failed" | "canceled" | "deadlocked";
         StateCountsOutput: {
             total: number;
             /** @description case state → count */
@@ -1361,7 +1361,7 @@ export interface components {
             task: string;
             generation: number;
             kind: string;
-            state: components["schemas"]["WorkItemOutputStateEnum"];
+            state: components["schemas"]["WorkItemStateEnum"];
             input: unknown;
             output: unknown;
             assignee: string | null;
@@ -1384,15 +1384,6 @@ export interface components {
             /** @description the task's form (a JSON Schema) */
             readonly form: Record<string, never> | null;
         };
-        /**
-         * @description * `initialized` - Initialized
-         *     * `started` - Started
-         *     * `completed` - Completed
-         *     * `failed` - Failed
-         *     * `canceled` - Canceled
-         * @enum {string}
-         */
-        WorkItemOutputStateEnum: "initialized" | "started" | "completed" | "failed" | "canceled";
         WorkItemRetryInputRequest: {
             /** @description a new input for the next attempt (default: the same) */
             input?: {
@@ -1405,6 +1396,15 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @description * `initialized` - Initialized
+         *     * `started` - Started
+         *     * `completed` - Completed
+         *     * `failed` - Failed
+         *     * `canceled` - Canceled
+         * @enum {string}
+         */
+        WorkItemStateEnum: "initialized" | "started" | "completed" | "failed" | "canceled";
     };
     responses: never;
     parameters: never;

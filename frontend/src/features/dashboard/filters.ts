@@ -1,5 +1,12 @@
 /** The case list's filters: kept in the URL (shareable, back button), sent to the API as is. */
 
+import type { components } from "../../api/schema";
+
+type CaseState = components["schemas"]["CaseStateEnum"];
+
+/** Every case state, in the order the filter offers them. The names are the engine's
+ * (engine/core/state.py, through the generated `CaseStateEnum`): tsc refuses a name that is not
+ * one, and `_EVERY_STATE` refuses a list that misses one. */
 export const CASE_STATES = [
   "running",
   "suspended",
@@ -7,7 +14,10 @@ export const CASE_STATES = [
   "canceled",
   "failed",
   "deadlocked",
-] as const;
+] as const satisfies readonly CaseState[];
+const _EVERY_STATE: Exclude<CaseState, (typeof CASE_STATES)[number]> extends never ? true : never =
+  true;
+void _EVERY_STATE;
 export const SORTS = [
   "-id",
   "id",
