@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-TASK_KINDS = ("manual", "automatic", "composite", "dummy", "timer", "signal")
 JOIN_SPLIT_TYPES = ("and", "xor", "or")
 FAILURE_POLICIES = ("fail", "continue", "incident")
 # How many work items one chain of `next_iteration` directives may make, when the task does not

@@ -42,9 +42,10 @@ from jsonschema.exceptions import ValidationError, best_match
 from jsonschema_specifications import REGISTRY as _SPEC_REGISTRY  # type: ignore[import-untyped]
 
 from .expr import check_expr
+from .kinds import KINDS
 from .names import PLAIN_NAME as PLAIN_NAME_RE
 from .names import is_plain_name  # shared with the engine, which resolves child workflows
-from .net import TASK_KINDS, implicit_condition_id
+from .net import implicit_condition_id
 
 __all__ = [
     "NET_SCHEMA",
@@ -322,6 +323,10 @@ class _Checker:
         self.ends: set[str] = set()
         self.inputs: dict[str, int] = {}  # node id → number of flows into it
         self.outputs: dict[str, int] = {}  # node id → number of flows out of it
+        self.signal_names: set[str] = set()  # the signals the net declares (check_tasks)
+
+    def activity_known(self, name: str) -> bool:
+        return self.activity_exists is None or self.activity_exists(name)
 
     def error(self, element: str | None, message: str, path: str, kind: str = "graph") -> None:
         self.result.errors.append(Problem(element, message, path, kind))
@@ -574,7 +579,7 @@ class _Checker:
     # -- tasks ------------------------------------------------------------------------------
 
     def check_tasks(self) -> None:
-        signal_names = {s["name"] for _, s in _items(self.doc, "signals") if isinstance(s.get("name"), str)}
+        self.signal_names = {s["name"] for _, s in _items(self.doc, "signals") if isinstance(s.get("name"), str)}
         all_ids = set(self.nodes) | self.implicit
         for i, t in self.tasks:
             tid = t["id"]
@@ -594,32 +599,9 @@ class _Checker:
                 if isinstance(t.get(key), str):
                     self.cel(t[key], tid, p(key), key)
 
-            kind = t.get("kind", "manual")
-            if kind not in TASK_KINDS:
-                pass  # the schema reported it
-            elif kind == "automatic":
-                activity = t.get("activity")
-                if not isinstance(activity, str) or not activity:
-                    self.error(tid, f"automatic task '{tid}' needs an `activity`", p())
-                elif self.activity_exists is not None and not self.activity_exists(activity):
-                    self.error(tid, f"unknown activity '{activity}'", p("activity"))
-            elif kind == "composite":
-                self.check_workflow(tid, t.get("workflow"), p)
-            elif kind == "signal":
-                name = t.get("signal")
-                if not isinstance(name, str) or not name:
-                    self.error(tid, f"signal task '{tid}' needs a `signal`", p())
-                elif name not in signal_names:
-                    self.error(tid, f"signal '{name}' is not declared in the net's `signals`", p("signal"))
-            elif kind == "timer":
-                has = [k for k in ("duration", "at") if t.get(k) is not None]
-                if len(has) != 1:
-                    self.error(
-                        tid,
-                        f"timer task '{tid}' needs exactly one of `duration` and `at`"
-                        + (" (it has both)" if has else ""),
-                        p(),
-                    )
+            kind = KINDS.get(t.get("kind", "manual"))
+            if kind is not None:  # an unknown kind: the schema reported it
+                kind.check(self, tid, t, p)
 
             cancels = t.get("cancels")
             if isinstance(cancels, list):

@@ -4,18 +4,32 @@ The engine (`engine.py`) runs every kind through the same rules (enabling, firin
 states, multi-instance, directives); a `Kind` says only what differs: how a new item is set up
 (`prepare`), what runs it once it exists (`launch`), what stops it when it is canceled or
 skipped (`stop`), what a resumed case sends again (`resume`), and a few flags. Adding a kind is
-adding a module here that registers a `Kind` (and listing it below); the validator's
-kind-specific checks are in `validation.py`.
+adding a module here that registers a `Kind` (and listing it below), with its validator checks
+in `Kind.check`; the net schema's `kind` enum names it too (a test keeps the two lists equal).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ..engine import Engine
     from ..net import Task
     from ..state import WorkItem
+
+
+class TaskChecks(Protocol):
+    """What a kind's `check` may use of the net validator (`validation.py`)."""
+
+    @property
+    def signal_names(self) -> Collection[str]: ...  # the signals the net declares
+
+    def error(self, element: str | None, message: str, path: str) -> None: ...
+
+    def activity_known(self, name: str) -> bool: ...
+
+    def check_workflow(self, tid: str, workflow: object, p: Callable[..., str]) -> None: ...
 
 
 class Kind:
@@ -31,6 +45,10 @@ class Kind:
     by_person: bool = False
     # a single item's output object is written into the case data (without an output mapping)
     output_to_data: bool = True
+
+    def check(self, checks: TaskChecks, tid: str, spec: Mapping[str, Any], p: Callable[..., str]) -> None:
+        """The validator's checks of a task of this kind, on its JSON as written (`p(*keys)`:
+        the JSON pointer of one of its fields)."""
 
     def prepare(self, engine: Engine, task: Task, item: WorkItem) -> None:
         """Set up a new item (allocation, due time) before it is stored."""

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..effects import Dispatch
-from . import Kind, register
+from . import Kind, TaskChecks, register
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -16,6 +17,13 @@ if TYPE_CHECKING:
 class Automatic(Kind):
     name = "automatic"
     starts_when_enabled = True
+
+    def check(self, checks: TaskChecks, tid: str, spec: Mapping[str, Any], p: Callable[..., str]) -> None:
+        activity = spec.get("activity")
+        if not isinstance(activity, str) or not activity:
+            checks.error(tid, f"automatic task '{tid}' needs an `activity`", p())
+        elif not checks.activity_known(activity):
+            checks.error(tid, f"unknown activity '{activity}'", p("activity"))
 
     def launch(self, engine: Engine, item: WorkItem) -> None:
         engine.effects.append(Dispatch(item.id))

@@ -3,12 +3,13 @@ fails it when the child ends)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..effects import CancelChild, StartChild
 from ..expr import ExpressionError, evaluate
 from ..names import is_plain_name
-from . import Kind, register
+from . import Kind, TaskChecks, register
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 class Composite(Kind):
     name = "composite"
     starts_when_enabled = True
+
+    def check(self, checks: TaskChecks, tid: str, spec: Mapping[str, Any], p: Callable[..., str]) -> None:
+        checks.check_workflow(tid, spec.get("workflow"), p)
 
     def launch(self, engine: Engine, item: WorkItem) -> None:
         engine._set_item_state(item, "started")

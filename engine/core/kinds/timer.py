@@ -3,10 +3,11 @@ fires it (the engine's `fire_timer`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..effects import ScheduleTimer
-from . import Kind, register
+from . import Kind, TaskChecks, register
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -16,6 +17,15 @@ if TYPE_CHECKING:
 
 class Timer(Kind):
     name = "timer"
+
+    def check(self, checks: TaskChecks, tid: str, spec: Mapping[str, Any], p: Callable[..., str]) -> None:
+        has = [k for k in ("duration", "at") if spec.get(k) is not None]
+        if len(has) != 1:
+            checks.error(
+                tid,
+                f"timer task '{tid}' needs exactly one of `duration` and `at`" + (" (it has both)" if has else ""),
+                p(),
+            )
 
     def prepare(self, engine: Engine, task: Task, item: WorkItem) -> None:
         src = task.spec.get("duration") or task.spec.get("at")
