@@ -21,9 +21,10 @@ export default tseslint.config(
     files: ["**/*.{ts,tsx}"],
     plugins: { "react-hooks": reactHooks },
     rules: {
-      // The classic hooks rules. The plugin's React Compiler rules (set-state-in-effect, refs,
-      // ...) are not on: the app is not built with the compiler, and several effects here
-      // deliberately reset state when their input changes.
+      // The plugin's recommended set: the classic hooks rules plus the React Compiler rules
+      // (set-state-in-effect, refs, ...). State is derived during render, reset with a key or
+      // while rendering, and set from async callbacks, not synchronously inside an effect.
+      ...reactHooks.configs.recommended.rules,
       "react-hooks/rules-of-hooks": "error",
       "react-hooks/exhaustive-deps": "error",
       // async event handlers (onClick={async () => ...}) are fine in React

@@ -11,13 +11,15 @@ interface AuthState {
 
 const AuthContext = createContext<AuthState | null>(null);
 
+// 401/403: not logged in
+const fetchMe = () => unwrap(api.GET("/api/me/")).catch(() => null);
+
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
   const [loading, setLoading] = useState(true);
 
   const refresh = useCallback(async () => {
-    // 401/403: not logged in
-    const data = await unwrap(api.GET("/api/me/")).catch(() => null);
+    const data = await fetchMe();
     setMe(data);
     setLoading(false);
     return data;
@@ -29,9 +31,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setMe(null);
   }, []);
 
+  // the first look: state is set when the answer is in
   useEffect(() => {
-    void refresh();
-  }, [refresh]);
+    void fetchMe().then((data) => {
+      setMe(data);
+      setLoading(false);
+    });
+  }, []);
 
   return (
     <AuthContext.Provider value={{ me, loading, refresh, logout }}>{children}</AuthContext.Provider>

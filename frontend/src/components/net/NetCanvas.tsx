@@ -37,18 +37,20 @@ export function NetCanvas({
   height?: number | string;
 }) {
   const canvas = useMemo(() => netToCanvas(net), [net]);
-  const [nodes, setNodes] = useState<NetNode[]>(canvas.nodes);
+  // the laid-out nodes of the canvas they were laid out for; until then, the canvas's own
+  const [laidOut, setLaidOut] = useState<{ canvas: typeof canvas; nodes: NetNode[] } | null>(null);
+  const nodes = laidOut?.canvas === canvas ? laidOut.nodes : canvas.nodes;
   useEffect(() => {
     let live = true;
-    setNodes(canvas.nodes);
     if (canvas.nodes.some((n) => !n.data.placed)) {
       void autoLayout(canvas).then((pos) => {
         if (live)
-          setNodes(
-            canvas.nodes.map((n) =>
+          setLaidOut({
+            canvas,
+            nodes: canvas.nodes.map((n) =>
               n.data.placed || !pos[n.id] ? n : { ...n, position: pos[n.id] },
             ),
-          );
+          });
       });
     }
     return () => {

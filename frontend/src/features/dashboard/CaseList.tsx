@@ -31,7 +31,12 @@ export function CaseList() {
   const [definitions, setDefinitions] = useState<DefinitionSummary[]>([]);
   const key = search.toString();
 
-  useEffect(() => setDraft(filtersFromSearch(key)), [key]);
+  // the URL changed: the form shows its filters again (adjusted while rendering)
+  const [draftKey, setDraftKey] = useState(key);
+  if (draftKey !== key) {
+    setDraftKey(key);
+    setDraft(filters);
+  }
   useEffect(() => {
     void dashboardApi.definitions().then((r) => r.ok && setDefinitions(r.data));
   }, []);

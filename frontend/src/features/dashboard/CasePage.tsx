@@ -33,11 +33,11 @@ export function CasePageView() {
   const history = page?.history ?? [];
   const eventId = position == null ? null : scrub.eventAt(position);
 
+  // back to now: no past state (adjusted while rendering)
+  if (eventId == null && past) setPast(null);
+
   useEffect(() => {
-    if (eventId == null) {
-      setPast(null);
-      return;
-    }
+    if (eventId == null) return;
     let live = true;
     void dashboardApi.caseStateAt(id, eventId).then((r) => {
       if (!live) return;

@@ -15,18 +15,27 @@ export function useCaseLive(id: number) {
   const [status, setStatus] = useState<SocketStatus>("connecting");
   const [error, setError] = useState<string | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-
-  const reload = useCallback(async () => {
-    const r = await dashboardApi.casePage(id);
-    if (r.ok) {
-      setPage(r.data);
-      setError(null);
-    } else setError(r.message);
-  }, [id]);
-
-  useEffect(() => {
+  // another case: nothing of the previous one is shown (adjusted while rendering)
+  const [pageFor, setPageFor] = useState(id);
+  if (pageFor !== id) {
+    setPageFor(id);
     setPage(null);
     setPushed(null);
+  }
+
+  // state is set when the answer is in, never synchronously in the effect below
+  const reload = useCallback(
+    () =>
+      dashboardApi.casePage(id).then((r) => {
+        if (r.ok) {
+          setPage(r.data);
+          setError(null);
+        } else setError(r.message);
+      }),
+    [id],
+  );
+
+  useEffect(() => {
     void reload();
     const socket = new ReconnectingSocket(
       caseSocketUrl(id),

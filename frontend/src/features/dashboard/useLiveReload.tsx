@@ -1,4 +1,4 @@
-import { useEffect, useEffectEvent, useRef, useState } from "react";
+import { useEffect, useEffectEvent, useState } from "react";
 
 import {
   dashboardSocketUrl,
@@ -30,9 +30,9 @@ export function useLiveReload(
   open: (url: string) => SocketLike = openWebSocket,
 ): SocketStatus {
   const [status, setStatus] = useState<SocketStatus>("connecting");
-  const latest = useRef(load);
-  latest.current = load;
-  usePoll(() => latest.current(), FALLBACK_REFRESH_MS, key);
+  usePoll(load, FALLBACK_REFRESH_MS, key);
+  // the latest `load`, for the socket's callbacks
+  const loadNow = useEffectEvent(load);
   // one socket per mounted page, whatever `open` the caller passes on each render
   const openSocket = useEffectEvent(open);
   useEffect(() => {
@@ -45,7 +45,7 @@ export function useLiveReload(
       const run = () => {
         due = null;
         last = Date.now();
-        void latest.current();
+        void loadNow();
       };
       if (wait <= 0) run();
       else due = setTimeout(run, wait);
@@ -58,7 +58,7 @@ export function useLiveReload(
       (next) => {
         setStatus(next);
         if (next !== "live") return;
-        if (wasLive) void latest.current(); // back after a drop
+        if (wasLive) void loadNow(); // back after a drop
         wasLive = true;
       },
       (url) => openSocket(url),

@@ -61,9 +61,12 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
   const version = mode === "version" ? Number(params.version) : null;
   const navigate = useNavigate();
   const flow = useReactFlow();
-  // useReactFlow's object is not stable across renders: effects reach it through a ref.
+  // useReactFlow's object is not stable across renders: effects reach it through a ref, kept
+  // current by an effect (a ref is not written while rendering).
   const flowRef = useRef(flow);
-  flowRef.current = flow;
+  useEffect(() => {
+    flowRef.current = flow;
+  }, [flow]);
   const [definition, setDefinition] = useState<Definition | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
@@ -99,13 +102,20 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
   }, []);
   useShortcuts(layout);
 
-  // Load the net (draft, a version, or a new one).
-  useEffect(() => {
-    let live = true;
+  // Another net to open: start over from "not loaded" (adjusted while rendering).
+  const openKey = JSON.stringify([mode, name, version, reloadKey]);
+  const [openFor, setOpenFor] = useState(openKey);
+  if (openFor !== openKey) {
+    setOpenFor(openKey);
     setLoaded(false);
     setLoadError(null);
     setOpenedMs(null);
     setTestCase(null);
+  }
+
+  // Load the net (draft, a version, or a new one).
+  useEffect(() => {
+    let live = true;
     const open = async () => {
       let doc: NetDoc;
       if (mode === "new") doc = emptyNet("new-workflow");

@@ -18,6 +18,13 @@ import {
 import { StartCase } from "./StartCase";
 import { useInbox } from "./useInbox";
 
+const fetchDone = async () => {
+  const page = await unwrap(
+    api.GET("/api/work-items/", { params: { query: { state: "completed", mine: true } } }),
+  ).catch(() => null);
+  return page?.results ?? [];
+};
+
 /** The operator's inbox: live lists of their work, the selected item's case and form. */
 export function InboxPage() {
   const { me, refresh } = useAuth();
@@ -42,19 +49,17 @@ export function InboxPage() {
     return () => clearInterval(timer);
   }, []);
 
-  const loadDone = useCallback(async () => {
-    const page = await unwrap(
-      api.GET("/api/work-items/", { params: { query: { state: "completed", mine: true } } }),
-    ).catch(() => null);
-    setDone(page?.results ?? []);
-  }, []);
+  // state is set when the answer is in, never synchronously in an effect
+  const loadDone = useCallback(() => fetchDone().then(setDone), []);
   useEffect(() => {
     if (tab === "done") void loadDone();
   }, [tab, loadDone]);
 
-  // An item that leaves: say why if it was the one open; keep "Done" current.
-  const onRemoved = useEffectEvent((lastRemoved: WorkItem) => {
-    if (lastRemoved.id === selected) {
+  // An item that leaves: say why if it was the one open (adjusted while rendering)...
+  const [seenRemoved, setSeenRemoved] = useState(lastRemoved);
+  if (seenRemoved !== lastRemoved) {
+    setSeenRemoved(lastRemoved);
+    if (lastRemoved && lastRemoved.id === selected) {
       setSelected(null);
       if (
         lastRemoved.assignee &&
@@ -66,6 +71,9 @@ export function InboxPage() {
         );
       }
     }
+  }
+  // ... and keep "Done" current.
+  const onRemoved = useEffectEvent((lastRemoved: WorkItem) => {
     if (lastRemoved.state === "completed" && lastRemoved.assignee === username) void loadDone();
   });
   useEffect(() => {

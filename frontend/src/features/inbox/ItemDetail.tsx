@@ -1,7 +1,7 @@
 import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
-import { useEffect, useEffectEvent, useState } from "react";
+import { useEffect, useState } from "react";
 
 import {
   api,
@@ -30,12 +30,14 @@ export function ItemDetail({ item, username, onDone }: Props) {
   const [busy, setBusy] = useState(false);
 
   // another item: its own output in the form, no errors (not on each update of the same item)
-  const resetForm = useEffectEvent(() => {
+  // (adjusted while rendering)
+  const [formFor, setFormFor] = useState(item.id);
+  if (formFor !== item.id) {
+    setFormFor(item.id);
     setFormData(item.output ?? {});
     setErrors(undefined);
     setMessage(null);
-  });
-  useEffect(() => resetForm(), [item.id]);
+  }
 
   useEffect(() => {
     let live = true;

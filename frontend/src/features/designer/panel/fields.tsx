@@ -1,5 +1,5 @@
 /** Small controlled inputs of the properties panel. Empty values mean "absent" (undefined). */
-import { useEffect, useState } from "react";
+import { useState } from "react";
 
 import type { Json, JsonObject } from "../../../lib/net/net";
 
@@ -157,10 +157,13 @@ export function JsonField(props: {
   const shown = props.value === undefined ? "" : JSON.stringify(props.value, null, 2);
   const [text, setText] = useState(shown);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
+  // the value changed from outside: show it, without the old error (adjusted while rendering)
+  const [textFor, setTextFor] = useState(shown);
+  if (textFor !== shown) {
+    setTextFor(shown);
     setText(shown);
     setError(null);
-  }, [shown]);
+  }
   return (
     <div className="field">
       <label htmlFor={id}>{props.label}</label>
