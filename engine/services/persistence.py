@@ -103,7 +103,7 @@ def start_case(
             started_by=access.user_row(user),
         )
         state = CaseState()
-        engine = Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case={})
+        engine = Engine(rt.net, state, or_join=rt.or_join, actor=access.actor_name(user), case={})
         engine.start_case(data or {})  # raises InvalidInput before anything is written
         _case_row_fields(case, state)
         case.save()
@@ -177,7 +177,7 @@ def _load_engine(case: Case, user, live: list[WorkItem] | None = None) -> Loaded
         work_items={key: _item_from_row(r) for key, r in rows.items()},
         pending_signals=list(case.pending_signals or []),
     )
-    engine = Engine(rt.net, state, or_join=rt.or_join, actor=_actor(user), case=_case_vars(case))
+    engine = Engine(rt.net, state, or_join=rt.or_join, actor=access.actor_name(user), case=_case_vars(case))
     return Loaded(case, engine, rows)
 
 
@@ -404,8 +404,3 @@ def _row_from_item(case: Case, i: ItemState, now: dt.datetime) -> WorkItem:
 
 def _case_vars(case: Case) -> dict[str, Any]:
     return {"id": case.pk, "definition": case.definition_name, "version": case.version.version}
-
-
-def _actor(user: Actor) -> str | None:
-    """The name the engine records (None for the system: its events keep an empty actor)."""
-    return access.actor_name(user)

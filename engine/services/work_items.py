@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import get_user_model
+
 from engine import access
 from engine.access import SYSTEM, Actor
 from engine.core.engine import Engine
 from engine.core.errors import InvalidInput, NotAllowed
 from engine.models import WorkItem
-from engine.services.persistence import _actor, _execute, _item_op
+from engine.services.persistence import _execute, _item_op
 
 
 def work_item_claim(*, item_id, user: Actor) -> WorkItem:
@@ -31,8 +33,6 @@ def work_item_release(*, item_id, user: Actor) -> WorkItem:
 
 
 def work_item_delegate(*, item_id, user: Actor, to_username: str) -> WorkItem:
-    from django.contrib.auth import get_user_model
-
     if not get_user_model().objects.filter(username=to_username, is_active=True).exists():
         raise InvalidInput(f"no active user {to_username!r}", errors=[{"field": "user", "message": "unknown user"}])
 
@@ -44,7 +44,7 @@ def work_item_delegate(*, item_id, user: Actor, to_username: str) -> WorkItem:
 
 
 def work_item_start(*, item_id, user: Actor) -> WorkItem:
-    return _item_op(item_id, user, "start", lambda e, i: e.start_item(i, _actor(user)))
+    return _item_op(item_id, user, "start", lambda e, i: e.start_item(i, access.actor_name(user)))
 
 
 def work_item_complete(
@@ -72,9 +72,9 @@ def _complete_op(
         if attempt is not None and e.state.work_items[i].attempt != attempt:
             raise NotAllowed(f"attempt {attempt} is not the work item's current attempt")
         if directives:
-            e.complete_item(i, output or {}, user=_actor(user), routes=routes, directives=directives)
+            e.complete_item(i, output or {}, user=access.actor_name(user), routes=routes, directives=directives)
         else:
-            e.complete_item(i, output or {}, user=_actor(user), routes=routes)
+            e.complete_item(i, output or {}, user=access.actor_name(user), routes=routes)
 
     return op
 
