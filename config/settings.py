@@ -222,6 +222,10 @@ CELERY_TASK_IGNORE_RESULT = True  # outcomes live on the work items
 # arrived within this many seconds of the first (docs/adr/0017-batched-completions.md).
 WORKFLOW_BATCH_SIZE = env.int("WORKFLOW_BATCH_SIZE", default=32)
 WORKFLOW_BATCH_WAIT = env.float("WORKFLOW_BATCH_WAIT", default=0.002)
+# Follow-up batches a worker runs itself for the automatic items its own commits made ready
+# (an automatic chain), per batch it received, before it sends the rest through the broker
+# (worker/chains.py, ADR 0063). 0: every item goes through the broker.
+WORKFLOW_CHAIN_STEPS = env.int("WORKFLOW_CHAIN_STEPS", default=100)
 # Celery's Django fix-up closes every database connection before and after each task unless
 # this is set (a new PostgreSQL connection costs ~5 ms per work item). Set, it closes them only
 # every 2 x this many tasks; config/celery.py closes broken and CONN_MAX_AGE-old ones per task,

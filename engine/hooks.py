@@ -28,7 +28,8 @@ class Dispatch:
     alone: bool = False
 
 
-ChangeListener = Callable[[int, list[str], "dict[str, str] | None"], None]
+# (case row, the work item rows the transaction wrote for it, {item id: previous assignee})
+ChangeListener = Callable[[Any, list[Any], "dict[str, str] | None"], None]
 
 _dispatcher: Callable[[Dispatch], None] | None = None
 _batch_runner: Callable[[int, int | None], None] | None = None
@@ -65,8 +66,10 @@ def run_batch_job(job_id: int, user_id: int | None) -> None:
     _batch_runner(job_id, user_id)
 
 
-def case_changed(case: Any, item_ids: list[str], previous_assignees: dict[str, str] | None = None) -> None:
-    """Called inside the transaction after a case's rows are written. `previous_assignees`:
-    {item id: the user who had claimed it before this write}, so that they hear it has gone."""
+def case_changed(case: Any, items: list[Any], previous_assignees: dict[str, str] | None = None) -> None:
+    """Called inside the transaction after a case's rows are written: the case row (its version
+    loaded) and the work item rows as written (`engine.models.WorkItem`, complete: a listener
+    needs no read-back). `previous_assignees`: {item id: the user who had claimed it before this
+    write}, so that they hear it has gone."""
     for listener in _change_listeners:
-        listener(case.pk, item_ids, previous_assignees)
+        listener(case, items, previous_assignees)

@@ -1,11 +1,13 @@
 """Websocket pushes, sent after commit from whichever process changed a case (web or worker).
 
-`engine.hooks.case_changed` calls `record` inside the case's transaction; the first call of a
-transaction registers one `transaction.on_commit` callback that sends everything the transaction
-touched, so a rolled-back transaction sends nothing. The callback reads the committed rows and
-publishes through the channel layer:
+`engine.hooks.case_changed` calls `record` inside the case's transaction with the rows it wrote;
+the first call of a transaction registers one `transaction.on_commit` callback that sends
+everything the transaction wrote, so a rolled-back transaction sends nothing. The callback builds
+the messages from those rows in memory (no read-back; the task's label and form come from the
+version's cached runtime) and hands them to this process's publisher, which sends them through
+the channel layer in commit order while the committing code goes on (ADR 0062):
 
-- each changed manual work item, once serialized, to the groups of everyone who may have it in
+- each changed manual work item, serialized once, to the groups of everyone who may have it in
   their inbox before or after the change: its role, its offered user, its assignee, the
   assignees it had before the transaction, and staff. Each consumer decides what its user sees
   (realtime/consumers.py), so one message serves every audience;
@@ -19,23 +21,24 @@ publishes through the channel layer:
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hashlib
 import json
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection, transaction
+from rest_framework import serializers
 from rest_framework.utils.encoders import JSONEncoder
 
+from definitions.runtime import runtime_for
 from engine import access
 from engine.core.state import ITEM_OPEN
-from engine.selectors import work_items_for_output
-from engine.serializers import WorkItemOutputSerializer, task_specs_of
 
 logger = logging.getLogger(__name__)
 
@@ -62,17 +65,32 @@ def case_group(case_id: int) -> str:
 
 
 class _Pending:
-    """What one transaction touched: {item id: usernames who had it before} and case ids."""
+    """What one transaction wrote: the last row of each work item with the usernames who had
+    it before, and the cases (with what an item's representation needs from them)."""
 
     def __init__(self) -> None:
-        self.items: dict[str, set[str]] = {}
-        self.cases: set[int] = set()
+        self.items: dict[str, tuple[Any, set[str]]] = {}
+        self.cases: dict[int, tuple[str, Any]] = {}  # id: (definition name, version)
 
     def __call__(self) -> None:  # the on_commit callback
         try:
-            publish(case_ids=self.cases, items=self.items)
+            _enqueue(self.messages())
         except Exception:  # a push must never break the request that committed
             logger.exception("websocket push failed")
+
+    def messages(self) -> list[tuple[str, dict[str, Any]]]:
+        out: list[tuple[str, dict[str, Any]]] = []
+        # oldest item first, as a read-back in the items' order gave them: what left before
+        # what was offered next
+        for row, before in sorted(self.items.values(), key=lambda v: (v[0].created_at, str(v[0].pk))):
+            definition, version = self.cases[row.case_id]
+            task = runtime_for(version).net.tasks.get(row.task) if version is not None else None
+            out += item_messages(row, definition=definition, spec=task.spec if task else {}, before=before)
+        cases = sorted(self.cases)
+        out += [(case_group(c), {"type": "case.changed", "case_id": c}) for c in cases]
+        if cases:
+            out.append((DASHBOARD_GROUP, {"type": "dashboard.changed"}))
+        return out
 
 
 def _current_pending() -> _Pending | None:
@@ -85,20 +103,25 @@ def _current_pending() -> _Pending | None:
     return None
 
 
-def record(case_id: int, item_ids: Iterable[str], previous_assignees: dict[str, str] | None = None) -> None:
-    """Called inside the transaction that changed the case."""
+def record(case: Any, items: Iterable[Any], previous_assignees: dict[str, str] | None = None) -> None:
+    """Called inside the transaction that changed the case, with the rows it wrote (the
+    engine's change port): kept, then turned into messages once, after the commit."""
     if not getattr(settings, "WORKFLOW_PUSH", True):
         return
     pending = _current_pending() if connection.in_atomic_block else None
     if pending is None:
         pending = _Pending()
         transaction.on_commit(pending)
-    pending.cases.add(int(case_id))
+    pending.cases[int(case.pk)] = (case.definition_name, case.version)
     previous = previous_assignees or {}
-    for item_id in item_ids:
-        before = pending.items.setdefault(str(item_id), set())
-        if previous.get(str(item_id)):
-            before.add(previous[str(item_id)])
+    for row in items:
+        if row.kind != "manual":
+            continue  # only people's work is pushed
+        key = str(row.pk)
+        before = pending.items[key][1] if key in pending.items else set()
+        if previous.get(key):
+            before.add(previous[key])
+        pending.items[key] = (row, before)  # the last write of the transaction wins
 
 
 def audience_changed(usernames: Iterable[str]) -> None:
@@ -109,85 +132,129 @@ def audience_changed(usernames: Iterable[str]) -> None:
     groups = sorted({user_group(u) for u in usernames if u})
     if groups:
         message = {"type": "inbox.audience"}
-        transaction.on_commit(lambda: _publish_safely([(g, message) for g in groups]))
-
-
-def _publish_safely(messages: list[tuple[str, dict[str, Any]]]) -> None:
-    try:
-        asyncio.run_coroutine_threadsafe(_send_all(messages), _publisher_loop()).result(timeout=PUBLISH_TIMEOUT)
-    except Exception:  # a push must never break the request that committed
-        logger.exception("websocket push failed")
+        transaction.on_commit(lambda: _enqueue([(g, message) for g in groups]))
 
 
 def as_json(data: Any) -> Any:
     return json.loads(json.dumps(data, cls=JSONEncoder))
 
 
-def item_messages(items: dict[str, set[str]]) -> list[tuple[str, dict[str, Any]]]:
-    """(group, message) pairs for the manual items among `items`, as committed."""
-    if not items:
-        return []
-    rows = list(work_items_for_output().filter(pk__in=list(items), kind="manual"))
-    if not rows:
-        return []
-    context: dict[str, Any] = {}
-    docs = as_json(WorkItemOutputSerializer(rows, many=True, context=context).data)
-    specs = task_specs_of(context)
-    out: list[tuple[str, dict[str, Any]]] = []
-    for row, doc in zip(rows, docs, strict=True):
-        excluded: frozenset[str] = frozenset()
-        if row.state in ACTIVE_STATES:
-            excluded = access.four_eyes_excluded(case_id=row.case_id, spec=specs.get(row.case_version_id, row.task))
-        message = {"type": "inbox.item", "work_item": doc, "excluded": sorted(excluded)}
-        groups = {STAFF_GROUP}
-        if row.role:
-            groups.add(role_group(row.role))
-        for username in {row.offered_user, row.assignee, *items.get(str(row.pk), ())}:
-            if username:
-                groups.add(user_group(username))
-        out.extend((g, message) for g in sorted(groups))
-    return out
+_datetime = serializers.DateTimeField()  # the API's format for times (ISO 8601, "Z" for UTC)
 
 
-def publish(*, case_ids: Iterable[int], items: dict[str, set[str]]) -> None:
-    messages = item_messages(items)
-    cases = sorted(case_ids)
-    messages += [(case_group(c), {"type": "case.changed", "case_id": c}) for c in cases]
-    if cases:
-        messages.append((DASHBOARD_GROUP, {"type": "dashboard.changed"}))
-    if messages:
-        # Waited for, so that a request's pushes are out before its response (and tests see
-        # them in order); a publish takes about a millisecond.
-        asyncio.run_coroutine_threadsafe(_send_all(messages), _publisher_loop()).result(timeout=PUBLISH_TIMEOUT)
+def item_doc(row: Any, *, definition: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A work item row as `engine.serializers.WorkItemOutputSerializer` shows it (the API's
+    representation), built from the row in memory: no read-back, no DRF serializer run.
+    realtime/tests checks that the two agree."""
+    return {
+        "id": str(row.pk),
+        "case": row.case_id,
+        "task": row.task,
+        "generation": row.generation,
+        "kind": row.kind,
+        "state": row.state,
+        "input": row.input,
+        "output": row.output,
+        "assignee": row.assignee,
+        "role": row.role,
+        "attempt": row.attempt,
+        "error": row.error,
+        "created_at": _datetime.to_representation(row.created_at),
+        "updated_at": _datetime.to_representation(row.updated_at),
+        "offered_user": row.offered_user,
+        "priority": row.priority,
+        "due_at": _datetime.to_representation(row.due_at) if row.due_at else None,
+        "iteration": row.iteration,
+        "definition": definition,
+        "task_label": spec.get("label") or row.task,
+        "form": spec.get("form"),
+    }
+
+
+def item_messages(
+    row: Any, *, definition: str, spec: Mapping[str, Any], before: Iterable[str] = ()
+) -> list[tuple[str, dict[str, Any]]]:
+    """(group, message) pairs for a committed manual work item: one message, to the groups of
+    everyone who may have it in their inbox before or after the change (its role, its offered
+    user, its assignee, those who had claimed it before, and staff)."""
+    excluded: frozenset[str] = frozenset()
+    if row.state in ACTIVE_STATES and access.four_eyes_task(spec):
+        excluded = access.four_eyes_excluded(case_id=row.case_id, spec=spec)
+    message = {"type": "inbox.item", "work_item": item_doc(row, definition=definition, spec=spec)}
+    message["excluded"] = sorted(excluded)
+    groups = {STAFF_GROUP}
+    if row.role:
+        groups.add(role_group(row.role))
+    for username in {row.offered_user, row.assignee, *before}:
+        if username:
+            groups.add(user_group(username))
+    return [(g, message) for g in sorted(groups)]
 
 
 PUBLISH_TIMEOUT = 5.0
-_publisher: tuple[int, asyncio.AbstractEventLoop] | None = None
+_publisher: tuple[int, asyncio.AbstractEventLoop, asyncio.Queue[list[tuple[str, dict[str, Any]]]]] | None = None
 _publisher_lock = threading.Lock()
 
 
-def _publisher_loop() -> asyncio.AbstractEventLoop:
+def _publisher_loop() -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[list[tuple[str, dict[str, Any]]]]]:
     """One event loop per process, in a daemon thread, for publishing: the channel layer keeps
     its Redis connection on it. `async_to_sync` from a plain thread would start a loop, a thread
-    and a Redis connection for every push (~25 ms); a forked worker gets a loop of its own."""
+    and a Redis connection for every push (~25 ms); a forked worker gets a loop of its own.
+    What commits hands its messages to the loop's queue and goes on (ADR 0062); one task sends
+    the queue's batches in commit order."""
     global _publisher
     with _publisher_lock:
         if _publisher is None or _publisher[0] != os.getpid():
             loop = asyncio.new_event_loop()
+            queue: asyncio.Queue[list[tuple[str, dict[str, Any]]]] = asyncio.Queue()
             threading.Thread(target=loop.run_forever, name="push-publisher", daemon=True).start()
-            _publisher = (os.getpid(), loop)
-        return _publisher[1]
+            asyncio.run_coroutine_threadsafe(_drain(queue), loop)
+            _publisher = (os.getpid(), loop, queue)
+        return _publisher[1], _publisher[2]
+
+
+def _enqueue(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    if messages:
+        loop, queue = _publisher_loop()
+        loop.call_soon_threadsafe(queue.put_nowait, messages)
+
+
+async def _drain(queue: asyncio.Queue[list[tuple[str, dict[str, Any]]]]) -> None:
+    while True:
+        messages = await queue.get()
+        try:
+            await _send_all(messages)
+        except Exception:  # a push must never stop the publisher
+            logger.exception("websocket push failed")
+        finally:
+            queue.task_done()
+
+
+def flush(timeout: float = PUBLISH_TIMEOUT) -> None:
+    """Wait until every message handed to the publisher so far is sent (or `timeout`)."""
+    if _publisher is None or _publisher[0] != os.getpid():
+        return
+    loop, queue = _publisher[1], _publisher[2]
+    try:
+        asyncio.run_coroutine_threadsafe(queue.join(), loop).result(timeout=timeout)
+    except Exception:  # pragma: no cover - shutting down
+        logger.exception("websocket pushes not all sent")
+
+
+atexit.register(flush)  # a short-lived process (a command, a script) sends what it committed
 
 
 def warm_up() -> None:
     """Open the publisher's Redis connection now rather than on the first push (the first
     publish of a process takes ~0.25 s): for long-running processes such as workers."""
-    asyncio.run_coroutine_threadsafe(_send_all([("warm-up", {"type": "noop"})]), _publisher_loop()).result(
+    asyncio.run_coroutine_threadsafe(_send_all([("warm-up", {"type": "noop"})]), _publisher_loop()[0]).result(
         timeout=PUBLISH_TIMEOUT
     )
 
 
 async def _send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """One after another: a socket gets a transaction's messages in the order they were made
+    (the item that left before the one offered next)."""
     layer = get_channel_layer()
     for group, message in messages:
         await layer.group_send(group, message)

@@ -14,7 +14,7 @@ from collections import deque
 from django.conf import settings
 
 from engine.hooks import Dispatch
-from worker import runner, tasks
+from worker import chains, runner, tasks
 
 _local = threading.local()
 
@@ -22,7 +22,8 @@ _local = threading.local()
 def dispatch_automatic(job: Dispatch) -> None:
     runner = getattr(settings, "WORKFLOW_RUNNER", "inline")
     if runner == "celery":
-        tasks.send_work_item(job)
+        if not chains.collect(job):  # a chain running in this worker takes it on (ADR 0063)
+            tasks.send_work_item(job)
     elif runner == "inline":
         _run_inline(job)
     elif runner == "manual":

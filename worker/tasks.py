@@ -37,7 +37,7 @@ from engine import services
 from engine.access import SYSTEM
 from engine.hooks import Dispatch
 from engine.services.sweeps import HARD_LIMIT_GRACE
-from worker import runner
+from worker import chains, runner
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def _eta_timestamp(req: Any) -> float:
 def run_work_items(requests: list[SimpleRequest]) -> list[str]:
     jobs = [(r.args[0], r.args[1]) for r in requests]
     try:
-        return runner.run_work_items(jobs)
+        return chains.run_chained(runner.run_work_items, jobs, send_work_item)
     except (DatabaseError, InterfaceError):
         # the database unreachable: send the batch's attempts again later, then acknowledge
         # these messages (what autoretry does for a single task)

@@ -210,6 +210,8 @@ class Engine:
         if not current and not self._lingering(item):
             raise NotAllowed("the work item's task is no longer active")
         if kind_of(item.kind).by_person and user:
+            if not item.assignee:  # started by a person straight from the offer: a claim too
+                self._emit(EventType.WORK_ITEM_CLAIMED, item=item, user=user)
             item.assignee = user
         if current and run.state == "enabled":
             self._start_task(self.net.tasks[item.task])

@@ -173,7 +173,7 @@ def _load_engine(case: Case, user, live: list[WorkItem] | None = None) -> Loaded
         status=case.state,
         marking=dict(case.marking),
         tasks={tid: TaskRun.from_json(doc) for tid, doc in case.tasks.items()},
-        data=case.data,
+        data=dict(case.data),  # a copy: `_collect` writes the data only when it differs from the row's
         work_items={key: _item_from_row(r) for key, r in rows.items()},
         pending_signals=list(case.pending_signals or []),
     )
@@ -247,14 +247,15 @@ class _Writes:
     """What one case's engine changed, as rows to write: `_collect` builds it, `_flush` writes
     the writes of one case or of many (the worker's batches) with one statement per table."""
 
-    __slots__ = ("case", "created", "changed", "events", "touched", "previous_assignees")
+    __slots__ = ("case", "case_fields", "created", "changed", "item_fields", "events", "previous_assignees")
 
     def __init__(self, case: Case) -> None:
         self.case = case
+        self.case_fields: list[str] = CASE_FIELDS  # the case's columns this change wrote
         self.created: list[WorkItem] = []
         self.changed: list[WorkItem] = []
+        self.item_fields: list[str] = ITEM_FIELDS  # the columns the changed items need written
         self.events: list[Event] = []
-        self.touched: list[str] = []
         self.previous_assignees: dict[str, str] = {}
 
 
@@ -289,7 +290,7 @@ def _collect(loaded: Loaded) -> _Writes | None:
     status_event = CASE_STATUS_EVENTS.get(state.status)
     reason = next((ev.payload.get("reason", "") for ev in engine.events if ev.type == status_event), "")
     now = timezone.now()
-    _case_row_fields(case, state, reason=reason)
+    w.case_fields = [*_case_row_fields(case, state, reason=reason), "updated_at"]
     case.updated_at = now
     w.created = [_row_from_item(case, engine.dirty[i], now) for i in engine.created if i in engine.dirty]
     changed = [i for i in engine.dirty.values() if i.id not in engine.created]
@@ -301,10 +302,20 @@ def _collect(loaded: Loaded) -> _Writes | None:
             for r in rows
             if r.pk in before and before[r.pk].assignee and before[r.pk].assignee != r.assignee
         }
+        fields: set[str] = set()
         for r in rows:
-            if r.pk in before:
-                for f in ITEM_FIELDS:
-                    setattr(before[r.pk], f, getattr(r, f))
+            old = before.get(r.pk)
+            if old is None:  # pragma: no cover - a changed item is live, so it was loaded
+                fields.update(ITEM_FIELDS)
+                continue
+            r.created_at = old.created_at  # the row as stored (the push shows it)
+            for f in ITEM_FIELDS:
+                value = getattr(r, f)
+                if getattr(old, f) != value:
+                    fields.add(f)
+                    setattr(old, f, value)
+        # only what changed is written (one statement for the rows: the union of their changes)
+        w.item_fields = [f for f in ITEM_FIELDS if f in fields or f == "updated_at"]
         w.changed = rows
     actor = engine.actor or ""
     w.events = [
@@ -318,43 +329,74 @@ def _collect(loaded: Loaded) -> _Writes | None:
         )
         for ev in engine.events
     ]
-    w.touched = list(engine.dirty)
     engine.events, engine.dirty, engine.created = [], {}, set()
     return w
 
 
 def _flush(batch: list[_Writes]) -> None:
     """Write the collected changes of one or more cases: one statement per table (an UPDATE of
-    the one row, or a bulk one for several), then tell the push hook what each case touched."""
+    the one row, or a bulk one for several; a case's new and changed items together in one
+    INSERT ... ON CONFLICT UPDATE), then tell the change hook the rows each case wrote."""
     if len(batch) == 1:
-        batch[0].case.save(update_fields=CASE_FIELDS)
+        w = batch[0]
+        Case.objects.filter(pk=w.case.pk).update(**{f: getattr(w.case, f) for f in w.case_fields})
     else:
         bulk_update_rows(Case, [w.case for w in batch], CASE_FIELDS)
     created = [r for w in batch for r in w.created]
-    if created:
-        WorkItem.objects.bulk_create(created)
     changed = [r for w in batch for r in w.changed]
-    if len(changed) == 1:
-        r = changed[0]
-        WorkItem.objects.filter(pk=r.pk).update(**{f: getattr(r, f) for f in ITEM_FIELDS})
-    elif changed:
-        for start in range(0, len(changed), 500):
-            bulk_update_rows(WorkItem, changed[start : start + 500], ITEM_FIELDS)
+    if created and changed and len(batch) == 1 and len(created) + len(changed) <= UPSERT_MAX:
+        _upsert_items(created, changed, batch[0].item_fields)
+    else:
+        if created:
+            WorkItem.objects.bulk_create(created)
+        if len(changed) == 1:
+            r = changed[0]
+            WorkItem.objects.filter(pk=r.pk).update(**{f: getattr(r, f) for f in batch[0].item_fields})
+        elif changed:
+            for start in range(0, len(changed), 500):
+                bulk_update_rows(WorkItem, changed[start : start + 500], ITEM_FIELDS)
     Event.objects.bulk_create([e for w in batch for e in w.events], batch_size=1000)
     for w in batch:
-        hooks.case_changed(w.case, w.touched, w.previous_assignees)
+        hooks.case_changed(w.case, [*w.changed, *w.created], w.previous_assignees)
 
 
-def _case_row_fields(case: Case, state: CaseState, reason: str = "") -> None:
-    case.state = state.status
-    case.marking = state.marking_json()
-    case.tasks = state.tasks_json()
-    case.data = state.data
-    case.pending_signals = state.pending_signals
+# most rows written by one INSERT ... ON CONFLICT (beyond: the two statements of a large batch)
+UPSERT_MAX = 200
+
+
+def _upsert_items(created: list[WorkItem], changed: list[WorkItem], fields: list[str]) -> None:
+    """A case's new and changed items in one statement: `INSERT ... ON CONFLICT (id) DO UPDATE
+    SET <fields>` (a changed row exists, so only its changed columns are set; PostgreSQL and
+    SQLite 3.24+). Django stamps `created_at` on every row it inserts: the changed rows get theirs
+    back in memory, as stored."""
+    kept = [r.created_at for r in changed]
+    WorkItem.objects.bulk_create(
+        [*created, *changed], update_conflicts=True, unique_fields=["id"], update_fields=fields
+    )
+    for r, created_at in zip(changed, kept, strict=True):
+        r.created_at = created_at
+
+
+def _case_row_fields(case: Case, state: CaseState, reason: str = "") -> list[str]:
+    """Set the case row's columns from `state`; returns the names of those that changed."""
+    changed = []
+    for name, value in (
+        ("state", state.status),
+        ("marking", state.marking_json()),
+        ("tasks", state.tasks_json()),
+        ("data", state.data),
+        ("pending_signals", state.pending_signals),
+    ):
+        if getattr(case, name) != value:
+            changed.append(name)
+        setattr(case, name, value)
     if state.status in CASE_FINAL and case.ended_at is None:
         case.ended_at = timezone.now()
-    if reason:
+        changed.append("ended_at")
+    if reason and case.reason != reason:
         case.reason = reason
+        changed.append("reason")
+    return changed
 
 
 def _item_from_row(r: WorkItem) -> ItemState:

@@ -1,0 +1,153 @@
+"""The manual step path made thin (issue 12, ADR 0062): a complete on an offered item claims and
+starts it in the same transaction, each transaction stays within 8 statements with pushes on,
+nothing is read back after the commit, and only what changed is written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from engine import services
+from engine.access import SYSTEM
+from engine.core.errors import Forbidden
+from engine.core.replay import replay
+from engine.models import Case, Event, WorkItem
+from tests.helpers import db_state, make_user, net, publish
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FORM = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+STEPS = net(
+    "steps",
+    [
+        {"id": "a", "kind": "manual", "label": "First", "form": FORM, "assign": {"role": "clerks"}},
+        {"id": "b", "kind": "manual", "assign": {"role": "clerks"}},
+    ],
+    [("start", "a"), ("a", "b"), ("b", "end")],
+)
+
+
+@pytest.fixture
+def clerk(django_user_model: Any, settings: Any) -> Any:
+    settings.WORKFLOW_RUNNER = "manual"
+    settings.WORKFLOW_PUSH = True
+    publish(STEPS)
+    return make_user(django_user_model, "clerk1", "clerks")
+
+
+def fresh(user: Any) -> Any:
+    return type(user).objects.get(pk=user.pk)  # as a request loads it: its groups not yet read
+
+
+def open_item(case: Case, task: str) -> WorkItem:
+    return WorkItem.objects.get(case=case, task=task, state="initialized")
+
+
+class Commits:
+    """Counts the transactions committed on the default connection."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        commit = connection.commit
+
+        def counted() -> None:
+            self.count += 1
+            commit()
+
+        connection.ensure_connection()
+        monkeypatch.setattr(connection, "commit", counted)
+
+
+def test_complete_on_an_offered_item_claims_starts_and_completes_it_in_one_transaction(
+    clerk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = services.case_start(definition="steps", user=SYSTEM)
+    item = open_item(case, "a")
+    assert item.assignee is None
+    first_new_event = Event.objects.filter(case=case).order_by("-id").values_list("id", flat=True).first()
+    commits = Commits(monkeypatch)
+
+    row = services.work_item_complete(item_id=item.pk, user=fresh(clerk), output={"ok": True})
+
+    assert commits.count == 1
+    assert (row.state, row.assignee, row.completed_by, row.output) == ("completed", "clerk1", "clerk1", {"ok": True})
+    new = list(Event.objects.filter(case=case, id__gt=first_new_event).order_by("id"))
+    assert [e.type for e in new if e.work_item == item.pk] == [
+        "work_item.claimed",
+        "work_item.started",
+        "work_item.completed",
+    ]
+    assert {e.actor for e in new} == {"clerk1"}
+    assert open_item(case, "b").assignee is None  # the next step is offered, not claimed
+    # the history says who took it: the replayed past state has the claim
+    past = replay(
+        ["a", "b"], Event.objects.filter(case=case).order_by("id").values("type", "task", "work_item", "payload")
+    )
+    assert past.work_items[str(item.pk)]["assignee"] == "clerk1"
+    assert past.work_items[str(item.pk)]["state"] == "completed"
+
+
+def test_the_old_three_calls_still_work_and_write_the_same_history(clerk: Any) -> None:
+    one = services.case_start(definition="steps", user=SYSTEM)
+    three = services.case_start(definition="steps", user=SYSTEM)
+    services.work_item_complete(item_id=open_item(one, "a").pk, user=fresh(clerk), output={"ok": True})
+    item = open_item(three, "a")
+    services.work_item_claim(item_id=item.pk, user=fresh(clerk))
+    services.work_item_start(item_id=item.pk, user=fresh(clerk))
+    services.work_item_complete(item_id=item.pk, user=fresh(clerk), output={"ok": True})
+
+    def history(case: Case) -> list[tuple[str, str]]:
+        return [(e.type, e.task) for e in Event.objects.filter(case=case).order_by("id")]
+
+    assert history(one) == history(three)
+    assert Case.objects.get(pk=one.pk).tasks == Case.objects.get(pk=three.pk).tasks
+
+
+def test_complete_by_a_user_the_item_is_not_offered_to_is_refused_and_changes_nothing(
+    clerk: Any, django_user_model: Any
+) -> None:
+    outsider = make_user(django_user_model, "outsider", "managers")
+    case = services.case_start(definition="steps", user=SYSTEM)
+    before = db_state()
+    with pytest.raises(Forbidden):
+        services.work_item_complete(item_id=open_item(case, "a").pk, user=fresh(outsider), output={"ok": True})
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("calls", [("claim", "complete"), ("complete",), ("claim", "start", "complete")])
+def test_each_transaction_of_a_manual_step_runs_at_most_8_statements_and_none_after_its_commit(
+    clerk: Any, calls: tuple[str, ...]
+) -> None:
+    case = services.case_start(definition="steps", user=SYSTEM)
+    item = open_item(case, "a")
+    actions = {
+        "claim": lambda user: services.work_item_claim(item_id=item.pk, user=user),
+        "start": lambda user: services.work_item_start(item_id=item.pk, user=user),
+        "complete": lambda user: services.work_item_complete(item_id=item.pk, user=user, output={"ok": True}),
+    }
+    for call in calls:
+        user = fresh(clerk)
+        with CaptureQueriesContext(connection) as queries:
+            actions[call](user)  # pushes on: the push is built from the rows written
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert len(sql) <= 8, (call, sql)
+        commit = next(n for n, s in enumerate(sql) if s.upper().startswith("COMMIT"))
+        assert sql[commit + 1 :] == [], f"{call}: read after its commit"
+    assert open_item(case, "b")
+
+
+def test_a_claim_writes_only_the_columns_it_changed(clerk: Any) -> None:
+    case = services.case_start(definition="steps", user=SYSTEM)
+    item = open_item(case, "a")
+    with CaptureQueriesContext(connection) as queries:
+        services.work_item_claim(item_id=item.pk, user=fresh(clerk))
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    case_update = next(s for s in updates if '"engine_case"' in s.split("SET")[0])
+    item_update = next(s for s in updates if '"engine_workitem"' in s.split("SET")[0])
+    assert '"marking"' not in case_update and '"tasks"' not in case_update and '"updated_at"' in case_update
+    assert '"assignee"' in item_update and '"input"' not in item_update and '"state"' not in item_update
+    row = WorkItem.objects.get(pk=item.pk)
+    assert (row.assignee, row.state, row.created_at) == ("clerk1", "initialized", item.created_at)

@@ -1,0 +1,133 @@
+"""The push is built from the rows the transaction wrote (no read-back, ADR 0062): what it sends
+for each work item equals the API's representation of the committed row, as the read-back
+built it before; four-eyes exclusions included; nothing for a rollback; sent in commit order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from engine import access, services
+from engine.access import SYSTEM
+from engine.models import WorkItem
+from engine.selectors import work_items_for_output
+from engine.serializers import WorkItemOutputSerializer
+from realtime import push
+from tests.helpers import make_user, net, publish
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FORM = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
+REVIEW = net(
+    "review",
+    [
+        {"id": "prepare", "kind": "manual", "label": "Prepare it", "form": FORM, "assign": {"role": "clerks"}},
+        {
+            "id": "check",
+            "kind": "manual",
+            "assign": {"role": "clerks", "not_same_as": "prepare"},
+            "input": {"what": "data.what"},
+            "priority": "data.p",
+        },
+    ],
+    [("start", "prepare"), ("prepare", "check"), ("check", "end")],
+)
+
+
+@pytest.fixture
+def sent(settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[str, dict[str, Any]]]]:
+    settings.WORKFLOW_RUNNER = "manual"
+    settings.WORKFLOW_PUSH = True
+    batches: list[list[tuple[str, dict[str, Any]]]] = []
+    monkeypatch.setattr(push, "_enqueue", batches.append)
+    publish(REVIEW)
+    return batches
+
+
+def read_back(item_id: Any) -> dict[str, Any]:
+    """What the push sent before ADR 0062: the committed row read back through the API serializer."""
+    row = work_items_for_output().get(pk=item_id)
+    return push.as_json(WorkItemOutputSerializer(row, context={}).data)
+
+
+def item_docs(batch: list[tuple[str, dict[str, Any]]]) -> dict[str, tuple[dict[str, Any], list[str], set[str]]]:
+    out: dict[str, tuple[dict[str, Any], list[str], set[str]]] = {}
+    for group, message in batch:
+        if message["type"] == "inbox.item":
+            doc = message["work_item"]
+            out.setdefault(doc["id"], (doc, message["excluded"], set()))[2].add(group)
+    return out
+
+
+def test_each_pushed_item_equals_the_api_representation_of_the_committed_row(
+    sent: list[Any], django_user_model: Any
+) -> None:
+    clerk1 = make_user(django_user_model, "clerk1", "clerks")
+    clerk2 = make_user(django_user_model, "clerk2", "clerks")
+    sent.clear()  # their sockets told of their groups
+    case = services.case_start(definition="review", data={"what": "invoice 7", "p": 3}, user=SYSTEM)
+    prepare = WorkItem.objects.get(case=case, task="prepare")
+    services.work_item_claim(item_id=prepare.pk, user=clerk1)
+    services.work_item_complete(item_id=prepare.pk, user=clerk1, output={"ok": True})
+    check = WorkItem.objects.get(case=case, task="check")
+    services.work_item_delegate(item_id=check.pk, user=SYSTEM, to_username="clerk2")
+    services.work_item_complete(item_id=check.pk, user=clerk2, output={})
+    assert len(sent) == 5  # one batch per commit, in commit order
+
+    # each batch against the rows as committed by it: compare batch n with a replay up to n is
+    # not possible afterwards, so the last write of each item is compared with the database,
+    # and the earlier ones with what they must have been
+    docs = [item_docs(batch) for batch in sent]
+    assert docs[0][str(prepare.pk)][0]["state"] == "initialized"
+    assert docs[1][str(prepare.pk)][0]["assignee"] == "clerk1"
+    assert set(docs[2]) == {str(prepare.pk), str(check.pk)}
+    assert docs[3][str(check.pk)][0]["assignee"] == "clerk2"
+    assert docs[4][str(check.pk)][0]["state"] == "completed"
+    assert docs[2][str(prepare.pk)][0] == read_back(prepare.pk)  # not written since
+    assert docs[4][str(check.pk)][0] == read_back(check.pk)
+    for n, d in enumerate(docs):
+        for doc, _, _ in d.values():
+            assert doc == push.as_json(doc), n  # JSON as it is sent
+            assert set(doc) == set(read_back(doc["id"])), n
+    # the label and form of the version's task, the case data mapped into the input
+    assert docs[0][str(prepare.pk)][0]["task_label"] == "Prepare it"
+    assert docs[0][str(prepare.pk)][0]["form"] == FORM
+    assert docs[2][str(check.pk)][0]["input"] == {"what": "invoice 7"}
+    assert docs[2][str(check.pk)][0]["priority"] == 3
+    # four eyes: who did `prepare` is excluded from `check`, as the read-back computed it
+    spec = REVIEW["tasks"][1]
+    assert docs[2][str(check.pk)][1] == sorted(access.four_eyes_excluded(case_id=case.pk, spec=spec)) == ["clerk1"]
+    # the groups: role, staff, the assignee and whoever had it before
+    assert docs[3][str(check.pk)][2] == {
+        push.STAFF_GROUP,
+        push.role_group("clerks"),
+        push.user_group("clerk2"),
+    }
+
+
+def test_every_message_of_a_transaction_equals_the_read_back_right_after_it(
+    sent: list[Any], django_user_model: Any
+) -> None:
+    clerk1 = make_user(django_user_model, "clerk1", "clerks")
+    case = services.case_start(definition="review", data={"what": "x", "p": 1}, user=SYSTEM)
+    prepare = WorkItem.objects.get(case=case, task="prepare")
+    actions = [
+        lambda: services.work_item_claim(item_id=prepare.pk, user=clerk1),
+        lambda: services.work_item_release(item_id=prepare.pk, user=clerk1),
+        lambda: services.work_item_complete(item_id=prepare.pk, user=clerk1, output={"ok": False}),
+    ]
+    for action in actions:
+        sent.clear()
+        action()
+        (batch,) = sent
+        for item_id, (doc, _, _) in item_docs(batch).items():
+            assert doc == read_back(item_id)
+
+
+def test_a_rolled_back_transaction_pushes_nothing(sent: list[Any]) -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.case_start(definition="review", data={"what": "x", "p": 1}, user=SYSTEM)
+        raise RuntimeError("abort")
+    assert sent == []

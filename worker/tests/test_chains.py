@@ -1,0 +1,132 @@
+"""Automatic chains run on in the worker (worker/chains.py, ADR 0063): the successor of an
+automatic item that a worker's batch completed runs in the same worker, once, without a
+message through the broker; retries, timeouts and activities that run alone still go through
+it; what is over the bound is sent; a redelivered message changes nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from definitions.registry import activity
+from engine import services
+from engine.access import SYSTEM
+from engine.hooks import Dispatch
+from engine.models import Case, Event, WorkItem
+from tests.helpers import net, publish
+from worker import chains, runner, tasks
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RUNS: Counter[str] = Counter()
+
+
+@activity("test.chain_count")
+def chain_count(payload: dict[str, Any], ctx: Any) -> dict[str, Any]:
+    """Counts its runs per work item (tests only)."""
+    RUNS[ctx.work_item] += 1
+    return {}
+
+
+def chain(name: str, steps: int, **last: Any) -> dict[str, Any]:
+    tasks_ = [{"id": f"s{i}", "kind": "automatic", "activity": "test.chain_count"} for i in range(steps)]
+    tasks_[-1].update(last)
+    nodes = ["start", *[t["id"] for t in tasks_], "end"]
+    return net(name, tasks_, list(zip(nodes, nodes[1:], strict=False)))
+
+
+@pytest.fixture
+def broker(settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[Dispatch]:
+    """The Celery runner with the broker's send recorded instead of sent (the broker lies
+    outside what is tested: the worker's side of it is)."""
+    settings.WORKFLOW_RUNNER = "celery"
+    settings.WORKFLOW_CHAIN_STEPS = 100
+    sent: list[Dispatch] = []
+    monkeypatch.setattr(tasks, "send_work_item", sent.append)
+    RUNS.clear()
+    return sent
+
+
+def first_message(definition: str, broker: list[Dispatch]) -> tuple[Case, Dispatch]:
+    case = services.case_start(definition=definition, user=SYSTEM)
+    (job,) = broker  # the first step's message, sent on commit
+    broker.clear()
+    return case, job
+
+
+def worker_batch(jobs: list[Dispatch]) -> list[str]:
+    """What `tasks.run_work_items` does with a batch of messages."""
+    return chains.run_chained(runner.run_work_items, [(j.item_id, j.attempt) for j in jobs], tasks.send_work_item)
+
+
+def test_a_chain_runs_to_its_end_in_the_worker_each_step_once_and_nothing_through_the_broker(
+    broker: list[Dispatch],
+) -> None:
+    publish(chain("chain-5", 5))
+    case, job = first_message("chain-5", broker)
+
+    assert worker_batch([job]) == ["completed"]
+
+    case.refresh_from_db()
+    assert case.state == "completed"
+    items = list(WorkItem.objects.filter(case=case))
+    assert len(items) == 5 and {i.state for i in items} == {"completed"}
+    assert sorted(RUNS.values()) == [1] * 5 and set(RUNS) == {str(i.pk) for i in items}
+    assert broker == []
+    completed = Event.objects.filter(case=case, type="work_item.completed").count()
+    assert completed == 5
+    # the first message delivered again (at-least-once): nothing runs, nothing changes
+    assert worker_batch([job]) == ["skipped"]
+    assert sorted(RUNS.values()) == [1] * 5
+    assert Event.objects.filter(case=case, type="work_item.completed").count() == completed
+
+
+def test_the_bound_sends_the_rest_through_the_broker(broker: list[Dispatch], settings: Any) -> None:
+    settings.WORKFLOW_CHAIN_STEPS = 2
+    publish(chain("chain-5b", 5))
+    case, job = first_message("chain-5b", broker)
+
+    worker_batch([job])
+
+    assert sum(RUNS.values()) == 3  # the batch's own item and two follow-ups
+    (left,) = broker
+    assert WorkItem.objects.get(pk=left.item_id).state == "initialized"
+    worker_batch(broker[:])  # the worker that receives it carries the chain on
+    case.refresh_from_db()
+    assert case.state == "completed" and sorted(RUNS.values()) == [1] * 5
+
+
+def test_off_every_step_goes_through_the_broker(broker: list[Dispatch], settings: Any) -> None:
+    settings.WORKFLOW_CHAIN_STEPS = 0
+    publish(chain("chain-3", 3))
+    case, job = first_message("chain-3", broker)
+    worker_batch([job])
+    assert sum(RUNS.values()) == 1 and len(broker) == 1
+
+
+def test_a_step_with_a_timeout_or_a_retry_back_off_is_not_run_in_process(broker: list[Dispatch]) -> None:
+    publish(chain("chain-timeout", 2, timeout=30))
+    case, job = first_message("chain-timeout", broker)
+    worker_batch([job])
+    assert sum(RUNS.values()) == 1
+    (sent,) = broker
+    assert sent.timeout == 30  # it runs alone, under Celery's time limit
+
+    broker.clear()
+    flaky = net(
+        "chain-retry",
+        [
+            {"id": "a", "kind": "automatic", "activity": "test.chain_count"},
+            {"id": "b", "kind": "automatic", "activity": "fail", "retry": {"max_attempts": 3, "initial_interval": 5}},
+        ],
+        [("start", "a"), ("a", "b"), ("b", "end")],
+    )
+    publish(flaky)
+    case, job = first_message("chain-retry", broker)
+    worker_batch([job])
+    b = WorkItem.objects.get(case=case, task="b")
+    assert (b.state, b.attempt) == ("initialized", 2)  # ran once in process, failed, retried later
+    (retry,) = broker
+    assert (retry.item_id, retry.attempt, retry.countdown) == (str(b.pk), 2, 5.0)
