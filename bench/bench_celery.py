@@ -18,6 +18,10 @@ prefetch 64, batches of up to 32: docs/adr/0017-batched-completions.md). Prints:
     burst; time from the first send until every case is completed in the database (the worker
     gathers the messages into batches, loads a batch's items, runs their activities, then
     completes the items, tasks and cases of the whole batch in one transaction and commits);
+  * with `--steps S` (issue 12: automatic chains) the cases are of an S-task sequence of `noop`
+    automatic tasks: only each case's first message is sent; each next step is made ready by
+    the commit of the one before (through the broker, or in the same worker: worker/chains.py,
+    ADR 0063; WORKFLOW_CHAIN_STEPS=0 turns that off); items/s counts every step;
   * ratio = e2e / raw;
   * latency: one item at a time on an idle worker, from just before its dispatch message is
     sent until this process sees the completion committed (polling every 0.5 ms: an upper
@@ -42,13 +46,20 @@ PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:543
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = f"wfbench{os.getpid()}"
 
-NET = {
-    "schema_version": 1,
-    "name": "bench-auto",
-    "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
-    "tasks": [{"id": "work", "kind": "automatic", "activity": "noop"}],
-    "flows": [{"from": "start", "to": "work"}, {"from": "work", "to": "end"}],
-}
+
+def sequence(steps: int) -> dict:
+    tasks = [{"id": f"work{i}" if i else "work", "kind": "automatic", "activity": "noop"} for i in range(steps)]
+    nodes = ["start", *[t["id"] for t in tasks], "end"]
+    return {
+        "schema_version": 1,
+        "name": "bench-auto",
+        "conditions": [{"id": "start", "kind": "start"}, {"id": "end", "kind": "end"}],
+        "tasks": tasks,
+        "flows": [{"from": a, "to": b} for a, b in zip(nodes, nodes[1:], strict=False)],
+    }
+
+
+NET = sequence(1)
 
 
 def main() -> None:
@@ -57,7 +68,9 @@ def main() -> None:
     parser.add_argument("--pool", choices=["prefork", "solo"], default="prefork")
     parser.add_argument("-n", type=int, default=2000, help="messages / work items per throughput run")
     parser.add_argument("--latency-samples", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=1, help="automatic tasks in sequence per case")
     args = parser.parse_args()
+    net = sequence(args.steps)
 
     from bench_engine import reset_postgres
 
@@ -93,7 +106,7 @@ def main() -> None:
     from engine.models import Case, WorkItem
     from worker.tasks import ping, send_work_item
 
-    definition_save_draft(doc=NET, user=SYSTEM)
+    definition_save_draft(doc=net, user=SYSTEM)
     definition_publish(name="bench-auto", user=SYSTEM)
     r = redis.Redis.from_url(REDIS_URL)
     ready = Path(tempfile.mkdtemp(prefix="wf-bench-worker-")) / "ready"
@@ -128,7 +141,8 @@ def main() -> None:
             time.sleep(0.05)
         print(
             f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; db={args.db}; "
-            f"pool={args.pool} (one worker process); redis={REDIS_URL}"
+            f"pool={args.pool} (one worker process); redis={REDIS_URL}; steps per case={args.steps}; "
+            f"WORKFLOW_CHAIN_STEPS={os.environ.get('WORKFLOW_CHAIN_STEPS', 'default')}"
         )
 
         def drained() -> bool:
@@ -150,14 +164,15 @@ def main() -> None:
             return ids
 
         def e2e(n: int) -> float:
-            ids = make_items(n)
+            cases = max(1, n // args.steps)
+            ids = make_items(cases)
             before = Case.objects.filter(state="completed").count()
             t0 = time.perf_counter()
             for item_id in ids:
                 send_work_item(Dispatch(item_id=item_id, attempt=1))
-            while Case.objects.filter(state="completed").count() < before + n:
+            while Case.objects.filter(state="completed").count() < before + cases:
                 time.sleep(0.05)
-            return n / (time.perf_counter() - t0)
+            return cases * args.steps / (time.perf_counter() - t0)
 
         raw(200)  # warm-up: connections, the worker's imports
         e2e(100)
@@ -170,6 +185,8 @@ def main() -> None:
         print(f"e2e_work_items_per_s={e2e_rate:.0f}  (runs: {', '.join(f'{x:.0f}' for x in e2es)})")
         print(f"ratio_e2e_to_raw={e2e_rate / raw_rate:.2f}")
 
+        if args.steps > 1:
+            return  # the latency below is of one-step cases
         ids = make_items(args.latency_samples)
         latencies = []
         for item_id in ids:
