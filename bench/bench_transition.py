@@ -49,6 +49,7 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -632,6 +633,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between two paced steps")
     parser.add_argument("--contenders", default=",".join(DEFAULT_CONTENDERS), help=", ".join(ALL_CONTENDERS))
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop Daphne and the clients on the way out
     args.procs = [int(p) for p in args.procs.split(",")]
     contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
     unknown = set(contenders) - set(ALL_CONTENDERS)

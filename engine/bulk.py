@@ -47,3 +47,65 @@ def bulk_update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+# ---------------------------------------------------------------------- several statements as one
+
+Statement = tuple[str, tuple[object, ...]]
+
+
+def update_statement(model: type[Model], pk: object, values: dict[str, object], using: str = "default") -> Statement:
+    """`UPDATE <table> SET <values> WHERE pk = <pk>` as Django compiles it (not run)."""
+    from django.db.models import Q
+    from django.db.models.sql.subqueries import UpdateQuery
+
+    query = UpdateQuery(model)
+    query.add_update_values(values)
+    query.add_q(Q(pk=pk))
+    sql, params = query.get_compiler(using=using).as_sql()
+    return sql, tuple(params)
+
+
+def insert_statement(
+    model: type[Model],
+    objs: Sequence[Model],
+    *,
+    update_fields: Sequence[str] = (),
+    using: str = "default",
+) -> Statement:
+    """A multi-row `INSERT` of `objs` as Django's `bulk_create` compiles it, without RETURNING;
+    with `update_fields`, `ON CONFLICT (pk) DO UPDATE SET` those (an upsert). Not run. Django's
+    `pre_save` stamps `auto_now(_add)` fields on the objects, as `bulk_create` does."""
+    from django.db.models import AutoField
+    from django.db.models.constants import OnConflict
+    from django.db.models.sql.subqueries import InsertQuery
+
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not (isinstance(f, AutoField) and f.primary_key)]
+    if any(isinstance(meta.pk, AutoField) and o.pk is not None for o in objs):  # pragma: no cover
+        raise ValueError("insert_statement writes new auto-numbered rows only")
+    query = InsertQuery(
+        model,
+        on_conflict=OnConflict.UPDATE if update_fields else None,
+        update_fields=[meta.get_field(f) for f in update_fields],
+        unique_fields=[meta.pk] if update_fields else [],
+    )
+    query.insert_values(fields, list(objs))
+    ((sql, params),) = query.get_compiler(using=using).as_sql()
+    return sql, tuple(params)
+
+
+def execute_as_one(statements: Sequence[Statement], using: str = "default") -> None:
+    """Run data-changing statements in one round trip: PostgreSQL runs
+    `WITH s0 AS (<first>), s1 AS (<second>) <last>` as one statement (each part sees the same
+    snapshot, so the parts must not touch the same rows). Elsewhere, one after another."""
+    conn = connections[using]
+    with conn.cursor() as cursor:
+        if conn.vendor != "postgresql" or len(statements) == 1:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+            return
+        *first, (last_sql, last_params) = statements
+        ctes = ", ".join(f"s{n} AS ({sql})" for n, (sql, _) in enumerate(first))
+        params = tuple(p for _, ps in first for p in ps) + tuple(last_params)
+        cursor.execute(f"WITH {ctes} {last_sql}", params)
