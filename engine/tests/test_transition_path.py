@@ -149,8 +149,10 @@ def test_a_claim_writes_only_the_columns_it_changed(clerk: Any) -> None:
     with CaptureQueriesContext(connection) as queries:
         services.work_item_claim(item_id=item.pk, user=fresh(clerk))
     sql = " ".join(q["sql"] for q in queries.captured_queries)  # PostgreSQL: one WITH statement
-    case_update = re.search(r'UPDATE "engine_case" SET (.*?) WHERE', sql).group(1)
-    item_update = re.search(r'UPDATE "engine_workitem" SET (.*?) WHERE', sql).group(1)
+    case_match = re.search(r'UPDATE "engine_case" SET (.*?) WHERE', sql)
+    item_match = re.search(r'UPDATE "engine_workitem" SET (.*?) WHERE', sql)
+    assert case_match and item_match, sql
+    case_update, item_update = case_match.group(1), item_match.group(1)
     assert '"marking"' not in case_update and '"tasks"' not in case_update and '"updated_at"' in case_update
     assert '"assignee"' in item_update and '"input"' not in item_update and '"state"' not in item_update
     row = WorkItem.objects.get(pk=item.pk)
