@@ -86,9 +86,9 @@ def _key(item_id: object) -> str | None:
 
 def _attempt(row: WorkItem):
     """Run the item's activity once; what to report: its completion or its error."""
-    task = runtime_for(row.case.version).net.tasks.get(row.task)
-    name = (task.spec.get("activity") if task else None) or ""
     try:
+        task = runtime_for(row.case.version).net.tasks.get(row.task)
+        name = (task.spec.get("activity") if task else None) or ""
         act = get_activity(name)
         if act is None:
             raise UnknownActivity(f"no activity registered as {name!r}")
