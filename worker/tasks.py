@@ -158,7 +158,7 @@ def run_work_items(requests: list[SimpleRequest]) -> list[str]:
         return [_run_alone(job) for job in jobs]
 
 
-def _run_alone(job: tuple[str, int | None]) -> str:
+def _run_alone(job: tuple[str, int]) -> str:
     try:
         return runner.run_work_items([job])[0]
     except UNAVAILABLE:
@@ -169,7 +169,7 @@ def _run_alone(job: tuple[str, int | None]) -> str:
         return "skipped"
 
 
-def _send_again(jobs: list[tuple[str, int | None]]) -> None:
+def _send_again(jobs: list[tuple[str, int]]) -> None:
     """The database unreachable: send these attempts again later, then acknowledge their
     messages (what autoretry does for a single task)."""
     log.exception("a batch of %d work items failed; sending them again in %ss", len(jobs), BATCH_RETRY_DELAY)

@@ -107,7 +107,8 @@ def test_an_engine_error_on_one_report_fails_that_attempt_only(monkeypatch: Any)
         return original(self, item_id, output, **kw)
 
     monkeypatch.setattr(core_engine.Engine, "complete_item", complete_item)
-    outcomes = runner.run_work_items([(str(bad.pk), 1)] + [(str(i.pk), 1) for _, i in healthy])
+    jobs = [(str(bad.pk), 1)] + [(str(i.pk), 1) for _, i in healthy]
+    outcomes = runner.run_work_items(jobs)
     assert outcomes == ["retry"] + ["completed"] * 4
     for case, _ in healthy:
         case.refresh_from_db()
