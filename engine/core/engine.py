@@ -124,6 +124,9 @@ class Engine:
         self.events: list[Event] = []
         self.effects: list[Effect] = []
         self.dirty: dict[str, WorkItem] = {}
+        # items whose allocation (`assign.user`, `priority`, `due`, a timer's time) failed to
+        # evaluate: they fail when launched, and the task's on_failure policy applies
+        self._unprepared: dict[str, dict[str, Any]] = {}
         self.created: set[str] = set()
         for tid in net.tasks:
             state.tasks.setdefault(tid, TaskRun())
@@ -454,6 +457,8 @@ class Engine:
         if new_input is not None:
             item.input = new_input
         item.attempt += 1
+        if (item.error or {}).get("during") == "allocation":  # evaluated again, on today's data
+            self._prepare(self.net.tasks[item.task], item)
         item.error = None
         self._set_item_state(item, "initialized")
         if new_input is not None:  # the history keeps what the operator changed
@@ -735,7 +740,7 @@ class Engine:
             input=item_input,
             iteration=iteration,
         )
-        kind_of(task.kind).prepare(self, task, item)
+        self._prepare(task, item)
         self.state.work_items[item.id] = item
         self.created.add(item.id)
         self._touch(item)
@@ -747,11 +752,36 @@ class Engine:
             self._emit(EventType.WORK_ITEM_CREATED, item=item)
         return item
 
+    def _prepare(self, task: Task, item: WorkItem) -> None:
+        """Set up the item's allocation; an expression that fails on this case's data (a CEL
+        error, a value of the wrong type or out of range) is kept for `_launch`, which fails
+        the item: the task's on_failure policy applies, never an error escaping the engine
+        (docs/engine-semantics.md section 4)."""
+        try:
+            kind_of(task.kind).prepare(self, task, item)
+        except (ExpressionError, ValueError, TypeError, OverflowError) as exc:
+            message = exc.message if isinstance(exc, ExpressionError) else str(exc)
+            self._unprepared[item.id] = {"type": "ExpressionError", "message": message, "during": "allocation"}
+
     def _launch(self, item: WorkItem) -> None:
         """Hand a fresh (or retried) item to whatever runs it, after commit."""
         if self.state.status != "running":
             return
+        error = self._unprepared.pop(item.id, None)
+        if error is not None:
+            self._fail_unprepared(item, error)
+            return
         kind_of(item.kind).launch(self, item)
+
+    def _fail_unprepared(self, item: WorkItem, error: dict[str, Any]) -> None:
+        task = self.net.tasks[item.task]
+        run = self.state.tasks[item.task]
+        if item.generation == run.generation and run.state == "enabled":
+            self._start_task(task)  # as when a person fails it: the item starts its task
+        self._set_item_state(item, "started")
+        item.error = error
+        self._set_item_state(item, "failed")
+        self._apply_failure_policy(task, item)
 
     def _as_time(self, source: str, variables: Mapping[str, Any]) -> dt.datetime:
         value = evaluate_raw(source, variables)
@@ -768,6 +798,18 @@ class Engine:
                 raise ExpressionError(source, f"not a time: {value!r}") from None
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
         raise ExpressionError(source, "expected a duration, a number of seconds or a timestamp")
+
+    def _as_time_checked(self, source: str, variables: Mapping[str, Any]) -> dt.datetime:
+        """`_as_time`, refusing times no calendar (or database) holds: far past or future."""
+        try:
+            when = self._as_time(source, variables)
+        except (OverflowError, ValueError) as exc:
+            if isinstance(exc, ExpressionError):
+                raise
+            raise ExpressionError(source, f"not a representable time: {exc}") from None
+        if not (1 <= when.year <= 9998):
+            raise ExpressionError(source, f"the time {when.isoformat()} is out of range")
+        return when
 
     def _start_task(self, task: Task) -> None:
         """The task starts: it consumes its tokens (one per marked input; XOR: the first)."""

@@ -16,7 +16,12 @@ import cel
 
 
 class ExpressionError(ValueError):
-    """A CEL expression failed to compile or to evaluate."""
+    """A CEL expression failed to compile or to evaluate. The engine turns it into a failed
+    task or work item where the semantics say so; one that reaches an API still answers a
+    clear 409 (`expression_failed`), never a 500."""
+
+    code = "expression_failed"
+    http_status = 409
 
     def __init__(self, source: str, message: str):
         super().__init__(f"{message} (in CEL `{source}`)")
