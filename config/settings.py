@@ -182,6 +182,14 @@ SPECTACULAR_SETTINGS = {
 
 # How deep composite tasks may nest child cases before the engine refuses (a cycle guard).
 WORKFLOW_MAX_CHILD_DEPTH = env.int("WORKFLOW_MAX_CHILD_DEPTH", default=10)
+# Limits (docs/limits.md): one CEL expression's length (characters), the cost (comprehension
+# steps plus the sizes they produce) and the seconds one evaluation may take; the work items of
+# one task (for_each, dynamic), and the cases of one tree (a root case and its descendants).
+WORKFLOW_CEL_MAX_LENGTH = env.int("WORKFLOW_CEL_MAX_LENGTH", default=4096)
+WORKFLOW_CEL_MAX_COST = env.int("WORKFLOW_CEL_MAX_COST", default=100_000)
+WORKFLOW_CEL_TIMEOUT = env.float("WORKFLOW_CEL_TIMEOUT", default=0.5)
+WORKFLOW_MAX_ITEMS_PER_TASK = env.int("WORKFLOW_MAX_ITEMS_PER_TASK", default=1000)
+WORKFLOW_MAX_CASES_PER_ROOT = env.int("WORKFLOW_MAX_CASES_PER_ROOT", default=500)
 # Extra modules whose @activity functions are registered (comma-separated dotted paths), besides
 # every installed app's `activities.py`: users add activities without writing a Django app.
 WORKFLOW_ACTIVITY_MODULES = env.list("WORKFLOW_ACTIVITY_MODULES", default=[])
