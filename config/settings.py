@@ -189,7 +189,7 @@ WORKFLOW_CEL_MAX_LENGTH = env.int("WORKFLOW_CEL_MAX_LENGTH", default=4096)
 WORKFLOW_CEL_MAX_COST = env.int("WORKFLOW_CEL_MAX_COST", default=100_000)
 WORKFLOW_CEL_TIMEOUT = env.float("WORKFLOW_CEL_TIMEOUT", default=0.5)
 WORKFLOW_MAX_ITEMS_PER_TASK = env.int("WORKFLOW_MAX_ITEMS_PER_TASK", default=1000)
-WORKFLOW_MAX_CASES_PER_ROOT = env.int("WORKFLOW_MAX_CASES_PER_ROOT", default=500)
+WORKFLOW_MAX_CASES_PER_ROOT = env.int("WORKFLOW_MAX_CASES_PER_ROOT", default=100)
 # Extra modules whose @activity functions are registered (comma-separated dotted paths), besides
 # every installed app's `activities.py`: users add activities without writing a Django app.
 WORKFLOW_ACTIVITY_MODULES = env.list("WORKFLOW_ACTIVITY_MODULES", default=[])

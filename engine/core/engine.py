@@ -43,6 +43,7 @@ from .expr import (
     evaluate_raw,
 )
 from .kinds import KINDS, kind_of
+from .limits import LIMITS
 from .net import Net, Task
 from .retry import RetryPolicy
 from .rules import case_actions, is_open_incident, item_actions
@@ -383,10 +384,11 @@ class Engine:
                 inst = task.instances
                 if inst is None or inst.creation != "dynamic":
                     raise bad('add_items needs a multi-instance task with `creation: "dynamic"`')
-                if inst.max is not None and run.stats["total"] + len(plan.add_items) > inst.max:
+                most = self._max_items(task)
+                if run.stats["total"] + len(plan.add_items) > most:
                     raise bad(
                         f"add_items over the bound: {run.stats['total']} work items exist, "
-                        f"{len(plan.add_items)} more would exceed instances.max ({inst.max})"
+                        f"{len(plan.add_items)} more would exceed the task's maximum ({most})"
                     )
 
         given = plan.given()
@@ -493,8 +495,9 @@ class Engine:
         run = self.state.tasks[task_id]
         if run.state not in ("enabled", "started"):
             raise NotAllowed(f"task {task_id!r} is {run.state}; work items are added to a running task")
-        if inst.max is not None and run.stats["total"] >= inst.max:
-            raise NotAllowed(f"task {task_id!r} already has its maximum of {inst.max} work items")
+        most = self._max_items(task)
+        if run.stats["total"] >= most:
+            raise NotAllowed(f"task {task_id!r} already has its maximum of {most} work items")
         item = self._new_item(task, item_input if item_input is not None else {})
         self._launch(item)
         self._advance()
@@ -722,13 +725,27 @@ class Engine:
                 raise InvalidInput(f"for_each of task {task.id} must give a list, got {type(elements).__name__}")
         else:
             elements = [None] * max(inst.min or 1, 1)
+        most = self._max_items(task)
+        if len(elements) > most:
+            raise InvalidInput(
+                f"task {task.id} allows at most {most} work items"
+                + (" (WORKFLOW_MAX_ITEMS_PER_TASK)" if most == LIMITS.max_items_per_task else "")
+                + f", for_each gave {len(elements)}"
+            )
         if inst.min is not None and len(elements) < inst.min:
             raise InvalidInput(f"task {task.id} needs at least {inst.min} work items, for_each gave {len(elements)}")
-        if inst.max is not None and len(elements) > inst.max:
-            raise InvalidInput(f"task {task.id} allows at most {inst.max} work items, for_each gave {len(elements)}")
         if not mapping:
             return [{inst.as_name: el} if inst.for_each else {} for el in elements]
         return evaluate_mapping_each(mapping, variables, (inst.as_name, "item"), elements)
+
+    def _max_items(self, task: Task) -> int:
+        """The most work items one generation of `task` may have: its `instances.max`, within
+        the installation's limit (docs/limits.md)."""
+        inst = task.instances
+        most = LIMITS.max_items_per_task
+        if inst is not None and inst.max is not None:
+            most = min(most, inst.max)
+        return most
 
     def _new_item(self, task: Task, item_input: Any, iteration: int = 1) -> WorkItem:
         run = self.state.tasks[task.id]

@@ -15,7 +15,7 @@ class Limits:
     cel_timeout: float = 0.5  # seconds one evaluation may run (WORKFLOW_CEL_TIMEOUT)
     # fan-out (engine/core/engine.py; the services for child cases)
     max_items_per_task: int = 1000  # work items of one task's generation (WORKFLOW_MAX_ITEMS_PER_TASK)
-    max_cases_per_root: int = 500  # cases in one tree: a root case and its descendants (WORKFLOW_MAX_CASES_PER_ROOT)
+    max_cases_per_root: int = 100  # cases in one tree: a root case and its descendants (WORKFLOW_MAX_CASES_PER_ROOT)
 
 
 LIMITS = Limits()
