@@ -238,17 +238,19 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1_000_000)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# Redis: a message taken by a worker that vanished as a whole is delivered again after
-# `visibility_timeout` seconds (keep it above the longest task `timeout` plus its back-off).
+# Redis: a message taken by a worker that vanished as a whole is delivered again once it has
+# been `visibility_timeout` seconds without a heartbeat: every live worker re-scores the messages
+# it holds every WORKFLOW_UNACKED_HEARTBEAT seconds (worker/heartbeat.py), so a long activity, a
+# retry waiting for its back-off or a prefetched backlog is never handed out twice, and a lost
+# worker's messages run again within about visibility + restore interval (35 s by default).
 # REDIS_KEY_PREFIX keeps several installations (or test runs) apart on one Redis.
+WORKFLOW_UNACKED_HEARTBEAT = env.float("WORKFLOW_UNACKED_HEARTBEAT", default=5.0)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=30),
+    # how often each worker looks for such messages (every scan: the throttle is 1)
+    "unacked_restore_interval": env.float("CELERY_UNACKED_RESTORE_INTERVAL", default=5.0),
+    "unacked_restore_throttle": 1,
 }
-# How often a worker looks for such messages (kombu scans every interval x 10 s by default;
-# setting this scans every CELERY_UNACKED_RESTORE_INTERVAL seconds).
-if env.str("CELERY_UNACKED_RESTORE_INTERVAL", default=""):
-    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env.float("CELERY_UNACKED_RESTORE_INTERVAL")
-    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
 if env.str("REDIS_KEY_PREFIX", default=""):
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("REDIS_KEY_PREFIX")
 # The periodic sweep, run by Celery beat (`celery ... worker -B`, or a separate `celery beat`).

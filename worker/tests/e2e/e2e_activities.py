@@ -128,3 +128,11 @@ def maybe_poison(payload: dict[str, Any], ctx: ActivityContext) -> dict[str, Any
     if payload.get("poison"):
         return {"n": payload.get("n"), "bad": {1, 2}}
     return {"n": payload.get("n")}
+
+
+@activity("e2e.slow_count")
+def slow_count(payload: dict[str, Any], ctx: ActivityContext) -> dict[str, Any]:
+    """Counts its runs, then takes `seconds`: a long activity that must run once."""
+    runs = count(f"slow:{ctx.work_item}")
+    time.sleep(payload.get("seconds", 5))
+    return {"runs": runs}
