@@ -182,6 +182,14 @@ SPECTACULAR_SETTINGS = {
 
 # How deep composite tasks may nest child cases before the engine refuses (a cycle guard).
 WORKFLOW_MAX_CHILD_DEPTH = env.int("WORKFLOW_MAX_CHILD_DEPTH", default=10)
+# Limits (docs/limits.md): one CEL expression's length (characters), the cost (comprehension
+# steps plus the sizes they produce) and the seconds one evaluation may take; the work items of
+# one task (for_each, dynamic), and the cases of one tree (a root case and its descendants).
+WORKFLOW_CEL_MAX_LENGTH = env.int("WORKFLOW_CEL_MAX_LENGTH", default=4096)
+WORKFLOW_CEL_MAX_COST = env.int("WORKFLOW_CEL_MAX_COST", default=100_000)
+WORKFLOW_CEL_TIMEOUT = env.float("WORKFLOW_CEL_TIMEOUT", default=0.5)
+WORKFLOW_MAX_ITEMS_PER_TASK = env.int("WORKFLOW_MAX_ITEMS_PER_TASK", default=1000)
+WORKFLOW_MAX_CASES_PER_ROOT = env.int("WORKFLOW_MAX_CASES_PER_ROOT", default=100)
 # Extra modules whose @activity functions are registered (comma-separated dotted paths), besides
 # every installed app's `activities.py`: users add activities without writing a Django app.
 WORKFLOW_ACTIVITY_MODULES = env.list("WORKFLOW_ACTIVITY_MODULES", default=[])
@@ -234,17 +242,19 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1_000_000)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# Redis: a message taken by a worker that vanished as a whole is delivered again after
-# `visibility_timeout` seconds (keep it above the longest task `timeout` plus its back-off).
+# Redis: a message taken by a worker that vanished as a whole is delivered again once it has
+# been `visibility_timeout` seconds without a heartbeat: every live worker re-scores the messages
+# it holds every WORKFLOW_UNACKED_HEARTBEAT seconds (worker/heartbeat.py), so a long activity, a
+# retry waiting for its back-off or a prefetched backlog is never handed out twice, and a lost
+# worker's messages run again within about visibility + restore interval (35 s by default).
 # REDIS_KEY_PREFIX keeps several installations (or test runs) apart on one Redis.
+WORKFLOW_UNACKED_HEARTBEAT = env.float("WORKFLOW_UNACKED_HEARTBEAT", default=5.0)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=30),
+    # how often each worker looks for such messages (every scan: the throttle is 1)
+    "unacked_restore_interval": env.float("CELERY_UNACKED_RESTORE_INTERVAL", default=5.0),
+    "unacked_restore_throttle": 1,
 }
-# How often a worker looks for such messages (kombu scans every interval x 10 s by default;
-# setting this scans every CELERY_UNACKED_RESTORE_INTERVAL seconds).
-if env.str("CELERY_UNACKED_RESTORE_INTERVAL", default=""):
-    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env.float("CELERY_UNACKED_RESTORE_INTERVAL")
-    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
 if env.str("REDIS_KEY_PREFIX", default=""):
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("REDIS_KEY_PREFIX")
 # The periodic sweep, run by Celery beat (`celery ... worker -B`, or a separate `celery beat`).

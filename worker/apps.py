@@ -9,8 +9,11 @@ class WorkerConfig(AppConfig):
     name = "worker"
 
     def ready(self) -> None:
+        from celery.signals import worker_ready
+
         from engine import hooks
-        from worker import dispatch
+        from worker import dispatch, heartbeat
 
         hooks.register_dispatcher(dispatch.dispatch_automatic)
         hooks.register_batch_runner(dispatch.run_batch_job)
+        worker_ready.connect(heartbeat.on_worker_ready, weak=False)

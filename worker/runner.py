@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import traceback
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from definitions.registry import ActivityContext, ActivityResult, get_activity
@@ -41,7 +42,7 @@ def run_work_item(item_id: str, attempt: int | None = None) -> str:
     return run_work_items([(item_id, attempt)])[0]
 
 
-def run_work_items(jobs: list[tuple[str, int | None]]) -> list[str]:
+def run_work_items(jobs: Sequence[tuple[str, int | None]]) -> list[str]:
     """Run several attempts (a worker's batch): one query loads their items, the activities run
     one after another, and every outcome is reported in one transaction
     (`services.work_item_attempts_report`). Returns what happened to each, as `run_work_item`."""
@@ -86,9 +87,9 @@ def _key(item_id: object) -> str | None:
 
 def _attempt(row: WorkItem):
     """Run the item's activity once; what to report: its completion or its error."""
-    task = runtime_for(row.case.version).net.tasks.get(row.task)
-    name = (task.spec.get("activity") if task else None) or ""
     try:
+        task = runtime_for(row.case.version).net.tasks.get(row.task)
+        name = (task.spec.get("activity") if task else None) or ""
         act = get_activity(name)
         if act is None:
             raise UnknownActivity(f"no activity registered as {name!r}")

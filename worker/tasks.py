@@ -31,7 +31,7 @@ from celery_batches import Batches, SimpleRequest
 from celery_batches.trace import apply_batches_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, InterfaceError
+from django.db import InterfaceError, OperationalError
 
 from engine import services
 from engine.access import SYSTEM
@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 # A batch that failed as a whole (the database unreachable) is sent again after this long.
 BATCH_RETRY_DELAY = 2.0
+# errors of the database being away (not of a value it refuses, which the reports sort out
+# item by item: engine.services.reports)
+UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 class AttemptBatches(Batches):
@@ -142,14 +145,44 @@ def _eta_timestamp(req: Any) -> float:
 def run_work_items(requests: list[SimpleRequest]) -> list[str]:
     jobs = [(r.args[0], r.args[1]) for r in requests]
     try:
-        return chains.run_chained(runner.run_work_items, jobs, send_work_item)
-    except (DatabaseError, InterfaceError):
-        # the database unreachable: send the batch's attempts again later, then acknowledge
-        # these messages (what autoretry does for a single task)
-        log.exception("a batch of %d work items failed; sending them again in %ss", len(jobs), BATCH_RETRY_DELAY)
-        for item_id, attempt in jobs:
-            send_work_item(Dispatch(item_id=item_id, attempt=attempt, countdown=BATCH_RETRY_DELAY))
+        return chains.run_chained(_run_batch, jobs, send_work_item)
+    except UNAVAILABLE:
+        _send_again(jobs)
         return []
+
+
+def _run_batch(jobs: list[tuple[str, int | None]]) -> list[str]:
+    """Run one batch (an incoming one or a chained one, ADR 0063); a failure that is not the
+    database being away is something in one of its items: the batch is split so that the
+    healthy items complete now (each alone), not when the sweep sends them again (ADR 0065)."""
+    try:
+        return runner.run_work_items(jobs)
+    except UNAVAILABLE:
+        raise
+    except Exception:
+        if len(jobs) == 1:
+            raise
+        log.exception("a batch of %d work items failed; running them one by one", len(jobs))
+        return [_run_alone(job) for job in jobs]
+
+
+def _run_alone(job: tuple[str, int | None]) -> str:
+    try:
+        return runner.run_work_items([job])[0]
+    except UNAVAILABLE:
+        _send_again([job])
+        return "retry"
+    except Exception:  # left to the sweep (WORKFLOW_REDISPATCH_AFTER), never blocking the others
+        log.exception("work item %s attempt %s failed outside its activity", *job)
+        return "skipped"
+
+
+def _send_again(jobs: list[tuple[str, int | None]]) -> None:
+    """The database unreachable: send these attempts again later, then acknowledge their
+    messages (what autoretry does for a single task)."""
+    log.exception("a batch of %d work items failed; sending them again in %ss", len(jobs), BATCH_RETRY_DELAY)
+    for item_id, attempt in jobs:
+        send_work_item(Dispatch(item_id=item_id, attempt=attempt, countdown=BATCH_RETRY_DELAY))
 
 
 @shared_task(
@@ -157,7 +190,7 @@ def run_work_items(requests: list[SimpleRequest]) -> list[str]:
     acks_late=True,
     reject_on_worker_lost=True,
     # the database unreachable: try again later rather than lose the message
-    autoretry_for=(DatabaseError, InterfaceError),
+    autoretry_for=UNAVAILABLE,
     retry_backoff=True,
     retry_backoff_max=60,
     max_retries=None,

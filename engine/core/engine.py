@@ -43,6 +43,7 @@ from .expr import (
     evaluate_raw,
 )
 from .kinds import KINDS, kind_of
+from .limits import LIMITS
 from .net import Net, Task
 from .retry import RetryPolicy
 from .rules import case_actions, is_open_incident, item_actions
@@ -124,6 +125,9 @@ class Engine:
         self.events: list[Event] = []
         self.effects: list[Effect] = []
         self.dirty: dict[str, WorkItem] = {}
+        # items whose allocation (`assign.user`, `priority`, `due`, a timer's time) failed to
+        # evaluate: they fail when launched, and the task's on_failure policy applies
+        self._unprepared: dict[str, dict[str, Any]] = {}
         self.created: set[str] = set()
         for tid in net.tasks:
             state.tasks.setdefault(tid, TaskRun())
@@ -382,10 +386,11 @@ class Engine:
                 inst = task.instances
                 if inst is None or inst.creation != "dynamic":
                     raise bad('add_items needs a multi-instance task with `creation: "dynamic"`')
-                if inst.max is not None and run.stats["total"] + len(plan.add_items) > inst.max:
+                most = self._max_items(task)
+                if run.stats["total"] + len(plan.add_items) > most:
                     raise bad(
                         f"add_items over the bound: {run.stats['total']} work items exist, "
-                        f"{len(plan.add_items)} more would exceed instances.max ({inst.max})"
+                        f"{len(plan.add_items)} more would exceed the task's maximum ({most})"
                     )
 
         given = plan.given()
@@ -456,6 +461,8 @@ class Engine:
         if new_input is not None:
             item.input = new_input
         item.attempt += 1
+        if (item.error or {}).get("during") == "allocation":  # evaluated again, on today's data
+            self._prepare(self.net.tasks[item.task], item)
         item.error = None
         self._set_item_state(item, "initialized")
         if new_input is not None:  # the history keeps what the operator changed
@@ -490,8 +497,9 @@ class Engine:
         run = self.state.tasks[task_id]
         if run.state not in ("enabled", "started"):
             raise NotAllowed(f"task {task_id!r} is {run.state}; work items are added to a running task")
-        if inst.max is not None and run.stats["total"] >= inst.max:
-            raise NotAllowed(f"task {task_id!r} already has its maximum of {inst.max} work items")
+        most = self._max_items(task)
+        if run.stats["total"] >= most:
+            raise NotAllowed(f"task {task_id!r} already has its maximum of {most} work items")
         item = self._new_item(task, item_input if item_input is not None else {})
         self._launch(item)
         self._advance()
@@ -719,13 +727,27 @@ class Engine:
                 raise InvalidInput(f"for_each of task {task.id} must give a list, got {type(elements).__name__}")
         else:
             elements = [None] * max(inst.min or 1, 1)
+        most = self._max_items(task)
+        if len(elements) > most:
+            raise InvalidInput(
+                f"task {task.id} allows at most {most} work items"
+                + (" (WORKFLOW_MAX_ITEMS_PER_TASK)" if most == LIMITS.max_items_per_task else "")
+                + f", for_each gave {len(elements)}"
+            )
         if inst.min is not None and len(elements) < inst.min:
             raise InvalidInput(f"task {task.id} needs at least {inst.min} work items, for_each gave {len(elements)}")
-        if inst.max is not None and len(elements) > inst.max:
-            raise InvalidInput(f"task {task.id} allows at most {inst.max} work items, for_each gave {len(elements)}")
         if not mapping:
             return [{inst.as_name: el} if inst.for_each else {} for el in elements]
         return evaluate_mapping_each(mapping, variables, (inst.as_name, "item"), elements)
+
+    def _max_items(self, task: Task) -> int:
+        """The most work items one generation of `task` may have: its `instances.max`, within
+        the installation's limit (docs/limits.md)."""
+        inst = task.instances
+        most = LIMITS.max_items_per_task
+        if inst is not None and inst.max is not None:
+            most = min(most, inst.max)
+        return most
 
     def _new_item(self, task: Task, item_input: Any, iteration: int = 1) -> WorkItem:
         run = self.state.tasks[task.id]
@@ -737,7 +759,7 @@ class Engine:
             input=item_input,
             iteration=iteration,
         )
-        kind_of(task.kind).prepare(self, task, item)
+        self._prepare(task, item)
         self.state.work_items[item.id] = item
         self.created.add(item.id)
         self._touch(item)
@@ -749,11 +771,36 @@ class Engine:
             self._emit(EventType.WORK_ITEM_CREATED, item=item)
         return item
 
+    def _prepare(self, task: Task, item: WorkItem) -> None:
+        """Set up the item's allocation; an expression that fails on this case's data (a CEL
+        error, a value of the wrong type or out of range) is kept for `_launch`, which fails
+        the item: the task's on_failure policy applies, never an error escaping the engine
+        (docs/engine-semantics.md section 4)."""
+        try:
+            kind_of(task.kind).prepare(self, task, item)
+        except (ExpressionError, ValueError, TypeError, OverflowError) as exc:
+            message = exc.message if isinstance(exc, ExpressionError) else str(exc)
+            self._unprepared[item.id] = {"type": "ExpressionError", "message": message, "during": "allocation"}
+
     def _launch(self, item: WorkItem) -> None:
         """Hand a fresh (or retried) item to whatever runs it, after commit."""
         if self.state.status != "running":
             return
+        error = self._unprepared.pop(item.id, None)
+        if error is not None:
+            self._fail_unprepared(item, error)
+            return
         kind_of(item.kind).launch(self, item)
+
+    def _fail_unprepared(self, item: WorkItem, error: dict[str, Any]) -> None:
+        task = self.net.tasks[item.task]
+        run = self.state.tasks[item.task]
+        if item.generation == run.generation and run.state == "enabled":
+            self._start_task(task)  # as when a person fails it: the item starts its task
+        self._set_item_state(item, "started")
+        item.error = error
+        self._set_item_state(item, "failed")
+        self._apply_failure_policy(task, item)
 
     def _as_time(self, source: str, variables: Mapping[str, Any]) -> dt.datetime:
         value = evaluate_raw(source, variables)
@@ -770,6 +817,18 @@ class Engine:
                 raise ExpressionError(source, f"not a time: {value!r}") from None
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
         raise ExpressionError(source, "expected a duration, a number of seconds or a timestamp")
+
+    def _as_time_checked(self, source: str, variables: Mapping[str, Any]) -> dt.datetime:
+        """`_as_time`, refusing times no calendar (or database) holds: far past or future."""
+        try:
+            when = self._as_time(source, variables)
+        except (OverflowError, ValueError) as exc:
+            if isinstance(exc, ExpressionError):
+                raise
+            raise ExpressionError(source, f"not a representable time: {exc}") from None
+        if not (1 <= when.year <= 9998):
+            raise ExpressionError(source, f"the time {when.isoformat()} is out of range")
+        return when
 
     def _start_task(self, task: Task) -> None:
         """The task starts: it consumes its tokens (one per marked input; XOR: the first)."""

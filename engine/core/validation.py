@@ -43,6 +43,7 @@ from jsonschema_specifications import REGISTRY as _SPEC_REGISTRY  # type: ignore
 
 from .expr import check_expr
 from .kinds import KINDS
+from .limits import LIMITS
 from .names import PLAIN_NAME as PLAIN_NAME_RE
 from .names import is_plain_name  # shared with the engine, which resolves child workflows
 from .net import implicit_condition_id
@@ -641,6 +642,15 @@ class _Checker:
         if isinstance(inst.get("for_each"), str):
             self.cel(inst["for_each"], tid, p("instances", "for_each"), "instances.for_each")
         low, high, threshold = inst.get("min"), inst.get("max"), inst.get("threshold")
+        most = LIMITS.max_items_per_task
+        for key, value in (("min", low), ("max", high), ("threshold", threshold)):
+            if _is_int(value) and value > most:
+                self.error(
+                    tid,
+                    f"instances.{key} ({value}) is over the installation's limit of {most} work items per task "
+                    "(WORKFLOW_MAX_ITEMS_PER_TASK)",
+                    p("instances", key),
+                )
         if _is_int(low) and _is_int(high) and low > high:
             self.error(tid, f"instances.min ({low}) is greater than instances.max ({high})", p("instances", "min"))
         if _is_int(threshold):

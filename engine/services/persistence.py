@@ -31,6 +31,7 @@ from engine.core.effects import CancelChild, CaseEnded, Dispatch, Effect, StartC
 from engine.core.engine import Engine
 from engine.core.errors import EngineError, InvalidInput, NotAllowed, NotFound
 from engine.core.events import CASE_STATUS_EVENTS
+from engine.core.limits import LIMITS
 from engine.core.retry import RetryPolicy
 from engine.core.state import CASE_ACTIVE, CASE_FINAL, ITEM_LIVE, CaseState, TaskRun
 from engine.core.state import WorkItem as ItemState
@@ -93,7 +94,15 @@ def start_case(
             depth = parent_item.case.depth + 1
             parent_id = parent_item.case_id
             if depth > settings.WORKFLOW_MAX_CHILD_DEPTH:
-                raise NotAllowed(f"child workflows nest at most {settings.WORKFLOW_MAX_CHILD_DEPTH} deep")
+                raise NotAllowed(
+                    f"child workflows nest at most {settings.WORKFLOW_MAX_CHILD_DEPTH} deep (WORKFLOW_MAX_CHILD_DEPTH)"
+                )
+            most = LIMITS.max_cases_per_root
+            if _tree_size(parent_item.case_id) >= most:
+                raise NotAllowed(
+                    f"a case and its descendants are at most {most} cases (WORKFLOW_MAX_CASES_PER_ROOT): "
+                    "no child case is started"
+                )
         case = Case(
             version=ver,
             definition_name=ver.definition.name,
@@ -110,6 +119,26 @@ def start_case(
         engine.case = _case_vars(case)
         _settle(Loaded(case, engine))
     return case
+
+
+def _tree_size(case_id: int) -> int:
+    """How many cases the tree holding `case_id` has: its root and every descendant (two
+    recursive queries along `parent_id`, on SQLite and PostgreSQL alike)."""
+    table = connection.ops.quote_name(Case._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE up(id, parent_id) AS (SELECT id, parent_id FROM {table} WHERE id = %s "
+            f"UNION ALL SELECT c.id, c.parent_id FROM {table} c JOIN up ON c.id = up.parent_id) "
+            "SELECT id FROM up WHERE parent_id IS NULL",
+            [case_id],
+        )
+        root = cursor.fetchone()
+        cursor.execute(
+            f"WITH RECURSIVE tree(id) AS (SELECT id FROM {table} WHERE id = %s UNION ALL SELECT c.id FROM {table} c "
+            "JOIN tree t ON c.parent_id = t.id) SELECT count(*) FROM tree",
+            [root[0] if root else case_id],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _item_op(item_id, user: Actor, action: str, op: Callable[[Engine, str], Any], staff_only: bool = False) -> WorkItem:

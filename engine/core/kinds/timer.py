@@ -29,7 +29,7 @@ class Timer(Kind):
 
     def prepare(self, engine: Engine, task: Task, item: WorkItem) -> None:
         src = task.spec.get("duration") or task.spec.get("at")
-        item.due_at = engine._as_time(str(src), engine._vars()).isoformat()
+        item.due_at = engine._as_time_checked(str(src), engine._vars()).isoformat()
 
     def launch(self, engine: Engine, item: WorkItem) -> None:
         engine.effects.append(ScheduleTimer(item.id, item.due_at))

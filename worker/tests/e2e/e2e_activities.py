@@ -119,3 +119,20 @@ def count_runs(payload: dict[str, Any], ctx: ActivityContext) -> dict[str, Any]:
 @activity("e2e.pick_kind")
 def pick_kind(payload: dict[str, Any], ctx: ActivityContext) -> dict[str, Any]:
     return {"handled_by": payload.get("handler"), "name": payload.get("name")}
+
+
+@activity("e2e.maybe_poison")
+def maybe_poison(payload: dict[str, Any], ctx: ActivityContext) -> dict[str, Any]:
+    """Echoes `n`; with `poison` its output holds a value no JSON column can store (a set): the
+    report of this attempt fails while it is written (issue 13's poison item)."""
+    if payload.get("poison"):
+        return {"n": payload.get("n"), "bad": {1, 2}}
+    return {"n": payload.get("n")}
+
+
+@activity("e2e.slow_count")
+def slow_count(payload: dict[str, Any], ctx: ActivityContext) -> dict[str, Any]:
+    """Counts its runs, then takes `seconds`: a long activity that must run once."""
+    runs = count(f"slow:{ctx.work_item}")
+    time.sleep(payload.get("seconds", 5))
+    return {"runs": runs}
