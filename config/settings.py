@@ -1,7 +1,8 @@
 """Settings, read from the environment (django-environ).
 
 Every value has a default that works on one machine with no services: SQLite in `var/`,
-DEBUG on, a development secret key. Production sets at least SECRET_KEY, DEBUG=false,
+a development secret key. DEBUG is off unless the environment turns it on (the run command,
+scripts/run.sh, does; so may a developer: ADR 0068). Production sets at least SECRET_KEY,
 ALLOWED_HOSTS and DATABASE_URL. An optional `.env` file at the repository root is read too.
 """
 
@@ -20,7 +21,7 @@ if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
 SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-secret-key-change-me-in-production")
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # under /api/: body size and NUL checks first, every error as the JSON error format
+    "config.middleware.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (the front end's build too)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -158,7 +161,15 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
+    # JSON only, read with limits (size, depth, values the database cannot store): ADR 0068
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.SafeJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# The largest request body (bytes) the API reads: above it, 413 (config/middleware.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# How deep objects and arrays may nest in a request body (400 beyond it: config/parsers.py).
+WORKFLOW_MAX_JSON_DEPTH = env.int("WORKFLOW_MAX_JSON_DEPTH", default=64)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Workflow engine API",
