@@ -107,6 +107,20 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 # Connections are kept (CONN_MAX_AGE seconds) instead of opened per request or Celery task.
 _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 _db["CONN_HEALTH_CHECKS"] = True
+# The web process (Daphne) runs each request's sync code in a thread of its own, and a kept
+# connection belongs to its thread: with CONN_MAX_AGE it hoards them (issue 13). There, a
+# PostgreSQL connection pool (psycopg_pool) bounds them: at most DATABASE_POOL_MAX_SIZE per
+# process, a request waiting up to DATABASE_POOL_TIMEOUT s for one. config/asgi.py turns it on
+# for the web process (DATABASE_POOL=true unless set); workers keep CONN_MAX_AGE. ADR 0069.
+DATABASE_POOL = env.bool("DATABASE_POOL", default=False) and _db["ENGINE"] == "django.db.backends.postgresql"
+if DATABASE_POOL:
+    _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django hands them back per request
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        "max_idle": env.float("DATABASE_POOL_MAX_IDLE", default=300.0),
+    }
 
 # The test database's name (default: "test_" + NAME). scripts/test.sh makes it unique per run so
 # that two runs on one PostgreSQL server do not drop each other's database.

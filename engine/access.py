@@ -174,6 +174,24 @@ def check_can_start(user: Actor, version) -> None:
         raise Forbidden(f"you may not start {version.definition.name}")
 
 
+def root_starter(case: Case) -> Any:
+    """The user who started the root case of `case`'s tree of composite children (None when the
+    system started it, or the user is gone). A child case is started by the system on its
+    parent's behalf; the rights are those of this user."""
+    root = case
+    while root.parent_id is not None:
+        root = Case.objects.select_related("started_by").only("parent_id", "started_by").get(pk=root.parent_id)
+    return root.started_by
+
+
+def check_can_start_child(parent_case: Case, version) -> None:
+    """`start_roles` hold however a case starts: a composite's child is refused (Forbidden)
+    unless the user who started the root case may start its definition (issue 13, ADR 0069)."""
+    starter = root_starter(parent_case)
+    if starter is not None:
+        check_can_start(starter, version)
+
+
 # ---------------------------------------------------------------------- four eyes
 # A manual task's `assign.not_same_as: <task id>`: whoever completed that task in the case is
 # never offered this one: not listed, not pushed, and refused (403) if they try to act on it.
