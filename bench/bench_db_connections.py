@@ -36,10 +36,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "browser"))
-from bench_engine import reset_postgres  # noqa: E402  (bench/ is the script's directory)
+from bench_engine import reset_postgres  # bench/ is the script's directory, on sys.path
 
-from conftest import LiveServer, server_env  # noqa: E402  (tests/browser/conftest.py: the live server)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.browser.conftest import LiveServer, server_env  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_CONN_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/workflow_bench_conn")
