@@ -222,9 +222,19 @@ def four_eyes_excluded_in(engine: Any, item: Any) -> frozenset[str]:
     return four_eyes_excluded(case_id=engine.case.get("id"), spec=task.spec if task else {})
 
 
-def check_delegate_target(engine: Any, item: Any, username: str) -> None:
-    if username in four_eyes_excluded_in(engine, item):
+def check_delegate_target(user: Actor, engine: Any, item: Any, target: Any) -> None:
+    """May `user` hand the item to `target`? Never to whom four-eyes excludes; and, unless the
+    delegator is staff (or the system), only to someone the item is offered to: a member of its
+    role, its offered user, or staff (issue 13, ADR 0069)."""
+    username = target.get_username()
+    excluded = four_eyes_excluded_in(engine, item)
+    if username in excluded:
         raise Forbidden(f"four eyes: {username} completed an earlier task of this case and may not work on this one")
+    if is_system(user) or user.is_staff:
+        return
+    if not item_offered_to(target, role=item.role, offered_user=item.user, assignee=None, excluded=excluded):
+        message = f"{username} may not receive this work item" + (f" (not in group {item.role})" if item.role else "")
+        raise Forbidden(message, errors=[{"field": "user", "message": message}])
 
 
 _rules_lock = threading.Lock()
