@@ -137,6 +137,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every password check counts failures (config/throttle.py): at most this many per username, and
+# per client address, within LOGIN_FAILURE_WINDOW seconds; then 429 until the window ends.
+AUTHENTICATION_BACKENDS = ["config.throttle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_USER = env.int("LOGIN_FAILURES_PER_USER", default=10)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -274,6 +280,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.sweep",
         "schedule": WORKFLOW_SWEEP_SECONDS,
         "options": {"expires": max(WORKFLOW_SWEEP_SECONDS * 5, 5.0)},
+    },
+}
+
+# --- Caches ---------------------------------------------------------------------------------
+# "throttle": failed-login counts (config/throttle.py), shared by every web process: Redis on
+# REDIS_URL, under the installation's prefix.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL.replace("redis+socket://", "unix://", 1),
+        "KEY_PREFIX": env.str("CACHE_PREFIX", default=env.str("REDIS_KEY_PREFIX", default="workflow")),
     },
 }
 
