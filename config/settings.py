@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",  # the Content-Security-Policy header, on every response
     # under /api/: body size and NUL checks first, every error as the JSON error format
     "config.middleware.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (the front end's build too)
@@ -282,6 +283,24 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": max(WORKFLOW_SWEEP_SECONDS * 5, 5.0)},
     },
 }
+
+# --- Content-Security-Policy (config/csp.py) --------------------------------------------------
+# The browser app's pages: everything from the app's own origin ('self' covers its ws:/wss:).
+CSP_POLICY = env.str(
+    "CSP_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+        "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+)
+# Third-party pages that need inline code: their own, looser policy (still same-origin only).
+_CSP_INLINE = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'none'"
+)
+CSP_PATH_POLICIES = {"/api/docs/": _CSP_INLINE, "/api/redoc/": _CSP_INLINE, "/admin/": _CSP_INLINE}
 
 # --- Caches ---------------------------------------------------------------------------------
 # "throttle": failed-login counts (config/throttle.py), shared by every web process: Redis on
