@@ -29,6 +29,8 @@ def pytest_configure(config: pytest.Config) -> None:
     prefix = f"test{uuid.uuid4().hex[:12]}"
     settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = prefix
     os.environ["CHANNEL_PREFIX"] = prefix  # for the processes tests start (e2e workers)
+    # Failed-login counts (config/throttle.py) in Redis: this process's own too.
+    settings.CACHES["throttle"]["KEY_PREFIX"] = prefix
     # Consumers read the database from Channels' worker thread: a connection kept open there
     # would stop pytest-django from dropping the PostgreSQL test database at the end.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0

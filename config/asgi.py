@@ -1,7 +1,8 @@
 """ASGI entry point (Daphne): HTTP through Django, websockets through Channels.
 
 Websockets authenticate with the browser session or a DRF token (`?token=<key>` or an
-`Authorization: Token <key>` header: realtime/auth.py); the origin is checked against ALLOWED_HOSTS.
+`Authorization: Token <key>` header: realtime/auth.py); a browser's Origin must be the app's own
+(scheme, host and port, as the CSRF check decides) or one of CSRF_TRUSTED_ORIGINS.
 """
 
 import os
@@ -9,6 +10,9 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# The web process takes its PostgreSQL connections from a bounded pool (config/settings.py,
+# docs/adr/0069): set before the settings are read. DATABASE_POOL=false turns it off.
+os.environ.setdefault("DATABASE_POOL", "true")
 
 # Django first: the imports below load models.
 django_asgi_app = get_asgi_application()

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -94,6 +95,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         errors = getattr(exc, "errors", None) or []
         set_rollback()
         return Response(error_body(str(exc.code), str(exc.detail), errors), status=int(exc.status_code))
+
+    if isinstance(exc, DataError):
+        # A backstop: input is checked before it is written (config/parsers.py, the serializers),
+        # but a value the database still refuses (too long, out of range) is the client's, not a 500.
+        logger.warning("database refused a value: %s", exc)
+        set_rollback()
+        message = "a value is too long or out of range for the database"
+        return Response(error_body("invalid", message, [{"field": None, "message": message}]), status=400)
 
     if isinstance(exc, DjangoValidationError):
         # Raised by model validation inside services: the same 400 as a serializer error.

@@ -1,7 +1,8 @@
 """Settings, read from the environment (django-environ).
 
 Every value has a default that works on one machine with no services: SQLite in `var/`,
-DEBUG on, a development secret key. Production sets at least SECRET_KEY, DEBUG=false,
+a development secret key. DEBUG is off unless the environment turns it on (the run command,
+scripts/run.sh, does; so may a developer: ADR 0068). Production sets at least SECRET_KEY,
 ALLOWED_HOSTS and DATABASE_URL. An optional `.env` file at the repository root is read too.
 """
 
@@ -20,7 +21,7 @@ if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
 SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-secret-key-change-me-in-production")
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -50,6 +51,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",  # the Content-Security-Policy header, on every response
+    # under /api/: body size and NUL checks first, every error as the JSON error format
+    "config.middleware.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (the front end's build too)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,6 +108,20 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 # Connections are kept (CONN_MAX_AGE seconds) instead of opened per request or Celery task.
 _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 _db["CONN_HEALTH_CHECKS"] = True
+# The web process (Daphne) runs each request's sync code in a thread of its own, and a kept
+# connection belongs to its thread: with CONN_MAX_AGE it hoards them (issue 13). There, a
+# PostgreSQL connection pool (psycopg_pool) bounds them: at most DATABASE_POOL_MAX_SIZE per
+# process, a request waiting up to DATABASE_POOL_TIMEOUT s for one. config/asgi.py turns it on
+# for the web process (DATABASE_POOL=true unless set); workers keep CONN_MAX_AGE. ADR 0069.
+DATABASE_POOL = env.bool("DATABASE_POOL", default=False) and _db["ENGINE"] == "django.db.backends.postgresql"
+if DATABASE_POOL:
+    _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django hands them back per request
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        "max_idle": env.float("DATABASE_POOL_MAX_IDLE", default=300.0),
+    }
 
 # The test database's name (default: "test_" + NAME). scripts/test.sh makes it unique per run so
 # that two runs on one PostgreSQL server do not drop each other's database.
@@ -120,6 +138,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every password check counts failures (config/throttle.py): at most this many per username, and
+# per client address, within LOGIN_FAILURE_WINDOW seconds; then 429 until the window ends.
+AUTHENTICATION_BACKENDS = ["config.throttle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_USER = env.int("LOGIN_FAILURES_PER_USER", default=10)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -158,7 +182,15 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
+    # JSON only, read with limits (size, depth, values the database cannot store): ADR 0068
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.SafeJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# The largest request body (bytes) the API reads: above it, 413 (config/middleware.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# How deep objects and arrays may nest in a request body (400 beyond it: config/parsers.py).
+WORKFLOW_MAX_JSON_DEPTH = env.int("WORKFLOW_MAX_JSON_DEPTH", default=64)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Workflow engine API",
@@ -263,6 +295,36 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.sweep",
         "schedule": WORKFLOW_SWEEP_SECONDS,
         "options": {"expires": max(WORKFLOW_SWEEP_SECONDS * 5, 5.0)},
+    },
+}
+
+# --- Content-Security-Policy (config/csp.py) --------------------------------------------------
+# The browser app's pages: everything from the app's own origin ('self' covers its ws:/wss:).
+CSP_POLICY = env.str(
+    "CSP_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+        "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+)
+# Third-party pages that need inline code: their own, looser policy (still same-origin only).
+_CSP_INLINE = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'none'"
+)
+CSP_PATH_POLICIES = {"/api/docs/": _CSP_INLINE, "/api/redoc/": _CSP_INLINE, "/admin/": _CSP_INLINE}
+
+# --- Caches ---------------------------------------------------------------------------------
+# "throttle": failed-login counts (config/throttle.py), shared by every web process: Redis on
+# REDIS_URL, under the installation's prefix.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL.replace("redis+socket://", "unix://", 1),
+        "KEY_PREFIX": env.str("CACHE_PREFIX", default=env.str("REDIS_KEY_PREFIX", default="workflow")),
     },
 }
 

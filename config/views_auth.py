@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.throttle import check_login_allowed
+
 
 class TokenObtainApi(ObtainAuthToken):
     """POST {"username", "password"} -> {"token"}; 400 (code "invalid") on bad credentials."""
@@ -28,6 +30,8 @@ class TokenObtainApi(ObtainAuthToken):
         auth=[],
     )
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        username = request.data.get("username") if isinstance(request.data, dict) else None
+        check_login_allowed(request._request, username)
         return super().post(request, *args, **kwargs)
 
 
@@ -70,6 +74,7 @@ class SessionLoginApi(APIView):
     def post(self, request: Request) -> Response:
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        check_login_allowed(request._request, body.validated_data["username"])
         user = authenticate(request._request, **body.validated_data)
         if user is None or not user.is_active:
             raise serializers.ValidationError({"non_field_errors": ["wrong username or password"]}, code="invalid")

@@ -27,9 +27,12 @@ from django.db import connection
 from django.db.models import Q
 
 from engine.core.errors import InvalidInput
+from engine.core.storable import find_unstorable
 
 MAX_LENGTH = 1000
 MAX_CLAUSES = 10
+# Numbers the databases compare exactly (SQLite's integers are 64-bit).
+MAX_INTEGER = 2**63 - 1
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -133,6 +136,15 @@ class _Parser:
         return tuple(keys)
 
     def literal(self) -> Any:
+        value = self._literal()
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+            raise _error(f"the number {value} is out of range (at most {MAX_INTEGER} either side of 0)")
+        problem = find_unstorable(value, max_depth=1)
+        if problem is not None:
+            raise _error(f"the value {problem.message}")
+        return value
+
+    def _literal(self) -> Any:
         kind, text = self.take()
         if kind == "str":
             if text[0] == "'":

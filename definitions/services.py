@@ -13,7 +13,7 @@ from django.db import transaction
 from definitions.models import Definition, DefinitionVersion
 from definitions.registry import get_activity
 from engine.core.errors import InvalidInput, NotFound
-from engine.core.names import is_plain_name
+from engine.core.names import NAME_MAX_LENGTH, is_definition_name
 from engine.core.validation import ValidationResult, validate_net
 
 
@@ -40,9 +40,12 @@ def definition_save_draft(*, doc: Any, user: Any, name: str | None = None) -> De
             "the net's name cannot change", errors=[{"element": None, "message": f"name must be {name!r}"}]
         )
     doc_name = name or doc_name
-    if not isinstance(doc_name, str) or not is_plain_name(doc_name):
+    if not is_definition_name(doc_name):
+        message = (
+            f"name: letters, digits, . _ - (starting with a letter or digit), at most {NAME_MAX_LENGTH} characters"
+        )
         raise InvalidInput(
-            "the net needs a name", errors=[{"element": None, "message": "name: letters, digits, . _ -"}]
+            "the net needs a valid name", errors=[{"element": None, "message": message, "path": "/name"}]
         )
     doc = {**doc, "name": doc_name}
     result = definition_validate(doc=doc)

@@ -13,7 +13,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -79,7 +78,6 @@ def definition_response(name: str, status_code: int = status.HTTP_200_OK) -> Res
 
 class StaffApi(APIView):
     permission_classes = [IsAdminUser]
-    parser_classes = [JSONParser]
 
 
 class DefinitionCollectionApi(StaffApi):

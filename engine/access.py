@@ -174,6 +174,24 @@ def check_can_start(user: Actor, version) -> None:
         raise Forbidden(f"you may not start {version.definition.name}")
 
 
+def root_starter(case: Case) -> Any:
+    """The user who started the root case of `case`'s tree of composite children (None when the
+    system started it, or the user is gone). A child case is started by the system on its
+    parent's behalf; the rights are those of this user."""
+    root = case
+    while root.parent_id is not None:
+        root = Case.objects.select_related("started_by").only("parent_id", "started_by").get(pk=root.parent_id)
+    return root.started_by
+
+
+def check_can_start_child(parent_case: Case, version) -> None:
+    """`start_roles` hold however a case starts: a composite's child is refused (Forbidden)
+    unless the user who started the root case may start its definition (issue 13, ADR 0069)."""
+    starter = root_starter(parent_case)
+    if starter is not None:
+        check_can_start(starter, version)
+
+
 # ---------------------------------------------------------------------- four eyes
 # A manual task's `assign.not_same_as: <task id>`: whoever completed that task in the case is
 # never offered this one: not listed, not pushed, and refused (403) if they try to act on it.
@@ -204,9 +222,19 @@ def four_eyes_excluded_in(engine: Any, item: Any) -> frozenset[str]:
     return four_eyes_excluded(case_id=engine.case.get("id"), spec=task.spec if task else {})
 
 
-def check_delegate_target(engine: Any, item: Any, username: str) -> None:
-    if username in four_eyes_excluded_in(engine, item):
+def check_delegate_target(user: Actor, engine: Any, item: Any, target: Any) -> None:
+    """May `user` hand the item to `target`? Never to whom four-eyes excludes; and, unless the
+    delegator is staff (or the system), only to someone the item is offered to: a member of its
+    role, its offered user, or staff (issue 13, ADR 0069)."""
+    username = target.get_username()
+    excluded = four_eyes_excluded_in(engine, item)
+    if username in excluded:
         raise Forbidden(f"four eyes: {username} completed an earlier task of this case and may not work on this one")
+    if is_system(user) or user.is_staff:
+        return
+    if not item_offered_to(target, role=item.role, offered_user=item.user, assignee=None, excluded=excluded):
+        message = f"{username} may not receive this work item" + (f" (not in group {item.role})" if item.role else "")
+        raise Forbidden(message, errors=[{"field": "user", "message": message}])
 
 
 _rules_lock = threading.Lock()

@@ -7,13 +7,15 @@ consumer refuses an anonymous scope (close code 4401)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.http.request import split_domain_port, validate_host
+from django.utils.http import is_same_domain
 
 
 def _token_of(scope: dict[str, Any]) -> str | None:
@@ -53,13 +55,52 @@ class SessionOrTokenAuthMiddleware:
         return await self.inner(scope, receive, send)
 
 
-class BrowserOriginValidator(OriginValidator):
-    """A browser always sends Origin: a page of another site must not open a socket with the
-    user's session cookie, so an Origin must match ALLOWED_HOSTS. Clients that send no Origin
-    (scripts, with a token) are not browsers and pass."""
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin1")
+    return None
+
+
+def _trusted(origin: str) -> bool:
+    """CSRF_TRUSTED_ORIGINS, read as Django's CSRF check reads it: exact origins, and
+    `scheme://*.domain` for its subdomains."""
+    parsed = urlsplit(origin)
+    for trusted in settings.CSRF_TRUSTED_ORIGINS:
+        if origin == trusted:
+            return True
+        if "*" in trusted:
+            t = urlsplit(trusted)
+            if t.scheme == parsed.scheme and is_same_domain(parsed.netloc, t.netloc.lstrip("*")):
+                return True
+    return False
+
+
+def origin_allowed(scope: dict[str, Any], origin: str) -> bool:
+    """Whether a socket's `Origin` is the app's own, as Django's CSRF check decides for HTTP: the
+    same scheme (https for wss, http for ws), host and port as the request (its Host header,
+    which must match ALLOWED_HOSTS), or one of CSRF_TRUSTED_ORIGINS."""
+    host = _header(scope, b"host")
+    if host:
+        domain, _ = split_domain_port(host)
+        scheme = "https" if scope.get("scheme") == "wss" else "http"
+        if domain and validate_host(domain, settings.ALLOWED_HOSTS) and origin == f"{scheme}://{host}":
+            return True
+    return _trusted(origin)
+
+
+class BrowserOriginValidator:
+    """A browser always sends Origin: a page of another site (another scheme, host or port)
+    must not open a socket with the user's session cookie, so an Origin must be the app's own
+    (`origin_allowed`). Clients that send no Origin (scripts, with a token) are not browsers and
+    pass."""
 
     def __init__(self, application: Any) -> None:
-        super().__init__(application, settings.ALLOWED_HOSTS)
+        self.application = application
 
-    def valid_origin(self, parsed_origin: Any) -> bool:
-        return parsed_origin is None or self.validate_origin(parsed_origin)
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope["type"] == "websocket":
+            origin = _header(scope, b"origin")
+            if origin is not None and not origin_allowed(scope, origin):
+                return await WebsocketDenier()(scope, receive, send)
+        return await self.application(scope, receive, send)

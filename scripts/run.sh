@@ -10,6 +10,10 @@ set -euo pipefail
 . "$ROOT/scripts/setup_frontend.sh"
 
 HOST="${HOST:-127.0.0.1}"
+# DEBUG is off in config/settings.py unless the environment turns it on: this local, one-machine
+# run turns it on (Django's debug pages for the pages; the API answers JSON errors either way).
+# DEBUG=false scripts/run.sh runs without it (ADR 0068).
+export DEBUG="${DEBUG:-true}"
 PORT="${PORT:-8000}"
 
 python manage.py migrate --no-input

@@ -244,8 +244,10 @@ def _carry_out(loaded: Loaded, effect: Effect) -> None:
         parent_item = WorkItem.objects.select_related("case").get(pk=item_id)
         try:
             with transaction.atomic():
+                child_version = version_get(definition=name)
+                access.check_can_start_child(parent_item.case, child_version)
                 start_case(
-                    ver=version_get(definition=name),
+                    ver=child_version,
                     data=child_input if isinstance(child_input, dict) else {},
                     user=SYSTEM,
                     parent_item=parent_item,

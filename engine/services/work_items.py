@@ -33,11 +33,12 @@ def work_item_release(*, item_id, user: Actor) -> WorkItem:
 
 
 def work_item_delegate(*, item_id, user: Actor, to_username: str) -> WorkItem:
-    if not get_user_model().objects.filter(username=to_username, is_active=True).exists():
+    target = get_user_model().objects.filter(username=to_username, is_active=True).first()
+    if target is None:
         raise InvalidInput(f"no active user {to_username!r}", errors=[{"field": "user", "message": "unknown user"}])
 
     def op(e: Engine, i: str) -> None:
-        access.check_delegate_target(e, e.state.work_items[i], to_username)  # four eyes
+        access.check_delegate_target(user, e, e.state.work_items[i], target)  # four eyes, the item's role
         e.delegate(i, to_username)
 
     return _item_op(item_id, user, "delegate", op)

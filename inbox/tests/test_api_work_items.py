@@ -268,6 +268,35 @@ def test_delegate_refusals_are_400(staff: Any, clerk: Any, body: Any, field: str
     assert db_state() == before
 
 
+def test_a_clerk_cannot_delegate_to_someone_outside_the_items_role(
+    staff: Any, clerk: Any, manager: Any, operator_b: Any
+) -> None:
+    """Delegation only to users who may receive the item (issue 13): operator_b is a manager,
+    the review is offered to clerks."""
+    item = review_item(staff)
+    before = db_state()
+    response = clerk.post(f"/api/work-items/{item}/delegate/", {"user": "operator_b"}, format="json")
+    assert response.status_code == 403
+    body = response.json()
+    assert body["code"] == "forbidden"
+    assert body["errors"] == [
+        {"field": "user", "message": "operator_b may not receive this work item (not in group clerks)"}
+    ]
+    assert db_state() == before
+    assert manager.get(f"/api/work-items/{item}/").status_code == 404  # still not theirs
+
+
+def test_a_clerk_may_delegate_to_staff_and_staff_to_anyone(staff: Any, clerk: Any, manager: Any) -> None:
+    item = review_item(staff)
+    response = clerk.post(f"/api/work-items/{item}/delegate/", {"user": "staff"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["assignee"] == "staff"
+    response = staff.post(f"/api/work-items/{item}/delegate/", {"user": "operator_b"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["assignee"] == "operator_b"
+    assert manager.get(f"/api/work-items/{item}/").status_code == 200
+
+
 # ---------------------------------------------------------------------- complete and fail
 
 

@@ -115,6 +115,57 @@ async def test_a_page_of_another_site_cannot_use_the_session(users: dict[str, An
     assert not connected
 
 
+def _session_cookie(user: Any) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "origin",
+    [
+        b"http://127.0.0.1:9999",  # another port of the same host: another site (issue 13)
+        b"http://127.0.0.1",  # no port: port 80
+        b"https://127.0.0.1:8000",  # another scheme
+        b"http://localhost:8000",  # another host, though in ALLOWED_HOSTS
+        b"null",
+    ],
+)
+async def test_an_origin_other_than_the_apps_own_is_refused_on_every_socket(
+    users: dict[str, Any], settings: Any, origin: bytes
+) -> None:
+    settings.CSRF_TRUSTED_ORIGINS = []
+    cookie = await db(_session_cookie)(users["staff"])
+    for path in ("/ws/inbox/", "/ws/cases/1/", "/ws/dashboard/"):
+        headers = [(b"cookie", cookie), (b"host", b"127.0.0.1:8000"), (b"origin", origin)]
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        connected, _ = await communicator.connect(timeout=TIMEOUT)
+        assert not connected, (path, origin)
+
+
+@pytest.mark.asyncio
+async def test_the_apps_own_origin_and_trusted_origins_are_accepted(users: dict[str, Any], settings: Any) -> None:
+    settings.CSRF_TRUSTED_ORIGINS = ["https://app.example.com", "https://*.corp.example"]
+    cookie = await db(_session_cookie)(users["staff"])
+    for host, origin, scheme in [
+        (b"127.0.0.1:8000", b"http://127.0.0.1:8000", "ws"),
+        (b"127.0.0.1:8000", b"https://127.0.0.1:8000", "wss"),
+        (b"127.0.0.1:8000", b"https://app.example.com", "ws"),  # behind a proxy: a trusted origin
+        (b"127.0.0.1:8000", b"https://eu.corp.example", "ws"),
+    ]:
+        headers = [(b"cookie", cookie), (b"host", host), (b"origin", origin)]
+        communicator = WebsocketCommunicator(application, "/ws/dashboard/", headers=headers)
+        communicator.scope["scheme"] = scheme
+        connected, code = await communicator.connect(timeout=TIMEOUT)
+        assert connected, (origin, code)
+        await communicator.disconnect()
+    # a Host that ALLOWED_HOSTS does not list is refused even when the Origin matches it
+    headers = [(b"cookie", cookie), (b"host", b"evil.example:8000"), (b"origin", b"http://evil.example:8000")]
+    connected, _ = await WebsocketCommunicator(application, "/ws/dashboard/", headers=headers).connect(timeout=TIMEOUT)
+    assert not connected
+
+
 @pytest.mark.asyncio
 async def test_session_cookie_authenticates_and_the_snapshot_lists_what_the_user_may_work(
     users: dict[str, Any],
@@ -127,7 +178,9 @@ async def test_session_cookie_authenticates_and_the_snapshot_lists_what_the_user
         return client.cookies["sessionid"].value
 
     cookie = f"sessionid={await db(login)(users['clerk1'])}".encode()
-    clerk = await connect(headers=[(b"cookie", cookie), (b"origin", b"http://127.0.0.1:8000")])
+    clerk = await connect(
+        headers=[(b"cookie", cookie), (b"host", b"127.0.0.1:8000"), (b"origin", b"http://127.0.0.1:8000")]
+    )
     items = await snapshot(clerk)
     assert [i["id"] for i in items] == [item_id]
     item = items[0]
@@ -225,7 +278,8 @@ async def test_delegation_moves_the_item_between_inboxes(users: dict[str, Any]) 
     assert len(await snapshot(clerk1)) == 1
     assert await snapshot(clerk2) == [] and await snapshot(manager) == []
 
-    await db(services.work_item_delegate)(item_id=item_id, user=users["clerk1"], to_username="manager")
+    # staff may hand an item to anyone (a clerk only to someone it is offered to: inbox tests)
+    await db(services.work_item_delegate)(item_id=item_id, user=users["staff"], to_username="manager")
     assert (await event(clerk1))[0] == "removed"
     name, item = await event(manager)
     assert (name, item["assignee"]) == ("offered", "manager")
