@@ -362,3 +362,18 @@ LOGGING["handlers"] = {
         "filters": ["context"],
     },
 }
+
+# Retention (engine/services/retention.py, ADR 0079): cases that ended more than
+# WORKFLOW_RETENTION_DAYS days ago are archived as JSON lines into WORKFLOW_ARCHIVE_DIR and
+# purged, by `manage.py archive_cases` and, when the days are > 0, by beat every
+# WORKFLOW_RETENTION_INTERVAL seconds (at most WORKFLOW_RETENTION_BATCH cases a run).
+WORKFLOW_RETENTION_DAYS = env.float("WORKFLOW_RETENTION_DAYS", default=0.0)
+WORKFLOW_ARCHIVE_DIR = env.path("WORKFLOW_ARCHIVE_DIR", default=VAR_DIR / "archive")
+WORKFLOW_RETENTION_INTERVAL = env.float("WORKFLOW_RETENTION_INTERVAL", default=3600.0)
+WORKFLOW_RETENTION_BATCH = env.int("WORKFLOW_RETENTION_BATCH", default=10000)
+if WORKFLOW_RETENTION_DAYS > 0:
+    CELERY_BEAT_SCHEDULE["workflow-retention"] = {
+        "task": "workflow.retention",
+        "schedule": WORKFLOW_RETENTION_INTERVAL,
+        "options": {"expires": WORKFLOW_RETENTION_INTERVAL},
+    }
