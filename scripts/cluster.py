@@ -207,7 +207,7 @@ class Cluster:
             [
                 sys.executable,
                 "-m",
-                "daphne",
+                "ops.serve",
                 "-b",
                 "127.0.0.1",
                 "-p",
@@ -217,6 +217,10 @@ class Cluster:
                 "--proxy-headers",
                 "config.asgi:application",
             ],
+            # Daphne runs sync code on many threads (each websocket consumer's database calls
+            # too), each with its own connection: kept connections would multiply by threads x
+            # processes and exhaust PostgreSQL's max_connections. Workers keep theirs.
+            CONN_MAX_AGE=self.env.get("WEB_CONN_MAX_AGE", "0"),
         )
         entry = {"name": name, "pid": proc.pid, "port": port, "log": str(self.run_dir / f"{name}.log")}
         self.state["web"].append(entry)

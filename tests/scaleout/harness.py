@@ -39,10 +39,10 @@ doc, users = json.loads(sys.argv[1]), int(sys.argv[2])
 User = get_user_model()
 tokens = {}
 for n in range(users):
-    u = User.objects.create_user(username=f"u{n:02d}", password="x")
+    u = User.objects.create(username=f"u{n:02d}")  # token only: no password to hash
     tokens[u.username] = Token.objects.create(user=u).key
 staff = User.objects.filter(username="boss").first()
-staff = staff or User.objects.create_user(username="boss", password="x", is_staff=True)
+staff = staff or User.objects.create(username="boss", is_staff=True)
 tokens["boss"] = Token.objects.get_or_create(user=staff)[0].key
 definition_save_draft(doc=doc, user=SYSTEM)
 definition_publish(name=doc["name"], user=SYSTEM)
@@ -181,7 +181,6 @@ def cluster(
         DJANGO_SETTINGS_MODULE="config.settings",
         WORKFLOW_HEARTBEAT_KEY=f"{tag}:workers",
         METRICS_TOKEN="scrape",
-        CONN_MAX_AGE="60",
         LOG_LEVEL="WARNING",
     )
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
