@@ -32,7 +32,9 @@ class GracefulServer(Server):
         sockets = [p for p in list(getattr(self, "connections", {})) if isinstance(p, WebSocketProtocol)]
         for proto in sockets:
             try:
-                proto.sendClose(code=SERVICE_RESTART, reason="server restarting")
+                # sendClose() only lets an application send 1000 or 3000-4999; 1012 is the
+                # server's own code for this (RFC 6455 registry), sent as the frame it is
+                proto.sendCloseFrame(code=SERVICE_RESTART, reasonUtf8=b"server restarting", isReply=False)
             except Exception:  # noqa: S112 - a socket already gone: nothing to close
                 continue
         if not sockets:
