@@ -99,8 +99,13 @@ def test_sigterm_closes_websockets_and_a_worker_warm_shutdown_loses_nothing(tmp_
                 "SELECT task, state, count(*) FROM engine_workitem GROUP BY task, state ORDER BY task"
             )
             time.sleep(0.2)
-        # the stopped worker exited on its own (warm shutdown), before the cluster's stop
-        assert not _alive(worker["pid"])
+        # the stopped worker exits on its own (warm shutdown), before the cluster's stop
+        gone_by = time.monotonic() + 30
+        while _alive(worker["pid"]):
+            assert time.monotonic() < gone_by, "the worker did not finish its warm shutdown"
+            time.sleep(0.1)
+        log = Path(worker["log"]).read_text(errors="replace")
+        assert "Warm shutdown" in log
         rows = c.sql(
             "SELECT w.task, w.state, count(*) FROM engine_workitem w JOIN engine_case k ON k.id = w.case_id "
             "WHERE k.definition_name = 'chain' GROUP BY w.task, w.state ORDER BY w.task"
