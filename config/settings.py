@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "designer",
     "inbox",
     "dashboard",
+    "ops",  # /healthz, /readyz, /metrics, heartbeat, logs (issue 16)
 ]
 
 MIDDLEWARE = [
@@ -383,3 +384,72 @@ LOGGING = {
         "dashboard": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+
+
+# === Production and observability (issue 16; docs/operations.md, docs/deploy/) ==================
+# Kept apart from the rest on purpose: every value comes from the environment, and the defaults
+# change nothing for development.
+
+# Celery's broker: Redis (REDIS_URL, the default) or RabbitMQ (amqp://guest:guest@host:5672/vhost).
+# The channel layer stays on REDIS_URL either way.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://")):
+    # the Redis-only transport options mean nothing to AMQP
+    CELERY_BROKER_TRANSPORT_OPTIONS.pop("global_keyprefix", None)
+    CELERY_BROKER_TRANSPORT_OPTIONS.pop("unacked_restore_interval", None)
+    CELERY_BROKER_TRANSPORT_OPTIONS.pop("unacked_restore_throttle", None)
+
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto, send cookies over HTTPS only.
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Workers write a heartbeat (a sorted set in Redis) every WORKFLOW_HEARTBEAT_SECONDS; /readyz
+# wants one seen within READYZ_WORKER_MAX_AGE seconds when WORKFLOW_RUNNER is celery.
+WORKFLOW_HEARTBEAT_SECONDS = env.float("WORKFLOW_HEARTBEAT_SECONDS", default=5.0)
+READYZ_WORKER_MAX_AGE = env.float("READYZ_WORKER_MAX_AGE", default=30.0)
+WORKFLOW_HEARTBEAT_KEY = env.str(
+    "WORKFLOW_HEARTBEAT_KEY",
+    default=f"{env.str('REDIS_KEY_PREFIX', default='')}{env.str('CHANNEL_PREFIX', default='workflow')}:workers",
+)
+
+# Metrics (ops/metrics.py): counted unless off; /metrics wants `Authorization: Bearer
+# METRICS_TOKEN` (or a staff user). Several processes on a host: PROMETHEUS_MULTIPROC_DIR.
+WORKFLOW_METRICS = env.bool("WORKFLOW_METRICS", default=True)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# pushes carry their publishing time: the consumer side observes the latency
+CHANNEL_LAYERS["default"]["BACKEND"] = "ops.channels.TimedRedisPubSubChannelLayer"
+
+# Logs: JSON lines (LOG_FORMAT=json, the production choice) or text (the default for development);
+# either way every record carries the case, work item, task and definition it is about.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOGGING["filters"] = {"context": {"()": "config.log_context.ContextFilter"}}
+LOGGING["formatters"] = {
+    "text": {"()": "config.log_context.TextFormatter", "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    "json": {"()": "config.log_context.JsonFormatter"},
+}
+LOGGING["handlers"] = {
+    "console": {
+        "class": "logging.StreamHandler",
+        "formatter": "json" if LOG_FORMAT == "json" else "text",
+        "filters": ["context"],
+    },
+}
+
+# Retention (engine/services/retention.py, ADR 0079): cases that ended more than
+# WORKFLOW_RETENTION_DAYS days ago are archived as JSON lines into WORKFLOW_ARCHIVE_DIR and
+# purged, by `manage.py archive_cases` and, when the days are > 0, by beat every
+# WORKFLOW_RETENTION_INTERVAL seconds (at most WORKFLOW_RETENTION_BATCH cases a run).
+WORKFLOW_RETENTION_DAYS = env.float("WORKFLOW_RETENTION_DAYS", default=0.0)
+WORKFLOW_ARCHIVE_DIR = env.path("WORKFLOW_ARCHIVE_DIR", default=VAR_DIR / "archive")
+WORKFLOW_RETENTION_INTERVAL = env.float("WORKFLOW_RETENTION_INTERVAL", default=3600.0)
+WORKFLOW_RETENTION_BATCH = env.int("WORKFLOW_RETENTION_BATCH", default=10000)
+if WORKFLOW_RETENTION_DAYS > 0:
+    CELERY_BEAT_SCHEDULE["workflow-retention"] = {
+        "task": "workflow.retention",
+        "schedule": WORKFLOW_RETENTION_INTERVAL,
+        "options": {"expires": WORKFLOW_RETENTION_INTERVAL},
+    }

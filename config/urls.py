@@ -14,6 +14,7 @@ urlpatterns = [
     path("login/", frontend_app, name="login"),
     re_path(r"^(?P<section>inbox|designer|dashboard)/(?:.*)$", frontend_app, name="frontend"),
     path("admin/", admin.site.urls),
+    path("", include("ops.urls")),  # /healthz, /readyz, /metrics
     path("api/auth/login/", SessionLoginApi.as_view(), name="auth-login"),
     path("api/auth/logout/", SessionLogoutApi.as_view(), name="auth-logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -9,6 +9,7 @@ listener). The engine never imports them: lower layers do not import higher ones
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -73,3 +74,58 @@ def case_changed(case: Any, items: list[Any], previous_assignees: dict[str, str]
     write}, so that they hear it has gone."""
     for listener in _change_listeners:
         listener(case, items, previous_assignees)
+
+
+# --- observability (issue 16): metrics and log context, filled by the `ops` app -----------------
+
+WriteListener = Callable[[list[Any], list[Any]], None]
+Observer = Callable[[str, float, "dict[str, str]"], None]
+
+_write_listeners: list[WriteListener] = []
+_observers: list[Observer] = []
+
+
+def register_write_listener(fn: WriteListener) -> None:
+    """`fn(cases, events)` is called inside the transaction after the rows of one write (one case,
+    or a worker's batch of cases) and their events are stored; listeners that count must wait for
+    the commit themselves (`transaction.on_commit`)."""
+    if fn not in _write_listeners:
+        _write_listeners.append(fn)
+
+
+def register_observer(fn: Observer) -> None:
+    """`fn(name, value, labels)`: a measurement the engine took (e.g. an OR-join decision's time)."""
+    if fn not in _observers:
+        _observers.append(fn)
+
+
+def rows_written(cases: list[Any], events: list[Any]) -> None:
+    for listener in _write_listeners:
+        listener(cases, events)
+
+
+def observe(name: str, value: float, labels: dict[str, str] | None = None) -> None:
+    for observer in _observers:
+        observer(name, value, labels or {})
+
+
+class TimedOrJoin:
+    """Wraps an OR-join decider: each decision's time goes to the observers
+    (`or_join_decision_seconds`); everything else is the wrapped decider's."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def is_enabled(self, *args: Any, **kwargs: Any) -> Any:
+        if not _observers:
+            return self._inner.is_enabled(*args, **kwargs)
+        began = time.perf_counter()
+        try:
+            return self._inner.is_enabled(*args, **kwargs)
+        finally:
+            observe("or_join_decision_seconds", time.perf_counter() - began)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)

@@ -22,6 +22,8 @@ set -uo pipefail
 . "$ROOT/scripts/setup_frontend.sh" || exit 1
 # shellcheck source=scripts/setup_browser.sh
 . "$ROOT/scripts/setup_browser.sh" || exit 1
+# shellcheck source=scripts/setup_haproxy.sh
+. "$ROOT/scripts/setup_haproxy.sh" || exit 1
 
 # The browser tests (Playwright) drive Debian's chromium; without it they fail, not skip.
 if ! [ -x /usr/bin/chromium ]; then

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from config import log_context
 from definitions.registry import ActivityContext, ActivityResult, get_activity
 from definitions.runtime import runtime_for
 from engine import services
@@ -87,6 +88,13 @@ def _key(item_id: object) -> str | None:
 
 def _attempt(row: WorkItem):
     """Run the item's activity once; what to report: its completion or its error."""
+    with log_context.bound(
+        case_id=row.case_id, item_id=str(row.pk), task=row.task, definition=row.case.definition_name
+    ):
+        return _attempt_bound(row)
+
+
+def _attempt_bound(row: WorkItem):
     try:
         task = runtime_for(row.case.version).net.tasks.get(row.task)
         name = (task.spec.get("activity") if task else None) or ""

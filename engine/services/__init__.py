@@ -5,6 +5,7 @@
 - `reports`: what workers report about automatic items (one, or a batch in one transaction);
 - `sweeps`: the worker's periodic sweep (due timers, lost messages);
 - `batches`: batch jobs over many cases;
+- `retention`: archiving and purging cases that ended long ago;
 - `persistence`: the machinery they share (one transaction under the case's row lock, the
   pure engine applied to the loaded state, its effects carried out, rows and events written,
   what leaves the process sent on commit).
@@ -22,6 +23,7 @@ from engine.services.cases import (
     case_update_data,
 )
 from engine.services.reports import AttemptReport, work_item_attempts_report
+from engine.services.retention import RetentionResult, cases_archive
 from engine.services.sweeps import timers_fire_due, work_items_redispatch_stale
 from engine.services.work_items import (
     work_item_add,
@@ -38,10 +40,12 @@ from engine.services.work_items import (
 
 __all__ = [
     "AttemptReport",
+    "RetentionResult",
     "batch_job_create",
     "batch_run",
     "batch_start",
     "case_cancel",
+    "cases_archive",
     "case_resume",
     "case_signal",
     "case_start",

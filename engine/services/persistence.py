@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config import log_context
 from definitions.models import DefinitionVersion
 from definitions.registry import get_activity
 from definitions.runtime import runtime_for
@@ -112,7 +113,7 @@ def start_case(
             started_by=access.user_row(user),
         )
         state = CaseState()
-        engine = Engine(rt.net, state, or_join=rt.or_join, actor=access.actor_name(user), case={})
+        engine = Engine(rt.net, state, or_join=hooks.TimedOrJoin(rt.or_join), actor=access.actor_name(user), case={})
         engine.start_case(data or {})  # raises InvalidInput before anything is written
         _case_row_fields(case, state)
         case.save()
@@ -157,7 +158,8 @@ def _item_op(item_id, user: Actor, action: str, op: Callable[[Engine, str], Any]
 
     # one query finds and locks the item's case (only the case row: FOR UPDATE OF)
     locked = Case.objects.select_for_update(of=("self",)).filter(work_items__pk=key)
-    _, _, loaded = _run_locked(locked, run, user=user, missing=f"no work item {item_id}")
+    with log_context.bound(item_id=key):
+        _, _, loaded = _run_locked(locked, run, user=user, missing=f"no work item {item_id}")
     row = loaded.rows.get(key)
     if row is None:  # pragma: no cover - the item is live, so it was loaded
         row = WorkItem.objects.get(pk=key)
@@ -187,9 +189,10 @@ def _run_locked(locked_qs, op: Callable[[Engine], T], *, user: Actor, missing: s
         case = next(iter(locked_qs.select_related("version").defer("version__net").order_by()[:1]), None)
         if case is None:
             raise NotFound(missing)
-        loaded = _load_engine(case, user)
-        result = op(loaded.engine)
-        _settle(loaded)
+        with log_context.bound(case_id=case.pk, definition=case.definition_name):  # on each log record
+            loaded = _load_engine(case, user)
+            result = op(loaded.engine)
+            _settle(loaded)
     return case, result, loaded
 
 
@@ -206,7 +209,8 @@ def _load_engine(case: Case, user, live: list[WorkItem] | None = None) -> Loaded
         work_items={key: _item_from_row(r) for key, r in rows.items()},
         pending_signals=list(case.pending_signals or []),
     )
-    engine = Engine(rt.net, state, or_join=rt.or_join, actor=access.actor_name(user), case=_case_vars(case))
+    or_join = hooks.TimedOrJoin(rt.or_join)  # its decisions' time goes to the metrics
+    engine = Engine(rt.net, state, or_join=or_join, actor=access.actor_name(user), case=_case_vars(case))
     return Loaded(case, engine, rows)
 
 
@@ -370,6 +374,7 @@ def _flush(batch: list[_Writes]) -> None:
     INSERT ... ON CONFLICT UPDATE), then tell the change hook the rows each case wrote."""
     if len(batch) == 1 and connection.vendor == "postgresql":
         _flush_one_as_one_statement(batch[0])
+        hooks.rows_written([batch[0].case], batch[0].events)  # metrics (ops app), counted on commit
         hooks.case_changed(batch[0].case, [*batch[0].changed, *batch[0].created], batch[0].previous_assignees)
         return
     if len(batch) == 1:
@@ -390,7 +395,9 @@ def _flush(batch: list[_Writes]) -> None:
         elif changed:
             for start in range(0, len(changed), 500):
                 bulk_update_rows(WorkItem, changed[start : start + 500], ITEM_FIELDS)
-    Event.objects.bulk_create([e for w in batch for e in w.events], batch_size=1000)
+    events = [e for w in batch for e in w.events]
+    Event.objects.bulk_create(events, batch_size=1000)
+    hooks.rows_written([w.case for w in batch], events)  # metrics (ops app), counted on commit
     for w in batch:
         hooks.case_changed(w.case, [*w.changed, *w.created], w.previous_assignees)
 
