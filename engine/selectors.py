@@ -152,7 +152,8 @@ def work_item_get_for_output(*, item_id: Any) -> WorkItem:
 
 def startable_definitions(*, user: Any) -> list[Any]:
     """The latest published version of each definition that `user` may start (the rule of
-    `engine.access.check_can_start`) and that is not child-only (`"startable": false`), by name. A small list: filtered in Python."""
+    `engine.access.check_can_start`) and that is not child-only (`"startable": false`), by
+    name. A small list: filtered in Python."""
     latest = DefinitionVersion.objects.values("definition_id").annotate(v=Max("version"))
     wanted = Q()
     for row in latest:
