@@ -10,6 +10,8 @@ from config.views_frontend import frontend_app
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/inbox/", permanent=False), name="home"),
+    # browsers ask for /favicon.ico on every page (and the JSON API's pages): the app's icon
+    path("favicon.ico", RedirectView.as_view(url="/static/app/favicon.svg", permanent=True), name="favicon"),
     # Client routes of the browser app (frontend/): the same index.html for each.
     path("login/", frontend_app, name="login"),
     re_path(r"^(?P<section>inbox|designer|dashboard)/(?:.*)$", frontend_app, name="frontend"),

@@ -164,11 +164,19 @@ def check_item(user, item, action: str, *, excluded: Collection[str] = ()) -> No
         raise Forbidden(f"only staff can {action} a {item.kind} work item")
 
 
+def is_startable(net: Mapping[str, Any]) -> bool:
+    """Whether people start cases of this net directly (`"startable"`, default true)."""
+    return net.get("startable") is not False
+
+
 def check_can_start(user: Actor, version) -> None:
     """Staff (and the system) may start any definition; others those whose net lists one of
-    their groups in `start_roles` (no `start_roles`: any signed-in user)."""
+    their groups in `start_roles` (no `start_roles`: any signed-in user), unless the net is
+    child-only (`"startable": false`: started by composite tasks, not by people; ADR 0075)."""
     if is_system(user) or user.is_staff:
         return
+    if not is_startable(version.net):
+        raise Forbidden(f"{version.definition.name} is started by other workflows only (child-only)")
     roles = version.net.get("start_roles")
     if roles and not (set(roles) & user_groups(user)):
         raise Forbidden(f"you may not start {version.definition.name}")

@@ -99,7 +99,9 @@ def version_task_specs(*, version_ids: Iterable[int]) -> dict[int, dict[str, dic
 
 def work_items_for_output() -> QuerySet[WorkItem]:
     """Work items with what their representation needs from the case (no case row loaded)."""
-    return WorkItem.objects.annotate(definition_name=F("case__definition_name"), case_version_id=F("case__version_id"))
+    return WorkItem.objects.annotate(
+        definition_name=F("case__definition_name"), case_version_id=F("case__version_id"), case_state=F("case__state")
+    )
 
 
 def work_item_list(
@@ -150,7 +152,8 @@ def work_item_get_for_output(*, item_id: Any) -> WorkItem:
 
 def startable_definitions(*, user: Any) -> list[Any]:
     """The latest published version of each definition that `user` may start (the rule of
-    `engine.access.check_can_start`), by name. A small list: filtered in Python."""
+    `engine.access.check_can_start`) and that is not child-only (`"startable": false`), by
+    name. A small list: filtered in Python."""
     latest = DefinitionVersion.objects.values("definition_id").annotate(v=Max("version"))
     wanted = Q()
     for row in latest:
@@ -160,6 +163,8 @@ def startable_definitions(*, user: Any) -> list[Any]:
     versions = DefinitionVersion.objects.filter(wanted).select_related("definition").order_by("definition__name")
     out = []
     for version in versions:
+        if not access.is_startable(version.net):  # child-only: not offered, even to staff
+            continue
         try:
             access.check_can_start(user, version)
         except Forbidden:

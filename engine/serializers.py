@@ -95,7 +95,11 @@ class WorkItemOutputSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
     iteration = serializers.IntegerField(help_text="its place in a chain of next_iteration runs, from 1")
     definition = serializers.CharField(source="definition_name")
+    case_state = serializers.CharField(
+        help_text="the case's state: a `suspended` case's items wait (they cannot be claimed or completed)"
+    )
     task_label = serializers.SerializerMethodField()
+    task_description = serializers.SerializerMethodField()
     form = serializers.SerializerMethodField()
 
     class Meta:
@@ -106,6 +110,9 @@ class WorkItemOutputSerializer(serializers.Serializer):
 
     def get_task_label(self, obj: Any) -> str:
         return self._spec(obj).get("label") or obj.task
+
+    def get_task_description(self, obj: Any) -> str:
+        return self._spec(obj).get("description") or ""
 
     @extend_schema_field({"type": "object", "nullable": True, "description": "the task's form (a JSON Schema)"})
     def get_form(self, obj: Any) -> dict[str, Any] | None:

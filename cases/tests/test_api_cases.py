@@ -49,6 +49,8 @@ ITEM_KEYS = {
     "iteration",
     "definition",
     "task_label",
+    "task_description",
+    "case_state",
     "form",
 }
 INVOICE = {"vendor": "ACME", "amount": 500.0}

@@ -88,7 +88,7 @@ def test_put_saves_the_draft(staff: Any, demo: list[str]) -> None:
     assert response.json()["draft"]["title"] == "Document check, renamed"
     # the published version is frozen
     frozen = staff.get("/api/definitions/document-check/versions/1/").json()
-    assert frozen["title"] == "Document check (child workflow)"
+    assert frozen["title"] == "Document check"
 
 
 def test_put_without_a_name_takes_the_urls(staff: Any, demo: list[str]) -> None:

@@ -153,12 +153,14 @@ class Engine:
             raise NotAllowed(f"only a running case can be suspended (it is {self.state.status})")
         self._set_case_status("suspended")
         self._emit(EventType.CASE_SUSPENDED)
+        self._touch_people_items()  # their inboxes mark them as on hold
 
     def resume(self) -> None:
         if "resume" not in case_actions(self.state.status):
             raise NotAllowed(f"only a suspended case can be resumed (it is {self.state.status})")
         self._set_case_status("running")
         self._emit(EventType.CASE_RESUMED)
+        self._touch_people_items()
         for item in self.state.work_items.values():
             kind_of(item.kind).resume(self, item)
         self._advance()
@@ -174,6 +176,8 @@ class Engine:
 
     def claim(self, item_id: str, user: str) -> WorkItem:
         item = self._item(item_id, kinds=("manual",))
+        if self.state.status == "suspended":
+            raise NotAllowed("the case is suspended: its work cannot be claimed until an operator resumes it")
         self._require_active()
         if item.state != "initialized":
             raise NotAllowed(f"a {item.state} work item cannot be claimed")
@@ -1163,6 +1167,13 @@ class Engine:
     def _touch(self, item: WorkItem) -> None:
         self.dirty[item.id] = item
 
+    def _touch_people_items(self) -> None:
+        """The case's open manual items changed with the case (suspended or resumed): saved and
+        pushed again, so that inboxes show their case's state."""
+        for item in self.state.work_items.values():
+            if kind_of(item.kind).by_person and item.state in ("initialized", "started"):
+                self._touch(item)
+
     def _emit(self, type_: EventType, *, item: WorkItem | None = None, task: str = "", **fields: Any) -> None:
         if item is not None:
             self.events.append(Event(type_, item.task, item.id, {"generation": item.generation, **fields}))
@@ -1179,12 +1190,32 @@ def _schema_errors(schema: Mapping[str, Any], instance: Any) -> list[dict[str, A
     for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
         path = list(err.absolute_path)
         if err.validator == "required" and isinstance(err.validator_value, list):
-            missing = [p for p in err.validator_value if isinstance(instance, dict) and p not in instance]
+            # one error per missing property: name the one this message is about
+            where = err.instance if isinstance(err.instance, dict) else {}
+            missing = [p for p in err.validator_value if p not in where and repr(p) in err.message]
+            missing = missing or [p for p in err.validator_value if p not in where]
             field = ".".join(str(p) for p in path + missing[:1])
         else:
             field = ".".join(str(p) for p in path)
         errors.append({"field": field or None, "message": err.message})
+    errors.extend(_blank_required(schema, instance, []))
     return errors
+
+
+def _blank_required(schema: Mapping[str, Any], instance: Any, path: list[str]) -> list[dict[str, Any]]:
+    """A required string field holding only white space counts as not filled in (as in forms
+    people fill in: docs/net-format.md, "Forms"), at any depth of `properties`."""
+    if not isinstance(schema, Mapping) or not isinstance(instance, dict):
+        return []
+    required = schema.get("required") if isinstance(schema.get("required"), list) else []
+    props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+    out = []
+    for key, value in instance.items():
+        if key in required and isinstance(value, str) and not value.strip():
+            out.append({"field": ".".join([*path, key]), "message": f"'{key}' is required: it holds only spaces"})
+        elif isinstance(props.get(key), Mapping):
+            out.extend(_blank_required(props[key], value, [*path, key]))
+    return out
 
 
 _VALIDATORS: dict[str, Any] = {}

@@ -407,3 +407,24 @@ def test_startable_definitions_follow_start_roles(staff: Any, clerk: Any, manage
     assert invoice["title"] == "Invoice approval" and invoice["version"] == 1
     assert invoice["data_schema"]["required"] == ["vendor", "amount"]
     assert api_client().get("/api/startable-definitions/").status_code == 401
+
+
+def test_child_only_definitions_are_not_offered_nor_started_by_people(staff: Any, clerk: Any, manager: Any) -> None:
+    # document-check is `"startable": false`: a child of document-intake only
+    for client in (staff, clerk, manager):
+        names = [d["name"] for d in client.get("/api/startable-definitions/").json()]
+        assert "document-check" not in names and "document-intake" in names
+    before = db_state()
+    response = manager.post("/api/cases/", {"definition": "document-check", "data": {}}, format="json")
+    assert response.status_code == 403
+    assert "child-only" in response.json()["detail"]
+    assert db_state() == before
+    # it still runs as the child of a composite task
+    intake = start(clerk, "document-intake", {"source": "mail"})
+    register = intake["work_items"][0]["id"]
+    assert (
+        clerk.post(f"/api/work-items/{register}/complete/", {"output": {"title": "Lease"}}, format="json").status_code
+        == 200
+    )
+    [child] = staff.get(f"/api/cases/{intake['id']}/").json()["children"]
+    assert staff.get(f"/api/cases/{child}/").json()["definition"] == "document-check"

@@ -1380,7 +1380,10 @@ export interface components {
             /** @description its place in a chain of next_iteration runs, from 1 */
             iteration: number;
             definition: string;
+            /** @description the case's state: a `suspended` case's items wait (they cannot be claimed or completed) */
+            case_state: string;
             readonly task_label: string;
+            readonly task_description: string;
             /** @description the task's form (a JSON Schema) */
             readonly form: Record<string, never> | null;
         };

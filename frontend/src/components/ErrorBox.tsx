@@ -11,12 +11,17 @@ export function ErrorBox({
   testId?: string;
 }) {
   if (!message) return null;
+  // a field's error that the message already says is not repeated under it
+  const extra = (fields ?? []).filter((f) => {
+    const said = f.includes(": ") ? f.slice(f.indexOf(": ") + 2) : f;
+    return !message.includes(said);
+  });
   return (
     <div className="error-box" role="alert" data-testid={testId}>
       {message}
-      {fields && fields.length > 0 && (
+      {extra.length > 0 && (
         <ul>
-          {fields.map((f) => (
+          {extra.map((f) => (
             <li key={f}>{f}</li>
           ))}
         </ul>

@@ -25,6 +25,9 @@ import { nodeTypes } from "./nodes";
 import { type NetOverlay, OverlayContext } from "./overlay";
 
 const defaultEdgeOptions = { type: "flow", markerEnd: { type: MarkerType.ArrowClosed } };
+const FIT = { padding: 0.12 };
+/** Nets with more nodes than this get a minimap. */
+const MINIMAP_FROM = 30;
 
 export function NetCanvas({
   net,
@@ -39,6 +42,10 @@ export function NetCanvas({
   const canvas = useMemo(() => netToCanvas(net), [net]);
   // the laid-out nodes of the canvas they were laid out for; until then, the canvas's own
   const [laidOut, setLaidOut] = useState<{ canvas: typeof canvas; nodes: NetNode[] } | null>(null);
+  const needsLayout = canvas.nodes.some((n) => !n.data.placed);
+  // a net without a full layout is drawn once elk has placed it: `fitView` frames the first
+  // nodes it sees, and framing the provisional grid left the laid-out net outside the view
+  const ready = !needsLayout || laidOut?.canvas === canvas;
   const nodes = laidOut?.canvas === canvas ? laidOut.nodes : canvas.nodes;
   useEffect(() => {
     let live = true;
@@ -60,24 +67,36 @@ export function NetCanvas({
   return (
     <CanvasStateContext.Provider value={READ_ONLY}>
       <OverlayContext.Provider value={overlay ?? null}>
-        <div className="canvas readonly" style={{ height }} data-testid="net-canvas">
+        <div
+          className="canvas readonly"
+          style={{ height }}
+          data-testid="net-canvas"
+          data-ready={ready ? "true" : "false"}
+        >
+          {!ready && <p className="loading">Laying out the net…</p>}
           <ReactFlowProvider>
-            <ReactFlow
-              nodes={nodes}
-              edges={canvas.edges}
-              nodeTypes={nodeTypes}
-              edgeTypes={edgeTypes}
-              defaultEdgeOptions={defaultEdgeOptions}
-              nodesDraggable={false}
-              nodesConnectable={false}
-              elementsSelectable={false}
-              fitView
-              proOptions={{ hideAttribution: true }}
-            >
-              <Background gap={20} />
-              <Controls showInteractive={false} />
-              <MiniMap />
-            </ReactFlow>
+            {ready && (
+              <ReactFlow
+                nodes={nodes}
+                edges={canvas.edges}
+                nodeTypes={nodeTypes}
+                edgeTypes={edgeTypes}
+                defaultEdgeOptions={defaultEdgeOptions}
+                nodesDraggable={false}
+                nodesConnectable={false}
+                elementsSelectable={false}
+                fitView
+                fitViewOptions={FIT}
+                minZoom={0.2}
+                proOptions={{ hideAttribution: true }}
+                aria-label="The workflow net"
+              >
+                <Background gap={20} />
+                <Controls showInteractive={false} position="top-left" />
+                {/* on a small net the minimap only hid nodes (the end condition) */}
+                {nodes.length > MINIMAP_FROM && <MiniMap pannable position="top-right" />}
+              </ReactFlow>
+            )}
           </ReactFlowProvider>
         </div>
       </OverlayContext.Provider>

@@ -4,6 +4,7 @@ import { Link, useSearchParams } from "react-router-dom";
 
 import { dashboardApi } from "./api";
 import { ErrorBox } from "../../components/ErrorBox";
+import { Time } from "../../components/Time";
 import { StateBadge } from "./badges";
 import {
   CASE_STATES,
@@ -46,7 +47,10 @@ export function CaseList() {
     if (r.ok) {
       setPage(r.data);
       setError(null);
-    } else setError({ message: r.message, fields: r.fields });
+    } else {
+      setError({ message: r.message, fields: r.fields });
+      setPage(null); // no stale results under the error
+    }
   };
   const status = useLiveReload(load, key);
 
@@ -222,7 +226,9 @@ export function CaseList() {
                     {c.incident && <span className="incident-flag">incident</span>}
                   </td>
                   <td>{formatTime(c.created_at)}</td>
-                  <td>{formatTime(c.updated_at)}</td>
+                  <td>
+                    <Time iso={c.updated_at} relative />
+                  </td>
                   <td>{formatTime(c.ended_at)}</td>
                   <td className="data-cell">{JSON.stringify(c.data).slice(0, 120)}</td>
                 </tr>
@@ -290,12 +296,14 @@ function BatchActions({
   const [task, setTask] = useState("");
   const [job, setJob] = useState<BatchJob | null>(null);
   const [running, setRunning] = useState(false);
+  const [matched, setMatched] = useState(0); // the matching cases when the job was asked for
   const [error, setError] = useState<{ message: string; fields: string[] } | null>(null);
 
   async function run() {
     if (!asking) return;
     const action = asking;
     setAsking(null);
+    setMatched(count);
     setRunning(true);
     setError(null);
     setJob(null);
@@ -335,9 +343,15 @@ function BatchActions({
       {asking && (
         <div className="confirm" role="dialog" data-testid="batch-confirm">
           <p>
-            {asking === "cancel" ? "Cancel" : "Retry the failed work items of"} every case that
-            matches the filters ({count} now; those where the action does not apply are counted as
-            failed)? Filters: <code>{JSON.stringify(filters)}</code>
+            {asking === "cancel"
+              ? `Cancel the ${plural(count, "matching case")}?`
+              : `Retry the failed work items of the ${plural(count, "matching case")}?`}{" "}
+            {asking === "cancel"
+              ? "Cases that have already ended are left as they are."
+              : "Only running cases with a failed work item are retried."}
+          </p>
+          <p className="muted" data-testid="batch-filters">
+            Matching: {describeFilters(filters)}
           </p>
           {asking === "cancel" ? (
             <label>
@@ -360,8 +374,7 @@ function BatchActions({
         <div className="progress" data-testid="batch-progress">
           {job ? (
             <>
-              <progress max={Math.max(job.total, 1)} value={job.done} /> {job.action} {job.state}:{" "}
-              {job.done}/{job.total} ({job.succeeded} done, {job.failed} failed)
+              <BatchSummary job={job} matched={matched} />
               {batchErrors(job).length > 0 && (
                 <ul className="error-text">
                   {batchErrors(job)
@@ -384,5 +397,58 @@ function BatchActions({
       )}
       <ErrorBox message={error?.message ?? null} fields={error?.fields} testId="batch-error" />
     </div>
+  );
+}
+
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** The list's filters in words ("definition invoice-approval, state running or suspended"). */
+export function describeFilters(filters: Record<string, string>): string {
+  const names: Record<string, string> = {
+    definition: "definition",
+    version: "version",
+    state: "state",
+    created_after: "created after",
+    created_before: "created before",
+    ended_after: "ended after",
+    ended_before: "ended before",
+    incident: "incident",
+    where: "data",
+  };
+  const parts = Object.entries(filters)
+    .filter(([k, v]) => v !== "" && k in names)
+    .map(([k, v]) => {
+      if (k === "state") return `state ${v.split(",").join(" or ")}`;
+      if (k === "incident") return v === "true" ? "with an incident" : "without an incident";
+      if (k.endsWith("_after") || k.endsWith("_before")) return `${names[k]} ${formatTime(v)}`;
+      return `${names[k]} ${v}`;
+    });
+  return parts.length ? parts.join(", ") : "every case";
+}
+
+/** A batch job's progress, and at the end what it did and what it left out (and why). */
+function BatchSummary({ job, matched }: { job: BatchJob; matched: number }) {
+  const verb = job.action === "cancel" ? "canceled" : "retried";
+  const leftOut = Math.max(0, matched - job.total);
+  const why =
+    job.action === "cancel" ? "they had already ended" : "they had no failed work item to retry";
+  if (job.state !== "done")
+    return (
+      <>
+        <progress max={Math.max(job.total, 1)} value={job.done} /> {job.action}: {job.done} of{" "}
+        {job.total}…
+      </>
+    );
+  return (
+    <span data-testid="batch-summary">
+      {job.total === 0
+        ? `Nothing to do: none of the ${plural(matched, "matching case")} could be ${verb} (${why}).`
+        : `Done: ${plural(job.succeeded, "case")} ${verb}` +
+          (job.failed ? `, ${job.failed} refused (below)` : "") +
+          (leftOut ? `; ${plural(leftOut, "matching case")} left out because ${why}` : "") +
+          "."}
+    </span>
   );
 }

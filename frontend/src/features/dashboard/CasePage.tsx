@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 
 import { ErrorBox } from "../../components/ErrorBox";
+import { Time } from "../../components/Time";
 import { NetCanvas } from "../../components/net/NetCanvas";
 import { asNetDoc, type NetDoc } from "../../lib/net/net";
 import { dashboardApi } from "./api";
@@ -11,7 +12,7 @@ import { CaseActions, ItemActions, NO_ACTIONS } from "./CaseActions";
 import { StateBadge } from "./badges";
 import { formatTime, prettyJson } from "./format";
 import { describeEvent, isTrouble, scrubber, timeline } from "./history";
-import { caseOverlay } from "./overlay";
+import { caseOverlay, incidentsOf } from "./overlay";
 import { itemError } from "./read";
 import type { AllowedActions, CaseWorkItem, PastState } from "./types";
 import { useCaseLive } from "./useCaseLive";
@@ -67,7 +68,12 @@ export function CasePageView() {
   // the actions the server allowed for the page's state; a push that moved the case on hides
   // them until the page is fetched again (the server checks every action anyway)
   const actions = now.state === page.state ? page.actions : NO_ACTIONS;
-  const overlay = past ? caseOverlay(past) : caseOverlay(now);
+  const overlay = past ? caseOverlay(past) : caseOverlay(now, incidentsOf(page.work_items));
+  const shownNet = net ?? asNetDoc(page.net);
+  const manual = new Set(
+    (shownNet.tasks ?? []).filter((t) => (t.kind ?? "manual") === "manual").map((t) => t.id),
+  );
+  const isManual = (task: string) => manual.has(task);
   const shownPosition = position ?? scrub.max;
   const pastEvent = past ? history.find((e) => e.id === past.event) : undefined;
 
@@ -100,7 +106,7 @@ export function CasePageView() {
       <div className="net-panel">
         <div className={past ? "past-banner" : "now-banner"} data-testid="scrub-label">
           {past
-            ? `As it was after event ${past.events} of ${history.length}: ${pastEvent ? describeEvent(pastEvent) : `event #${past.event}`} at ${formatTime(past.time)} (state ${past.state ?? "–"})`
+            ? `As it was after event ${past.events} of ${history.length}: ${pastEvent ? describeEvent(pastEvent, isManual) : `event #${past.event}`} at ${formatTime(past.time)} (state ${past.state ?? "–"})`
             : `Now${history.length ? ` (after event ${history.length})` : ""}`}
           {past && (
             <button type="button" onClick={() => setPosition(null)}>
@@ -108,7 +114,7 @@ export function CasePageView() {
             </button>
           )}
         </div>
-        <NetCanvas net={net ?? asNetDoc(page.net)} overlay={overlay} height={420} />
+        <NetCanvas net={shownNet} overlay={overlay} height={420} />
         <div className="scrubber">
           <label htmlFor="scrubber">History</label>
           <input
@@ -163,29 +169,42 @@ export function CasePageView() {
         </div>
         <div>
           <h2>History</h2>
-          <ul className="timeline" data-testid="history">
-            {timeline(history).map((e, i) => (
-              <li
-                key={e.id}
-                className={[isTrouble(e) && "trouble", eventId === e.id && "current"]
-                  .filter(Boolean)
-                  .join(" ")}
-              >
-                <span className="muted">{history.length - i}.</span>{" "}
-                <button
-                  type="button"
-                  className="linklike"
-                  title="Show the net as it was after this event"
-                  onClick={() =>
-                    setPosition(history.length - 1 - i >= scrub.max ? null : history.length - 1 - i)
-                  }
+          <ol className="timeline compact" data-testid="history">
+            {timeline(history).map((e, i) => {
+              const hasPayload = e.payload && Object.keys(e.payload).length > 0;
+              return (
+                <li
+                  key={e.id}
+                  data-testid="history-event"
+                  className={[isTrouble(e) && "trouble", eventId === e.id && "current"]
+                    .filter(Boolean)
+                    .join(" ")}
                 >
-                  {formatTime(e.created_at)}
-                </button>{" "}
-                {describeEvent(e)}
-              </li>
-            ))}
-          </ul>
+                  <span className="muted seq">{history.length - i}.</span>{" "}
+                  <button
+                    type="button"
+                    className="linklike"
+                    title="Show the net as it was after this event"
+                    onClick={() =>
+                      setPosition(
+                        history.length - 1 - i >= scrub.max ? null : history.length - 1 - i,
+                      )
+                    }
+                  >
+                    <Time iso={e.created_at} seconds />
+                  </button>{" "}
+                  {hasPayload ? (
+                    <details className="event-payload">
+                      <summary>{describeEvent(e, isManual)}</summary>
+                      <pre className="json">{prettyJson(e.payload)}</pre>
+                    </details>
+                  ) : (
+                    <span>{describeEvent(e, isManual)}</span>
+                  )}
+                </li>
+              );
+            })}
+          </ol>
         </div>
       </div>
 

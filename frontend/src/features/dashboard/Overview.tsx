@@ -15,7 +15,8 @@ import {
 import { dashboardApi } from "./api";
 import { ErrorBox } from "../../components/ErrorBox";
 import { StateBadge, StateCounts } from "./badges";
-import { bucketLabel, formatHour, formatSeconds, formatTime } from "./format";
+import { Time } from "../../components/Time";
+import { bucketLabel, formatHour, formatSeconds } from "./format";
 import type { Overview as OverviewData } from "./types";
 import { LiveStatus, useLiveReload } from "./useLiveReload";
 
@@ -27,7 +28,8 @@ export function Overview() {
   const [hours, setHours] = useState(24);
   const [data, setData] = useState<OverviewData | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [updated, setUpdated] = useState<Date | null>(null);
+  const [updated, setUpdated] = useState<string | null>(null);
+  const [acted, setActed] = useState(0); // bumped after an action: load again now
 
   const status = useLiveReload(
     async () => {
@@ -35,10 +37,10 @@ export function Overview() {
       if (r.ok) {
         setData(r.data);
         setError(null);
-        setUpdated(new Date());
+        setUpdated(new Date().toISOString());
       } else setError(r.message);
     },
-    hours,
+    `${hours}/${acted}`,
     OVERVIEW_MIN_INTERVAL_MS,
   );
 
@@ -64,7 +66,7 @@ export function Overview() {
           </select>
         </label>
         <span className="muted" data-testid="updated">
-          updated {updated ? updated.toLocaleTimeString() : "–"}
+          updated <Time iso={updated} seconds />
         </span>
         <LiveStatus status={status} />
       </header>
@@ -101,7 +103,7 @@ export function Overview() {
         <div className="card">
           <h2>Work item durations</h2>
           <p className="muted">
-            {durations.count} completed since {formatTime(durations.since)}
+            {durations.count} completed since <Time iso={durations.since} />
             {durations.sampled ? " (sampled)" : ""}: avg {formatSeconds(durations.avg_seconds)}, p50{" "}
             {formatSeconds(durations.p50_seconds)}, p95 {formatSeconds(durations.p95_seconds)}, max{" "}
             {formatSeconds(durations.max_seconds)}
@@ -118,6 +120,7 @@ export function Overview() {
             <th>Task</th>
             <th>Problem</th>
             <th>Since</th>
+            <th>Actions</th>
           </tr>
         </thead>
         <tbody>
@@ -136,7 +139,17 @@ export function Overview() {
               <td className="error-text">
                 {i.error_type}: {i.error_message}
               </td>
-              <td>{formatTime(i.since)}</td>
+              <td>
+                <Time iso={i.since} relative />
+              </td>
+              <td>
+                <IncidentActions
+                  itemId={i.work_item}
+                  task={i.task}
+                  caseId={i.case}
+                  onDone={() => setActed((n) => n + 1)}
+                />
+              </td>
             </tr>
           ))}
           {incidents.latest_deadlocked_cases.map((d) => (
@@ -147,13 +160,18 @@ export function Overview() {
               <td>{d.definition}</td>
               <td>–</td>
               <td className="error-text">deadlocked: {d.reason}</td>
-              <td>{formatTime(d.since)}</td>
+              <td>
+                <Time iso={d.since} relative />
+              </td>
+              <td>
+                <Link to={`/dashboard/cases/${d.case}/`}>open</Link>
+              </td>
             </tr>
           ))}
           {!incidents.latest_failed_work_items.length &&
             !incidents.latest_deadlocked_cases.length && (
               <tr>
-                <td colSpan={5} className="muted">
+                <td colSpan={6} className="muted">
                   No open incidents.
                 </td>
               </tr>
@@ -187,9 +205,17 @@ export function Overview() {
           <h2>Work item durations</h2>
           <div className="chart" data-testid="durations-chart">
             <ResponsiveContainer width="100%" height={240}>
-              <BarChart data={histogram}>
+              <BarChart data={histogram} margin={{ bottom: 16 }}>
                 <CartesianGrid strokeDasharray="3 3" />
-                <XAxis dataKey="label" fontSize={11} />
+                {/* every bucket labelled (recharts skips crowded ticks by default) */}
+                <XAxis
+                  dataKey="label"
+                  fontSize={10}
+                  interval={0}
+                  angle={-30}
+                  textAnchor="end"
+                  height={48}
+                />
                 <YAxis allowDecimals={false} fontSize={11} />
                 <Tooltip />
                 <Bar dataKey="count" name="work items" fill="#f58518" isAnimationActive={false} />
@@ -297,5 +323,60 @@ export function Overview() {
         </>
       )}
     </div>
+  );
+}
+
+/** Retry or skip a failed work item from the overview (the case page offers the same with an
+ * edited input or output). */
+function IncidentActions({
+  itemId,
+  task,
+  caseId,
+  onDone,
+}: {
+  itemId: string;
+  task: string;
+  caseId: number;
+  onDone: () => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  async function run(what: "retry" | "skip") {
+    const question =
+      what === "retry"
+        ? `Retry ${task} of case #${caseId} with the same input?`
+        : `Skip ${task} of case #${caseId} (complete it with an empty output)?`;
+    if (!window.confirm(question)) return;
+    setBusy(true);
+    const r = what === "retry" ? await dashboardApi.retry(itemId) : await dashboardApi.skip(itemId);
+    setBusy(false);
+    setMessage(r.ok ? null : r.message);
+    if (r.ok) onDone();
+  }
+  return (
+    <span className="incident-actions">
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => void run("retry")}
+        aria-label={`Retry ${task} of case ${caseId}`}
+      >
+        Retry
+      </button>{" "}
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => void run("skip")}
+        aria-label={`Skip ${task} of case ${caseId}`}
+      >
+        Skip
+      </button>
+      {message && (
+        <span role="alert" className="error-text">
+          {" "}
+          {message}
+        </span>
+      )}
+    </span>
   );
 }

@@ -1,4 +1,5 @@
 /** Formatting shared by the dashboard pages. */
+import { formatDateTime } from "../../lib/time";
 
 /** 0.4 → "400 ms", 75 → "1m 15s", 7200 → "2h 0m", 200000 → "2d 7h"; null → "–". */
 export function formatSeconds(s: number | null | undefined): string {
@@ -12,13 +13,10 @@ export function formatSeconds(s: number | null | undefined): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
-/** An ISO time as the operator's local "YYYY-MM-DD HH:MM:SS". */
+/** An ISO time the one way every page shows it (lib/time.ts: the user's locale, seconds
+ * included on the dashboard's records). */
 export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return "–";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return formatDateTime(iso, true);
 }
 
 /** The hour label of a throughput bucket ("14:00"). */

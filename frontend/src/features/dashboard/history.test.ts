@@ -57,6 +57,18 @@ describe("event lines", () => {
     expect(describeEvent(ev(2, "case.canceled", "", { reason: "duplicate" }))).toBe(
       "case.canceled · “duplicate”",
     );
+    // the engine's steps in alice's transaction are not hers; her own acts on a manual task are
+    const manual = (t: string) => t === "review";
+    expect(describeEvent(ev(5, "task.started", "pay", {}, "alice"), manual)).toBe(
+      "task.started · pay",
+    );
+    expect(describeEvent(ev(6, "work_item.completed", "pay", {}, "alice"), manual)).toBe(
+      "work_item.completed · pay",
+    );
+    expect(describeEvent(ev(7, "work_item.completed", "review", {}, "alice"), manual)).toBe(
+      "work_item.completed · review (by alice)",
+    );
+    expect(describeEvent(ev(8, "case.started", "", {}, "system"), manual)).toBe("case.started");
     expect(isTrouble(ev(3, "work_item.failed"))).toBe(true);
     expect(isTrouble(ev(4, "work_item.completed"))).toBe(false);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { caseOverlay, heatOverlay, heatValues, taskNote } from "./overlay";
+import { caseOverlay, heatOverlay, heatValues, incidentsOf, taskNote } from "./overlay";
 import type { Heatmap } from "./types";
 
 const stats = (
@@ -93,5 +93,26 @@ describe("the definition heatmap", () => {
     expect(o.tasks?.idle).toEqual({ state: "", note: undefined, heat: undefined });
     expect(o.marking).toEqual({ wait: 4 });
     expect(o.conditionNotes).toEqual({ wait: "3 cases" });
+  });
+});
+
+describe("incidents on the net", () => {
+  it("draws a task with a failed item as an incident with its message", () => {
+    const incidents = incidentsOf([
+      { task: "pay", state: "failed", error: { type: "ValueError", message: "card declined" } },
+      { task: "review", state: "completed", error: null },
+    ]);
+    expect(incidents).toEqual({ pay: "ValueError: card declined" });
+    const overlay = caseOverlay(
+      {
+        tasks: {
+          pay: { state: "started", generation: 1 },
+          review: { state: "completed", generation: 1 },
+        },
+      },
+      incidents,
+    );
+    expect(overlay.tasks?.pay).toEqual({ state: "incident", note: "ValueError: card declined" });
+    expect(overlay.tasks?.review?.state).toBe("completed");
   });
 });

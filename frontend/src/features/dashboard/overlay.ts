@@ -25,14 +25,22 @@ export function taskNote(run: Run): string | undefined {
   return parts.length ? parts.join(" · ") : undefined;
 }
 
-/** A case now (the page or a websocket push) or at a past event: tokens and task states. */
-export function caseOverlay(state: {
-  marking?: Record<string, number> | null;
-  tasks?: Record<string, Run> | null;
-}): NetOverlay {
+/** A case now (the page or a websocket push) or at a past event: tokens and task states.
+ * `incidents` (task → the failed item's message) draws those tasks as incidents, in red with
+ * their error, whatever state the task itself is in. */
+export function caseOverlay(
+  state: {
+    marking?: Record<string, number> | null;
+    tasks?: Record<string, Run> | null;
+  },
+  incidents: Record<string, string> = {},
+): NetOverlay {
   const tasks: NonNullable<NetOverlay["tasks"]> = {};
   for (const [id, run] of Object.entries(state.tasks ?? {})) {
-    tasks[id] = { state: run.state, note: taskNote(run) };
+    tasks[id] =
+      id in incidents && run.state !== "completed"
+        ? { state: "incident", note: incidents[id] }
+        : { state: run.state, note: taskNote(run) };
   }
   const marking: Record<string, number> = {};
   for (const [id, n] of Object.entries(state.marking ?? {})) if (n > 0) marking[id] = n;
@@ -77,4 +85,20 @@ export function heatOverlay(heatmap: Heatmap, metric: HeatMetric): NetOverlay {
     if (c.cases > 0) conditionNotes[id] = `${c.cases} case${c.cases === 1 ? "" : "s"}`;
   }
   return { marking, tasks, conditionNotes };
+}
+
+/** The failed work items of a case as incidents per task: "ValueError: card declined" (the
+ * newest failure of each task; "failed" when the item carries no message). */
+export function incidentsOf(
+  items: readonly { task: string; state: string; error?: unknown }[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const w of items) {
+    if (w.state !== "failed") continue;
+    const e = w.error && typeof w.error === "object" ? (w.error as Record<string, unknown>) : {};
+    const type = typeof e.type === "string" ? e.type : "";
+    const message = typeof e.message === "string" ? e.message : "";
+    out[w.task] = [type, message].filter(Boolean).join(": ") || "failed";
+  }
+  return out;
 }
