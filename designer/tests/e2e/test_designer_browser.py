@@ -84,7 +84,7 @@ def test_draw_validate_publish_and_run(staff_page: Any, artifacts: Path) -> None
     # A bad predicate is an error on that flow.
     select_flow(page, review, high)
     page.get_by_test_id("prop-when").fill("data.amount >")
-    expect(page.get_by_test_id("properties")).to_contain_text("invalid CEL")
+    expect(page.get_by_test_id("properties")).to_contain_text("The expression stops too early")
     expect(page.get_by_test_id(f"flow-label-{review}-{high}")).to_have_class(re.compile("has-problem"))
     page.get_by_test_id("prop-when").fill("data.amount > 100")
 
@@ -216,6 +216,7 @@ def test_move_undo_redo_delete_copy_paste_and_versions(staff_page: Any, artifact
     page.screenshot(path=str(artifacts / "designer-4-old-version.png"))
 
     # Export the version shown, import it under another name.
+    page.get_by_test_id("more").click()
     with page.expect_download() as download:
         page.get_by_test_id("export").click()
     assert download.value.suggested_filename == "e2e-edit.json"

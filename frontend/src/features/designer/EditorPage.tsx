@@ -17,6 +17,7 @@ import {
   getVersion,
   importDefinition,
   listActivities,
+  listDefinitions,
   publishDefinition,
   refusalProblems,
   refusalText,
@@ -93,6 +94,24 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
   const nodeCount = useDesigner((s) => s.nodes.length);
   const unplacedCount = useDesigner((s) => s.nodes.filter((n) => !n.data.placed).length);
   const fileInput = useRef<HTMLInputElement>(null);
+  const netName = useDesigner((s) => s.meta.fields.name);
+  // A new workflow's name is checked against the existing ones as it is typed, not at save.
+  const [takenNames, setTakenNames] = useState<Set<string> | null>(null);
+  useEffect(() => {
+    if (mode !== "new") return;
+    let live = true;
+    listDefinitions().then(
+      (defs) => live && setTakenNames(new Set(defs.map((d) => d.name))),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [mode]);
+  const nameProblem =
+    mode === "new" && typeof netName === "string" && takenNames?.has(netName)
+      ? `a workflow named “${netName}” already exists: choose another name, or open it from the list of workflows`
+      : null;
 
   const layout = useCallback(async () => {
     const s = useDesigner.getState();
@@ -118,7 +137,8 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
     let live = true;
     const open = async () => {
       let doc: NetDoc;
-      if (mode === "new") doc = emptyNet("new-workflow");
+      if (mode === "new")
+        doc = emptyNet(""); // named in the properties (the header follows)
       else if (mode === "version") {
         doc = await getVersion(name, version!);
         const def = await getDefinition(name);
@@ -185,6 +205,17 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
     if (s.readOnly) return false;
     const at = s.revision;
     const net = s.toNet();
+    const refused =
+      nameProblem ??
+      (mode === "new" && !net.name
+        ? "give the workflow a name first (in the properties on the right, with nothing selected)"
+        : null);
+    if (refused) {
+      setSaveError(refused);
+      s.select(null);
+      s.setMessage(`Not saved: ${refused}.`);
+      return false;
+    }
     setSaving(true);
     try {
       if (mode === "new") {
@@ -201,11 +232,13 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       setSaving(false);
       return true;
     } catch (err) {
+      // the whole refusal goes to the message bar (the toolbar only says "not saved")
       setSaveError(refusalText(err));
+      useDesigner.getState().setMessage(`Not saved: ${refusalText(err)}`);
       setSaving(false);
       return false;
     }
-  }, [mode, name, navigate]);
+  }, [mode, name, navigate, nameProblem]);
 
   // Auto-save the draft of a saved definition.
   useEffect(() => {
@@ -288,7 +321,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
               text: mode === "new" ? "not saved yet" : "saved",
             }
           : saveError
-            ? { kind: "failed", text: `not saved: ${saveError}` }
+            ? { kind: "failed", text: "not saved" }
             : { kind: "dirty", text: mode === "new" ? "not saved yet" : "unsaved changes" };
 
   if (loadError)
@@ -315,7 +348,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
       <div className="toolbar" role="toolbar">
         <Link to="/designer/">← Workflows</Link>
         <strong className="def-name" data-testid="def-name">
-          {name || "new workflow"}
+          {name || (typeof netName === "string" && netName) || "new workflow"}
         </strong>
         {mode === "version" && (
           <span className="badge" data-testid="readonly-badge">
@@ -341,6 +374,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
               onClick={() => useDesigner.getState().undo()}
               disabled={!canUndo}
               title="Undo (Ctrl+Z)"
+              aria-label="Undo"
               data-testid="undo"
             >
               ↶
@@ -350,6 +384,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
               onClick={() => useDesigner.getState().redo()}
               disabled={!canRedo}
               title="Redo (Ctrl+Shift+Z)"
+              aria-label="Redo"
               data-testid="redo"
             >
               ↷
@@ -404,7 +439,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
               .sort((a, b) => b.version - a.version)
               .map((v) => (
                 <option key={v.version} value={v.version}>
-                  v{v.version} · {new Date(v.published_at).toLocaleString()}
+                  v{v.version} · {new Date(v.published_at).toLocaleDateString()}
                 </option>
               ))}
           </select>
@@ -420,16 +455,23 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
             Test run
           </button>
         )}
-        <button
-          type="button"
-          onClick={() => downloadJson(useDesigner.getState().toNet())}
-          data-testid="export"
-        >
-          Export
-        </button>
-        <button type="button" onClick={() => fileInput.current?.click()} data-testid="import">
-          Import
-        </button>
+        <details className="more-menu" data-testid="more">
+          <summary>More</summary>
+          <div className="more-items">
+            <button
+              type="button"
+              onClick={() => downloadJson(useDesigner.getState().toNet())}
+              data-testid="export"
+            >
+              Export JSON
+            </button>
+            {mode !== "version" && (
+              <button type="button" onClick={() => fileInput.current?.click()} data-testid="import">
+                Import JSON
+              </button>
+            )}
+          </div>
+        </details>
         <input
           ref={fileInput}
           type="file"
@@ -508,7 +550,11 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
               )}
             </section>
           )}
-          <PropertiesPanel activities={activities} definitionName={name} />
+          <PropertiesPanel
+            activities={activities}
+            definitionName={name}
+            nameProblem={nameProblem}
+          />
         </div>
       </div>
     </div>

@@ -13,6 +13,12 @@ const ITEMS: Array<{ kind: NewElementKind; label: string; icon: string }> = [
   { kind: "signal", label: "Signal", icon: "✉" },
 ];
 
+/** "Drag an automatic task onto the canvas" (a/an by the sound of the next word). */
+export function dragHint(kind: NewElementKind, label: string): string {
+  const what = kind === "condition" ? "condition" : `${label.toLowerCase()} task`;
+  return `Drag ${/^[aeiou]/i.test(what) ? "an" : "a"} ${what} onto the canvas (or click to add it)`;
+}
+
 /**
  * Elements to drag onto the canvas (pointer events, so mouse, pen and touch all work); a click
  * without a drag adds the element in the middle of the view.
@@ -73,7 +79,7 @@ export function Palette() {
           data-testid={`palette-${item.kind}`}
           disabled={readOnly}
           onPointerDown={onPointerDown(item.kind)}
-          title={`Drag a ${item.label.toLowerCase()} onto the canvas`}
+          title={dragHint(item.kind, item.label)}
         >
           <span className="icon">{item.icon}</span> {item.label}
         </button>

@@ -1,5 +1,6 @@
 import { useReactFlow } from "@xyflow/react";
 
+import { elementWords } from "./model/words";
 import { useDesigner } from "./store";
 
 /** Every validation problem; clicking one selects its element and centres the view on it. */
@@ -7,6 +8,11 @@ export function ProblemsList() {
   const errors = useDesigner((s) => s.errors);
   const warnings = useDesigner((s) => s.warnings);
   const flow = useReactFlow();
+  const nodes = useDesigner((s) => s.nodes);
+  const labelOf = (id: string) => {
+    const label = nodes.find((n) => n.id === id)?.data.el.label;
+    return typeof label === "string" && label ? label : undefined;
+  };
   const focus = (element: string | null) => {
     if (!element) {
       useDesigner.getState().select(null);
@@ -48,14 +54,19 @@ export function ProblemsList() {
               data-testid="problem"
               onClick={() => focus(p.element)}
             >
-              <b>{p.element ?? "workflow"}</b>: {p.message}
+              <b>{elementWords(p, labelOf)}</b>: {p.message}
             </button>
           </li>
         ))}
         {warnings.map((p, i) => (
           <li key={`w${i}`} className="problem warning">
-            <button type="button" className="link" onClick={() => focus(p.element)}>
-              <b>{p.element ?? "workflow"}</b>: {p.message}
+            <button
+              type="button"
+              className="link"
+              data-testid="warning"
+              onClick={() => focus(p.element)}
+            >
+              <b>{elementWords(p, labelOf)}</b>: {p.message}
             </button>
           </li>
         ))}

@@ -25,9 +25,10 @@ import {
 import type { ConditionEl, FlowEl, NetDoc, Position, TaskEl, TaskKind } from "../../lib/net/net";
 import { ID_PATTERN, taskKind } from "../../lib/net/net";
 import { connectionProblem } from "./model/rules";
+import { messageWords } from "./model/words";
 
 /** A validation problem (the server's ProblemOutput): element id, message, JSON pointer. */
-export type Problem = Schemas["ProblemOutput"];
+export type Problem = Schemas["ProblemOutput"] & { raw?: string };
 
 type Snapshot = CanvasState;
 export type NewElementKind = TaskKind | "condition";
@@ -575,7 +576,13 @@ export const useDesigner = create<DesignerState>()((set, get) => {
       );
     },
 
-    setProblems(errors, warnings) {
+    setProblems(rawErrors, rawWarnings) {
+      // Messages in plain words (JSON pointers and CEL parser output explained); the server's
+      // text stays in `raw` for the curious.
+      const words = (p: Problem): Problem =>
+        "raw" in p ? p : { ...p, message: messageWords(p.message), raw: p.message };
+      const errors = rawErrors.map(words);
+      const warnings = rawWarnings.map(words);
       const problemIndex: Record<string, string[]> = {};
       for (const p of errors) if (p.element) (problemIndex[p.element] ??= []).push(p.message);
       set({ errors, warnings, problemIndex });

@@ -81,7 +81,7 @@ export function FormBuilder(props: {
                 <td>
                   <input
                     aria-label="allowed values"
-                    placeholder="a, b, c"
+                    placeholder="e.g. a, b, c"
                     defaultValue={f.enum.join(", ")}
                     readOnly={props.readOnly || f.type === "boolean"}
                     onBlur={(e) => patch(i, { enum: parseEnum(e.target.value, f.type) })}

@@ -8,7 +8,13 @@ import { withKey } from "./PropertiesPanel";
 type Signal = { name?: string; schema?: JsonObject | null; output?: JsonObject | null };
 type Query = { name?: string; expr?: string };
 
-export function NetPanel({ definitionName }: { definitionName: string }) {
+export function NetPanel({
+  definitionName,
+  nameProblem = null,
+}: {
+  definitionName: string;
+  nameProblem?: string | null;
+}) {
   const fields = useDesigner((s) => s.meta.fields);
   const readOnly = useDesigner((s) => s.readOnly);
   const errors = useDesigner((s) => s.errors);
@@ -28,7 +34,8 @@ export function NetPanel({ definitionName }: { definitionName: string }) {
         value={fields.name}
         readOnly={readOnly || !!definitionName}
         onChange={(v) => set("name", v)}
-        problems={at("/name")}
+        example={definitionName ? undefined : "expense-claim"}
+        problems={nameProblem ? [nameProblem, ...at("/name")] : at("/name")}
         hint={definitionName ? "fixed once saved" : "letters, digits, - and _"}
       />
       <TextField

@@ -50,9 +50,12 @@ function problemsAt(
 export function PropertiesPanel({
   activities,
   definitionName,
+  nameProblem = null,
 }: {
   activities: Activity[];
   definitionName: string;
+  /** Why the name cannot be used (taken), checked by the page as it is typed. */
+  nameProblem?: string | null;
 }) {
   const selectedNode = useDesigner((s) => s.selectedNode);
   const selectedEdge = useDesigner((s) => s.selectedEdge);
@@ -63,7 +66,7 @@ export function PropertiesPanel({
       ) : selectedEdge ? (
         <FlowProperties key={selectedEdge} edgeId={selectedEdge} />
       ) : (
-        <NetPanel definitionName={definitionName} />
+        <NetPanel definitionName={definitionName} nameProblem={nameProblem} />
       )}
     </aside>
   );
@@ -227,7 +230,7 @@ function TaskProperties({
             mono
             value={assign.user}
             readOnly={readOnly}
-            placeholder="data.owner"
+            example="data.owner"
             onChange={(v) => update("assign", withKey(assign, "user", v))}
             problems={at("/assign/user")}
           />
@@ -253,7 +256,7 @@ function TaskProperties({
             mono
             value={el.due}
             readOnly={readOnly}
-            placeholder="duration('48h')"
+            example="duration('48h')"
             onChange={(v) => update("due", v)}
             problems={at("/due")}
           />
@@ -401,7 +404,7 @@ function TaskProperties({
             mono
             value={el.workflow}
             readOnly={readOnly}
-            placeholder="document-check or 'process-' + item.type"
+            example="document-check or 'process-' + item.type"
             onChange={(v) => update("workflow", v)}
             problems={at("/workflow")}
           />
@@ -434,7 +437,7 @@ function TaskProperties({
             mono
             value={el.duration}
             readOnly={readOnly}
-            placeholder="duration('1h')"
+            example="duration('1h')"
             onChange={(v) => update("duration", v)}
             problems={at("/duration")}
           />
@@ -443,7 +446,7 @@ function TaskProperties({
             mono
             value={el.at}
             readOnly={readOnly}
-            placeholder="timestamp(data.deadline)"
+            example="timestamp(data.deadline)"
             onChange={(v) => update("at", v)}
             problems={at("/at")}
           />
@@ -639,7 +642,7 @@ function FlowProperties({ edgeId }: { edgeId: string }) {
         mono
         value={flow.when}
         readOnly={readOnly}
-        placeholder="data.amount > 1000"
+        example="data.amount > 1000"
         onChange={(v) => update("when", v)}
         problems={mine.filter((p) => p.path.endsWith("/when")).map((p) => p.message)}
       />

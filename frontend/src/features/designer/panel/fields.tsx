@@ -21,7 +21,8 @@ export function TextField(props: {
   label: string;
   value: unknown;
   onChange: (value: string | undefined) => void;
-  placeholder?: string;
+  /** An example value, shown as "e.g. …" in the empty field (styled apart from a real value). */
+  example?: string;
   readOnly?: boolean;
   mono?: boolean;
   testId?: string;
@@ -37,7 +38,7 @@ export function TextField(props: {
         className={props.mono ? "mono" : undefined}
         data-testid={props.testId}
         value={fieldText(props.value)}
-        placeholder={props.placeholder}
+        placeholder={props.example ? `e.g. ${props.example}` : undefined}
         readOnly={props.readOnly}
         onChange={(e) => props.onChange(e.target.value === "" ? undefined : e.target.value)}
       />
