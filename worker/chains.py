@@ -43,8 +43,8 @@ def collect(job: Dispatch) -> bool:
 
 
 def run_chained(
-    run: Callable[[list[tuple[str, int | None]]], list[str]],
-    jobs: list[tuple[str, int | None]],
+    run: Callable[[list[tuple[str, int]]], list[str]],
+    jobs: list[tuple[str, int]],
     send: Callable[[Dispatch], None],
 ) -> list[str]:
     """`run(jobs)` (the runner of a batch), then the automatic items its commits made ready, in

@@ -151,7 +151,7 @@ def run_work_items(requests: list[SimpleRequest]) -> list[str]:
         return []
 
 
-def _run_batch(jobs: list[tuple[str, int | None]]) -> list[str]:
+def _run_batch(jobs: list[tuple[str, int]]) -> list[str]:
     """Run one batch (an incoming one or a chained one, ADR 0063); a failure that is not the
     database being away is something in one of its items: the batch is split so that the
     healthy items complete now (each alone), not when the sweep sends them again (ADR 0065)."""
@@ -166,7 +166,7 @@ def _run_batch(jobs: list[tuple[str, int | None]]) -> list[str]:
         return [_run_alone(job) for job in jobs]
 
 
-def _run_alone(job: tuple[str, int | None]) -> str:
+def _run_alone(job: tuple[str, int]) -> str:
     try:
         return runner.run_work_items([job])[0]
     except UNAVAILABLE:
@@ -177,7 +177,7 @@ def _run_alone(job: tuple[str, int | None]) -> str:
         return "skipped"
 
 
-def _send_again(jobs: list[tuple[str, int | None]]) -> None:
+def _send_again(jobs: list[tuple[str, int]]) -> None:
     """The database unreachable: send these attempts again later, then acknowledge their
     messages (what autoretry does for a single task)."""
     log.exception("a batch of %d work items failed; sending them again in %ss", len(jobs), BATCH_RETRY_DELAY)
