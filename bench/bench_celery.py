@@ -134,7 +134,7 @@ def main() -> None:
         cmd += ["-c", os.environ.get("BENCH_CONCURRENCY", "1")]
     worker = subprocess.Popen(cmd, cwd=ROOT, env=worker_env, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a loaded machine starts a worker slowly
         while not ready.exists():
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the worker did not start")

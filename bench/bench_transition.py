@@ -77,7 +77,10 @@ ALL_CONTENDERS = (
     "claim_complete_push0",
     "claim_complete_push100",
     "complete_nopush",
+    "complete_push0",
     "complete_push100",
+    "claim_start_complete_nopush",
+    "claim_start_complete_push0",
     "claim_start_complete_push100",
 )
 DEFAULT_CONTENDERS = (
@@ -466,7 +469,8 @@ def clients_main(port: int, tokens: list[str], out_file: str, ready_file: str) -
     latencies: list[tuple[float, float]] = []
 
     async def client(token: str, ready: asyncio.Event) -> None:
-        async with websockets.connect(f"ws://127.0.0.1:{port}/ws/inbox/?token={token}", max_size=2**24) as ws:
+        url = f"ws://127.0.0.1:{port}/ws/inbox/?token={token}"
+        async with websockets.connect(url, max_size=2**24, open_timeout=900) as ws:
             first = json.loads(await ws.recv())
             assert first["type"] == "snapshot"
             ready.set()
