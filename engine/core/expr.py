@@ -120,11 +120,14 @@ def _run(source: str, context: Any) -> Any:
     ctx = context if isinstance(context, cel.Context) else cel.Context(context)
     ctx.add_function(STEP_FUNCTION, meter.step)
     try:
-        return compiled.program.execute(ctx)
+        value = compiled.program.execute(ctx)
     except Exception:
         if meter.exceeded:
             raise ExpressionLimitExceeded(source, meter.exceeded) from None
         raise
+    if meter.exceeded:  # stopped, but `||`/`&&` absorbed the error: still over the limit
+        raise ExpressionLimitExceeded(source, meter.exceeded)
+    return value
 
 
 def check_expr(source: str) -> str | None:

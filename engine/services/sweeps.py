@@ -4,9 +4,11 @@ sweep is the system's: its changes are made as `SYSTEM` (ADR 0061)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from definitions.runtime import runtime_for
@@ -17,6 +19,8 @@ from engine.core.errors import EngineError
 from engine.core.retry import RetryPolicy
 from engine.models import WorkItem
 from engine.services.persistence import _dispatch, _execute
+
+log = logging.getLogger(__name__)
 
 # The time a timed-out attempt gets to report itself before its process is killed (the worker
 # sets Celery's hard time limit to the task's timeout plus this).
@@ -38,7 +42,22 @@ def timers_fire_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
             _execute(case_id, _fire_timer(str(item_id)), user=SYSTEM)
         except EngineError:  # pragma: no cover - the case moved on meanwhile
             continue
+        except (OperationalError, InterfaceError):
+            raise  # the database is away: the next sweep tries again
+        except Exception as exc:
+            # a poison timer (its completion cannot be applied or written) must not stop the
+            # others at every sweep: it fails, and its task's on_failure applies (ADR 0065)
+            log.warning("timer work item %s could not fire", item_id, exc_info=True)
+            _fail_poisoned(case_id, str(item_id), exc)
     return len(due)
+
+
+def _fail_poisoned(case_id: int, item_id: str, exc: Exception) -> None:
+    error = {"type": "ReportFailed", "cause": type(exc).__name__, "message": f"the timer could not fire: {exc}"}
+    try:
+        _execute(case_id, lambda e: e.fail_item(item_id, error) if item_id in e.state.work_items else None, user=SYSTEM)
+    except Exception:
+        log.exception("timer work item %s: its failure could not be recorded either", item_id)
 
 
 def work_items_redispatch_stale(*, now: dt.datetime | None = None, limit: int = 200) -> int:

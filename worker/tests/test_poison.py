@@ -119,3 +119,35 @@ def test_an_engine_error_on_one_report_fails_that_attempt_only(monkeypatch: Any)
     assert runner.run_work_items([(str(bad.pk), 2)]) == ["failed"]
     assert WorkItem.objects.get(pk=bad.pk).state == "failed"
     assert Case.objects.get(pk=bad_case.pk).state == "running"  # an incident: it waits for an operator
+
+
+def test_a_timer_that_cannot_fire_fails_alone_and_the_other_timers_fire(monkeypatch: Any) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    publish(
+        net(
+            "poison-timer",
+            [{"id": "wait", "kind": "timer", "duration": "1"}, {"id": "next", "kind": "manual"}],
+            [("start", "wait"), ("wait", "next"), ("next", "end")],
+        )
+    )
+    cases = [services.case_start(definition="poison-timer", data={"n": n}, user=SYSTEM) for n in range(3)]
+    bad = cases[1]
+    original = core_engine.Engine.fire_timer
+
+    def fire_timer(self: Any, item_id: str) -> Any:
+        if self.state.data.get("n") == 1:
+            raise RuntimeError("a bug met by this timer only")
+        return original(self, item_id)
+
+    monkeypatch.setattr(core_engine.Engine, "fire_timer", fire_timer)
+    assert services.timers_fire_due(now=timezone.now() + dt.timedelta(seconds=5)) == 3
+    for case in (cases[0], cases[2]):
+        assert WorkItem.objects.filter(case=case, task="next", state="initialized").exists()
+    item = WorkItem.objects.get(case=bad, task="wait")
+    assert item.state == "failed" and item.error["cause"] == "RuntimeError"
+    assert Case.objects.get(pk=bad.pk).state == "running"  # an incident
+    # the next sweep does not meet it again
+    assert services.timers_fire_due(now=timezone.now() + dt.timedelta(seconds=5)) == 0

@@ -131,3 +131,9 @@ def test_publishing_checks_the_length_and_names_the_element() -> None:
 def test_meter_is_not_used_without_comprehensions() -> None:
     assert expr._compiled("data.x + 1").metered is False
     assert expr._compiled("data.l.map(x, x)").metered is True
+
+
+def test_a_limit_absorbed_by_a_logical_operator_still_fails() -> None:
+    configure(cel_max_cost=1000, cel_timeout=30)
+    with pytest.raises(ExpressionLimitExceeded, match="cost limit"):
+        evaluate("l.all(a, l.all(b, a + b >= 0)) || true", {"l": list(range(100))})
