@@ -257,7 +257,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Batch jobs, newest first */
+        /** Batch jobs, newest first, a page at a time */
         get: operations["dashboard_batches_list"];
         put?: never;
         /** Cancel or retry over the cases a filter matches; 201 the finished job (inline) or 202 the queued job (WORKFLOW_RUNNER=celery); progress: GET it */
@@ -1146,6 +1146,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ActivityOutput"][];
         };
+        PaginatedBatchJobOutputList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["BatchJobOutput"][];
+        };
         PaginatedCaseOutputList: {
             /** @example 123 */
             count: number;
@@ -1448,8 +1463,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["InputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["InputRequest"];
-                "multipart/form-data": components["schemas"]["InputRequest"];
             };
         };
         responses: {
@@ -1558,8 +1571,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CaseStartInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CaseStartInputRequest"];
-                "multipart/form-data": components["schemas"]["CaseStartInputRequest"];
             };
         };
         responses: {
@@ -1638,8 +1649,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["CaseCancelInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CaseCancelInputRequest"];
-                "multipart/form-data": components["schemas"]["CaseCancelInputRequest"];
             };
         };
         responses: {
@@ -1697,8 +1706,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CaseDataInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CaseDataInputRequest"];
-                "multipart/form-data": components["schemas"]["CaseDataInputRequest"];
             };
         };
         responses: {
@@ -1874,8 +1881,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["CaseSignalInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CaseSignalInputRequest"];
-                "multipart/form-data": components["schemas"]["CaseSignalInputRequest"];
             };
         };
         responses: {
@@ -1979,8 +1984,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["WorkItemAddInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WorkItemAddInputRequest"];
-                "multipart/form-data": components["schemas"]["WorkItemAddInputRequest"];
             };
         };
         responses: {
@@ -2028,7 +2031,12 @@ export interface operations {
     };
     dashboard_batches_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2040,7 +2048,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BatchJobOutput"][];
+                    "application/json": components["schemas"]["PaginatedBatchJobOutputList"];
                 };
             };
             401: {
@@ -2071,8 +2079,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BatchCreateInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["BatchCreateInputRequest"];
-                "multipart/form-data": components["schemas"]["BatchCreateInputRequest"];
             };
         };
         responses: {
@@ -3050,8 +3056,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["WorkItemCompleteInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WorkItemCompleteInputRequest"];
-                "multipart/form-data": components["schemas"]["WorkItemCompleteInputRequest"];
             };
         };
         responses: {
@@ -3109,8 +3113,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["WorkItemDelegateInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WorkItemDelegateInputRequest"];
-                "multipart/form-data": components["schemas"]["WorkItemDelegateInputRequest"];
             };
         };
         responses: {
@@ -3168,8 +3170,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["WorkItemFailInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WorkItemFailInputRequest"];
-                "multipart/form-data": components["schemas"]["WorkItemFailInputRequest"];
             };
         };
         responses: {
@@ -3280,8 +3280,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["WorkItemRetryInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WorkItemRetryInputRequest"];
-                "multipart/form-data": components["schemas"]["WorkItemRetryInputRequest"];
             };
         };
         responses: {
@@ -3339,8 +3337,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["WorkItemSkipInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WorkItemSkipInputRequest"];
-                "multipart/form-data": components["schemas"]["WorkItemSkipInputRequest"];
             };
         };
         responses: {
