@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.pagination import PageNumberPagination
+from config.pagination import PageNumberPagination, paginated_response
 from dashboard import selectors, services
 from dashboard.access import IsStaff
 from engine import services as engine_services
@@ -472,6 +472,8 @@ class DefinitionPageApi(StaffApi):
 
 
 class BatchCollectionApi(StaffApi):
+    pagination_class = PageNumberPagination  # the list is a page; the schema says so too
+
     class BatchCreateInputSerializer(serializers.Serializer):
         action = serializers.ChoiceField(choices=BatchJob.Action.choices)
         filters = JSONObjectField(required=False, default=dict, help_text="the case list's filters (same names)")
@@ -510,13 +512,16 @@ class BatchCollectionApi(StaffApi):
 
     @extend_schema(
         operation_id="dashboard_batches_list",
-        summary="Batch jobs, newest first",
+        summary="Batch jobs, newest first, a page at a time",
         responses={200: BatchJobOutputSerializer(many=True), **error_responses(401, 403)},
     )
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(BatchJob.objects.select_related("created_by").order_by("-id"), request, self)
-        return paginator.get_paginated_response(BatchJobOutputSerializer(page, many=True).data)
+        return paginated_response(
+            view=self,
+            request=request,
+            queryset=BatchJob.objects.select_related("created_by").order_by("-id"),
+            serializer_class=BatchJobOutputSerializer,
+        )
 
 
 class BatchDetailApi(StaffApi):

@@ -450,3 +450,14 @@ def test_the_case_page_offers_what_the_engine_allows(
     actions = offered(done)
     assert not any(actions[k] for k in ("cancel", "suspend", "resume", "edit_data", "retry", "skip", "signals"))
     assert client.post(f"/api/cases/{done.pk}/cancel/").status_code == 409
+
+
+def test_the_batch_list_is_a_page_as_its_schema_says(staff: Any) -> None:
+    """`GET /api/dashboard/batches/` answers a page, and the OpenAPI schema describes a page
+    (issue 13: it was documented as a list)."""
+    response = staff.get("/api/dashboard/batches/")
+    assert response.status_code == 200
+    assert set(response.json()) == {"count", "next", "previous", "results"}
+    schema = staff.get("/api/schema/", {"format": "json"}).json()
+    ok = schema["paths"]["/api/dashboard/batches/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/PaginatedBatchJobOutputList"}

@@ -257,7 +257,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Batch jobs, newest first */
+        /** Batch jobs, newest first, a page at a time */
         get: operations["dashboard_batches_list"];
         put?: never;
         /** Cancel or retry over the cases a filter matches; 201 the finished job (inline) or 202 the queued job (WORKFLOW_RUNNER=celery); progress: GET it */
@@ -1146,6 +1146,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ActivityOutput"][];
         };
+        PaginatedBatchJobOutputList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["BatchJobOutput"][];
+        };
         PaginatedCaseOutputList: {
             /** @example 123 */
             count: number;
@@ -1451,8 +1466,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["InputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["InputRequest"];
-                "multipart/form-data": components["schemas"]["InputRequest"];
             };
         };
         responses: {
@@ -1561,8 +1574,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CaseStartInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CaseStartInputRequest"];
-                "multipart/form-data": components["schemas"]["CaseStartInputRequest"];
             };
         };
         responses: {
@@ -1641,8 +1652,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["CaseCancelInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CaseCancelInputRequest"];
-                "multipart/form-data": components["schemas"]["CaseCancelInputRequest"];
             };
         };
         responses: {
@@ -1700,8 +1709,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CaseDataInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CaseDataInputRequest"];
-                "multipart/form-data": components["schemas"]["CaseDataInputRequest"];
             };
         };
         responses: {
@@ -1877,8 +1884,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["CaseSignalInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CaseSignalInputRequest"];
-                "multipart/form-data": components["schemas"]["CaseSignalInputRequest"];
             };
         };
         responses: {
@@ -1982,8 +1987,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["WorkItemAddInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WorkItemAddInputRequest"];
-                "multipart/form-data": components["schemas"]["WorkItemAddInputRequest"];
             };
         };
         responses: {
@@ -2031,7 +2034,12 @@ export interface operations {
     };
     dashboard_batches_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2043,7 +2051,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BatchJobOutput"][];
+                    "application/json": components["schemas"]["PaginatedBatchJobOutputList"];
                 };
             };
             401: {
@@ -2074,8 +2082,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BatchCreateInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["BatchCreateInputRequest"];
-                "multipart/form-data": components["schemas"]["BatchCreateInputRequest"];
             };
         };
         responses: {
@@ -3053,8 +3059,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["WorkItemCompleteInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WorkItemCompleteInputRequest"];
-                "multipart/form-data": components["schemas"]["WorkItemCompleteInputRequest"];
             };
         };
         responses: {
@@ -3112,8 +3116,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["WorkItemDelegateInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WorkItemDelegateInputRequest"];
-                "multipart/form-data": components["schemas"]["WorkItemDelegateInputRequest"];
             };
         };
         responses: {
@@ -3171,8 +3173,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["WorkItemFailInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WorkItemFailInputRequest"];
-                "multipart/form-data": components["schemas"]["WorkItemFailInputRequest"];
             };
         };
         responses: {
@@ -3283,8 +3283,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["WorkItemRetryInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WorkItemRetryInputRequest"];
-                "multipart/form-data": components["schemas"]["WorkItemRetryInputRequest"];
             };
         };
         responses: {
@@ -3342,8 +3340,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["WorkItemSkipInputRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WorkItemSkipInputRequest"];
-                "multipart/form-data": components["schemas"]["WorkItemSkipInputRequest"];
             };
         };
         responses: {

@@ -52,11 +52,7 @@ export const dashboardApi = {
   batches: async (): Promise<Result<BatchJob[]>> => {
     const r = await call(api.GET("/api/dashboard/batches/"));
     if (!r.ok) return r;
-    // The server answers a page ({count, next, previous, results}) where its schema says a
-    // plain list (dashboard_batches_list has no paginated annotation): read both.
-    const body: unknown = r.data;
-    const jobs = Array.isArray(body) ? body : (body as { results?: unknown }).results;
-    return { ok: true, data: Array.isArray(jobs) ? (jobs as BatchJob[]) : [] };
+    return { ok: true, data: r.data.results };
   },
   batch: (id: number) =>
     call(api.GET("/api/dashboard/batches/{job_id}/", { params: { path: { job_id: id } } })),
