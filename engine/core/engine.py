@@ -100,7 +100,13 @@ class DirectivePlan:
 
 
 class OrJoinDecider(Protocol):
-    def is_enabled(self, task_id: str, marking: Mapping[str, int], busy: Mapping[str, int]) -> bool: ...
+    def is_enabled(
+        self,
+        task_id: str,
+        marking: Mapping[str, int],
+        busy: Mapping[str, int],
+        directed: Mapping[str, int] | None = None,
+    ) -> bool: ...
 
 
 class Engine:
@@ -629,13 +635,15 @@ class Engine:
             return True
         if len(marked) == len(task.inputs):
             return True
-        # a task with a directed run to come will run like a started one: it counts as busy
-        busy = {}
+        # started tasks, and directed runs still to come (they run whatever their join says)
+        started: dict[str, int] = {}
+        directed: dict[str, int] = {}
         for tid, run in self.state.tasks.items():
-            n = (run.state == "started") + run.directed
-            if n:
-                busy[tid] = n
-        return self._or_join_decider().is_enabled(task.id, marking, busy)
+            if run.state == "started":
+                started[tid] = 1
+            if run.directed:
+                directed[tid] = run.directed
+        return self._or_join_decider().is_enabled(task.id, marking, started, directed)
 
     def _can_enable(self, task: Task) -> bool:
         return self.state.tasks[task.id].directed > 0 or self._join_satisfied(task)

@@ -89,8 +89,10 @@ import itertools
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .net import Net, Task
+from .orjoin_exact import ExactModel
 
 __all__ = ["OrJoinAnalyzer", "OrJoinBudgetExceeded"]
 
@@ -156,17 +158,26 @@ class OrJoinAnalyzer:
         expand_or_splits: bool = False,
         max_basis: int | None = None,
         cache_size: int = 4096,
+        exact_budget: int = 2000,
     ) -> None:
         """``expand_or_splits`` builds one end transition per non-empty subset of an OR-split's
         outputs (the literal translation, exponential; for tests: the answers are the same).
         ``max_basis`` bounds the backward search (`OrJoinBudgetExceeded` when exceeded);
-        ``None`` (the default) never gives up."""
+        ``None`` (the default) never gives up. ``exact_budget`` bounds the exploration of the
+        engine's own behaviour (`ExactModel`), in states; 0 turns it off."""
         self.net = net
         self._max_basis = max_basis
         self._cache_size = cache_size
+        self._exact_budget = exact_budget
+        self._exact = ExactModel(net)
         self._lock = threading.Lock()
-        self._cache: dict[tuple[str, SparseMarking], bool] = {}
-        self._plans: dict[str, _JoinPlan] = {}
+        self._cache: dict[tuple[str, frozenset[str], SparseMarking], bool] = {}
+        self._exact_cache: dict[tuple[str, frozenset[str], Any], bool] = {}
+        self._circle_cache: dict[Any, frozenset[str]] = {}
+        self._plans: dict[tuple[str, frozenset[str]], _JoinPlan] = {}
+        self.or_joins: tuple[str, ...] = tuple(
+            t.id for t in net.tasks.values() if t.join == "or" and len(set(t.inputs)) > 1
+        )
 
         places: list[str] = list(net.conditions)
         self._cond_index: dict[str, int] = {c: i for i, c in enumerate(places)}
@@ -174,6 +185,13 @@ class OrJoinAnalyzer:
         for tid in net.tasks:
             self._busy_index[tid] = len(places)
             places.append(f"busy_{tid}")
+        # 1-bounded busy places: `idle_t` holds a token while t is not running, so that t runs
+        # one generation at a time as in the engine. Only where it can matter (see `_needs_idle`)
+        self._idle_index: dict[str, int] = {}
+        for tid in net.tasks:
+            if _needs_idle(net, tid):
+                self._idle_index[tid] = len(places)
+                places.append(f"idle_{tid}")
         self.places: tuple[str, ...] = tuple(places)
 
         transitions: list[_Transition] = []
@@ -187,6 +205,7 @@ class OrJoinAnalyzer:
     def _start_transitions(self, task: Task) -> list[_Transition]:
         busy = {self._busy_index[task.id]: 1}
         busy_mask = 1 << self._busy_index[task.id]
+        idle = self._idle_index.get(task.id)
         inputs = [self._cond_index[c] for c in task.inputs]
         if not inputs:
             return []
@@ -199,6 +218,8 @@ class OrJoinAnalyzer:
             pre: dict[int, int] = {}
             for p in group:
                 _add(pre, p)
+            if idle is not None:
+                pre[idle] = 1
             out.append(
                 _Transition(
                     name=f"start_{task.id}#{n}",
@@ -216,11 +237,20 @@ class OrJoinAnalyzer:
     def _end_transitions(self, task: Task, expand_or_splits: bool) -> list[_Transition]:
         busy = self._busy_index[task.id]
         reset: set[int] = set()
+        back: dict[int, int] = {}  # a cancelled task is idle again
+        own_idle = self._idle_index.get(task.id)
+        if own_idle is not None:
+            back[own_idle] = 1
         for x in task.cancels:
             if x in self._cond_index:
                 reset.add(self._cond_index[x])
+            elif x == task.id:
+                continue  # the engine never cancels the completing task itself
             elif x in self._busy_index:
                 reset.add(self._busy_index[x])
+                if x in self._idle_index:
+                    reset.add(self._idle_index[x])
+                    back[self._idle_index[x]] = 1
             else:
                 raise ValueError(f"task {task.id} cancels unknown element {x!r}")
         targets = [self._cond_index[f.target] for f in task.outputs]
@@ -238,7 +268,7 @@ class OrJoinAnalyzer:
         frozen_reset = frozenset(reset)
         out = []
         for n, group in enumerate(groups):
-            post: dict[int, int] = {}
+            post: dict[int, int] = dict(back)
             for p in group:
                 _add(post, p)
             out.append(
@@ -255,8 +285,8 @@ class OrJoinAnalyzer:
             )
         return out
 
-    def _plan(self, task_id: str) -> _JoinPlan:
-        plan = self._plans.get(task_id)
+    def _plan(self, task_id: str, held: frozenset[str] = frozenset()) -> _JoinPlan:
+        plan = self._plans.get((task_id, held))
         if plan is not None:
             return plan
         task = self.net.tasks.get(task_id)
@@ -264,7 +294,7 @@ class OrJoinAnalyzer:
             raise ValueError(f"unknown task {task_id!r}")
         if task.join != "or":
             raise ValueError(f"task {task_id!r} is not an OR-join")
-        candidates = [t for t in self.transitions if not (t.is_start and t.owner == task_id)]
+        candidates = [t for t in self.transitions if not (t.is_start and (t.owner == task_id or t.owner in held))]
         by_post: dict[int, list[_Transition]] = {}
         for t in candidates:
             for p in t.post:
@@ -299,17 +329,136 @@ class OrJoinAnalyzer:
             producers={p: tuple(ts) for p, ts in producers.items()},
             consumers={p: tuple(ts) for p, ts in consumers.items()},
         )
-        self._plans[task_id] = plan
+        self._plans[(task_id, held)] = plan
         return plan
 
     # ------------------------------------------------------------------ the decision
 
-    def is_enabled(self, task_id: str, marking: Mapping[str, int], busy: Mapping[str, int]) -> bool:
+    def is_enabled(
+        self,
+        task_id: str,
+        marking: Mapping[str, int],
+        busy: Mapping[str, int],
+        directed: Mapping[str, int] | None = None,
+    ) -> bool:
         """task_id is an OR-join task. marking: condition id -> tokens (missing = 0).
-        busy: task id -> number of started (busy) instances of that task (missing = 0).
-        True iff at least one input is marked and no state reachable from (marking, busy) marks
-        all currently marked inputs of task_id plus one currently empty input."""
-        plan = self._plan(task_id)
+        busy: task id -> 1 for each started task (missing = 0). directed: task id -> directed
+        runs still to start (`next_tasks`); without it, `busy` counts them too.
+
+        True iff at least one input is marked and either no state reachable from here marks all
+        currently marked inputs of task_id plus one currently empty input (YAWL's rule, decided
+        as `_decide` says), or task_id belongs to a group of OR-joins that can only receive a
+        further token through one another (the vicious-circle rule, `_circle`)."""
+        task = self.net.tasks.get(task_id)
+        if task is None:
+            raise ValueError(f"unknown task {task_id!r}")
+        if task.join != "or":
+            raise ValueError(f"task {task_id!r} is not an OR-join")
+        inputs = set(task.inputs)
+        marked = sum(1 for c in inputs if marking.get(c, 0) > 0)
+        if not marked:
+            return False
+        if marked == len(inputs):
+            return True
+        started = busy
+        directed = directed or {}
+        if self._decide(task_id, frozenset((task_id,)), marking, started, directed):
+            return True
+        return task_id in self._circle(marking, started, directed)
+
+    def _waiting(
+        self, marking: Mapping[str, int], started: Mapping[str, int], directed: Mapping[str, int]
+    ) -> list[str]:
+        """The OR-joins with some but not all inputs marked that are not running."""
+        out = []
+        for j in self.or_joins:
+            if started.get(j, 0) > 0 or directed.get(j, 0) > 0:
+                continue
+            inputs = set(self.net.tasks[j].inputs)
+            n = sum(1 for c in inputs if marking.get(c, 0) > 0)
+            if 0 < n < len(inputs):
+                out.append(j)
+        return out
+
+    def _circle(
+        self, marking: Mapping[str, int], started: Mapping[str, int], directed: Mapping[str, int]
+    ) -> frozenset[str]:
+        """The vicious-circle rule (docs/engine-semantics.md section 8): the largest group V of
+        waiting OR-joins such that each member, with every member of V held (never starting),
+        could no longer receive a token. Its members fire. Computed as a greatest fixpoint:
+        start from every waiting OR-join and drop those that could still receive a token
+        while the rest are held, until none is dropped (holding fewer OR-joins only adds
+        behaviour, so a dropped one never comes back)."""
+        group = self._waiting(marking, started, directed)
+        if len(group) < 2:
+            return frozenset()
+        key = (
+            tuple(sorted((c, n) for c, n in marking.items() if n > 0)),
+            tuple(sorted(t for t, n in started.items() if n > 0)),
+            tuple(sorted((t, n) for t, n in directed.items() if n > 0)),
+        )
+        answer = self._circle_cache.get(key)
+        if answer is not None:
+            return answer
+        answer = frozenset()
+        while len(group) >= 2:
+            held = frozenset(group)
+            keep = [j for j in group if self._decide(j, held, marking, started, directed)]
+            if len(keep) == len(group):
+                answer = held
+                break
+            group = keep
+        with self._lock:
+            if len(self._circle_cache) >= self._cache_size:
+                self._circle_cache.clear()
+            self._circle_cache[key] = answer
+        return answer
+
+    def _decide(
+        self,
+        task_id: str,
+        held: frozenset[str],
+        marking: Mapping[str, int],
+        started: Mapping[str, int],
+        directed: Mapping[str, int],
+    ) -> bool:
+        """Can no token reach an empty input of task_id any more (with the OR-joins of `held`,
+        task_id among them, never starting)? First the reset net (sound: an "enabled" there is
+        enabled in the engine); when it says "wait", the engine's own rules (`ExactModel`),
+        explored up to `exact_budget` states; past the budget the reset net's "wait" stands."""
+        if not self._reset_net_enabled(task_id, held, marking, started, directed):
+            if self._exact_budget <= 0:
+                return False
+            key = (
+                task_id,
+                held,
+                (
+                    tuple(sorted((c, n) for c, n in marking.items() if n > 0)),
+                    tuple(sorted(t for t, n in started.items() if n > 0)),
+                    tuple(sorted((t, n) for t, n in directed.items() if n > 0)),
+                ),
+            )
+            answer = self._exact_cache.get(key)
+            if answer is None:
+                arrives = self._exact.can_arrive(task_id, held, marking, started, directed, self._exact_budget)
+                answer = arrives is False
+                with self._lock:
+                    if len(self._exact_cache) >= self._cache_size:
+                        self._exact_cache.clear()
+                    self._exact_cache[key] = answer
+            return answer
+        return True
+
+    def _reset_net_enabled(
+        self,
+        task_id: str,
+        held: frozenset[str],
+        marking: Mapping[str, int],
+        started: Mapping[str, int],
+        directed: Mapping[str, int],
+    ) -> bool:
+        """The reset-net answer: no target coverable from the current marking."""
+        plan = self._plan(task_id, held)
         relevant = plan.relevant
         fused = plan.fused
         current: dict[int, int] = {}
@@ -325,13 +474,18 @@ class OrJoinAnalyzer:
             return False
         if len(marked) == len(inputs):
             return True
-        for tid, n in busy.items():
+        for tid in self.net.tasks:
+            n = started.get(tid, 0) + directed.get(tid, 0)
             if n > 0:
-                p = self._busy_index.get(tid)
-                if p is not None and p in relevant:
+                p = self._busy_index[tid]
+                if p in relevant:
                     p = fused.get(p, p)
                     current[p] = current.get(p, 0) + n
-        key = (task_id, tuple(sorted(current.items())))
+            idle = self._idle_index.get(tid)
+            if n == 0 and idle is not None and idle in relevant:
+                p = fused.get(idle, idle)
+                current[p] = current.get(p, 0) + 1
+        key = (task_id, held, tuple(sorted(current.items())))
         answer = self._cache.get(key)
         if answer is None:
             answer = not self._coverable(plan, current, marked)
@@ -459,6 +613,19 @@ class OrJoinAnalyzer:
                     if pred is not None and insert(*pred):
                         return True
         return False
+
+
+def _needs_idle(net: Net, tid: str) -> bool:
+    """Does task `tid` need an `idle` place (its busy place bounded by 1)? A task that nothing
+    cancels, whose inputs nothing empties and whose inputs feed no other task gains nothing
+    from it: a second run started early can always be started after the first ends instead,
+    reaching the same markings (the tokens waiting for it can go nowhere else meanwhile). Such
+    tasks keep the plain translation, which series fusion can reduce."""
+    cancelled = {x for t in net.tasks.values() for x in t.cancels}
+    task = net.tasks[tid]
+    if tid in cancelled or any(c in cancelled for c in task.inputs):
+        return True
+    return any(len(net.consumers.get(c, ())) > 1 for c in task.inputs)
 
 
 def _fuse_series(transitions: list[_Transition], keep: set[int]) -> tuple[dict[int, int], tuple[_Transition, ...]]:

@@ -600,9 +600,11 @@ def test_wcp38_general_synchronizing_merge_with_cancellation_set(wf):
 
 
 @pytest.mark.roundtrip
-def test_wcp38_or_joins_in_a_vicious_circle_deadlock(wf):
-    """Two OR-joins each waiting for the other (YAWL's vicious circle): the case is reported
-    deadlocked, never left silently running."""
+def test_wcp38_or_joins_in_a_vicious_circle_fire_together(wf):
+    """Two OR-joins each waiting for the other (YAWL's vicious circle, where YAWL deadlocks):
+    only the other could ever deliver, so both fire (the vicious-circle rule,
+    docs/engine-semantics.md section 8); a token one of them then sends completes the other's
+    inputs."""
     wf.publish(
         net(
             "wcp38d",
@@ -627,8 +629,12 @@ def test_wcp38_or_joins_in_a_vicious_circle_deadlock(wf):
         )
     )
     run = wf.start("wcp38d")
-    run.expect(state="deadlocked", marking={"a1": 1, "a2": 1})
-    assert "no task can be enabled" in run.case.reason
+    run.expect(enabled=["J1", "J2"], marking={"a1": 1, "a2": 1})
+    run.complete("J1", {"again": True}).expect(enabled=["J2"], marking={"a2": 1, "x2": 1})
+    run.complete("J2", {"again": False}).expect(state="completed")
+
+    run = wf.start("wcp38d")
+    run.complete("J2", {"again": False}).expect(state="completed")
 
 
 # ---------------------------------------------------------------------- WCP-41, 42
@@ -706,3 +712,45 @@ def test_wcp38_or_join_inside_a_loop(wf):
     run.complete("C").expect(enabled=["E"], marking={"e2": 1})  # only C this time: no wait for B
     run.complete("E", {"again": False}).expect(state="completed")
     assert run.completions("E") == 2 and run.completions("B") == 1
+
+
+def test_wcp38_or_join_beside_a_cancelling_loop_tasquencer(wf):
+    """The net of Tasquencer's own test suite (issue 14): C cancels B, c1 and c2; D is an
+    AND-split back into c1 and c2; E OR-joins c2 and c3. c2 and c3 can never be marked
+    together (C consumes c2 to make c3, a task runs one generation at a time, and C's
+    completion empties c2), so E is enabled beside C, as in Tasquencer and YAWL."""
+    wf.publish(
+        net(
+            "tasquencer",
+            [
+                manual("A"),
+                manual("B"),
+                manual("C", cancels=["B", "c1", "c2"]),
+                manual("D", split="and"),
+                manual("E", join="or"),
+            ],
+            [
+                ("start", "A"),
+                ("A", "c1"),
+                ("c1", "B"),
+                ("B", "c2"),
+                ("c2", "C"),
+                ("c2", "E"),
+                ("C", "c3"),
+                ("c3", "D"),
+                ("c3", "E"),
+                ("D", "c1"),
+                ("D", "c2"),
+                ("E", "end"),
+            ],
+        )
+    )
+    run = wf.start("tasquencer")
+    run.expect(enabled=["A"])
+    run.complete("A").expect(enabled=["B"], marking={"c1": 1})
+    run.complete("B").expect(enabled=["C", "E"], marking={"c2": 1})
+    run.complete("C").expect(enabled=["D", "E"], marking={"c3": 1})
+    run.complete("D").expect(enabled=["B", "C", "E"], marking={"c1": 1, "c2": 1})
+    run.start_task("C").expect(enabled=["B"], started=["C"], marking={"c1": 1})
+    run.complete("C").expect(enabled=["D", "E"], marking={"c3": 1})  # B withdrawn: c1 canceled
+    run.complete("E").expect(state="completed")
