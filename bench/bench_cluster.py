@@ -1,7 +1,7 @@
 """Scale-out figures on the production topology (issue 16; docs/performance.md):
 
   1. automatic steps/s with 1, 2 and 3 worker processes (one cluster with 3 workers; the ones
-     not in a round are paused with SIGSTOP while the queue is empty, so they hold nothing);
+     not in a round stop consuming the queue: Celery's cancel_consumer / add_consumer);
   2. manual steps/s (a work item completed over HTTP) through 1 and 2 web processes (each
      round's requests go straight to web1, or alternate between web1 and web2);
   3. the time for the proxy to route around a web process killed with SIGKILL: requests sent
@@ -17,8 +17,7 @@ REDIS_URL.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
+import socket
 import statistics
 import sys
 import tempfile
@@ -30,6 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from celery import Celery  # noqa: E402
 
 from tests.scaleout.harness import auto_net, cluster, http, manual_net  # noqa: E402
 
@@ -55,10 +56,23 @@ def start_cases(c, token: str, definition: str, n: int, data=None, base: str | N
         list(pool.map(one, range(n)))
 
 
-def auto_round(c, token: str, workers: int, cases: int, steps: int, tag: str) -> float:
-    paused = c.state["workers"][workers:]
-    for w in paused:
-        os.killpg(w["pid"], signal.SIGSTOP)
+def control(c) -> Celery:
+    """A Celery client for remote control of the cluster's workers (same broker and prefix)."""
+    return Celery(
+        broker=c.env.get("CELERY_BROKER_URL") or c.env["REDIS_URL"],
+        broker_transport_options={"global_keyprefix": c.env["REDIS_KEY_PREFIX"]},
+    )
+
+
+def auto_round(c, ctl: Celery, token: str, workers: int, cases: int, steps: int, tag: str) -> float:
+    """The workers not in the round stop consuming the queue (Celery's cancel_consumer; a
+    SIGSTOPped worker would still be handed messages by its pending BRPOP and sit on them)."""
+    queue = c.env["WORKFLOW_QUEUE"]
+    host = socket.gethostname()
+    paused = [f"{w['name']}@{host}" for w in c.state["workers"][workers:]]
+    if paused:
+        answers = ctl.control.cancel_consumer(queue, destination=paused, reply=True, timeout=10)
+        assert len(answers) == len(paused), answers
     try:
         name = f"auto{tag}"
         began = time.monotonic()
@@ -66,8 +80,8 @@ def auto_round(c, token: str, workers: int, cases: int, steps: int, tag: str) ->
         wait_done(c, name, cases)
         return cases * steps / (time.monotonic() - began)
     finally:
-        for w in paused:
-            os.killpg(w["pid"], signal.SIGCONT)
+        if paused:
+            ctl.control.add_consumer(queue, destination=paused, reply=True, timeout=10)
 
 
 def manual_round(c, tokens: dict[str, str], webs: int, items: list[tuple[str, str]]) -> float:
@@ -140,11 +154,12 @@ def main() -> int:
         # warm-up: every worker and web process has loaded the definitions
         start_cases(c, tokens["boss"], names[0], 10)
         wait_done(c, names[0], 10)
+        ctl = control(c)
         auto: dict[int, list[float]] = {1: [], 2: [], 3: []}
         for r in range(a.rounds):
             for w in (1, 2, 3):
                 name = f"{w}r{r}"
-                auto[w].append(auto_round(c, tokens["boss"], w, a.auto_cases, a.steps, name))
+                auto[w].append(auto_round(c, ctl, tokens["boss"], w, a.auto_cases, a.steps, name))
                 print(f"auto {w} worker(s) round {r}: {auto[w][-1]:.1f} steps/s", flush=True)
         # manual items: opened beforehand (not timed), offered to 8 users
         manual: dict[int, list[float]] = {1: [], 2: []}

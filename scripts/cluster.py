@@ -51,10 +51,11 @@ defaults
     # an open websocket is a tunnel: kept for an hour without traffic
     timeout tunnel 1h
     timeout http-keep-alive 5s
-    # a connection refused by a dead web process is tried on another one, at once
+    # a connection refused by a dead web process is tried on another one, at once; a request
+    # that reached a process which then died is not (a POST may have committed: the client decides)
     retries 3
     option redispatch 1
-    retry-on conn-failure empty-response
+    retry-on conn-failure
     option forwardfor
 
 frontend public
@@ -214,6 +215,10 @@ class Cluster:
                 str(port),
                 "--application-close-timeout",
                 "5",
+                # many clients reconnecting at once (their web process died) queue their
+                # handshakes' database work: let them wait instead of failing and retrying
+                "--websocket_connect_timeout",
+                "30",
                 "--proxy-headers",
                 "config.asgi:application",
             ],

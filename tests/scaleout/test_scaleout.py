@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import time
 import urllib.error
 import urllib.request
@@ -50,17 +51,21 @@ class InboxClient:
         self.connected = asyncio.Event()
 
     async def listen(self, stop: asyncio.Event) -> None:
+        failures = 0
         while not stop.is_set():
             try:
-                async with connect(f"{self.ws_base}/ws/inbox/?token={self.token}", open_timeout=10) as ws:
+                async with connect(f"{self.ws_base}/ws/inbox/?token={self.token}", open_timeout=40) as ws:
                     self.servers.append(ws.response.headers.get("X-Served-By", "?") if ws.response else "?")
                     self.connected.set()
+                    failures = 0
                     async for raw in ws:
                         self.on_message(json.loads(raw))
             except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError):
-                pass
+                failures += 1
             if not stop.is_set():
-                await asyncio.sleep(0.2)
+                # as the browser app does (frontend/src/lib/socket.ts): back off, so that the
+                # clients of a dead web process do not all hit the survivor at once (with jitter)
+                await asyncio.sleep(min(5.0, 0.25 * 2**failures) * random.uniform(0.5, 1.5))
 
     def on_message(self, msg: dict[str, Any]) -> None:
         if msg["type"] == "snapshot":
@@ -131,6 +136,7 @@ async def drive(c: Any, tokens: dict[str, str]) -> dict[str, Any]:
                         f"{c.base}/api/cases/",
                         tokens["boss"],
                         {"definition": DEFINITION, "data": {"who": users[n % CLIENTS], "n": n}},
+                        120.0,  # long: a start given up on while it still runs could be doubled
                     )
                 except (urllib.error.URLError, OSError, TimeoutError):
                     status, body = 0, None
@@ -191,7 +197,12 @@ def test_two_web_three_workers_survive_a_killed_worker_and_web_process(tmp_path:
         out = asyncio.run(drive(c, tokens))
         clients: dict[str, InboxClient] = out["clients"]
 
-        # every case completed
+        # every case started once (its number n in its data) and completed
+        numbers = c.sql(
+            "SELECT (data->>'n')::int, count(*) FROM engine_case WHERE definition_name = %s GROUP BY 1 ORDER BY 1",
+            DEFINITION,
+        )
+        assert numbers == [(n, 1) for n in range(CASES)], [x for x in numbers if x[1] != 1][:5]
         states = dict(
             c.sql("SELECT state, count(*) FROM engine_case WHERE definition_name = %s GROUP BY state", DEFINITION)
         )
