@@ -151,3 +151,29 @@ def test_a_timer_that_cannot_fire_fails_alone_and_the_other_timers_fire(monkeypa
     assert Case.objects.get(pk=bad.pk).state == "running"  # an incident
     # the next sweep does not meet it again
     assert services.timers_fire_due(now=timezone.now() + dt.timedelta(seconds=5)) == 0
+
+
+def test_the_issue_s_poison_a_successor_s_priority_high_no_longer_stalls_its_batch() -> None:
+    """`noop → manual` whose manual task has `"priority": "'high'"`: the batch used to raise
+    ValueError and leave its healthy cases `initialized` until the sweep. Now the noop item
+    completes and the manual item is an incident (its allocation failed)."""
+    for name, priority in (("poison-priority", "'high'"), ("healthy-priority", "data.n")):
+        publish(
+            net(
+                name,
+                [
+                    {"id": "auto", "kind": "automatic", "activity": "noop"},
+                    {"id": "m", "kind": "manual", "priority": priority},
+                ],
+                [("start", "auto"), ("auto", "m"), ("m", "end")],
+            )
+        )
+    healthy = [services.case_start(definition="healthy-priority", data={"n": n}, user=SYSTEM) for n in range(5)]
+    bad = services.case_start(definition="poison-priority", user=SYSTEM)
+    jobs = [(str(WorkItem.objects.get(case=c, task="auto").pk), 1) for c in [*healthy[:2], bad, *healthy[2:]]]
+    assert runner.run_work_items(jobs) == ["completed"] * 6
+    for n, case in enumerate(healthy):
+        assert WorkItem.objects.get(case=case, task="m").priority == n
+    item = WorkItem.objects.get(case=bad, task="m")
+    assert item.state == "failed" and "priority must be an integer" in item.error["message"]
+    assert Case.objects.get(pk=bad.pk).state == "running"
