@@ -3,7 +3,8 @@
     python -m ops.serve -b 127.0.0.1 -p 8001 config.asgi:application   (Daphne's own options)
 
 Daphne on SIGTERM stops its reactor and drops every connection: a websocket client sees an
-abnormal closure (1006) at best. This server first sends every open websocket a close frame
+abnormal closure (1006) at best. This server first stops listening (new connections are
+refused, so the proxy sends them to another process), then sends every open websocket a close frame
 with code 1012 ("service restart"), waits up to CLOSE_GRACE seconds for the close handshakes,
 then lets Daphne stop as usual. Clients (the browser app reconnects by itself) reconnect
 through the proxy to another web process and get a fresh snapshot, so they miss nothing.
@@ -25,10 +26,19 @@ SERVICE_RESTART = 1012
 
 class GracefulServer(Server):
     def run(self) -> None:
+        self._ports: list[Any] = []
         reactor.addSystemEventTrigger("before", "shutdown", self.close_websockets)  # type: ignore[arg-type]
         super().run()
 
+    def listen_success(self, port: Any) -> None:
+        self._ports.append(port)
+        super().listen_success(port)
+
     def close_websockets(self) -> Any:
+        # stop accepting first: a connection refused here is retried on another web process by
+        # the proxy, one accepted now would be cut off in the middle of its handshake
+        for port in self._ports:
+            port.stopListening()
         sockets = [p for p in list(getattr(self, "connections", {})) if isinstance(p, WebSocketProtocol)]
         for proto in sockets:
             try:

@@ -52,7 +52,7 @@ async def stop_web_with_sockets_open(c: Any, tokens: dict[str, str]) -> dict[str
     # reconnect through the proxy: the other web process answers
     again = {}
     for u in codes:
-        ws = await connect(f"{c.ws_base}/ws/inbox/?token={tokens[u]}", open_timeout=20)
+        ws = await connect(f"{c.ws_base}/ws/inbox/?token={tokens[u]}", open_timeout=20)  # no retry needed
         assert served_by(ws) == "web2"
         assert json.loads(await asyncio.wait_for(ws.recv(), 20))["type"] == "snapshot"
         again[u] = ws
