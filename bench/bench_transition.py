@@ -120,6 +120,8 @@ def free_port() -> int:
 
 
 def setup_django(env: dict[str, str]) -> None:
+    # Celery's Django fix-up puts the working directory first on sys.path: make it the tree measured
+    os.chdir(CODE)
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django

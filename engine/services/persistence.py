@@ -372,7 +372,7 @@ def _flush(batch: list[_Writes]) -> None:
     """Write the collected changes of one or more cases: one statement per table (an UPDATE of
     the one row, or a bulk one for several; a case's new and changed items together in one
     INSERT ... ON CONFLICT UPDATE), then tell the change hook the rows each case wrote."""
-    if len(batch) == 1 and connection.vendor == "postgresql":
+    if len(batch) == 1 and connection.vendor == "postgresql" and _small(batch[0]):
         _flush_one_as_one_statement(batch[0])
         hooks.rows_written([batch[0].case], batch[0].events)  # metrics (ops app), counted on commit
         hooks.case_changed(batch[0].case, [*batch[0].changed, *batch[0].created], batch[0].previous_assignees)
@@ -400,6 +400,11 @@ def _flush(batch: list[_Writes]) -> None:
     hooks.rows_written([w.case for w in batch], events)  # metrics (ops app), counted on commit
     for w in batch:
         hooks.case_changed(w.case, [*w.changed, *w.created], w.previous_assignees)
+
+
+def _small(w: _Writes) -> bool:
+    """Few enough rows for one statement (a case start with 1,000 items keeps the batched path)."""
+    return len(w.created) + len(w.changed) <= UPSERT_MAX and len(w.events) <= 4 * UPSERT_MAX
 
 
 def _flush_one_as_one_statement(w: _Writes) -> None:
