@@ -7,12 +7,15 @@ Websockets authenticate with the browser session or a DRF token (`?token=<key>` 
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # The web process takes its PostgreSQL connections from a bounded pool (config/settings.py,
-# docs/adr/0069): set before the settings are read. DATABASE_POOL=false turns it off.
-os.environ.setdefault("DATABASE_POOL", "true")
+# docs/adr/0069): set before the settings are read. DATABASE_POOL=false turns it off. A process
+# that read its settings before importing this module (tests) is not the web process: untouched.
+if not settings.configured:
+    os.environ.setdefault("DATABASE_POOL", "true")
 
 # Django first: the imports below load models.
 django_asgi_app = get_asgi_application()

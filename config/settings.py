@@ -202,6 +202,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # the error answers any operation may give (401, 403, 404, 400, 413, 415, 429): config/openapi.py
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.add_common_error_responses",
+    ],
     # stable names for the state enums in the front end's generated types (the models' choices
     # are the state names of engine/core/state.py: engine/tests/test_rules_sql.py checks it)
     "ENUM_NAME_OVERRIDES": {
