@@ -671,7 +671,11 @@ class Engine:
         if self.state.marking.get(self.net.end, 0) > 0:
             self._end_case("completed")
         elif not any(run.state in ("enabled", "started") for run in runs.values()):
-            self._end_case("deadlocked", reason="no task can be enabled and the end is not reached")
+            if self.net.implicit_termination:
+                # WCP-11: nothing is running, nothing is offered and no token can move
+                self._end_case("completed", reason="implicit termination: no work is left")
+            else:
+                self._end_case("deadlocked", reason="no task can be enabled and the end is not reached")
 
     def _enable(self, task: Task) -> None:
         run = self.state.tasks[task.id]
