@@ -222,3 +222,20 @@ class CaseWorkItemAddApi(APIView):
         )
         item = selectors.work_item_get_for_output(item_id=item.pk)
         return Response(WorkItemOutputSerializer(item, context={}).data, status=status.HTTP_201_CREATED)
+
+
+class CaseTaskCompleteApi(APIView):
+    @extend_schema(
+        operation_id="cases_complete_task",
+        summary="Force-complete a running multi-instance task (staff; WCP-27)",
+        description=(
+            "The task's remaining work items are withdrawn, the task ends `completed` and its "
+            "`output` mapping runs over the instances that did complete; the case moves on. "
+            "409 when the task is not a running multi-instance task."
+        ),
+        request=None,
+        responses={200: CaseOutputSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def post(self, request: Request, case_id: int, task_id: str) -> Response:
+        services.task_complete(case_id=case_id, task_id=task_id, user=request.user)
+        return case_response(case_id, request.user)

@@ -19,4 +19,9 @@ urlpatterns = [
         api.CaseWorkItemAddApi.as_view(),
         name="case-task-work-items",
     ),
+    path(
+        "cases/<int:case_id>/tasks/<str:task_id>/complete/",
+        api.CaseTaskCompleteApi.as_view(),
+        name="case-task-complete",
+    ),
 ]

@@ -62,6 +62,8 @@ class ActivityResult:
       successors run, only after a run without it); bounded by the task's `max_iterations`.
     - `terminate`: complete the case now (True or a reason); `cancel`: cancel it (a reason).
     - `add_items`: inputs of more work items for this (dynamic multi-instance) task.
+    - `complete_task`: this multi-instance task completes now (WCP-27): its other work items
+      are withdrawn and its output mapping runs over the completed ones.
     """
 
     output: dict[str, Any] = field(default_factory=dict)
@@ -71,6 +73,7 @@ class ActivityResult:
     terminate: bool | str = False
     cancel: str | None = None
     add_items: list[dict[str, Any]] = field(default_factory=list)
+    complete_task: bool = False
 
     def directives(self) -> dict[str, Any]:
         """The directives as `engine.complete_item` takes them (only those given)."""
@@ -87,6 +90,8 @@ class ActivityResult:
             out["cancel"] = {"reason": self.cancel}
         if self.add_items:
             out["add_items"] = list(self.add_items)
+        if self.complete_task:
+            out["complete_task"] = True
         return out
 
     def as_completion(self) -> dict[str, Any]:

@@ -631,3 +631,31 @@ def test_schema_documents_the_endpoints(api_client: Any) -> None:
 def test_services_and_api_agree_on_the_case(staff: Any) -> None:
     case = services.case_start(definition="invoice-approval", data=INVOICE, user=SYSTEM)
     assert staff.get(f"/api/cases/{case.pk}/").json()["state"] == "running"
+
+
+# ---------------------------------------------------------------------- force-completing a task (WCP-27)
+
+
+def test_force_complete_a_multi_instance_task(staff: Any) -> None:
+    case = start(staff, "batch-review", {"documents": ["a", "b"]}).json()
+    response = staff.post(f"/api/cases/{case['id']}/tasks/review_document/complete/")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["tasks"]["review_document"]["state"] == "completed"
+    assert all(i["task"] != "review_document" for i in body["work_items"] if i["state"] == "initialized")
+
+
+@pytest.mark.parametrize(
+    ("definition", "data", "task", "status"),
+    [
+        ("invoice-approval", INVOICE, "review", 409),  # not multi-instance
+        ("invoice-approval", INVOICE, "nope", 404),  # unknown task
+    ],
+    ids=["not-multi-instance", "unknown-task"],
+)
+def test_force_complete_refusals_change_nothing(staff: Any, definition: str, data: Any, task: str, status: int) -> None:
+    case = start(staff, definition, data).json()
+    before = db_state()
+    response = staff.post(f"/api/cases/{case['id']}/tasks/{task}/complete/")
+    assert response.status_code == status, response.json()
+    assert db_state() == before

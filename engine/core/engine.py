@@ -61,7 +61,7 @@ from .state import (
 )
 
 WORK_KINDS = tuple(name for name, kind in KINDS.items() if kind.has_items)
-DIRECTIVES = ("next_tasks", "next_iteration", "terminate", "cancel", "add_items")
+DIRECTIVES = ("next_tasks", "next_iteration", "terminate", "cancel", "add_items", "complete_task")
 
 
 class DirectiveError(EngineError):
@@ -83,6 +83,7 @@ class DirectivePlan:
     terminate: str | None = None  # the reason, when the case is to complete now
     cancel: str | None = None  # the reason, when the case is to be canceled
     add_items: list[Any] = field(default_factory=list)
+    complete_task: bool = False  # WCP-27: the multi-instance task completes now
 
     def given(self) -> list[str]:
         out = []
@@ -96,6 +97,8 @@ class DirectivePlan:
             out.append("cancel")
         if self.add_items:
             out.append("add_items")
+        if self.complete_task:
+            out.append("complete_task")
         return out
 
 
@@ -289,6 +292,8 @@ class Engine:
         try:
             if plan.terminate is not None:
                 self._complete_task(task, terminate=True)
+            elif plan.complete_task:
+                self._force_complete(task, routes=routes)
             else:
                 self._check_task_completion(task, routes=routes, pending=len(plan.add_items))
         except (RoutingError, ExpressionError, InvalidInput) as exc:
@@ -403,6 +408,16 @@ class Engine:
                         f"{len(plan.add_items)} more would exceed the task's maximum ({most})"
                     )
 
+        done = directives.get("complete_task")
+        if done is not None and done is not False:
+            if done is not True:
+                raise bad("complete_task must be true")
+            if task.instances is None:
+                raise bad("complete_task needs a multi-instance task (`instances`)")
+            if plan.add_items or plan.iterate:
+                raise bad("complete_task cannot be combined with add_items or next_iteration")
+            plan.complete_task = True
+
         given = plan.given()
         if not given:
             return plan
@@ -514,6 +529,36 @@ class Engine:
         self._launch(item)
         self._advance()
         return item
+
+    def complete_task(self, task_id: str, routes: list[str] | None = None) -> None:
+        """WCP-27, force-complete a multi-instance task: its remaining work items are withdrawn
+        (canceled), the task ends `completed` and its `output` mapping runs over the instances
+        that did complete (`results`). The task must be running, or enabled (it then starts,
+        taking its tokens, with no instance completed). A failing output mapping or split is
+        refused (nothing changes)."""
+        task = self.net.tasks.get(task_id)
+        if task is None:
+            raise NotFound(f"no task {task_id!r} in this net")
+        self._require_running()
+        if task.instances is None:
+            raise NotAllowed(f"task {task_id!r} is not a multi-instance task: only those can be force-completed")
+        run = self.state.tasks[task_id]
+        if run.state not in ("enabled", "started"):
+            raise NotAllowed(f"task {task_id!r} is {run.state}; only a running multi-instance task can be completed")
+        if run.state == "enabled":
+            self._output_data(task, run)  # fail before anything changes (evaluated again below)
+            self._start_task(task)
+        try:
+            self._force_complete(task, routes=routes)
+        except (RoutingError, ExpressionError) as exc:
+            raise InvalidInput(f"task {task_id!r} cannot complete: {exc}") from None
+        self._advance()
+
+    def _force_complete(self, task: Task, routes: list[str] | None = None) -> None:
+        run = self.state.tasks[task.id]
+        generation = run.generation
+        self._complete_task(task, routes=routes, forced=True)
+        self._cancel_items(task.id, generation=generation)
 
     def child_ended(self, item_id: str, child_state: str, child_data: Mapping[str, Any]) -> None:
         item = self._item(item_id, kinds=("composite",))
@@ -685,7 +730,11 @@ class Engine:
         if self.state.marking.get(self.net.end, 0) > 0:
             self._end_case("completed")
         elif not any(run.state in ("enabled", "started") for run in runs.values()):
-            self._end_case("deadlocked", reason="no task can be enabled and the end is not reached")
+            if self.net.implicit_termination:
+                # WCP-11: nothing is running, nothing is offered and no token can move
+                self._end_case("completed", reason="implicit termination: no work is left")
+            else:
+                self._end_case("deadlocked", reason="no task can be enabled and the end is not reached")
 
     def _enable(self, task: Task) -> None:
         run = self.state.tasks[task.id]
@@ -896,7 +945,9 @@ class Engine:
         if blocking == 0:
             self._complete_task(task, routes=routes)
 
-    def _complete_task(self, task: Task, routes: list[str] | None = None, *, terminate: bool = False) -> None:
+    def _complete_task(
+        self, task: Task, routes: list[str] | None = None, *, terminate: bool = False, forced: bool = False
+    ) -> None:
         """Output mapping, then cancellation set, then the split. Everything that can fail is
         computed before anything changes, so a routing error leaves the state untouched.
         With a recorded `goto` the split is not evaluated: the goto targets get a directed run
@@ -928,6 +979,8 @@ class Engine:
             extra["goto"] = goto
         if terminate:
             extra["terminated"] = True
+        if forced:
+            extra["forced"] = True
         self._emit(EventType.TASK_COMPLETED, task=task.id, generation=run.generation, **extra)
         for c in targets:
             self._add_tokens(c, 1)

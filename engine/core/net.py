@@ -94,6 +94,8 @@ class Net:
     consumers: Mapping[str, tuple[str, ...]]
     # condition id → ids of the tasks that put tokens in it (preset)
     producers: Mapping[str, tuple[str, ...]]
+    # "implicit": the case also completes when nothing is left to do (WCP-11, `termination`)
+    implicit_termination: bool = False
 
     def node_ids(self) -> list[str]:
         return [*self.conditions, *self.tasks]
@@ -192,4 +194,5 @@ def parse_net(doc: Mapping[str, Any]) -> Net:
         doc=doc,
         consumers={k: tuple(v) for k, v in consumers.items()},
         producers={k: tuple(v) for k, v in producers.items()},
+        implicit_termination=doc.get("termination") == "implicit",
     )

@@ -104,6 +104,14 @@ class OrJoinBudgetExceeded(RuntimeError):
     """The backward search grew beyond the analyzer's ``max_basis`` (only when one is set)."""
 
 
+class _IdleBudget(OrJoinBudgetExceeded):
+    """The search of the translation with idle places went over its own bound."""
+
+
+# the bound on the search with idle places, asked only after the plain one said "wait"
+IDLE_BASIS = 50
+
+
 @dataclass(frozen=True, slots=True)
 class _Transition:
     """One reset-net transition: consume ``pre``, reset ``reset``, then produce ``post``."""
@@ -171,10 +179,10 @@ class OrJoinAnalyzer:
         self._exact_budget = exact_budget
         self._exact = ExactModel(net)
         self._lock = threading.Lock()
-        self._cache: dict[tuple[str, frozenset[str], SparseMarking], bool] = {}
+        self._cache: dict[tuple[str, frozenset[str], bool, SparseMarking], bool] = {}
         self._exact_cache: dict[tuple[str, frozenset[str], Any], bool] = {}
         self._circle_cache: dict[Any, frozenset[str]] = {}
-        self._plans: dict[tuple[str, frozenset[str]], _JoinPlan] = {}
+        self._plans: dict[tuple[str, frozenset[str], bool], _JoinPlan] = {}
         self.or_joins: tuple[str, ...] = tuple(
             t.id for t in net.tasks.values() if t.join == "or" and len(set(t.inputs)) > 1
         )
@@ -199,6 +207,15 @@ class OrJoinAnalyzer:
             transitions.extend(self._start_transitions(task))
             transitions.extend(self._end_transitions(task, expand_or_splits))
         self.transitions: tuple[_Transition, ...] = tuple(transitions)
+        # the same translation without idle places: coarser, but its search is fast (series
+        # fusion applies throughout); asked first, its "enabled" is final
+        idle_index, self._idle_index = self._idle_index, {}
+        plain: list[_Transition] = []
+        for task in net.tasks.values():
+            plain.extend(self._start_transitions(task))
+            plain.extend(self._end_transitions(task, expand_or_splits))
+        self._idle_index = idle_index
+        self._plain_transitions: tuple[_Transition, ...] = tuple(plain)
 
     # ------------------------------------------------------------------ translation
 
@@ -285,8 +302,8 @@ class OrJoinAnalyzer:
             )
         return out
 
-    def _plan(self, task_id: str, held: frozenset[str] = frozenset()) -> _JoinPlan:
-        plan = self._plans.get((task_id, held))
+    def _plan(self, task_id: str, held: frozenset[str] = frozenset(), plain: bool = False) -> _JoinPlan:
+        plan = self._plans.get((task_id, held, plain))
         if plan is not None:
             return plan
         task = self.net.tasks.get(task_id)
@@ -294,7 +311,8 @@ class OrJoinAnalyzer:
             raise ValueError(f"unknown task {task_id!r}")
         if task.join != "or":
             raise ValueError(f"task {task_id!r} is not an OR-join")
-        candidates = [t for t in self.transitions if not (t.is_start and (t.owner == task_id or t.owner in held))]
+        source = self._plain_transitions if plain else self.transitions
+        candidates = [t for t in source if not (t.is_start and (t.owner == task_id or t.owner in held))]
         by_post: dict[int, list[_Transition]] = {}
         for t in candidates:
             for p in t.post:
@@ -329,7 +347,7 @@ class OrJoinAnalyzer:
             producers={p: tuple(ts) for p, ts in producers.items()},
             consumers={p: tuple(ts) for p, ts in consumers.items()},
         )
-        self._plans[(task_id, held)] = plan
+        self._plans[(task_id, held, plain)] = plan
         return plan
 
     # ------------------------------------------------------------------ the decision
@@ -366,6 +384,13 @@ class OrJoinAnalyzer:
             return True
         return task_id in self._circle(marking, started, directed)
 
+    def clear_cache(self) -> None:
+        """Forget every cached answer (the per-join plans stay)."""
+        with self._lock:
+            self._cache.clear()
+            self._exact_cache.clear()
+            self._circle_cache.clear()
+
     def _waiting(
         self, marking: Mapping[str, int], started: Mapping[str, int], directed: Mapping[str, int]
     ) -> list[str]:
@@ -389,6 +414,8 @@ class OrJoinAnalyzer:
         start from every waiting OR-join and drop those that could still receive a token
         while the rest are held, until none is dropped (holding fewer OR-joins only adds
         behaviour, so a dropped one never comes back)."""
+        if any(n > 0 for n in started.values()) or any(n > 0 for n in directed.values()):
+            return frozenset()  # tried only when no task is running: work in progress goes first
         group = self._waiting(marking, started, directed)
         if len(group) < 2:
             return frozenset()
@@ -401,6 +428,10 @@ class OrJoinAnalyzer:
         if answer is not None:
             return answer
         answer = frozenset()
+        # a quick no: if even with every waiting OR-join held the reset net sees a token
+        # coming to the first of them, the rule is not tried (that one keeps waiting)
+        if not self._reset_net_enabled(group[0], frozenset(group), marking, started, directed, plain=True):
+            group = group[1:]
         while len(group) >= 2:
             held = frozenset(group)
             keep = [j for j in group if self._decide(j, held, marking, started, directed)]
@@ -426,7 +457,13 @@ class OrJoinAnalyzer:
         task_id among them, never starting)? First the reset net (sound: an "enabled" there is
         enabled in the engine); when it says "wait", the engine's own rules (`ExactModel`),
         explored up to `exact_budget` states; past the budget the reset net's "wait" stands."""
-        if not self._reset_net_enabled(task_id, held, marking, started, directed):
+        if self._idle_index and self._reset_net_enabled(task_id, held, marking, started, directed, plain=True):
+            return True
+        try:
+            coarse = self._reset_net_enabled(task_id, held, marking, started, directed, basis=IDLE_BASIS)
+        except _IdleBudget:
+            coarse = False  # the plain translation's "wait" stands
+        if not coarse:
             if self._exact_budget <= 0:
                 return False
             key = (
@@ -456,9 +493,12 @@ class OrJoinAnalyzer:
         marking: Mapping[str, int],
         started: Mapping[str, int],
         directed: Mapping[str, int],
+        plain: bool = False,
+        basis: int | None = None,
     ) -> bool:
-        """The reset-net answer: no target coverable from the current marking."""
-        plan = self._plan(task_id, held)
+        """The reset-net answer: no target coverable from the current marking. `plain`: the
+        translation without idle places. `basis`: a bound on the search (`_IdleBudget`)."""
+        plan = self._plan(task_id, held, plain)
         relevant = plan.relevant
         fused = plan.fused
         current: dict[int, int] = {}
@@ -481,21 +521,24 @@ class OrJoinAnalyzer:
                 if p in relevant:
                     p = fused.get(p, p)
                     current[p] = current.get(p, 0) + n
-            idle = self._idle_index.get(tid)
+            idle = None if plain else self._idle_index.get(tid)
             if n == 0 and idle is not None and idle in relevant:
                 p = fused.get(idle, idle)
                 current[p] = current.get(p, 0) + 1
-        key = (task_id, held, tuple(sorted(current.items())))
+        key = (task_id, held, plain, tuple(sorted(current.items())))
         answer = self._cache.get(key)
         if answer is None:
-            answer = not self._coverable(plan, current, marked)
+            try:
+                answer = not self._coverable(plan, current, marked, basis)
+            except _IdleBudget:
+                answer = False  # over its bound: "wait" (the coarser answer stands)
             with self._lock:
                 if len(self._cache) >= self._cache_size:
                     self._cache.clear()
                 self._cache[key] = answer
         return answer
 
-    def _coverable(self, plan: _JoinPlan, current: dict[int, int], marked: list[int]) -> bool:
+    def _coverable(self, plan: _JoinPlan, current: dict[int, int], marked: list[int], basis: int | None = None) -> bool:
         """Can a marking with every place of `marked` plus one other input of the join be
         covered from `current`?"""
         transitions = plan.transitions
@@ -585,6 +628,8 @@ class OrJoinAnalyzer:
                 return True
             by_support.setdefault(mask, []).append(m)
             size += 1
+            if basis is not None and size > basis:
+                raise _IdleBudget(f"OR-join analysis exceeded {basis} minimal markings")
             if self._max_basis is not None and size > self._max_basis:
                 raise OrJoinBudgetExceeded(f"OR-join analysis exceeded {self._max_basis} minimal markings")
             heapq.heappush(heap, (h, next(counter), m, mask))
@@ -616,16 +661,15 @@ class OrJoinAnalyzer:
 
 
 def _needs_idle(net: Net, tid: str) -> bool:
-    """Does task `tid` need an `idle` place (its busy place bounded by 1)? A task that nothing
-    cancels, whose inputs nothing empties and whose inputs feed no other task gains nothing
-    from it: a second run started early can always be started after the first ends instead,
-    reaching the same markings (the tokens waiting for it can go nowhere else meanwhile). Such
-    tasks keep the plain translation, which series fusion can reduce."""
+    """Does task `tid` get an `idle` place (its busy place bounded by 1)? Leaving it out only
+    adds behaviour to the abstraction (still sound, less precise), and it costs: the task's
+    chain can no longer be fused and the backward basis grows. It pays where cancellation is
+    involved: a task that is cancelled, or whose inputs a cancellation empties (Tasquencer's
+    net in issue 14 is of this class). Elsewhere a second run started early can be started
+    after the first ends instead, reaching nearly the same markings."""
     cancelled = {x for t in net.tasks.values() for x in t.cancels}
     task = net.tasks[tid]
-    if tid in cancelled or any(c in cancelled for c in task.inputs):
-        return True
-    return any(len(net.consumers.get(c, ())) > 1 for c in task.inputs)
+    return tid in cancelled or any(c in cancelled for c in task.inputs)
 
 
 def _fuse_series(transitions: list[_Transition], keep: set[int]) -> tuple[dict[int, int], tuple[_Transition, ...]]:

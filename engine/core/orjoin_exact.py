@@ -73,6 +73,9 @@ class _Plan:
 State = tuple[tuple[int, ...], int, tuple[int, ...]]  # marking, started bits, directed per task
 MAX_SETTLE_STEPS = 10_000
 MAX_GROWTH = 3
+# past this many relevant tasks the state space is hopeless within any budget worth spending
+# on one decision (parallel branches multiply): the reset net's answer stands
+MAX_TASKS = 40
 
 
 class _TooBig(Exception):
@@ -174,7 +177,7 @@ class ExactModel:
         marked; False when no state reachable from here does that; None when the state space
         is bigger than `budget` states (or the model does not apply)."""
         plan = self._plan(j, held)
-        if plan is None:
+        if plan is None or len(plan.tasks) > MAX_TASKS:
             return None
         conds = plan.conds
         m = [0] * len(conds)

@@ -514,10 +514,15 @@ class _Checker:
 
         forward = _reach([*self.starts, *sorted(entries)], succ) if self.starts else None
         backward = _reach(self.ends, pred) if self.ends else None
+        # implicit termination (WCP-11): a branch may end anywhere (the end condition may even go
+        # unused): the case completes when nothing is left to do
+        implicit = self.doc.get("termination") == "implicit"
         for ident, (coll, i) in self.nodes.items():
+            if implicit and ident in self.ends:
+                continue
             if forward is not None and ident not in forward and ident not in no_input:
                 self.error(ident, f"'{ident}' is not reachable from the start condition", _ptr(coll, i))
-            if backward is not None and ident not in backward and ident not in no_output:
+            if backward is not None and ident not in backward and ident not in no_output and not implicit:
                 self.error(ident, f"the end condition cannot be reached from '{ident}'", _ptr(coll, i))
 
     def check_splits(self) -> None:

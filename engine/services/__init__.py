@@ -26,6 +26,7 @@ from engine.services.reports import AttemptReport, work_item_attempts_report
 from engine.services.retention import RetentionResult, cases_archive
 from engine.services.sweeps import timers_fire_due, work_items_redispatch_stale
 from engine.services.work_items import (
+    task_complete,
     work_item_add,
     work_item_attempt_failed,
     work_item_claim,
@@ -52,6 +53,7 @@ __all__ = [
     "case_suspend",
     "case_update_data",
     "timers_fire_due",
+    "task_complete",
     "work_item_add",
     "work_item_attempt_failed",
     "work_item_attempts_report",

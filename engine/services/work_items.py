@@ -119,3 +119,10 @@ def work_item_add(*, case_id: int, task_id: str, item_input: Any = None, user: A
 
     _execute(case_id, op, user=user, staff_only=True)
     return WorkItem.objects.get(pk=created[0])
+
+
+def task_complete(*, case_id: int, task_id: str, user: Actor) -> None:
+    """WCP-27: force-complete a running multi-instance task (staff): its remaining work items
+    are withdrawn, it ends `completed`, its output mapping runs over the completed instances
+    (`Engine.complete_task`)."""
+    _execute(case_id, lambda e: e.complete_task(task_id), user=user, staff_only=True)

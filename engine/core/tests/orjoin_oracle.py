@@ -91,8 +91,8 @@ def random_net(rng: random.Random, size: int = 6) -> dict[str, Any] | None:
             seen.add(key)
             unique.append(f)
     for f in unique:
-        spec = tasks.get(f["from"])
-        if spec is not None and spec["split"] != "and":
+        source = tasks.get(f["from"])
+        if source is not None and source["split"] != "and":
             f["when"] = "true"
     doc = {
         "schema_version": 1,

@@ -75,6 +75,10 @@ class DbRun(Run):
     def add_item(self, task_id: str, item_input: Mapping[str, Any] | None = None) -> WorkItem:
         return services.work_item_add(case_id=self.id, task_id=task_id, item_input=dict(item_input or {}), user=SYSTEM)
 
+    def complete_task(self, task_id: str) -> Run:
+        services.task_complete(case_id=self.id, task_id=task_id, user=SYSTEM)
+        return self
+
     def cancel(self, reason: str = "") -> Run:
         services.case_cancel(case_id=self.id, reason=reason, user=SYSTEM)
         return self

@@ -187,6 +187,10 @@ class Run:
     def add_item(self, task_id: str, item_input: Mapping[str, Any] | None = None) -> Any:  # pragma: no cover
         raise NotImplementedError
 
+    def complete_task(self, task_id: str) -> Run:  # pragma: no cover
+        """Force-complete a running multi-instance task (WCP-27)."""
+        raise NotImplementedError
+
     def cancel(self, reason: str = "") -> Run:  # pragma: no cover
         raise NotImplementedError
 

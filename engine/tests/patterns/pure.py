@@ -478,6 +478,10 @@ class PureRun(Run):
         item_id = self.backend._execute(self.id, lambda e: e.add_item(task_id, dict(item_input or {})).id)
         return PureItem(self.backend, self.backend.rows[item_id])
 
+    def complete_task(self, task_id: str) -> Run:
+        self.backend._execute(self.id, lambda e: e.complete_task(task_id))
+        return self
+
     def cancel(self, reason: str = "") -> Run:
         self.backend._execute(self.id, lambda e: e.cancel_case(reason or ""))
         return self

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import pytest
 
+from engine.core.errors import NotAllowed
+
 from .harness import ALL_ITEM_STATES, Run, composite, dummy, manual, net
+from .pure import PureBackend
 
 
 def _states(run: Run, task: str) -> list[str]:
@@ -170,15 +173,78 @@ def test_wcp26_cancel_multiple_instance_task(wf):
     assert run.task("W")["state"] == "canceled" and run.completions("Z") == 0
 
 
+@pytest.mark.roundtrip
 def test_wcp27_complete_multiple_instance_task(wf):
-    """Partly supported: K withdraws W's remaining instances and passes the thread of control
-    on to W's successor itself (K outputs into W's output condition). W ends `canceled`, not
-    `completed`, and W's `output` mapping does not run over the instances that did complete."""
-    wf.publish(_mi_net("wcp27", [("K", "w_out")]))
+    """Force-complete a running MI task (an operator's `complete_task`): the remaining
+    instances are withdrawn, W ends `completed`, its output mapping runs over the instances
+    that did complete, and the case moves on through W's own output."""
+    wf.publish(
+        net(
+            "wcp27",
+            [
+                manual("W", instances={"for_each": "data.parts"}, output={"done": "results.size()"}),
+                manual("Z"),
+            ],
+            [("start", "W"), ("W", "Z"), ("Z", "end")],
+        )
+    )
     run = wf.start("wcp27", {"parts": [1, 2, 3]})
-    run.complete("W", which=1).expect(enabled=["K"], started=["W"])
-    run.complete("K").expect(enabled=["Z"], marking={"w_out": 1})  # forced on: Z runs
+    run.complete("W", which=1).expect(started=["W"])
+    run.start_task("W", which=0).expect(started=["W"])
+    run.complete_task("W").expect(enabled=["Z"], marking={"W__to__Z": 1})
     assert _states(run, "W") == ["canceled", "completed", "canceled"]
+    assert run.task("W")["state"] == "completed" and run.case.data["done"] == 1
     run.complete("Z").expect(state="completed")
-    assert run.completions("W") == 0 and run.completions("Z") == 1
-    assert run.items(None, states=["initialized", "started"]) == []
+    assert run.completions("W") == 1
+
+
+def test_wcp27_complete_task_directive_and_refusals(wf):
+    """An activity (or a person's completion) may return the `complete_task` directive: the
+    item completes and its task with it. Not a multi-instance task, or not running: refused,
+    nothing changes."""
+    wf.publish(
+        net(
+            "wcp27d",
+            [
+                manual("A"),
+                manual("W", instances={"min": 3, "max": 3}, output={"n": "results.size()"}),
+                manual("Z"),
+            ],
+            [("start", "A"), ("A", "W"), ("W", "Z"), ("Z", "end")],
+        )
+    )
+    run = wf.start("wcp27d")
+    with pytest.raises(NotAllowed):
+        run.complete_task("A")  # not a multi-instance task
+    with pytest.raises(NotAllowed):
+        run.complete_task("Z")  # not running
+    run.expect(enabled=["A"])
+    run.complete("A").expect(enabled=["W"])
+    run.complete_task("W").expect(enabled=["Z"])  # W was enabled, no instance started: it starts and ends
+    assert run.task("W")["state"] == "completed" and run.case.data["n"] == 0
+
+    # the directive, returned with one item's output (the pure engine, as the worker calls it)
+    backend = PureBackend()
+    backend.publish(run_doc := _directive_net())
+    case = backend.start(run_doc["name"])
+    case.complete("A").expect(enabled=["W"])
+    item = case.item("W", 0)
+    backend._execute(case.id, lambda e: e.complete_item(item.pk, {}, directives={"complete_task": True}))
+    case.expect(enabled=["Z"])
+    assert case.task("W")["state"] == "completed" and case.case.data["n"] == 1
+    assert _states(case, "W") == ["completed", "canceled", "canceled"]
+    item2 = case.item("Z", 0)
+    with pytest.raises(Exception, match="multi-instance"):
+        backend._execute(case.id, lambda e: e.plan_directives(e.state.work_items[item2.pk], {"complete_task": True}))
+
+
+def _directive_net() -> dict:
+    return net(
+        "wcp27e",
+        [
+            manual("A"),
+            manual("W", instances={"min": 3, "max": 3}, output={"n": "results.size()"}),
+            manual("Z"),
+        ],
+        [("start", "A"), ("A", "W"), ("W", "Z"), ("Z", "end")],
+    )

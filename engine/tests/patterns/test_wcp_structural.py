@@ -42,42 +42,53 @@ def test_wcp10_arbitrary_cycles(wf):
 
 
 def test_wcp11_implicit_termination(wf):
-    """Partly supported: the engine terminates explicitly (first token in `end`); a net gets
-    implicit termination by merging every branch in a final OR-join before `end`, which fires
-    only when no other work can still deliver to it."""
+    """`"termination": "implicit"`: branches end wherever they end (no merge, no path to
+    `end`), and the case completes when no task is enabled or running and no token can move."""
     wf.publish(
         net(
             "wcp11",
             [
                 dummy("S", split="and"),
-                manual("B", split="xor"),
+                manual("B"),
+                manual("C", split="xor"),
                 manual("X"),
-                manual("C"),
-                dummy("Done", join="or"),
             ],
             [
                 ("start", "S"),
                 ("S", "B"),
                 ("S", "C"),
-                ("B", "X", {"when": "data.more"}),
-                ("B", "f1", {"default": True}),
-                ("X", "f1"),
-                ("C", "f2"),
-                ("f1", "Done"),
-                ("f2", "Done"),
-                ("Done", "end"),
+                ("B", "b_done"),
+                ("C", "X", {"when": "data.more"}),
+                ("C", "c_done", {"default": True}),
+                ("X", "x_done"),
             ],
+            termination="implicit",
         )
     )
     run = wf.start("wcp11")
     run.expect(enabled=["B", "C"])
-    run.complete("C").expect(enabled=["B"], marking={"f2": 1, "S__to__B": 1})
-    run.complete("B", {"more": True}).expect(enabled=["X"])  # still work to do: not over
-    run.complete("X").expect(state="completed")  # nothing left: the case ends
+    run.complete("B").expect(enabled=["C"], marking={"b_done": 1, "S__to__C": 1})
+    run.complete("C", {"more": True}).expect(enabled=["X"], marking={"b_done": 1, "C__to__X": 1})  # not over
+    run.complete("X").expect(state="completed", marking={"b_done": 1, "x_done": 1})  # nothing left
+    assert "implicit termination" in run.case.reason
 
     run = wf.start("wcp11")
-    run.complete("B", {"more": False}).expect(enabled=["C"], marking={"f1": 1, "S__to__C": 1})
-    run.complete("C").expect(state="completed")
+    run.complete("C", {"more": False}).expect(enabled=["B"], marking={"c_done": 1, "S__to__B": 1})
+    run.complete("B").expect(state="completed", marking={"b_done": 1, "c_done": 1})
+
+
+def test_wcp11_explicit_termination_is_the_default(wf):
+    """Without the option the same situation is a deadlock (and the validator asks for a
+    path to `end` from every node)."""
+    doc = net(
+        "wcp11x",
+        [manual("A", split="and"), manual("B")],
+        [("start", "A"), ("A", "a_done"), ("A", "B"), ("B", "end"), ("a_done", "B")],
+    )
+    wf.publish(doc)
+    run = wf.start("wcp11x")
+    run.complete("A").expect(enabled=["B"], marking={"a_done": 1, "A__to__B": 1})
+    run.complete("B").expect(state="completed")  # explicit: the token in end
 
 
 def test_wcp21_structured_loop(wf):
