@@ -150,7 +150,7 @@ def test_inbox_by_keyboard_with_form_rules_and_drafts(daphne_server: LiveServer,
         shots(page, "inbox-form-errors")
 
         # the server holds the same rules: the same answer through the API is refused
-        item_id = row.get_attribute("data-item-id")
+        item_id = server.api("GET", f"/api/cases/{case_id}/")[1]["work_items"][0]["id"]
         status, body = server.api(
             "POST", f"/api/work-items/{item_id}/complete/", {"output": {"amount": -5, "reason": " "}}, user="alice"
         )
@@ -323,8 +323,9 @@ def test_login_page_accessible(daphne_server: LiveServer, browser: Any) -> None:
 
 
 def test_readme_screenshot(daphne_server: LiveServer, browser: Any) -> None:
-    """Regenerates docs/screenshot.png (the README's) when README_SCREENSHOT=1: the dashboard's
-    case page of a running invoice, at 1280×800."""
+    """The README's picture (docs/screenshot.png): the inbox with an invoice's review open, at
+    1280×800. Written to var/test-artifacts/ always, and over docs/screenshot.png when
+    README_SCREENSHOT=1 (`README_SCREENSHOT=1 python -m pytest tests/browser -k readme`)."""
     import os
 
     server = daphne_server
@@ -332,10 +333,14 @@ def test_readme_screenshot(daphne_server: LiveServer, browser: Any) -> None:
         "POST", "/api/cases/", {"definition": "invoice-approval", "data": {"vendor": "ACME", "amount": 4200}}
     )
     assert status == 201
-    with watched_page(browser, server, "admin", "15-readme-last") as page:
-        page.goto(f"{server.url}/dashboard/cases/{case['id']}/")
-        expect(page.get_by_test_id("net-canvas")).to_have_attribute("data-ready", "true", timeout=LIVE)
-        expect(page.get_by_test_id("node-review")).to_be_visible()
-        path = screenshot(page, "15-readme")
+    with watched_page(browser, server, "alice", "15-readme-last") as page:
+        row = page.locator(f"[data-testid=work-item][data-case='{case['id']}']")
+        expect(row).to_be_visible(timeout=LIVE)
+        row.locator("button").click()
+        expect(page.get_by_test_id("task-description")).to_be_visible()
+        page.get_by_test_id("case-view").locator("summary").click()
+        expect(page.get_by_test_id("case-view").get_by_test_id("node-review")).to_be_visible(timeout=LIVE)
+        path = ROOT / "var" / "test-artifacts" / "15-readme.png"
+        page.screenshot(path=str(path), animations="disabled")
         if os.environ.get("README_SCREENSHOT") == "1":
             Path(ROOT / "docs" / "screenshot.png").write_bytes(path.read_bytes())
