@@ -70,7 +70,7 @@ def _live_inbox(server: LiveServer, alice: Any, bob: Any, carol: Any) -> None:
     # The form: a rejection without the comment the form's schema then requires is refused
     # (checked in the browser by the same rules as the server), the error under that field.
     alice.get_by_role("button", name="Complete").click()
-    expect(alice.locator("#root_approved__error")).to_contain_text("is required")
+    expect(alice.locator("#root_comment__error")).to_contain_text("is required")
     expect(item(alice, case_id)).to_be_visible()  # nothing changed
     screenshot(alice, "03-alice-form-error")
 
