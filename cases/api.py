@@ -204,6 +204,29 @@ class CaseEventListApi(APIView):
         )
 
 
+class CaseNetApi(APIView):
+    @extend_schema(
+        operation_id="cases_net",
+        summary="The net the case runs on (its definition's version), for whoever may see the case "
+        "(the inbox draws it; addition to API v1)",
+        responses={
+            200: inline_serializer(
+                "CaseNetOutput",
+                {
+                    "definition": serializers.CharField(),
+                    "version": serializers.IntegerField(),
+                    "net": serializers.DictField(help_text="the net document (docs/net-format.md)"),
+                },
+            ),
+            **error_responses(404),
+        },
+    )
+    def get(self, request: Request, case_id: int) -> Response:
+        case = selectors.case_get(case_id=case_id, user=request.user)
+        version = case.version
+        return Response({"definition": case.definition_name, "version": version.version, "net": version.net})
+
+
 class CaseWorkItemAddApi(APIView):
     class WorkItemAddInputSerializer(serializers.Serializer):
         input = JSONObjectField(required=False, default=dict)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<int:case_id>/signals/<str:name>/", api.CaseSignalApi.as_view(), name="case-signal"),
     path("cases/<int:case_id>/queries/<str:name>/", api.CaseQueryApi.as_view(), name="case-query"),
     path("cases/<int:case_id>/events/", api.CaseEventListApi.as_view(), name="case-events"),
+    path("cases/<int:case_id>/net/", api.CaseNetApi.as_view(), name="case-net"),
     path(
         "cases/<int:case_id>/tasks/<str:task_id>/work-items/",
         api.CaseWorkItemAddApi.as_view(),

@@ -337,6 +337,57 @@ def test_completing_an_item_of_a_suspended_case_is_409_and_changes_nothing(
     assert db_state() == before
 
 
+def test_claiming_an_item_of_a_suspended_case_is_409_and_the_item_says_so(
+    staff: Any, api_client: Any, operator_a: Any
+) -> None:
+    case = start(staff, data=INVOICE).json()
+    item = case["work_items"][0]["id"]
+    clerk = api_client(operator_a)
+    assert clerk.get(f"/api/work-items/{item}/").json()["case_state"] == "running"
+    staff.post(f"/api/cases/{case['id']}/suspend/")
+    assert clerk.get(f"/api/work-items/{item}/").json()["case_state"] == "suspended"
+    before = db_state()
+    response = clerk.post(f"/api/work-items/{item}/claim/")
+    assert response.status_code == 409
+    assert "suspended" in response.json()["detail"] and "resumes" in response.json()["detail"]
+    assert db_state() == before
+    staff.post(f"/api/cases/{case['id']}/resume/")
+    assert clerk.post(f"/api/work-items/{item}/claim/").status_code == 200
+
+
+def test_each_missing_field_and_blank_required_text_is_named(staff: Any, api_client: Any, operator_b: Any) -> None:
+    # the review form requires `approved`, and `comment` when not approved
+    case = start(staff, data=INVOICE).json()
+    item = case["work_items"][0]["id"]
+    response = staff.post(f"/api/work-items/{item}/complete/", {"output": {"approved": False}}, format="json")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["comment"]
+    before = db_state()
+    response = staff.post(
+        f"/api/work-items/{item}/complete/", {"output": {"approved": False, "comment": "  "}}, format="json"
+    )
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["comment"]
+    assert db_state() == before
+    # two required fields missing: one error under each (they were both under the first)
+    response = start(staff, data={})
+    assert sorted(e["field"] for e in response.json()["errors"]) == ["amount", "vendor"]
+    assert [e["field"] for e in start(staff, data={"vendor": "ACME", "amount": -5}).json()["errors"]] == ["amount"]
+    assert [e["field"] for e in start(staff, data={"vendor": " ", "amount": 5}).json()["errors"]] == ["vendor"]
+
+
+def test_the_case_net_is_shown_to_whoever_sees_the_case(
+    staff: Any, api_client: Any, operator_a: Any, operator_b: Any
+) -> None:
+    case = start(staff, data=INVOICE).json()  # the review is offered to clerks
+    response = api_client(operator_a).get(f"/api/cases/{case['id']}/net/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["definition"] == "invoice-approval" and body["version"] == 1
+    assert {t["id"] for t in body["net"]["tasks"]} >= {"review", "pay"}
+    assert api_client(operator_b).get(f"/api/cases/{case['id']}/net/").status_code == 404
+
+
 @pytest.mark.parametrize("action", ["cancel", "suspend", "resume"])
 def test_non_staff_cannot_operate_cases(api_client: Any, staff: Any, operator_a: Any, action: str) -> None:
     case = start(api_client(operator_a), data=INVOICE).json()  # even their own case

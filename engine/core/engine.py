@@ -1247,6 +1247,7 @@ _MISSING = object()
 
 def _schema_errors(schema: Mapping[str, Any], instance: Any) -> list[dict[str, Any]]:
     validator = _validator_for(schema)
+    instance = _without_blanks(instance)
     errors = []
     for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
         path = list(err.absolute_path)
@@ -1259,24 +1260,18 @@ def _schema_errors(schema: Mapping[str, Any], instance: Any) -> list[dict[str, A
         else:
             field = ".".join(str(p) for p in path)
         errors.append({"field": field or None, "message": err.message})
-    errors.extend(_blank_required(schema, instance, []))
     return errors
 
 
-def _blank_required(schema: Mapping[str, Any], instance: Any, path: list[str]) -> list[dict[str, Any]]:
-    """A required string field holding only white space counts as not filled in (as in forms
-    people fill in: docs/net-format.md, "Forms"), at any depth of `properties`."""
-    if not isinstance(schema, Mapping) or not isinstance(instance, dict):
-        return []
-    required = schema.get("required") if isinstance(schema.get("required"), list) else []
-    props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
-    out = []
-    for key, value in instance.items():
-        if key in required and isinstance(value, str) and not value.strip():
-            out.append({"field": ".".join([*path, key]), "message": f"'{key}' is required: it holds only spaces"})
-        elif isinstance(props.get(key), Mapping):
-            out.extend(_blank_required(props[key], value, [*path, key]))
-    return out
+def _without_blanks(value: Any) -> Any:
+    """The value with every text holding only white space left out of its objects: such a
+    text counts as not filled in, so a required field holding it is missing (forms people fill
+    in; docs/net-format.md, "Forms and validation")."""
+    if isinstance(value, dict):
+        return {k: _without_blanks(v) for k, v in value.items() if not (isinstance(v, str) and not v.strip())}
+    if isinstance(value, list):
+        return [_without_blanks(v) for v in value]
+    return value
 
 
 _VALIDATORS: dict[str, Any] = {}

@@ -162,6 +162,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cases/{case_id}/net/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The net the case runs on (its definition's version), for whoever may see the case (the inbox draws it; addition to API v1) */
+        get: operations["cases_net"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cases/{case_id}/queries/{name}/": {
         parameters: {
             query?: never;
@@ -834,6 +851,14 @@ export interface components {
              */
             work_item: string | null;
             task: string | null;
+        };
+        CaseNetOutput: {
+            definition: string;
+            version: number;
+            /** @description the net document (docs/net-format.md) */
+            net: {
+                [key: string]: unknown;
+            };
         };
         /** @description A case. Built from `engine.selectors.cases_for_output()` rows. */
         CaseOutput: {
@@ -2183,6 +2208,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    cases_net: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseNetOutput"];
                 };
             };
             404: {

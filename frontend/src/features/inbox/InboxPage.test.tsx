@@ -49,6 +49,8 @@ function item(id: string, extra: Partial<WorkItem> = {}): WorkItem {
     iteration: 1,
     definition: "invoice-approval",
     task_label: "Review invoice",
+    task_description: "",
+    case_state: "running",
     form: taskForm({
       type: "object",
       properties: { approved: { type: "boolean", title: "Approve" } },

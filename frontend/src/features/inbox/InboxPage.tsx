@@ -4,14 +4,19 @@ import { useNavigate } from "react-router-dom";
 import { api, unwrap, type WorkItem } from "../../api/client";
 import { useAuth } from "../../shell/auth";
 import { ItemDetail } from "./ItemDetail";
+import { Time } from "../../components/Time";
 import {
-  ageLabel,
+  deleteFilter,
   filterOptions,
   inTab,
+  loadSavedFilters,
   noFilters,
+  onHold,
+  saveFilter,
   tabCounts,
   visibleItems,
   type Filters,
+  type SavedFilter,
   type SortKey,
   type Tab,
 } from "./model";
@@ -43,6 +48,11 @@ export function InboxPage() {
   const [notice, setNotice] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const [now, setNow] = useState(() => Date.now());
+  const [saved, setSaved] = useState<{ user: string; list: SavedFilter[] } | null>(null);
+  // the user's saved filters, read once they are known (adjusted while rendering)
+  if (username && saved?.user !== username)
+    setSaved({ user: username, list: loadSavedFilters(window.localStorage, username) });
+  const savedList = saved?.user === username ? saved.list : [];
 
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 30_000);
@@ -156,7 +166,15 @@ export function InboxPage() {
       </div>
 
       {tab !== "done" && (
-        <div className="filters">
+        <div className="filters" role="search">
+          <input
+            type="search"
+            aria-label="Search work items"
+            placeholder="Search: task, workflow, #case, data…"
+            value={filters.text}
+            onChange={(e) => setFilters({ ...filters, text: e.target.value })}
+            data-testid="inbox-search"
+          />
           <select
             aria-label="Workflow"
             value={filters.workflow}
@@ -232,6 +250,66 @@ export function InboxPage() {
               <option value="newest">Newest first</option>
             </select>
           </label>
+          <select
+            aria-label="Saved filters"
+            data-testid="saved-filters"
+            value=""
+            onChange={(e) => {
+              const chosen = savedList.find((f) => f.name === e.target.value);
+              if (chosen) {
+                setFilters(chosen.filters);
+                setSort(chosen.sort);
+              }
+            }}
+          >
+            <option value="">Saved filters…</option>
+            {savedList.map((f) => (
+              <option key={f.name} value={f.name}>
+                {f.name}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            onClick={() => {
+              const name = window.prompt("Save these filters as:")?.trim();
+              if (name)
+                setSaved({
+                  user: username,
+                  list: saveFilter(window.localStorage, username, { name, filters, sort }),
+                });
+            }}
+          >
+            Save filter…
+          </button>
+          {savedList.length > 0 && (
+            <button
+              type="button"
+              onClick={() => {
+                const name = window.prompt(
+                  `Delete which saved filter? (${savedList.map((f) => f.name).join(", ")})`,
+                );
+                if (name)
+                  setSaved({
+                    user: username,
+                    list: deleteFilter(window.localStorage, username, name),
+                  });
+              }}
+            >
+              Delete a filter…
+            </button>
+          )}
+          {(filters !== noFilters || sort !== "priority") && (
+            <button
+              type="button"
+              onClick={() => {
+                setFilters(noFilters);
+                setSort("priority");
+              }}
+            >
+              Clear
+            </button>
+          )}
         </div>
       )}
 
@@ -244,9 +322,11 @@ export function InboxPage() {
               data-testid="work-item"
               data-item-id={item.id}
               data-case={item.case}
+              data-on-hold={onHold(item) ? "true" : undefined}
               className={[
                 item.id === selected ? "selected" : "",
                 arrived.has(item.id) ? "arrived" : "",
+                onHold(item) ? "on-hold-item" : "",
               ].join(" ")}
             >
               <button
@@ -256,16 +336,33 @@ export function InboxPage() {
                   setNotice(null);
                 }}
               >
-                <span className="title">{item.task_label}</span>
+                <span className="title">
+                  {item.task_label}
+                  {onHold(item) && (
+                    <span className="hold-badge" title="The case is suspended">
+                      on hold
+                    </span>
+                  )}
+                </span>
                 <span className="meta">
                   {item.definition} · #{item.case}
                   {item.priority > 1 && <span className="prio"> · P{item.priority}</span>}
-                  {item.due_at && Date.parse(item.due_at) < now && tab !== "done" && (
-                    <span className="overdue"> · overdue</span>
+                  {item.due_at && tab !== "done" && (
+                    <span
+                      className={Date.parse(item.due_at) < now ? "overdue" : "due"}
+                      data-testid="due"
+                    >
+                      {" "}
+                      · due <Time iso={item.due_at} relative now={now} />
+                    </span>
                   )}
                 </span>
                 <span className="age">
-                  {ageLabel(tab === "done" ? item.updated_at : item.created_at, now)}
+                  <Time
+                    iso={tab === "done" ? item.updated_at : item.created_at}
+                    relative
+                    now={now}
+                  />
                 </span>
               </button>
             </li>
@@ -286,7 +383,7 @@ export function InboxPage() {
             <article className="detail">
               <h2>{current.task_label}</h2>
               <p className="muted">
-                case #{current.case} · completed {new Date(current.updated_at).toLocaleString()}
+                case #{current.case} · completed <Time iso={current.updated_at} relative />
               </p>
               <pre>{JSON.stringify(current.output, null, 2)}</pre>
             </article>

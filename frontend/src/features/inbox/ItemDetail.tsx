@@ -11,7 +11,19 @@ import {
   unwrap,
   type WorkItem,
 } from "../../api/client";
-import { asObject, toErrorTree, type ErrorTree } from "./model";
+import { Time } from "../../components/Time";
+import { CaseView } from "./CaseView";
+import { formValidation } from "./formRules";
+import {
+  asObject,
+  clearDraft,
+  loadDraft,
+  onHold,
+  prefill,
+  saveDraft,
+  toErrorTree,
+  type ErrorTree,
+} from "./model";
 
 interface Props {
   item: WorkItem;
@@ -21,22 +33,37 @@ interface Props {
 
 type CaseDoc = Schemas["CaseOutput"];
 
-/** The selected item: its case data, its form, and what the user can do with it. */
+const store = () => window.localStorage;
+
+/** The selected item: what it asks, its case (data, diagram, history), its form, and what the
+ * user can do with it. */
 export function ItemDetail({ item, username, onDone }: Props) {
   const [caseDoc, setCaseDoc] = useState<CaseDoc | null>(null);
-  const [formData, setFormData] = useState<unknown>(item.output ?? {});
+  const draft = () => loadDraft(store(), username, item.id);
+  const [formData, setFormData] = useState<unknown>(() => draft() ?? item.output ?? undefined);
+  // the user typed (or a draft was kept): case data no longer pre-fills the form
+  const [touched, setTouched] = useState(() => draft() !== undefined);
   const [errors, setErrors] = useState<ErrorTree | undefined>(undefined);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  // another item: its own output in the form, no errors (not on each update of the same item)
-  // (adjusted while rendering)
+  // another item: its draft or output in the form, no errors (not on each update of the same
+  // item) (adjusted while rendering)
   const [formFor, setFormFor] = useState(item.id);
   if (formFor !== item.id) {
+    const kept = draft();
     setFormFor(item.id);
-    setFormData(item.output ?? {});
+    setFormData(kept ?? item.output ?? undefined);
+    setTouched(kept !== undefined);
     setErrors(undefined);
     setMessage(null);
+  }
+  // the case data is in and nobody typed yet: fields named like case data start with it
+  // (adjusted while rendering, once per item)
+  const [prefilledFor, setPrefilledFor] = useState<string | null>(null);
+  if (caseDoc && caseDoc.id === item.case && prefilledFor !== item.id) {
+    setPrefilledFor(item.id);
+    if (!touched) setFormData({ ...prefill(item.form, caseDoc.data), ...asObject(formData) });
   }
 
   useEffect(() => {
@@ -53,6 +80,7 @@ export function ItemDetail({ item, username, onDone }: Props) {
   const path = { params: { path: { item_id: item.id } } };
   const mine = item.assignee === username;
   const claimedByOther = !!item.assignee && !mine;
+  const held = onHold(item);
 
   async function act(name: string, call: () => Promise<unknown>, doneText?: string) {
     setBusy(true);
@@ -68,38 +96,61 @@ export function ItemDetail({ item, username, onDone }: Props) {
       setBusy(false);
     }
     setErrors(undefined);
+    if (name === "complete") clearDraft(store(), username, item.id);
     if (doneText) onDone(doneText);
     return name;
   }
 
   const schema = (item.form ?? { type: "object", properties: {} }) as RJSFSchema;
+  const rules = formValidation(schema);
 
   return (
-    <article className="detail" data-testid="item-detail">
+    <article className="detail" data-testid="item-detail" aria-labelledby="item-title">
       <header>
-        <h2>{item.task_label}</h2>
+        <h2 id="item-title">{item.task_label}</h2>
         <p className="muted">
-          {item.definition} · case #{item.case} · priority {item.priority}
-          {item.due_at && <> · due {new Date(item.due_at).toLocaleString()}</>}
+          {item.definition} · case #{item.case} · priority {item.priority} · created{" "}
+          <Time iso={item.created_at} relative />
+          {item.due_at && (
+            <>
+              {" "}
+              · due <Time iso={item.due_at} relative />
+            </>
+          )}
           {item.assignee ? (
             <> · claimed by {item.assignee}</>
           ) : (
             <> · offered to {item.offered_user ?? item.role}</>
           )}
         </p>
+        {item.task_description && (
+          <p className="task-description" data-testid="task-description">
+            {item.task_description}
+          </p>
+        )}
       </header>
+
+      {held && (
+        <p className="on-hold" role="status" data-testid="on-hold">
+          On hold: this case is suspended by an operator. Its work cannot be claimed or completed
+          until it is resumed.
+        </p>
+      )}
 
       <section>
         <h3>Case data</h3>
         <CaseData data={caseDoc?.data ?? item.input} />
       </section>
 
+      <CaseView caseId={item.case} caseDoc={caseDoc} />
+
       <div className="actions">
         {!item.assignee && (
           <button
             type="button"
             className="primary"
-            disabled={busy}
+            disabled={busy || held}
+            title={held ? "The case is suspended" : undefined}
             onClick={() =>
               act("claim", () => unwrap(api.POST("/api/work-items/{item_id}/claim/", path)))
             }
@@ -145,7 +196,7 @@ export function ItemDetail({ item, username, onDone }: Props) {
         {!claimedByOther && (
           <button
             type="button"
-            disabled={busy}
+            disabled={busy || held}
             onClick={() => {
               const reason = window.prompt("Why can this not be done?");
               if (reason !== null) {
@@ -174,16 +225,30 @@ export function ItemDetail({ item, username, onDone }: Props) {
       {!claimedByOther && (
         <section>
           <h3>Form</h3>
+          {touched && !held && (
+            <p className="muted draft-note" data-testid="draft-note">
+              Your unfinished answers are kept in this browser until you complete the item.
+            </p>
+          )}
           <Form
             schema={schema}
+            uiSchema={rules.uiSchema}
             formData={formData}
             validator={validator}
-            noValidate /* the server checks the form: its errors are shown in place */
+            customValidate={rules.customValidate}
+            transformErrors={rules.transformErrors}
             noHtml5Validate
             showErrorList={false}
             extraErrors={errors}
-            disabled={busy}
-            onChange={(e) => setFormData(e.formData)}
+            disabled={busy || held}
+            onChange={(e, fieldId) => {
+              setFormData(e.formData);
+              // a field the user changed (not the form filling in its defaults): keep a draft
+              if (fieldId) {
+                setTouched(true);
+                saveDraft(store(), username, item.id, e.formData);
+              }
+            }}
             onSubmit={(e) =>
               void act(
                 "complete",
@@ -198,7 +263,7 @@ export function ItemDetail({ item, username, onDone }: Props) {
               )
             }
           >
-            <button type="submit" className="primary" disabled={busy}>
+            <button type="submit" className="primary" disabled={busy || held}>
               Complete
             </button>
           </Form>

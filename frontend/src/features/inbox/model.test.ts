@@ -4,6 +4,15 @@ import type { WorkItem } from "../../api/client";
 import {
   ageLabel,
   applyMessage,
+  blankRequired,
+  clearDraft,
+  deleteFilter,
+  loadDraft,
+  loadSavedFilters,
+  onHold,
+  prefill,
+  saveDraft,
+  saveFilter,
   filterOptions,
   matches,
   noFilters,
@@ -36,6 +45,8 @@ function item(id: string, extra: Partial<WorkItem> = {}): WorkItem {
     due_at: null,
     definition: "invoice-approval",
     task_label: "Review invoice",
+    task_description: "",
+    case_state: "running",
     form: null,
     ...extra,
   } as WorkItem;
@@ -179,5 +190,63 @@ describe("toErrorTree", () => {
       address: { zip: { __errors: ["too short"] } },
       __errors: ["not an object"],
     });
+  });
+});
+
+describe("search, saved filters, drafts and the form's first values", () => {
+  it("finds items by every word, in task, workflow, case number and input", () => {
+    const a = item("a", { case: 42, input: { vendor: "ACME" } });
+    const b = item("b", { case: 7, definition: "order-fulfilment", task_label: "Pick items" });
+    expect(visibleItems([a, b], { ...noFilters, text: "acme #42" }, "priority", NOW)).toEqual([a]);
+    expect(visibleItems([a, b], { ...noFilters, text: "PICK" }, "priority", NOW)).toEqual([b]);
+    expect(visibleItems([a, b], { ...noFilters, text: "nothing" }, "priority", NOW)).toEqual([]);
+    expect(onHold(item("c", { case_state: "suspended" }))).toBe(true);
+  });
+
+  it("keeps filters and drafts per user", () => {
+    const map = new Map<string, string>();
+    const store = {
+      getItem: (k: string) => map.get(k) ?? null,
+      setItem: (k: string, v: string) => void map.set(k, v),
+      removeItem: (k: string) => void map.delete(k),
+    };
+    saveFilter(store, "alice", {
+      name: "urgent",
+      filters: { ...noFilters, minPriority: 2 },
+      sort: "due",
+    });
+    saveFilter(store, "alice", {
+      name: "acme",
+      filters: { ...noFilters, text: "acme" },
+      sort: "priority",
+    });
+    expect(loadSavedFilters(store, "alice").map((f) => f.name)).toEqual(["acme", "urgent"]);
+    expect(loadSavedFilters(store, "bob")).toEqual([]);
+    expect(deleteFilter(store, "alice", "acme").map((f) => f.name)).toEqual(["urgent"]);
+    map.set("inbox:carol:filters", "not json");
+    expect(loadSavedFilters(store, "carol")).toEqual([]);
+
+    expect(loadDraft(store, "alice", "i1")).toBeUndefined();
+    saveDraft(store, "alice", "i1", { comment: "half" });
+    expect(loadDraft(store, "alice", "i1")).toEqual({ comment: "half" });
+    clearDraft(store, "alice", "i1");
+    expect(loadDraft(store, "alice", "i1")).toBeUndefined();
+  });
+
+  it("pre-fills fields named like case data, when the types agree", () => {
+    const form = {
+      type: "object",
+      properties: {
+        amount: { type: "number" },
+        vendor: { type: "string" },
+        ok: { type: "boolean" },
+      },
+      required: ["vendor"],
+    };
+    expect(prefill(form, { amount: 5, vendor: 3, other: "x" })).toEqual({ amount: 5 });
+    expect(blankRequired(form, { vendor: "  " })).toEqual([
+      { field: "vendor", message: "must not be only spaces" },
+    ]);
+    expect(blankRequired(form, { vendor: "ACME" })).toEqual([]);
   });
 });

@@ -60,6 +60,9 @@ export function tabCounts(items: Items, username: string): { mine: number; avail
 }
 
 export interface Filters {
+  /** words that must all appear in the item (task, its description, workflow, case number,
+   * assignee, input), any case */
+  text: string;
   workflow: string; // "" = any
   task: string; // task label, "" = any
   minPriority: number | null;
@@ -68,6 +71,7 @@ export interface Filters {
 }
 
 export const noFilters: Filters = {
+  text: "",
   workflow: "",
   task: "",
   minPriority: null,
@@ -79,7 +83,27 @@ export type SortKey = "priority" | "due" | "oldest" | "newest";
 
 const HOUR = 3600_000;
 
+/** The text the search looks in. */
+export function searchText(item: WorkItem): string {
+  return [
+    item.task_label,
+    item.task_description ?? "",
+    item.definition,
+    `#${item.case}`,
+    item.assignee ?? "",
+    item.case_state === "suspended" ? "suspended on hold" : "",
+    JSON.stringify(item.input ?? {}),
+  ]
+    .join(" ")
+    .toLowerCase();
+}
+
 export function matches(item: WorkItem, f: Filters, now: number): boolean {
+  const words = f.text.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length) {
+    const hay = searchText(item);
+    if (!words.every((w) => hay.includes(w))) return false;
+  }
   if (f.workflow && item.definition !== f.workflow) return false;
   if (f.task && item.task_label !== f.task) return false;
   if (f.minPriority !== null && item.priority < f.minPriority) return false;
@@ -167,4 +191,126 @@ export function asObject(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : {};
+}
+
+/** Whether people may act on the item now: a suspended case's items wait for an operator. */
+export function onHold(item: WorkItem): boolean {
+  return item.case_state === "suspended";
+}
+
+// ---------------------------------------------------------------- saved filters and drafts
+// Kept in the browser (localStorage), per user: a filter set is a personal view of the inbox,
+// a draft is a half-filled form (ADR 0076).
+
+/** The part of localStorage the inbox uses (a test passes a Map-backed one). */
+export interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export interface SavedFilter {
+  name: string;
+  filters: Filters;
+  sort: SortKey;
+}
+
+const filtersKey = (username: string) => `inbox:${username}:filters`;
+
+export function loadSavedFilters(store: KeyValueStore, username: string): SavedFilter[] {
+  try {
+    const raw: unknown = JSON.parse(store.getItem(filtersKey(username)) ?? "[]");
+    if (!Array.isArray(raw)) return [];
+    return (raw as unknown[])
+      .map((x) => asObject(x))
+      .filter((x) => typeof x.name === "string")
+      .map((x) => ({
+        name: x.name as string,
+        filters: { ...noFilters, ...asObject(x.filters) },
+        sort: (typeof x.sort === "string" ? x.sort : "priority") as SortKey,
+      }));
+  } catch {
+    return [];
+  }
+}
+
+/** The list with `entry` saved under its name (replacing one of the same name), by name. */
+export function saveFilter(
+  store: KeyValueStore,
+  username: string,
+  entry: SavedFilter,
+): SavedFilter[] {
+  const list = [...loadSavedFilters(store, username).filter((f) => f.name !== entry.name), entry];
+  list.sort((a, b) => a.name.localeCompare(b.name));
+  store.setItem(filtersKey(username), JSON.stringify(list));
+  return list;
+}
+
+export function deleteFilter(store: KeyValueStore, username: string, name: string): SavedFilter[] {
+  const list = loadSavedFilters(store, username).filter((f) => f.name !== name);
+  store.setItem(filtersKey(username), JSON.stringify(list));
+  return list;
+}
+
+const draftKey = (username: string, itemId: string) => `inbox:${username}:draft:${itemId}`;
+
+export function loadDraft(store: KeyValueStore, username: string, itemId: string): unknown {
+  try {
+    const raw = store.getItem(draftKey(username, itemId));
+    return raw === null ? undefined : (JSON.parse(raw) as unknown);
+  } catch {
+    return undefined;
+  }
+}
+
+export function saveDraft(
+  store: KeyValueStore,
+  username: string,
+  itemId: string,
+  data: unknown,
+): void {
+  store.setItem(draftKey(username, itemId), JSON.stringify(data ?? {}));
+}
+
+export function clearDraft(store: KeyValueStore, username: string, itemId: string): void {
+  store.removeItem(draftKey(username, itemId));
+}
+
+// ---------------------------------------------------------------- the form
+
+/** The form's first values: case data under the same names as the form's fields (so nobody
+ * retypes, or contradicts, what the case already knows), only where the types agree. */
+export function prefill(form: unknown, data: unknown): Record<string, unknown> {
+  const props = asObject(asObject(form).properties);
+  const values = asObject(data);
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(props)) {
+    if (!(name in values)) continue;
+    const v = values[name];
+    const type = asObject(spec).type;
+    const ok =
+      type === undefined ||
+      (type === "string" && typeof v === "string") ||
+      ((type === "number" || type === "integer") && typeof v === "number") ||
+      (type === "boolean" && typeof v === "boolean") ||
+      (type === "array" && Array.isArray(v)) ||
+      (type === "object" && v !== null && typeof v === "object" && !Array.isArray(v));
+    if (ok) out[name] = v;
+  }
+  return out;
+}
+
+/** The server's rule for people's forms (engine: a text of only spaces is not filled in):
+ * errors for required top-level fields holding only white space. */
+export function blankRequired(form: unknown, value: unknown): FieldError[] {
+  const required = asObject(form).required;
+  const values = asObject(value);
+  if (!Array.isArray(required)) return [];
+  return required
+    .filter((name): name is string => typeof name === "string")
+    .filter((name) => {
+      const v = values[name];
+      return typeof v === "string" && !v.trim();
+    })
+    .map((name) => ({ field: name, message: "must not be only spaces" }));
 }
