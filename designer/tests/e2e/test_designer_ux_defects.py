@@ -78,7 +78,8 @@ def test_designer_defects_at_1280(staff_page: Any, artifacts: Path) -> None:
     tight = page.evaluate(
         """() => [...document.querySelectorAll('.properties input:not([type=checkbox])')]
             .filter(e => { const s = getComputedStyle(e);
-                           return parseFloat(s.lineHeight) < 1.4 * parseFloat(s.fontSize) || s.lineHeight === 'normal'; })
+                           return s.lineHeight === 'normal'
+                               || parseFloat(s.lineHeight) < 1.4 * parseFloat(s.fontSize); })
             .map(e => e.dataset.testid || e.id)"""
     )
     assert tight == [], f"fields whose line is too tight for an underscore: {tight}"
