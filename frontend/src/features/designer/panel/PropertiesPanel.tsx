@@ -301,6 +301,10 @@ function TaskProperties({
             schema={el.form as JsonObject | undefined}
             readOnly={readOnly}
             onChange={(v) => update("form", v)}
+            defaults={{
+              value: el.input as JsonObject | undefined,
+              onChange: (v) => update("input", v),
+            }}
           />
           {at("/form").map((p) => (
             <small key={p} className="field-problem">
