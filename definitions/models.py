@@ -33,6 +33,7 @@ class DefinitionVersion(models.Model):
     net = models.JSONField()
     published_at = models.DateTimeField(auto_now_add=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    comment = models.TextField(blank=True, default="")  # what changed, in the publisher's words
 
     class Meta:
         db_table = "designer_definitionversion"  # kept from the app "designer"

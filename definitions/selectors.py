@@ -20,7 +20,11 @@ def definition_exists(*, name: str) -> bool:
 
 def definition_get(*, name: str) -> Definition:
     """The definition with its versions (oldest first) prefetched as `version_list`."""
-    versions = DefinitionVersion.objects.only("id", "definition_id", "version", "published_at").order_by("version")
+    versions = (
+        DefinitionVersion.objects.select_related("published_by")
+        .only("id", "definition_id", "version", "published_at", "comment", "published_by__username")
+        .order_by("version")
+    )
     definition = (
         Definition.objects.filter(name=name)
         .prefetch_related(Prefetch("versions", queryset=versions, to_attr="version_list"))

@@ -63,7 +63,7 @@ def definition_save_draft(*, doc: Any, user: Any, name: str | None = None) -> De
     return definition
 
 
-def definition_publish(*, name: str, user: Any) -> DefinitionVersion:
+def definition_publish(*, name: str, user: Any, comment: str = "") -> DefinitionVersion:
     author = _author(user)
     with transaction.atomic():
         definition = Definition.objects.select_for_update().filter(name=name).first()
@@ -80,6 +80,7 @@ def definition_publish(*, name: str, user: Any) -> DefinitionVersion:
             version=(latest.version + 1) if latest else 1,
             net=definition.draft,
             published_by=author,
+            comment=comment.strip(),
         )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Group
+from django.db.models import Count
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -54,6 +56,10 @@ class DefinitionSummaryOutputSerializer(serializers.Serializer):
 class VersionSummaryOutputSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     published_at = serializers.DateTimeField()
+    published_by = serializers.CharField(
+        source="published_by.username", allow_null=True, default=None, help_text="who published it"
+    )
+    comment = serializers.CharField(help_text="what changed, as the publisher wrote it (may be empty)")
 
 
 class DefinitionOutputSerializer(serializers.Serializer):
@@ -65,10 +71,17 @@ class DefinitionOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class PublishInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, help_text="what changed (kept on the version)"
+    )
+
+
 class PublishOutputSerializer(serializers.Serializer):
     name = serializers.CharField(source="definition.name")
     version = serializers.IntegerField()
     published_at = serializers.DateTimeField()
+    comment = serializers.CharField()
 
 
 def definition_response(name: str, status_code: int = status.HTTP_200_OK) -> Response:
@@ -167,11 +180,14 @@ class DefinitionPublishApi(StaffApi):
     @extend_schema(
         operation_id="definitions_publish",
         summary="Publish the draft as the next version (400 with every error if it is invalid)",
-        request=None,
+        description='The body is optional: `{"comment": "what changed"}` is kept on the version.',
+        request=PublishInputSerializer,
         responses={201: PublishOutputSerializer, **error_responses(400, 403, 404)},
     )
     def post(self, request: Request, name: str) -> Response:
-        version = services.definition_publish(name=name, user=request.user)
+        body = PublishInputSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        version = services.definition_publish(name=name, user=request.user, comment=body.validated_data["comment"])
         return Response(PublishOutputSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
@@ -229,3 +245,26 @@ class ActivityListApi(APIView):
         return paginated_response(
             view=self, request=request, queryset=selectors.activity_list(), serializer_class=ActivityOutputSerializer
         )
+
+
+# ---------------------------------------------------------------------- groups
+
+
+class GroupOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    members = serializers.IntegerField(help_text="how many users are in the group")
+
+
+class GroupListApi(StaffApi):
+    """The user groups a designer may name as roles (`assign.role`, `start_roles`)."""
+
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        operation_id="groups_list",
+        summary="The user groups (staff only): the roles a workflow may offer work or starting to",
+        responses={200: GroupOutputSerializer(many=True), **error_responses(401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        groups = Group.objects.annotate(members=Count("user")).order_by("name")
+        return paginated_response(view=self, request=request, queryset=groups, serializer_class=GroupOutputSerializer)

@@ -99,6 +99,7 @@ def test_draw_validate_publish_and_run(staff_page: Any, artifacts: Path) -> None
     expect(page.get_by_test_id("save-state")).to_have_text("saved")
     expect(page.get_by_test_id("problems-ok")).to_be_visible()
     page.get_by_test_id("publish").click()
+    page.get_by_test_id("publish-confirm").click()
     expect(page.get_by_test_id("message")).to_contain_text("published version 1")
     saved = api(page, "GET", "/api/definitions/e2e-branching/versions/1/")
     assert [(f["from"], f["to"], f.get("when"), f.get("default")) for f in saved["flows"] if f["from"] == review] == [
@@ -188,8 +189,9 @@ def test_move_undo_redo_delete_copy_paste_and_versions(staff_page: Any, artifact
     expect(node(page, "manual_2")).to_have_class(re.compile("in-cancel-set"))
     expect(node(page, task).get_by_title("has a cancellation set")).to_be_visible()
     page.get_by_test_id("pick-cancels").click()  # done
-    corner = node(page, "manual_2").bounding_box()  # manual_1 (selected, on top) covers the rest
-    page.mouse.click(corner["x"] + corner["width"] - 6, corner["y"] + corner["height"] - 6)
+    # manual_1 (selected, on top, with its context pad) covers manual_2: select it by the find box
+    page.get_by_test_id("find").fill("manual_2")
+    page.get_by_test_id("find").press("Enter")
     expect(node(page, "manual_2")).not_to_have_class(re.compile("in-cancel-set"))
     page.get_by_test_id("delete").click()
     expect(node(page, "manual_2")).to_have_count(0)
@@ -200,11 +202,13 @@ def test_move_undo_redo_delete_copy_paste_and_versions(staff_page: Any, artifact
     page.get_by_test_id("save").click()
     page.wait_for_url("**/designer/e2e-edit/")
     page.get_by_test_id("publish").click()
+    page.get_by_test_id("publish-confirm").click()
     expect(page.get_by_test_id("message")).to_contain_text("published version 1")
     select_node(page, task)
     page.get_by_test_id("prop-label").fill("Second")
     expect(page.get_by_test_id("save-state")).to_have_text("saved", timeout=10_000)  # auto-save
     page.get_by_test_id("publish").click()
+    page.get_by_test_id("publish-confirm").click()
     expect(page.get_by_test_id("message")).to_contain_text("published version 2")
     page.get_by_test_id("versions").select_option("1")
     page.wait_for_url("**/designer/e2e-edit/versions/1/")

@@ -73,6 +73,17 @@ def test_designer_defects_at_1280(staff_page: Any, artifacts: Path) -> None:
         })"""
     )
     assert fits, "a task label's line is too tight for an underscore"
+    select_node(page, review)
+    assert page.get_by_test_id("prop-id").input_value() == "manual_1"
+    tight = page.evaluate(
+        """() => [...document.querySelectorAll('.properties input:not([type=checkbox])')]
+            .filter(e => { const s = getComputedStyle(e);
+                           return s.lineHeight === 'normal'
+                               || parseFloat(s.lineHeight) < 1.4 * parseFloat(s.fontSize); })
+            .map(e => e.dataset.testid || e.id)"""
+    )
+    assert tight == [], f"fields whose line is too tight for an underscore: {tight}"
+    page.get_by_test_id("prop-id").screenshot(path=str(out / "id-field-underscore.png"))
 
     # examples in empty fields read as examples, not values
     select_node(page, review)
@@ -85,6 +96,7 @@ def test_designer_defects_at_1280(staff_page: Any, artifacts: Path) -> None:
     connect(page, "start", review)
     connect(page, review, pay)
     connect(page, pay, "end")
+    page.get_by_test_id("canvas").click(position={"x": 30, "y": 30})  # no context pad over the flow
     select_flow(page, review, pay)
     page.get_by_test_id("prop-when").fill("data.amount > 100")  # on an AND split: ignored
     warning = page.get_by_test_id("warning").first
@@ -105,6 +117,7 @@ def test_designer_defects_at_1280(staff_page: Any, artifacts: Path) -> None:
     other = drop_from_palette(page, "dummy", 420, 420)
     connect(page, review, other)
     connect(page, other, "end")
+    page.get_by_test_id("canvas").click(position={"x": 30, "y": 30})
     select_flow(page, review, other)
     page.get_by_test_id("prop-default").check()
     before = node(page, pay).bounding_box()

@@ -491,7 +491,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish the draft as the next version (400 with every error if it is invalid) */
+        /**
+         * Publish the draft as the next version (400 with every error if it is invalid)
+         * @description The body is optional: `{"comment": "what changed"}` is kept on the version.
+         */
         post: operations["definitions_publish"];
         delete?: never;
         options?: never;
@@ -547,6 +550,26 @@ export interface paths {
         put?: never;
         /** Validate a net document (always 200 for a JSON body) */
         post: operations["definitions_validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/groups/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The user groups (staff only): the roles a workflow may offer work or starting to
+         * @description The user groups a designer may name as roles (`assign.role`, `start_roles`).
+         */
+        get: operations["groups_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1104,6 +1127,11 @@ export interface components {
             /** Format: date-time */
             since: string;
         };
+        GroupOutput: {
+            name: string;
+            /** @description how many users are in the group */
+            members: number;
+        };
         HeatConditionOutput: {
             tokens: number;
             cases: number;
@@ -1268,6 +1296,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["EventOutput"][];
         };
+        PaginatedGroupOutputList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["GroupOutput"][];
+        };
         PaginatedWorkItemOutputList: {
             /** @example 123 */
             count: number;
@@ -1317,11 +1360,19 @@ export interface components {
             /** @description JSON pointer into the document */
             path: string;
         };
+        PublishInputRequest: {
+            /**
+             * @description what changed (kept on the version)
+             * @default
+             */
+            comment: string;
+        };
         PublishOutput: {
             name: string;
             version: number;
             /** Format: date-time */
             published_at: string;
+            comment: string;
         };
         QueryResultOutput: {
             result: unknown;
@@ -1390,6 +1441,10 @@ export interface components {
             version: number;
             /** Format: date-time */
             published_at: string;
+            /** @description who published it */
+            published_by?: string | null;
+            /** @description what changed, as the publisher wrote it (may be empty) */
+            comment: string;
         };
         WorkItemAddInputRequest: {
             input?: {
@@ -3649,7 +3704,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PublishInputRequest"];
+            };
+        };
         responses: {
             201: {
                 headers: {
@@ -3924,6 +3983,46 @@ export interface operations {
             };
             /** @description the body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    groups_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedGroupOutputList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

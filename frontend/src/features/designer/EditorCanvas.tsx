@@ -14,6 +14,7 @@ import { useCallback, useEffect, useMemo } from "react";
 
 import { type CanvasState, CanvasStateContext } from "../../components/net/canvas-state";
 import { edgeTypes } from "../../components/net/edges/flow-edge";
+import { ContextPad } from "./ContextPad";
 import { connectionProblem } from "./model/rules";
 import { nodeTypes } from "../../components/net/nodes";
 import { type NetOverlay, OverlayContext } from "../../components/net/overlay";
@@ -68,6 +69,7 @@ export function EditorCanvas({ overlay }: { overlay?: NetOverlay | null }) {
   const edges = useDesigner((s) => s.edges);
   const readOnly = useDesigner((s) => s.readOnly);
   const picking = useDesigner((s) => s.pickingCancelsFor);
+  const selectedNode = useDesigner((s) => s.selectedNode);
   const onNodesChange = useDesigner((s) => s.onNodesChange);
   const onEdgesChange = useDesigner((s) => s.onEdgesChange);
 
@@ -140,6 +142,7 @@ export function EditorCanvas({ overlay }: { overlay?: NetOverlay | null }) {
             <Background gap={20} />
             <Controls showInteractive={false} />
             <MiniMap pannable zoomable />
+            {!readOnly && !picking && selectedNode && <ContextPad id={selectedNode} />}
           </ReactFlow>
         </div>
       </OverlayContext.Provider>

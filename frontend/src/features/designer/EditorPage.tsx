@@ -18,6 +18,7 @@ import {
   importDefinition,
   listActivities,
   listDefinitions,
+  listGroups,
   publishDefinition,
   refusalProblems,
   refusalText,
@@ -72,6 +73,10 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [activities, setActivities] = useState<Activity[]>([]);
+  const [groups, setGroups] = useState<string[]>([]);
+  // The publish form (a comment kept on the version) is open.
+  const [publishing, setPublishing] = useState(false);
+  const [publishComment, setPublishComment] = useState("");
   // The save state is derived: the revision last saved (or loaded) against the current one.
   const [savedRevision, setSavedRevision] = useState(-1);
   const [saving, setSaving] = useState(false);
@@ -179,6 +184,10 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
 
   useEffect(() => {
     listActivities().then(setActivities, () => setActivities([]));
+    listGroups().then(
+      (gs) => setGroups(gs.map((g) => g.name)),
+      () => setGroups([]),
+    );
   }, []);
 
   // Validate on every change, debounced; a late answer for an older revision is dropped.
@@ -254,7 +263,9 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
     }
     if (revision !== savedRevision && !(await saveNow())) return;
     try {
-      const published = await publishDefinition(name);
+      const published = await publishDefinition(name, publishComment);
+      setPublishing(false);
+      setPublishComment("");
       setDefinition(await getDefinition(name));
       useDesigner.getState().setMessage(`published version ${published.version}`);
     } catch (err) {
@@ -412,7 +423,8 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
             <button
               type="button"
               className="primary"
-              onClick={() => void publish()}
+              onClick={() => setPublishing((p) => !p)}
+              aria-expanded={publishing}
               disabled={mode === "new" || errors.length > 0}
               title={errors.length ? "fix the errors first" : "publish the draft as a new version"}
               data-testid="publish"
@@ -485,6 +497,36 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
           }}
         />
       </div>
+      {publishing && mode === "draft" && (
+        <form
+          className="publish-form"
+          aria-label="Publish"
+          data-testid="publish-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void publish();
+          }}
+        >
+          <label htmlFor="publish-comment">
+            What changed in version {(latest ?? 0) + 1}? (kept with the version, shown in the
+            version list)
+          </label>
+          <input
+            id="publish-comment"
+            data-testid="publish-comment"
+            value={publishComment}
+            maxLength={2000}
+            autoFocus
+            onChange={(e) => setPublishComment(e.target.value)}
+          />
+          <button type="submit" className="primary" data-testid="publish-confirm">
+            Publish version {(latest ?? 0) + 1}
+          </button>
+          <button type="button" onClick={() => setPublishing(false)}>
+            Cancel
+          </button>
+        </form>
+      )}
       {message && (
         <div className="designer-message" role="status" data-testid="message">
           {message}{" "}
@@ -552,6 +594,8 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
           )}
           <PropertiesPanel
             activities={activities}
+            groups={groups}
+            versions={versions}
             definitionName={name}
             nameProblem={nameProblem}
           />

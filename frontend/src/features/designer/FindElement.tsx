@@ -33,7 +33,7 @@ export function FindElement() {
     <input
       className={`find ${missing ? "not-found" : ""}`}
       type="search"
-      placeholder="find element…"
+      placeholder="Find…"
       aria-label="find element"
       data-testid="find"
       value={text}

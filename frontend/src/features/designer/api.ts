@@ -7,6 +7,8 @@ export type Definition = Schemas["DefinitionOutput"];
 export type DefinitionSummary = Schemas["DefinitionSummaryOutput"];
 export type Activity = Schemas["ActivityOutput"];
 export type Case = Schemas["CaseOutput"];
+export type Group = Schemas["GroupOutput"];
+export type VersionSummary = Schemas["VersionSummaryOutput"];
 
 /** The net problems of a refusal (save, import, publish): {element, message, path} each. */
 export function refusalProblems(err: unknown): Problem[] {
@@ -66,8 +68,17 @@ export function importDefinition(net: NetDoc): Promise<Definition> {
   return unwrap(api.POST("/api/definitions/import/", { body: net }));
 }
 
-export function publishDefinition(name: string): Promise<Schemas["PublishOutput"]> {
-  return unwrap(api.POST("/api/definitions/{name}/publish/", { params: { path: { name } } }));
+export function publishDefinition(name: string, comment = ""): Promise<Schemas["PublishOutput"]> {
+  return unwrap(
+    api.POST("/api/definitions/{name}/publish/", {
+      params: { path: { name } },
+      body: { comment },
+    }),
+  );
+}
+
+export function listGroups(): Promise<Group[]> {
+  return allPages((page) => unwrap(api.GET("/api/groups/", { params: { query: { page } } })));
 }
 
 export async function getVersion(name: string, version: number): Promise<NetDoc> {

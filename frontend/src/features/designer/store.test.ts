@@ -239,3 +239,30 @@ describe("designer store: undo/redo of every edit kind", () => {
     expect(s().cancelSet).toEqual([]);
   });
 });
+
+describe("the context pad's append", () => {
+  beforeEach(() => s().load(base()));
+
+  it("appends a connected, selected task right of the node, in one undoable step", () => {
+    const id = s().appendNode("b", "manual");
+    expect(id).toBe("manual_1");
+    const net = s().toNet();
+    expect(net.flows).toContainEqual({ from: "b", to: "manual_1" });
+    expect(s().selectedNode).toBe("manual_1");
+    const b = s().nodes.find((n) => n.id === "b")!;
+    const added = s().nodes.find((n) => n.id === "manual_1")!;
+    expect(added.position.x).toBeGreaterThan(b.position.x + 150);
+    s().undo();
+    expect(s().nodes.some((n) => n.id === "manual_1")).toBe(false);
+    expect(s().toNet().flows).toEqual(base().flows);
+  });
+
+  it("connects a task to the end, and refuses a condition after a condition", () => {
+    s().appendNode("c", "end"); // c -> end exists already: refused
+    expect(s().message).toBe("these two elements are already connected");
+    expect(s().appendNode("a", "end")).toBe("end");
+    expect(s().toNet().flows).toContainEqual({ from: "a", to: "end" });
+    expect(s().appendNode("wait", "condition")).toBeNull();
+    expect(s().message).toContain("a condition cannot connect to a condition");
+  });
+});

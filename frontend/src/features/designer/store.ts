@@ -71,6 +71,9 @@ export interface DesignerState extends CanvasState {
   beginDrag(): void;
   connect(source: string, target: string): string | null;
   addNode(kind: NewElementKind, position: Position): string;
+  /** The context pad: a new element right of `sourceId`, connected from it ("end": a flow to
+   * the end condition). The new id, or null (with the reason as the message) if refused. */
+  appendNode(sourceId: string, kind: NewElementKind | "end"): string | null;
   updateNode(
     id: string,
     update: (el: TaskEl & ConditionEl) => TaskEl | ConditionEl,
@@ -312,6 +315,64 @@ export const useDesigner = create<DesignerState>()((set, get) => {
       edit((st) => ({
         nodes: [...st.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node],
         edges: st.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+      }));
+      return id;
+    },
+
+    appendNode(sourceId, kind) {
+      const s = get();
+      const source = s.nodes.find((n) => n.id === sourceId);
+      if (!source || s.readOnly) return null;
+      if (kind === "end") {
+        const end = s.nodes.find(
+          (n) => n.type === "condition" && (n.data.el as ConditionEl).kind === "end",
+        );
+        if (!end) {
+          set({ message: "this workflow has no end condition" });
+          return null;
+        }
+        return get().connect(sourceId, end.id) === null ? end.id : null;
+      }
+      const id = freshId(kind === "condition" ? "c" : kind, new Set(s.nodes.map((n) => n.id)));
+      const target = { type: kind === "condition" ? "condition" : kind } as NetNode;
+      const problem = connectionProblem(
+        source,
+        { ...target, id, data: { el: { id } } } as NetNode,
+        [],
+      );
+      if (problem) {
+        set({ message: `refused: ${problem}` });
+        return null;
+      }
+      // right of the source, moved down past whatever already stands there
+      const width = source.type === "condition" ? 44 : 150;
+      const position = { x: source.position.x + width + 90, y: source.position.y };
+      if (source.type === "condition" && kind !== "condition") position.y -= 10;
+      if (source.type !== "condition" && kind === "condition") position.y += 10;
+      const taken = (y: number) =>
+        s.nodes.some(
+          (n) => Math.abs(n.position.x - position.x) < 160 && Math.abs(n.position.y - y) < 80,
+        );
+      while (taken(position.y)) position.y += 100;
+      const node: NetNode = {
+        id,
+        type: target.type,
+        position,
+        data: { el: newElement(kind, id), placed: true },
+        selected: true,
+      } as NetNode;
+      const edge: FlowEdge = {
+        id: newEdgeId(),
+        source: sourceId,
+        target: id,
+        type: "flow",
+        markerEnd: FLOW_MARKER,
+        data: { flow: { from: sourceId, to: id } },
+      };
+      edit((st) => ({
+        nodes: [...st.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node],
+        edges: [...st.edges.map((e) => (e.selected ? { ...e, selected: false } : e)), edge],
+        message: null,
       }));
       return id;
     },

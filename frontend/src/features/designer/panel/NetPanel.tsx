@@ -1,7 +1,9 @@
 /** Properties of the net itself: name, title, description, case data schema, signals, queries. */
 import type { JsonObject } from "../../../lib/net/net";
 import { useDesigner } from "../store";
-import { JsonField, MappingField, TextField } from "./fields";
+import type { VersionSummary } from "../api";
+import { VersionsPanel } from "./VersionsPanel";
+import { CheckField, JsonField, MappingField, RoleChecks, TextField } from "./fields";
 import { FormBuilder } from "./FormBuilder";
 import { withKey } from "./PropertiesPanel";
 
@@ -11,9 +13,13 @@ type Query = { name?: string; expr?: string };
 export function NetPanel({
   definitionName,
   nameProblem = null,
+  groups = [],
+  versions = [],
 }: {
   definitionName: string;
   nameProblem?: string | null;
+  groups?: string[];
+  versions?: VersionSummary[];
 }) {
   const fields = useDesigner((s) => s.meta.fields);
   const readOnly = useDesigner((s) => s.readOnly);
@@ -55,6 +61,35 @@ export function NetPanel({
           onChange={(e) => set("description", e.target.value || undefined)}
         />
       </div>
+      {definitionName && <VersionsPanel name={definitionName} versions={versions} />}
+      <fieldset className="starting" data-testid="net-starting">
+        <legend>Starting a case</legend>
+        <CheckField
+          label="Offered under “Start a case” in the inbox"
+          testId="net-startable"
+          value={fields.startable !== false}
+          disabled={readOnly}
+          onChange={(on) => set("startable", on ? undefined : false)}
+        />
+        {fields.startable === false && (
+          <p className="hint" data-testid="child-only-hint">
+            Child-only: started only by a composite task of another workflow.
+          </p>
+        )}
+        <RoleChecks
+          legend="who may start it (besides staff)"
+          testId="net-start-roles"
+          value={fields.start_roles}
+          groups={groups}
+          disabled={readOnly}
+          hint={
+            Array.isArray(fields.start_roles) && fields.start_roles.length
+              ? undefined
+              : "none ticked: every signed-in user may start it"
+          }
+          onChange={(v) => set("start_roles", v)}
+        />
+      </fieldset>
       <FormBuilder
         label="Case data (data_schema)"
         testId="net-data-schema"

@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { Link } from "react-router-dom";
 
-import type { Activity } from "../api";
+import type { Activity, VersionSummary } from "../api";
 import type { FlowEdge } from "../../../lib/net/convert";
 import {
   type ConditionEl,
@@ -14,7 +14,14 @@ import {
   taskKind,
 } from "../../../lib/net/net";
 import { useDesigner } from "../store";
-import { CheckField, MappingField, NumberField, SelectField, TextField } from "./fields";
+import {
+  CheckField,
+  MappingField,
+  NumberField,
+  RoleSelect,
+  SelectField,
+  TextField,
+} from "./fields";
 import { FormBuilder } from "./FormBuilder";
 import { NetPanel } from "./NetPanel";
 
@@ -49,10 +56,15 @@ function problemsAt(
 
 export function PropertiesPanel({
   activities,
+  groups = [],
+  versions = [],
   definitionName,
   nameProblem = null,
 }: {
+  versions?: VersionSummary[];
   activities: Activity[];
+  /** The user groups' names: the roles offered for `assign.role` and `start_roles`. */
+  groups?: string[];
   definitionName: string;
   /** Why the name cannot be used (taken), checked by the page as it is typed. */
   nameProblem?: string | null;
@@ -62,11 +74,21 @@ export function PropertiesPanel({
   return (
     <aside className="properties" aria-label="Properties" data-testid="properties">
       {selectedNode ? (
-        <NodeProperties key={selectedNode} id={selectedNode} activities={activities} />
+        <NodeProperties
+          key={selectedNode}
+          id={selectedNode}
+          activities={activities}
+          groups={groups}
+        />
       ) : selectedEdge ? (
         <FlowProperties key={selectedEdge} edgeId={selectedEdge} />
       ) : (
-        <NetPanel definitionName={definitionName} nameProblem={nameProblem} />
+        <NetPanel
+          definitionName={definitionName}
+          nameProblem={nameProblem}
+          groups={groups}
+          versions={versions}
+        />
       )}
     </aside>
   );
@@ -101,7 +123,15 @@ function IdField({ id, readOnly }: { id: string; readOnly: boolean }) {
   );
 }
 
-function NodeProperties({ id, activities }: { id: string; activities: Activity[] }) {
+function NodeProperties({
+  id,
+  activities,
+  groups,
+}: {
+  id: string;
+  activities: Activity[];
+  groups: string[];
+}) {
   // The element's data, not the node: dragging the node (a new position each frame) must not
   // re-render the panel.
   const data = useDesigner((s) => s.nodes.find((n) => n.id === id)?.data);
@@ -142,6 +172,7 @@ function NodeProperties({ id, activities }: { id: string; activities: Activity[]
           id={id}
           el={el}
           activities={activities}
+          groups={groups}
           readOnly={readOnly}
           update={update}
         />
@@ -163,12 +194,14 @@ function TaskProperties({
   id,
   el,
   activities,
+  groups,
   readOnly,
   update,
 }: {
   id: string;
   el: TaskEl;
   activities: Activity[];
+  groups: string[];
   readOnly: boolean;
   update: (key: string, value: unknown) => void;
 }) {
@@ -216,11 +249,13 @@ function TaskProperties({
       {kind === "manual" && (
         <section>
           <h4>Assignment</h4>
-          <TextField
-            label="role (group)"
+          <RoleSelect
+            label="role (offered to this group)"
             testId="prop-assign-role"
             value={assign.role}
-            readOnly={readOnly}
+            groups={groups}
+            empty={assign.user ? "— nobody else —" : "— staff only —"}
+            disabled={readOnly}
             onChange={(v) => update("assign", withKey(assign, "role", v))}
             problems={at("/assign/role")}
           />
@@ -266,6 +301,10 @@ function TaskProperties({
             schema={el.form as JsonObject | undefined}
             readOnly={readOnly}
             onChange={(v) => update("form", v)}
+            defaults={{
+              value: el.input as JsonObject | undefined,
+              onChange: (v) => update("input", v),
+            }}
           />
           {at("/form").map((p) => (
             <small key={p} className="field-problem">

@@ -281,3 +281,88 @@ function freshKey(taken: string[], hints?: string[]): string {
   if (hint) return hint;
   for (let i = 1; ; i += 1) if (!taken.includes(`key${i}`)) return `key${i}`;
 }
+
+/** One role picked from the existing groups (a name that is no group stays, marked). */
+export function RoleSelect(props: {
+  label: string;
+  value: unknown;
+  groups: string[];
+  onChange: (value: string | undefined) => void;
+  empty: string;
+  disabled?: boolean;
+  testId?: string;
+  problems?: string[];
+}) {
+  const id = useFieldId(props.label);
+  const value = typeof props.value === "string" ? props.value : "";
+  const unknown = value && !props.groups.includes(value);
+  return (
+    <div className={`field ${props.problems?.length || unknown ? "has-problem" : ""}`}>
+      <label htmlFor={id}>{props.label}</label>
+      <select
+        id={id}
+        data-testid={props.testId}
+        value={value}
+        disabled={props.disabled}
+        onChange={(e) => props.onChange(e.target.value || undefined)}
+      >
+        <option value="">{props.empty}</option>
+        {props.groups.map((g) => (
+          <option key={g} value={g}>
+            {g}
+          </option>
+        ))}
+        {unknown && <option value={value}>{value} (no such group)</option>}
+      </select>
+      {unknown && (
+        <small className="field-problem" role="alert">
+          no group is named “{value}”: nobody would be offered this work
+        </small>
+      )}
+      {props.problems?.map((p) => (
+        <small key={p} className="field-problem" role="alert">
+          {p}
+        </small>
+      ))}
+    </div>
+  );
+}
+
+/** Several roles picked from the existing groups (checkboxes); names that are no group stay. */
+export function RoleChecks(props: {
+  legend: string;
+  value: unknown;
+  groups: string[];
+  onChange: (value: string[] | undefined) => void;
+  disabled?: boolean;
+  testId?: string;
+  hint?: string;
+}) {
+  const chosen = Array.isArray(props.value)
+    ? (props.value as unknown[]).filter((v): v is string => typeof v === "string")
+    : [];
+  const names = [...props.groups, ...chosen.filter((c) => !props.groups.includes(c))];
+  const toggle = (name: string, on: boolean) => {
+    const next = on ? [...chosen, name] : chosen.filter((c) => c !== name);
+    props.onChange(next.length ? next : undefined);
+  };
+  return (
+    <fieldset className="role-checks" data-testid={props.testId}>
+      <legend>{props.legend}</legend>
+      {props.hint && <p className="hint">{props.hint}</p>}
+      {names.length === 0 && <p className="hint">No groups exist yet (create them in Admin).</p>}
+      {names.map((g) => (
+        <label key={g} className="check">
+          <input
+            type="checkbox"
+            checked={chosen.includes(g)}
+            disabled={props.disabled}
+            onChange={(e) => toggle(g, e.target.checked)}
+          />
+          {g}
+          {!props.groups.includes(g) && <span className="field-problem"> (no such group)</span>}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
