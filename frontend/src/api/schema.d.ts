@@ -4014,6 +4014,15 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedGroupOutputList"];
                 };
             };
+            /** @description invalid input (the API's error format, naming the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4023,6 +4032,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description no such object or page */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
