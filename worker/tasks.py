@@ -145,7 +145,7 @@ def _eta_timestamp(req: Any) -> float:
 def run_work_items(requests: list[SimpleRequest]) -> list[str]:
     jobs = [(r.args[0], r.args[1]) for r in requests]
     try:
-        return chains.run_chained(_run_batch, jobs, send_work_item)
+        return chains.run_chained(_run_batch, jobs, send_work_item, services.work_items_resume_chains)
     except UNAVAILABLE:
         _send_again(jobs)
         return []
