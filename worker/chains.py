@@ -54,12 +54,12 @@ def run_chained(
     run: Callable[[list[tuple[str, int]]], list[str]],
     jobs: list[tuple[str, int]],
     send: Callable[[Dispatch], None],
-    resume: Callable[[list[str]], object] | None = None,
+    resume: Callable[[list[tuple[str, int]]], object] | None = None,
 ) -> list[str]:
     """`run(jobs)` (the runner of a batch), then the automatic items its commits made ready, in
     this process, up to WORKFLOW_CHAIN_STEPS follow-up batches; what remains goes to `send`.
     When some of `jobs` were skipped (already finished: a message delivered again, perhaps
-    because the worker running their chain was lost), `resume(their item ids)` dispatches the
+    because the worker running their chain was lost), `resume(those jobs)` dispatches the
     chains' items left behind; they are collected and run here too. Returns the outcomes of
     `jobs` (the chained ones are logged only)."""
     steps = int(getattr(settings, "WORKFLOW_CHAIN_STEPS", 0))
@@ -89,9 +89,11 @@ def run_chained(
             send(job)
 
 
-def _resume(resume: Callable[[list[str]], object] | None, jobs: list[tuple[str, int]], outcomes: list[str]) -> None:
+def _resume(
+    resume: Callable[[list[tuple[str, int]]], object] | None, jobs: list[tuple[str, int]], outcomes: list[str]
+) -> None:
     """The chains of the cases of the skipped jobs, if any (nothing extra on the normal path)."""
-    skipped = [item_id for (item_id, _), outcome in zip(jobs, outcomes, strict=True) if outcome == "skipped"]
+    skipped = [job for job, outcome in zip(jobs, outcomes, strict=True) if outcome == "skipped"]
     if not skipped or resume is None:
         return
     try:

@@ -77,7 +77,7 @@ def worker_batch(jobs: list[Dispatch]) -> list[str]:
         runner.run_work_items,
         [(j.item_id, j.attempt) for j in jobs],
         tasks.send_work_item,
-        services.work_items_resume_chains,
+        tasks.resume_chains,
     )
 
 
@@ -179,9 +179,12 @@ def test_a_redelivered_batch_resumes_the_chain_its_lost_worker_left(broker: list
     assert done == {"s0", "s1", "s2"}
 
     # delivered again at once (only the pool process died): s3 changed under 5 s ago, it may be
-    # running in a live worker; it is left alone
+    # running in a live worker; it is left alone, and the message sent again for when it is not
     assert worker_batch([job]) == ["skipped"]
     assert WorkItem.objects.get(pk=lost.pk).state == "initialized" and RUNS[str(lost.pk)] == 1
+    (again,) = broker
+    assert (again.item_id, again.attempt) == (job.item_id, job.attempt) and 5.0 < again.countdown <= 5.5
+    broker.clear()
 
     # delivered again after the visibility timeout: the chain goes on in this worker, in process
     age(lost, 30)
@@ -222,10 +225,12 @@ def test_resuming_claims_each_item_once_and_leaves_items_with_their_own_message(
     for item in items.values():
         age(item, 60)
     broker.clear()
-    assert services.work_items_resume_chains([str(a.pk), "not-an-id"]) == 1
-    assert services.work_items_resume_chains([str(a.pk)]) == 0  # claimed: not sent twice
+    assert services.work_items_resume_chains([str(a.pk), "not-an-id"]) == (1, None)
+    # claimed (its updated_at now): not sent twice, but looked at again when it would be lost
+    again = services.work_items_resume_chains([str(a.pk)])
+    assert again.sent == 0 and again.again_in is not None and 4.0 < again.again_in <= 5.0
     assert [(d.item_id, d.attempt) for d in broker] == [(str(items["plain"].pk), 1)]
-    assert services.work_items_resume_chains(["not-an-id"]) == 0
+    assert services.work_items_resume_chains(["not-an-id"]) == (0, None)
 
 
 def test_nothing_is_looked_up_unless_something_was_skipped(broker: list[Dispatch]) -> None:
@@ -235,4 +240,4 @@ def test_nothing_is_looked_up_unless_something_was_skipped(broker: list[Dispatch
     outcomes = chains.run_chained(runner.run_work_items, [(job.item_id, job.attempt)], broker.append, asked.append)
     assert outcomes == ["completed"] and asked == []
     outcomes = chains.run_chained(runner.run_work_items, [(job.item_id, job.attempt)], broker.append, asked.append)
-    assert outcomes == ["skipped"] and asked == [[job.item_id]]
+    assert outcomes == ["skipped"] and asked == [[(job.item_id, job.attempt)]]
