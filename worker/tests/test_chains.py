@@ -236,7 +236,7 @@ def test_resuming_claims_each_item_once_and_leaves_items_with_their_own_message(
 def test_nothing_is_looked_up_unless_something_was_skipped(broker: list[Dispatch]) -> None:
     publish(chain("chain-quiet", 3))
     case, job = first_message("chain-quiet", broker)
-    asked: list[list[str]] = []
+    asked: list[list[tuple[str, int]]] = []
     outcomes = chains.run_chained(runner.run_work_items, [(job.item_id, job.attempt)], broker.append, asked.append)
     assert outcomes == ["completed"] and asked == []
     outcomes = chains.run_chained(runner.run_work_items, [(job.item_id, job.attempt)], broker.append, asked.append)
