@@ -272,6 +272,11 @@ WORKFLOW_BATCH_WAIT = env.float("WORKFLOW_BATCH_WAIT", default=0.002)
 # (an automatic chain), per batch it received, before it sends the rest through the broker
 # (worker/chains.py, ADR 0063). 0: every item goes through the broker.
 WORKFLOW_CHAIN_STEPS = env.int("WORKFLOW_CHAIN_STEPS", default=100)
+# A chained item has no message: the incoming batch's messages stay unacknowledged until its
+# chain ends, so a lost worker's batch comes back (ADR 0065). A worker that finds items of such a
+# batch already finished sends again the automatic items of their cases `initialized` for more
+# than this many seconds (services.work_items_resume_chains, ADR 0063).
+WORKFLOW_CHAIN_RESUME_AFTER = env.float("WORKFLOW_CHAIN_RESUME_AFTER", default=5.0)
 # Celery's Django fix-up closes every database connection before and after each task unless
 # this is set (a new PostgreSQL connection costs ~5 ms per work item). Set, it closes them only
 # every 2 x this many tasks; config/celery.py closes broken and CONN_MAX_AGE-old ones per task,

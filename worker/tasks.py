@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 # A batch that failed as a whole (the database unreachable) is sent again after this long.
 BATCH_RETRY_DELAY = 2.0
+# a resume asked again this long after the chain's items would count as lost
+RESUME_MARGIN = 0.5
 # errors of the database being away (not of a value it refuses, which the reports sort out
 # item by item: engine.services.reports)
 UNAVAILABLE = (OperationalError, InterfaceError)
@@ -145,10 +147,21 @@ def _eta_timestamp(req: Any) -> float:
 def run_work_items(requests: list[SimpleRequest]) -> list[str]:
     jobs = [(r.args[0], r.args[1]) for r in requests]
     try:
-        return chains.run_chained(_run_batch, jobs, send_work_item)
+        return chains.run_chained(_run_batch, jobs, send_work_item, resume_chains)
     except UNAVAILABLE:
         _send_again(jobs)
         return []
+
+
+def resume_chains(jobs: list[tuple[str, int]]) -> None:
+    """These attempts were delivered again after they finished: perhaps the worker that ran the
+    chain they started was lost (ADR 0063). The chains' items it left are sent (or, inside a
+    chain, run here); if some changed too recently to be taken for lost, these messages are sent
+    again for when they would be."""
+    resumed = services.work_items_resume_chains([item_id for item_id, _ in jobs])
+    if resumed.again_in is not None:
+        for item_id, attempt in jobs:
+            send_work_item(Dispatch(item_id=item_id, attempt=attempt, countdown=resumed.again_in + RESUME_MARGIN))
 
 
 def _run_batch(jobs: list[tuple[str, int]]) -> list[str]:
@@ -196,7 +209,15 @@ def _send_again(jobs: list[tuple[str, int]]) -> None:
     max_retries=None,
 )
 def run_work_item(item_id: str, attempt: int) -> str:
-    return runner.run_work_item(item_id, attempt)
+    outcome = runner.run_work_item(item_id, attempt)
+    if outcome == "skipped":  # delivered again after it finished (a resume's second look)
+        try:
+            resume_chains([(item_id, attempt)])
+        except UNAVAILABLE:
+            raise
+        except Exception:
+            log.exception("could not resume the chain of work item %s", item_id)
+    return outcome
 
 
 def send_work_item(job: Dispatch) -> None:

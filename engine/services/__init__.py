@@ -24,7 +24,7 @@ from engine.services.cases import (
 )
 from engine.services.reports import AttemptReport, work_item_attempts_report
 from engine.services.retention import RetentionResult, cases_archive
-from engine.services.sweeps import timers_fire_due, work_items_redispatch_stale
+from engine.services.sweeps import timers_fire_due, work_items_redispatch_stale, work_items_resume_chains
 from engine.services.work_items import (
     task_complete,
     work_item_add,
@@ -66,4 +66,5 @@ __all__ = [
     "work_item_skip",
     "work_item_start",
     "work_items_redispatch_stale",
+    "work_items_resume_chains",
 ]

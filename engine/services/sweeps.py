@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -95,6 +97,66 @@ def work_items_redispatch_stale(*, now: dt.datetime | None = None, limit: int = 
             hooks.dispatch_automatic(_dispatch(spec, str(row.pk), row.attempt))
             sent += 1
     return sent
+
+
+class Resumed(NamedTuple):
+    """What `work_items_resume_chains` did: how many items it sent, and in how many seconds the
+    caller should ask again (None: no need) because some were changed too recently to be taken
+    for lost."""
+
+    sent: int
+    again_in: float | None = None
+
+
+def work_items_resume_chains(item_ids: list[str], *, now: dt.datetime | None = None) -> Resumed:
+    """Send again the automatic items of the cases of `item_ids` (a worker's batch in which these
+    were already finished: a redelivered message) that are `initialized` since more than
+    WORKFLOW_CHAIN_RESUME_AFTER seconds and could have been run in a worker's chain (no timeout,
+    not alone, not waiting for a retry's back-off): a worker that ran their chain (ADR 0063) was
+    lost, its incoming message came back, and nothing else would send them before the sweep's
+    WORKFLOW_REDISPATCH_AFTER. Claimed as the sweep does (compare-and-set on `updated_at`), so
+    two workers never both send one. Such items changed more recently may still be running in a
+    live worker: they are left, and `again_in` says when they would count as lost (a pool
+    process killed is replaced and gets its batch back within milliseconds). ADR 0063,
+    engine-semantics section 14."""
+    ids = [i for i in map(_uuid, item_ids) if i]
+    if not ids:
+        return Resumed(0)
+    now = now or timezone.now()
+    after = float(getattr(settings, "WORKFLOW_CHAIN_RESUME_AFTER", 5.0))
+    cases = WorkItem.objects.filter(pk__in=ids).values("case_id")
+    rows = list(
+        WorkItem.objects.filter(case_id__in=cases, kind="automatic", state="initialized", case__state="running")
+        .exclude(pk__in=ids)
+        .select_related("case__version")
+        .order_by("updated_at")
+    )
+    sent, again_in = 0, None
+    for row in rows:
+        task = runtime_for(row.case.version).net.tasks.get(row.task)
+        spec = task.spec if task else {}
+        job = _dispatch(spec, str(row.pk), row.attempt)
+        if job.timeout or job.alone or (row.attempt > 1 and RetryPolicy.of(spec).delay(row.attempt - 1)):
+            continue  # never run in a chain: its own message is with the broker (or a worker)
+        wait = after - (now - row.updated_at).total_seconds()
+        if wait > 0:
+            again_in = max(again_in or 0.0, wait)
+            continue
+        claimed = WorkItem.objects.filter(
+            pk=row.pk, state="initialized", attempt=row.attempt, updated_at=row.updated_at
+        ).update(updated_at=now)
+        if claimed:
+            log.warning("work item %s attempt %s: its chain's worker was lost; sending it again", row.pk, row.attempt)
+            hooks.dispatch_automatic(job)
+            sent += 1
+    return Resumed(sent, again_in)
+
+
+def _uuid(value: object) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _fire_timer(item_id: str) -> Callable[[Engine], None]:
