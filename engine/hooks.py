@@ -78,7 +78,8 @@ def case_changed(case: Any, items: list[Any], previous_assignees: dict[str, str]
 
 # --- observability (issue 16): metrics and log context, filled by the `ops` app -----------------
 
-WriteListener = Callable[[list[Any], list[Any]], None]
+# (case rows, the events stored, the work item rows written: complete, as for `case_changed`)
+WriteListener = Callable[[list[Any], list[Any], list[Any]], None]
 Observer = Callable[[str, float, "dict[str, str]"], None]
 
 _write_listeners: list[WriteListener] = []
@@ -86,9 +87,10 @@ _observers: list[Observer] = []
 
 
 def register_write_listener(fn: WriteListener) -> None:
-    """`fn(cases, events)` is called inside the transaction after the rows of one write (one case,
-    or a worker's batch of cases) and their events are stored; listeners that count must wait for
-    the commit themselves (`transaction.on_commit`)."""
+    """`fn(cases, events, items)` is called inside the transaction after the rows of one write
+    (one case, or a worker's batch of cases) and their events are stored, with the work item rows
+    it wrote (in memory, complete: a listener needs no read-back); listeners that count must wait
+    for the commit themselves (`transaction.on_commit`)."""
     if fn not in _write_listeners:
         _write_listeners.append(fn)
 
@@ -99,9 +101,9 @@ def register_observer(fn: Observer) -> None:
         _observers.append(fn)
 
 
-def rows_written(cases: list[Any], events: list[Any]) -> None:
+def rows_written(cases: list[Any], events: list[Any], items: list[Any]) -> None:
     for listener in _write_listeners:
-        listener(cases, events)
+        listener(cases, events, items)
 
 
 def observe(name: str, value: float, labels: dict[str, str] | None = None) -> None:

@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import time
-import uuid
 from collections import Counter as Tally
 from collections.abc import Iterator
 from typing import Any
@@ -97,15 +96,18 @@ _OBSERVERS = {"or_join_decision_seconds": OR_JOIN_SECONDS, "push_latency_seconds
 # ------------------------------------------------------------------ fed where things happen
 
 
-def on_rows_written(cases: list[Any], events: list[Any]) -> None:
-    """The engine stored `events` of `cases` (inside the transaction): count them on commit."""
+def on_rows_written(cases: list[Any], events: list[Any], rows: list[Any]) -> None:
+    """The engine stored `events` of `cases` and wrote the work item `rows` (inside the
+    transaction): count them on commit. An item's duration comes from its row as written (created
+    then, completed now): nothing is read back."""
     if not settings.WORKFLOW_METRICS:
         return
     names = {c.pk: c.definition_name for c in cases}
     started: Tally[str] = Tally()
     ended: list[tuple[str, str, float | None]] = []
-    items: list[tuple[str, str, str, str]] = []  # (definition, task, state, item id)
+    items: list[tuple[str, str, str, float | None]] = []  # (definition, task, state, seconds)
     by_pk = {c.pk: c for c in cases}
+    written = {str(r.pk): r for r in rows}
     for ev in events:
         kind = ev.type
         if kind == "case.started":
@@ -117,13 +119,18 @@ def on_rows_written(cases: list[Any], events: list[Any]) -> None:
                 seconds = (case.ended_at - case.created_at).total_seconds()
             ended.append((names.get(ev.case_id, ""), kind.split(".", 1)[1], seconds))
         elif kind in _ITEM_END and ev.work_item:
-            items.append((names.get(ev.case_id, ""), ev.task, _ITEM_END[kind], str(ev.work_item)))
+            state = _ITEM_END[kind]
+            row = written.get(str(ev.work_item))
+            seconds = None
+            if state == "completed" and row is not None and row.created_at and row.updated_at:
+                seconds = (row.updated_at - row.created_at).total_seconds()
+            items.append((names.get(ev.case_id, ""), ev.task, state, seconds))
     if started or ended or items:
         transaction.on_commit(lambda: _count(started, ended, items))
 
 
 def _count(
-    started: Tally[str], ended: list[tuple[str, str, float | None]], items: list[tuple[str, str, str, str]]
+    started: Tally[str], ended: list[tuple[str, str, float | None]], items: list[tuple[str, str, str, float | None]]
 ) -> None:
     try:
         for definition, n in started.items():
@@ -132,25 +139,12 @@ def _count(
             CASES_ENDED.labels(definition, state).inc()
             if seconds is not None:
                 CASE_SECONDS.labels(definition, state).observe(max(seconds, 0.0))
-        if items:
-            completed = [i for i in items if i[2] == "completed"]
-            created = (
-                dict(WorkItem.objects.filter(pk__in=[i[3] for i in completed]).values_list("pk", "created_at"))
-                if completed
-                else {}
-            )
-            now = time.time()
-            for definition, task, state, item_id in items:
-                ITEMS_ENDED.labels(definition, state).inc()
-                began = created.get(_uuid(item_id))
-                if state == "completed" and began is not None:
-                    ITEM_SECONDS.labels(definition, task).observe(max(now - began.timestamp(), 0.0))
+        for definition, task, state, seconds in items:
+            ITEMS_ENDED.labels(definition, state).inc()
+            if seconds is not None:
+                ITEM_SECONDS.labels(definition, task).observe(max(seconds, 0.0))
     except Exception:  # metrics must never break the request or batch that committed
         log.exception("metrics not counted")
-
-
-def _uuid(item_id: str) -> uuid.UUID:
-    return uuid.UUID(item_id)
 
 
 def on_observe(name: str, value: float, labels: dict[str, str]) -> None:

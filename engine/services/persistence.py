@@ -373,9 +373,11 @@ def _flush(batch: list[_Writes]) -> None:
     the one row, or a bulk one for several; a case's new and changed items together in one
     INSERT ... ON CONFLICT UPDATE), then tell the change hook the rows each case wrote."""
     if len(batch) == 1 and connection.vendor == "postgresql" and _small(batch[0]):
-        _flush_one_as_one_statement(batch[0])
-        hooks.rows_written([batch[0].case], batch[0].events)  # metrics (ops app), counted on commit
-        hooks.case_changed(batch[0].case, [*batch[0].changed, *batch[0].created], batch[0].previous_assignees)
+        w = batch[0]
+        _flush_one_as_one_statement(w)
+        rows = [*w.changed, *w.created]
+        hooks.rows_written([w.case], w.events, rows)  # metrics (ops app), counted on commit
+        hooks.case_changed(w.case, rows, w.previous_assignees)
         return
     if len(batch) == 1:
         w = batch[0]
@@ -397,7 +399,7 @@ def _flush(batch: list[_Writes]) -> None:
                 bulk_update_rows(WorkItem, changed[start : start + 500], ITEM_FIELDS)
     events = [e for w in batch for e in w.events]
     Event.objects.bulk_create(events, batch_size=1000)
-    hooks.rows_written([w.case for w in batch], events)  # metrics (ops app), counted on commit
+    hooks.rows_written([w.case for w in batch], events, [*changed, *created])  # metrics (ops app), on commit
     for w in batch:
         hooks.case_changed(w.case, [*w.changed, *w.created], w.previous_assignees)
 

@@ -23,7 +23,14 @@ FORM = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
 REVIEW = net(
     "review",
     [
-        {"id": "prepare", "kind": "manual", "label": "Prepare it", "form": FORM, "assign": {"role": "clerks"}},
+        {
+            "id": "prepare",
+            "kind": "manual",
+            "label": "Prepare it",
+            "description": "Fill in the form",
+            "form": FORM,
+            "assign": {"role": "clerks"},
+        },
         {
             "id": "check",
             "kind": "manual",
@@ -85,14 +92,21 @@ def test_each_pushed_item_equals_the_api_representation_of_the_committed_row(
     assert set(docs[2]) == {str(prepare.pk), str(check.pk)}
     assert docs[3][str(check.pk)][0]["assignee"] == "clerk2"
     assert docs[4][str(check.pk)][0]["state"] == "completed"
-    assert docs[2][str(prepare.pk)][0] == read_back(prepare.pk)  # not written since
+    # the item was not written since; its case was (it completed with `check`): the case's state
+    # in the representation is the one committed with the batch
+    now = read_back(prepare.pk)
+    assert now["case_state"] == "completed"
+    assert docs[2][str(prepare.pk)][0] == {**now, "case_state": "running"}
+    assert docs[4][str(check.pk)][0]["case_state"] == "completed"
     assert docs[4][str(check.pk)][0] == read_back(check.pk)
     for n, d in enumerate(docs):
         for doc, _, _ in d.values():
             assert doc == push.as_json(doc), n  # JSON as it is sent
             assert set(doc) == set(read_back(doc["id"])), n
-    # the label and form of the version's task, the case data mapped into the input
+    # the label, description and form of the version's task, the case data mapped into the input
     assert docs[0][str(prepare.pk)][0]["task_label"] == "Prepare it"
+    assert docs[0][str(prepare.pk)][0]["task_description"] == "Fill in the form"
+    assert docs[2][str(check.pk)][0]["task_description"] == ""
     assert docs[0][str(prepare.pk)][0]["form"] == FORM
     assert docs[2][str(check.pk)][0]["input"] == {"what": "invoice 7"}
     assert docs[2][str(check.pk)][0]["priority"] == 3
@@ -116,14 +130,21 @@ def test_every_message_of_a_transaction_equals_the_read_back_right_after_it(
     actions = [
         lambda: services.work_item_claim(item_id=prepare.pk, user=clerk1),
         lambda: services.work_item_release(item_id=prepare.pk, user=clerk1),
+        lambda: services.case_suspend(case_id=case.pk, user=SYSTEM),  # its open items again: on hold
+        lambda: services.case_resume(case_id=case.pk, user=SYSTEM),
         lambda: services.work_item_complete(item_id=prepare.pk, user=clerk1, output={"ok": False}),
     ]
+    states = []
     for action in actions:
         sent.clear()
         action()
         (batch,) = sent
-        for item_id, (doc, _, _) in item_docs(batch).items():
+        docs = item_docs(batch)
+        assert docs
+        for item_id, (doc, _, _) in docs.items():
             assert doc == read_back(item_id)
+        states.append(docs[str(prepare.pk)][0]["case_state"])
+    assert states == ["running", "running", "suspended", "running", "running"]
 
 
 def test_a_rolled_back_transaction_pushes_nothing(sent: list[Any]) -> None:
