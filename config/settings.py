@@ -185,6 +185,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
     # JSON only, read with limits (size, depth, values the database cannot store): ADR 0068
     "DEFAULT_PARSER_CLASSES": ["config.parsers.SafeJSONParser"],
+    # ... and a POST without a body (an empty form included) reads as `{}`, not 415
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.parsers.EmptyBodyNegotiation",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

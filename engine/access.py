@@ -177,6 +177,14 @@ def check_can_start(user: Actor, version) -> None:
         return
     if not is_startable(version.net):
         raise Forbidden(f"{version.definition.name} is started by other workflows only (child-only)")
+    check_start_roles(user, version)
+
+
+def check_start_roles(user: Actor, version) -> None:
+    """Forbidden unless `user` is the system, staff, or in one of the net's `start_roles` (none:
+    anyone signed in)."""
+    if is_system(user) or user.is_staff:
+        return
     roles = version.net.get("start_roles")
     if roles and not (set(roles) & user_groups(user)):
         raise Forbidden(f"you may not start {version.definition.name}")
@@ -194,10 +202,12 @@ def root_starter(case: Case) -> Any:
 
 def check_can_start_child(parent_case: Case, version) -> None:
     """`start_roles` hold however a case starts: a composite's child is refused (Forbidden)
-    unless the user who started the root case may start its definition (issue 13, ADR 0069)."""
+    unless the user who started the root case is in its `start_roles` (issue 13, ADR 0069).
+    Being child-only (`"startable": false`) is no refusal here: composites are what starts
+    such a definition (ADR 0075)."""
     starter = root_starter(parent_case)
     if starter is not None:
-        check_can_start(starter, version)
+        check_start_roles(starter, version)
 
 
 # ---------------------------------------------------------------------- four eyes

@@ -213,6 +213,24 @@ def test_a_body_that_is_not_json_is_415(staff_client: Client, case: Case) -> Non
     assert db_state() == before
 
 
+def test_a_post_without_a_body_is_read_as_empty_and_a_form_with_fields_stays_415(staff_client: Client) -> None:
+    # publish's body is optional: no body at all, or an empty form, is no unsupported media type
+    assert (
+        post_raw(staff_client, "/api/definitions/", json.dumps({**MANUAL_NET, "name": "bodyless"})).status_code == 201
+    )
+    before = db_state()
+    for content_type in ("application/x-www-form-urlencoded", "text/plain"):
+        response = staff_client.post("/api/definitions/bodyless/publish/", data="x=1", content_type=content_type)
+        assert_error(response, 415, "unsupported_media_type")
+    response = staff_client.post("/api/definitions/bodyless/publish/", data={"comment": "a form"})
+    assert_error(response, 415, "unsupported_media_type")
+    assert db_state() == before
+    assert (
+        staff_client.post("/api/definitions/bodyless/publish/", data="", content_type="text/plain").status_code == 201
+    )
+    assert staff_client.post("/api/definitions/bodyless/publish/").status_code == 201  # an empty multipart form
+
+
 def test_unknown_api_path_is_a_json_404(staff_client: Client) -> None:
     assert_error(staff_client.get("/api/no-such-thing/"), 404, "not_found")
     assert_error(staff_client.get("/api/"), 404, "not_found")
