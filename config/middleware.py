@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from config.errors import error_body
 from config.parsers import body_limit, too_large_detail
 from engine.core.storable import text_problem
+from realtime import push
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +98,19 @@ class ApiErrorMiddleware:
             if header in response:
                 replaced[header] = response[header]
         return replaced
+
+
+class PushesSentMiddleware:
+    """A write under /api/ answers only once the websocket pushes its commits queued have been
+    handed to the channel layer (`realtime.push.flush`; ADR 0062). The publisher thread keeps
+    the commit itself fast; waiting here means that an answer the client has seen implies the
+    pushes were sent, so a web process killed after answering loses none of them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.path.startswith(API_PREFIX):
+            push.flush()
+        return response

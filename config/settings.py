@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "config.csp.ContentSecurityPolicyMiddleware",  # the Content-Security-Policy header, on every response
     # under /api/: body size and NUL checks first, every error as the JSON error format
     "config.middleware.ApiErrorMiddleware",
+    # a write under /api/ answers once its websocket pushes are sent (ADR 0062)
+    "config.middleware.PushesSentMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (the front end's build too)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
