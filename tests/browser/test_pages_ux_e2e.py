@@ -15,11 +15,11 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.axe import axe_violations
 from tests.browser.conftest import ROOT, LiveServer, screenshot, watched_page
 
 LIVE = 5000  # ms
 SIZES = ((1280, 800), (1920, 1080))
-AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 
 # A clerk fills in a claim (the amount is pre-filled from the case data), then an automatic
 # step that always fails: an incident.
@@ -96,14 +96,8 @@ def start_claim(server: LiveServer, amount: float) -> int:
 
 
 def check_axe(page: Any, name: str) -> None:
-    """No serious or critical accessibility violation on the page (axe-core, injected)."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => (await axe.run(document)).violations")
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in result
-        if v["impact"] in ("serious", "critical")
-    ]
+    """No serious or critical accessibility violation on the page (axe-core, tests/axe.py)."""
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} — {v['nodes'][:3]}" for v in axe_violations(page)]
     assert bad == [], f"{name}: {bad}"
 
 

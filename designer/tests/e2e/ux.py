@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from tests.axe import axe_violations
 
 SIZES = {"1280x800": (1280, 800), "1920x1080": (1920, 1080)}
-AXE = Path(settings.BASE_DIR) / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def api(page: Any, method: str, path: str, body: Any = None, ok: bool = True) -> Any:
@@ -39,21 +38,6 @@ def shots(page: Any, folder: Path, name: str) -> None:
         resize(page, size)
         page.wait_for_timeout(150)  # a frame for React Flow to refit; nothing to await
         page.screenshot(path=str(folder / f"{name}-{size}.png"))
-
-
-def axe_violations(page: Any, context: str = "document") -> list[dict[str, Any]]:
-    """axe-core (npm, injected into the page): its serious and critical violations."""
-    assert AXE.is_file(), f"axe-core is not installed: {AXE} (cd frontend && npm ci)"
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        f"""async () => {{
-            const r = await axe.run({context}, {{resultTypes: ['violations']}});
-            return r.violations.map(v => ({{id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}}));
-        }}"""
-    )
-    return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
 def assert_no_serious_axe(page: Any) -> None:

@@ -1,6 +1,6 @@
 import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
-import validator from "@rjsf/validator-ajv8";
+import validator from "../../lib/forms/validator";
 import { useEffect, useState } from "react";
 
 import { api, ApiRequestError, errorMessage, type Schemas, unwrap } from "../../api/client";

@@ -1,5 +1,5 @@
 import type { RJSFSchema } from "@rjsf/utils";
-import validator from "@rjsf/validator-ajv8";
+import validator from "../../lib/forms/validator";
 import { describe, expect, it } from "vitest";
 
 import { formValidation } from "./formRules";

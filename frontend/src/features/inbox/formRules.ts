@@ -1,8 +1,8 @@
 /**
  * How the inbox renders and checks a task's form (a JSON Schema, docs/net-format.md "Forms and
- * validation"): the browser checks the same rules as the server before sending (ajv through
- * react-jsonschema-form), says them in plain words under each field, and draws long text as a
- * text area.
+ * validation"): the browser checks the same rules as the server before sending
+ * (react-jsonschema-form with lib/forms/validator.ts: ajv's messages, without eval), says them
+ * in plain words under each field, and draws long text as a text area.
  */
 import type {
   CustomValidator,

@@ -1,5 +1,5 @@
 import Form from "@rjsf/core";
-import validator from "@rjsf/validator-ajv8";
+import validator from "../../../lib/forms/validator";
 import { useState } from "react";
 
 import {
