@@ -311,12 +311,14 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Content-Security-Policy (config/csp.py) --------------------------------------------------
 # The browser app's pages: everything from the app's own origin ('self' covers its ws:/wss:).
+# 'unsafe-eval' (never 'unsafe-inline'): the forms are checked in the browser by ajv (through
+# react-jsonschema-form), which compiles each task's JSON Schema into a function at run time.
 CSP_POLICY = env.str(
     "CSP_POLICY",
     default=(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
-        "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
-        "frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
     ),
 )
 # Third-party pages that need inline code: their own, looser policy (still same-origin only).

@@ -70,7 +70,7 @@ class _Pending:
 
     def __init__(self) -> None:
         self.items: dict[str, tuple[Any, set[str]]] = {}
-        self.cases: dict[int, tuple[str, Any]] = {}  # id: (definition name, version)
+        self.cases: dict[int, tuple[str, Any, str]] = {}  # id: (definition name, version, state)
 
     def __call__(self) -> None:  # the on_commit callback
         try:
@@ -83,9 +83,10 @@ class _Pending:
         # oldest item first, as a read-back in the items' order gave them: what left before
         # what was offered next
         for row, before in sorted(self.items.values(), key=lambda v: (v[0].created_at, str(v[0].pk))):
-            definition, version = self.cases[row.case_id]
+            definition, version, case_state = self.cases[row.case_id]
             task = runtime_for(version).net.tasks.get(row.task) if version is not None else None
-            out += item_messages(row, definition=definition, spec=task.spec if task else {}, before=before)
+            spec = task.spec if task else {}
+            out += item_messages(row, definition=definition, spec=spec, case_state=case_state, before=before)
         cases = sorted(self.cases)
         out += [(case_group(c), {"type": "case.changed", "case_id": c}) for c in cases]
         if cases:
@@ -112,7 +113,7 @@ def record(case: Any, items: Iterable[Any], previous_assignees: dict[str, str] |
     if pending is None:
         pending = _Pending()
         transaction.on_commit(pending)
-    pending.cases[int(case.pk)] = (case.definition_name, case.version)
+    pending.cases[int(case.pk)] = (case.definition_name, case.version, case.state)  # the state as committed
     previous = previous_assignees or {}
     for row in items:
         if row.kind != "manual":
@@ -142,7 +143,7 @@ def as_json(data: Any) -> Any:
 _datetime = serializers.DateTimeField()  # the API's format for times (ISO 8601, "Z" for UTC)
 
 
-def item_doc(row: Any, *, definition: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+def item_doc(row: Any, *, definition: str, spec: Mapping[str, Any], case_state: str) -> dict[str, Any]:
     """A work item row as `engine.serializers.WorkItemOutputSerializer` shows it (the API's
     representation), built from the row in memory: no read-back, no DRF serializer run.
     realtime/tests checks that the two agree."""
@@ -166,13 +167,15 @@ def item_doc(row: Any, *, definition: str, spec: Mapping[str, Any]) -> dict[str,
         "due_at": _datetime.to_representation(row.due_at) if row.due_at else None,
         "iteration": row.iteration,
         "definition": definition,
+        "case_state": case_state,
         "task_label": spec.get("label") or row.task,
+        "task_description": spec.get("description") or "",
         "form": spec.get("form"),
     }
 
 
 def item_messages(
-    row: Any, *, definition: str, spec: Mapping[str, Any], before: Iterable[str] = ()
+    row: Any, *, definition: str, spec: Mapping[str, Any], case_state: str, before: Iterable[str] = ()
 ) -> list[tuple[str, dict[str, Any]]]:
     """(group, message) pairs for a committed manual work item: one message, to the groups of
     everyone who may have it in their inbox before or after the change (its role, its offered
@@ -180,7 +183,10 @@ def item_messages(
     excluded: frozenset[str] = frozenset()
     if row.state in ACTIVE_STATES and access.four_eyes_task(spec):
         excluded = access.four_eyes_excluded(case_id=row.case_id, spec=spec)
-    message = {"type": "inbox.item", "work_item": item_doc(row, definition=definition, spec=spec)}
+    message = {
+        "type": "inbox.item",
+        "work_item": item_doc(row, definition=definition, spec=spec, case_state=case_state),
+    }
     message["excluded"] = sorted(excluded)
     groups = {STAFF_GROUP}
     if row.role:

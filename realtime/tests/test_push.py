@@ -85,7 +85,8 @@ def test_each_pushed_item_equals_the_api_representation_of_the_committed_row(
     assert set(docs[2]) == {str(prepare.pk), str(check.pk)}
     assert docs[3][str(check.pk)][0]["assignee"] == "clerk2"
     assert docs[4][str(check.pk)][0]["state"] == "completed"
-    assert docs[2][str(prepare.pk)][0] == read_back(prepare.pk)  # not written since
+    # not written since (its case, running then, has completed)
+    assert docs[2][str(prepare.pk)][0] == {**read_back(prepare.pk), "case_state": "running"}
     assert docs[4][str(check.pk)][0] == read_back(check.pk)
     for n, d in enumerate(docs):
         for doc, _, _ in d.values():
@@ -124,6 +125,18 @@ def test_every_message_of_a_transaction_equals_the_read_back_right_after_it(
         (batch,) = sent
         for item_id, (doc, _, _) in item_docs(batch).items():
             assert doc == read_back(item_id)
+
+
+def test_suspending_a_case_pushes_its_open_items_with_the_case_state(sent: list[Any]) -> None:
+    case = services.case_start(definition="review", data={"what": "x", "p": 1}, user=SYSTEM)
+    prepare = WorkItem.objects.get(case=case, task="prepare")
+    for action, state in ((services.case_suspend, "suspended"), (services.case_resume, "running")):
+        sent.clear()
+        action(case_id=case.pk, user=SYSTEM)
+        (batch,) = sent
+        doc = item_docs(batch)[str(prepare.pk)][0]
+        assert doc["case_state"] == state  # the inbox marks (or unmarks) it as on hold
+        assert doc == read_back(prepare.pk)
 
 
 def test_a_rolled_back_transaction_pushes_nothing(sent: list[Any]) -> None:

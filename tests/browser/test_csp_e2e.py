@@ -33,7 +33,7 @@ def test_every_page_loads_under_the_policy_without_violations(browser: Any, daph
     response = page.goto(f"{daphne_server.url}/login/")
     assert response is not None
     policy = response.headers["content-security-policy"]
-    assert "script-src 'self';" in policy and "unsafe-inline" not in policy
+    assert "script-src 'self' 'unsafe-eval';" in policy and "unsafe-inline" not in policy
     context.close()
 
     page = login_page(browser, daphne_server, "admin")
