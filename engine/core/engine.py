@@ -964,7 +964,7 @@ class Engine:
         targets = [] if terminate or goto else self._route(task, variables, routes)
 
         if new_data is not None:
-            self._set_data(new_data)
+            self._set_data(new_data, task=task.id)  # the task's output mapping: a step of the engine
         for x in task.cancels:
             self._cancel_element(x, by=task.id)
         remaining = task.instances.remaining if task.instances else "cancel"
@@ -1170,11 +1170,13 @@ class Engine:
             if errors:
                 raise InvalidInput(f"the output does not match the form of task {task.id}", errors=errors)
 
-    def _set_data(self, new: dict[str, Any]) -> None:
+    def _set_data(self, new: dict[str, Any], *, task: str = "") -> None:
+        """`task`: the task whose output mapping changed the data (its `data.updated` event names
+        it); none for an operator's edit or a signal's mapping (the acts of whoever sent them)."""
         if new != self.state.data:
             changed = {k: v for k, v in new.items() if self.state.data.get(k, _MISSING) != v}
             self.state.data = new
-            self._emit(EventType.DATA_UPDATED, changes=changed)
+            self._emit(EventType.DATA_UPDATED, task=task, changes=changed)
 
     def _item(self, item_id: str, kinds: Iterable[str] = WORK_KINDS) -> WorkItem:
         item = self.state.work_items.get(item_id)

@@ -86,7 +86,9 @@ def _dashboard(server: LiveServer, page: Any, case_id: int) -> None:
     expect(row.get_by_test_id("traceback")).to_contain_text("Traceback (most recent call last)")
     expect(row.get_by_test_id("traceback")).to_contain_text("ActivityInputError")
     expect(page.get_by_test_id("tokens-ready")).to_have_count(0)
-    expect(page.get_by_test_id("note-compute")).to_have_text("failed item")
+    # the incident on its node: the failed item's error (type and message)
+    note = page.get_by_test_id("note-compute")
+    expect(note).to_contain_text("ActivityInputError: cel.transform: Unsupported operation: string * int")
     screenshot(page, "dashboard-02-case-traceback")
 
     # Retry with edited input: first bad JSON (the form says so, nothing is sent), then good.
@@ -211,10 +213,11 @@ def _batch(server: LiveServer, page: Any, failing: list[int]) -> None:
     expect(page.get_by_test_id("case-count")).to_contain_text("3 cases")
     batch = page.get_by_test_id("batch")
     batch.get_by_role("button", name="Cancel all matching…").click()
-    expect(batch.get_by_test_id("batch-confirm")).to_contain_text('"incident":"true"')
+    # the filter it will run over, in words
+    expect(batch.get_by_test_id("batch-confirm")).to_contain_text("Matching: definition doubling, with an incident")
     batch.get_by_label("Reason").fill("bad input")
     batch.get_by_role("button", name="Confirm cancel").click()
-    expect(batch.get_by_test_id("batch-progress")).to_contain_text("cancel done: 3/3 (3 done, 0 failed)")
+    expect(batch.get_by_test_id("batch-summary")).to_have_text("Done: 3 cases canceled.")
     expect(page.locator("[data-testid=case-row]")).to_have_count(0)
     screenshot(page, "dashboard-11-batch-done")
     for case_id in failing:

@@ -27,6 +27,9 @@ const PERSON_ITEM_ACTS = new Set(["work_item.started", "work_item.completed", "w
 export function eventActor(e: HistoryEvent, isManual: (task: string) => boolean): string | null {
   if (!e.actor || e.actor === "system") return null;
   if (ACTS.has(e.type)) return e.actor;
+  // an edit of the case data (an operator's, or a signal's mapping); a task's output mapping
+  // names its task and is a step of the engine
+  if (e.type === "data.updated" && !e.task) return e.actor;
   if (PERSON_ITEM_ACTS.has(e.type) && e.task && isManual(e.task)) return e.actor;
   return null;
 }

@@ -69,6 +69,13 @@ describe("event lines", () => {
       "work_item.completed · review (by alice)",
     );
     expect(describeEvent(ev(8, "case.started", "", {}, "system"), manual)).toBe("case.started");
+    // an operator's data edit is theirs; a task's output mapping into the data is the engine's
+    expect(describeEvent(ev(9, "data.updated", "", { changes: {} }, "admin"), manual)).toBe(
+      "data.updated (by admin)",
+    );
+    expect(describeEvent(ev(10, "data.updated", "review", { changes: {} }, "alice"), manual)).toBe(
+      "data.updated · review",
+    );
     expect(isTrouble(ev(3, "work_item.failed"))).toBe(true);
     expect(isTrouble(ev(4, "work_item.completed"))).toBe(false);
   });
