@@ -1,8 +1,9 @@
+import type { RJSFSchema } from "@rjsf/utils";
 import { describe, expect, it } from "vitest";
 
 import { formValidator, validate } from "./validator";
 
-const form = {
+const form: RJSFSchema = {
   type: "object",
   properties: {
     amount: { type: "number", minimum: 0, maximum: 10000 },
