@@ -47,7 +47,11 @@ class CaseCollectionApi(APIView):
     class CaseStartInputSerializer(serializers.Serializer):
         definition = serializers.CharField()
         version = serializers.IntegerField(
-            min_value=1, required=False, allow_null=True, help_text="default: the latest published version"
+            min_value=1,
+            max_value=2**31 - 1,
+            required=False,
+            allow_null=True,
+            help_text="default: the latest published version",
         )
         data = JSONObjectField(required=False, help_text="the case data (checked against the net's data_schema)")
 

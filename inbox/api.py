@@ -34,7 +34,7 @@ class WorkItemCollectionApi(APIView):
 
     class WorkItemFilterSerializer(serializers.Serializer):
         state = serializers.CharField(required=False, help_text="a state, or several separated by commas")
-        case = serializers.IntegerField(required=False, min_value=1)
+        case = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)  # a database integer
         task = serializers.CharField(required=False)
         mine = serializers.BooleanField(required=False, default=False, help_text="claimed by me")
         available = serializers.BooleanField(
