@@ -89,7 +89,7 @@ import itertools
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .net import Net, Task
 from .orjoin_exact import ExactModel
@@ -98,6 +98,8 @@ __all__ = ["OrJoinAnalyzer", "OrJoinBudgetExceeded"]
 
 # A sparse marking: (place index, tokens) pairs, sorted by place, all tokens > 0.
 SparseMarking = tuple[tuple[int, int], ...]
+
+_A = TypeVar("_A")  # an answer cache's value type
 
 
 class OrJoinBudgetExceeded(RuntimeError):
@@ -439,11 +441,15 @@ class OrJoinAnalyzer:
                 answer = held
                 break
             group = keep
-        with self._lock:
-            if len(self._circle_cache) >= self._cache_size:
-                self._circle_cache.clear()
-            self._circle_cache[key] = answer
+        self._remember(self._circle_cache, key, answer)
         return answer
+
+    def _remember(self, cache: dict[Any, _A], key: Any, answer: _A) -> None:
+        """Keep `answer` in one of the bounded answer caches (cleared whole when full)."""
+        with self._lock:
+            if len(cache) >= self._cache_size:
+                cache.clear()
+            cache[key] = answer
 
     def _decide(
         self,
@@ -479,10 +485,7 @@ class OrJoinAnalyzer:
             if answer is None:
                 arrives = self._exact.can_arrive(task_id, held, marking, started, directed, self._exact_budget)
                 answer = arrives is False
-                with self._lock:
-                    if len(self._exact_cache) >= self._cache_size:
-                        self._exact_cache.clear()
-                    self._exact_cache[key] = answer
+                self._remember(self._exact_cache, key, answer)
             return answer
         return True
 
@@ -532,10 +535,7 @@ class OrJoinAnalyzer:
                 answer = not self._coverable(plan, current, marked, basis)
             except _IdleBudget:
                 answer = False  # over its bound: "wait" (the coarser answer stands)
-            with self._lock:
-                if len(self._cache) >= self._cache_size:
-                    self._cache.clear()
-                self._cache[key] = answer
+            self._remember(self._cache, key, answer)
         return answer
 
     def _coverable(self, plan: _JoinPlan, current: dict[int, int], marked: list[int], basis: int | None = None) -> bool:
