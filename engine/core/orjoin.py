@@ -98,6 +98,8 @@ __all__ = ["OrJoinAnalyzer", "OrJoinBudgetExceeded"]
 
 # A sparse marking: (place index, tokens) pairs, sorted by place, all tokens > 0.
 SparseMarking = tuple[tuple[int, int], ...]
+# A case's state as a cache key: marked conditions, started tasks, directed runs
+StateKey = tuple[frozenset[tuple[str, int]], frozenset[str], frozenset[tuple[str, int]]]
 
 _A = TypeVar("_A")  # an answer cache's value type
 
@@ -112,6 +114,8 @@ class _IdleBudget(OrJoinBudgetExceeded):
 
 # the bound on the search with idle places, asked only after the plain one said "wait"
 IDLE_BASIS = 50
+# the states `ExactModel.witness` may visit to confirm a "wait" along the reset net's path
+WITNESS_BUDGET = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +138,11 @@ class _JoinPlan:
 
     inputs: tuple[int, ...]  # j's distinct input places, in declaration order
     relevant: frozenset[int]  # places from which j's inputs are structurally reachable
+    idle: tuple[tuple[str, int], ...]  # (task, its idle place) for the relevant idle places
     # place -> the place it was fused into (series fusion, see `_fuse_series`); absent: itself
     fused: Mapping[int, int]
+    # representative place -> the tasks whose transitions were fused away into it
+    members: Mapping[int, frozenset[str]]
     transitions: tuple[_Transition, ...]  # the backward-relevant transitions, after fusion
     # place -> indices (into `transitions`) of transitions producing into it
     producers: Mapping[int, tuple[int, ...]]
@@ -181,9 +188,11 @@ class OrJoinAnalyzer:
         self._exact_budget = exact_budget
         self._exact = ExactModel(net)
         self._lock = threading.Lock()
-        self._cache: dict[tuple[str, frozenset[str], bool, SparseMarking], bool] = {}
-        self._exact_cache: dict[tuple[str, frozenset[str], Any], bool] = {}
-        self._circle_cache: dict[Any, frozenset[str]] = {}
+        # the reset net's answers, per (join, held, plain, relevant marking)
+        self._cache: dict[tuple[str, frozenset[str], bool, frozenset[tuple[int, int]]], frozenset[str] | None] = {}
+        # the decisions, per (join, held, state)
+        self._decisions: dict[tuple[str, frozenset[str], StateKey], bool] = {}
+        self._circle_cache: dict[StateKey, frozenset[str]] = {}
         self._plans: dict[tuple[str, frozenset[str], bool], _JoinPlan] = {}
         self.or_joins: tuple[str, ...] = tuple(
             t.id for t in net.tasks.values() if t.join == "or" and len(set(t.inputs)) > 1
@@ -218,6 +227,13 @@ class OrJoinAnalyzer:
             plain.extend(self._end_transitions(task, expand_or_splits))
         self._idle_index = idle_index
         self._plain_transitions: tuple[_Transition, ...] = tuple(plain)
+        # everything that does not depend on the marking, for each OR-join deciding alone
+        for j in self.or_joins:
+            held = frozenset((j,))
+            if self._idle_index:
+                self._plan(j, held, plain=True)
+            self._plan(j, held)
+            self._exact.prepare(j, held)
 
     # ------------------------------------------------------------------ translation
 
@@ -333,7 +349,7 @@ class OrJoinAnalyzer:
                     if q not in relevant:
                         relevant.add(q)
                         stack.append(q)
-        fused, transitions = _fuse_series(list(kept.values()), set(inputs))
+        fused, members, transitions = _fuse_series(list(kept.values()), set(inputs))
         producers: dict[int, list[int]] = {}
         consumers: dict[int, list[int]] = {}
         for i, t in enumerate(transitions):
@@ -344,7 +360,9 @@ class OrJoinAnalyzer:
         plan = _JoinPlan(
             inputs=inputs,
             relevant=frozenset(relevant),
+            idle=tuple((tid, p) for tid, p in self._idle_index.items() if p in relevant and not plain),
             fused=fused,
+            members=members,
             transitions=transitions,
             producers={p: tuple(ts) for p, ts in producers.items()},
             consumers={p: tuple(ts) for p, ts in consumers.items()},
@@ -390,7 +408,7 @@ class OrJoinAnalyzer:
         """Forget every cached answer (the per-join plans stay)."""
         with self._lock:
             self._cache.clear()
-            self._exact_cache.clear()
+            self._decisions.clear()
             self._circle_cache.clear()
 
     def _waiting(
@@ -421,11 +439,7 @@ class OrJoinAnalyzer:
         group = self._waiting(marking, started, directed)
         if len(group) < 2:
             return frozenset()
-        key = (
-            tuple(sorted((c, n) for c, n in marking.items() if n > 0)),
-            tuple(sorted(t for t, n in started.items() if n > 0)),
-            tuple(sorted((t, n) for t, n in directed.items() if n > 0)),
-        )
+        key = _state_key(marking, started, directed)
         answer = self._circle_cache.get(key)
         if answer is not None:
             return answer
@@ -460,34 +474,52 @@ class OrJoinAnalyzer:
         directed: Mapping[str, int],
     ) -> bool:
         """Can no token reach an empty input of task_id any more (with the OR-joins of `held`,
-        task_id among them, never starting)? First the reset net (sound: an "enabled" there is
-        enabled in the engine); when it says "wait", the engine's own rules (`ExactModel`),
-        explored up to `exact_budget` states; past the budget the reset net's "wait" stands."""
-        if self._idle_index and self._reset_net_enabled(task_id, held, marking, started, directed, plain=True):
-            return True
-        try:
-            coarse = self._reset_net_enabled(task_id, held, marking, started, directed, basis=IDLE_BASIS)
-        except _IdleBudget:
-            coarse = False  # the plain translation's "wait" stands
-        if not coarse:
-            if self._exact_budget <= 0:
+        task_id among them, never starting)? In order, each step final when it says so:
+
+        1. the reset net without idle places (fast; sound: its "enabled" is final);
+        2. when it says "wait", the path it found is looked for in the engine's own behaviour
+           (`ExactModel.witness`, only the tasks on that path moving, `WITNESS_BUDGET` states):
+           found, the wait is real and final;
+        3. the reset net with idle places (1-bounded busy places), bounded by `IDLE_BASIS`
+           minimal markings; its "enabled" is final; its path is tried as in 2.;
+        4. the engine's own rules (`ExactModel.can_arrive`), explored up to `exact_budget`
+           states; past the budget the reset net's "wait" stands."""
+        key = (task_id, held, _state_key(marking, started, directed))
+        answer = self._decisions.get(key)
+        if answer is None:
+            answer = self._decide_uncached(task_id, held, marking, started, directed)
+            self._remember(self._decisions, key, answer)
+        return answer
+
+    def _decide_uncached(
+        self,
+        task_id: str,
+        held: frozenset[str],
+        marking: Mapping[str, int],
+        started: Mapping[str, int],
+        directed: Mapping[str, int],
+    ) -> bool:
+        tried: set[frozenset[str]] = set()
+
+        def witnessed(movers: frozenset[str]) -> bool:
+            if not movers or movers in tried:
                 return False
-            key = (
-                task_id,
-                held,
-                (
-                    tuple(sorted((c, n) for c, n in marking.items() if n > 0)),
-                    tuple(sorted(t for t, n in started.items() if n > 0)),
-                    tuple(sorted((t, n) for t, n in directed.items() if n > 0)),
-                ),
-            )
-            answer = self._exact_cache.get(key)
-            if answer is None:
-                arrives = self._exact.can_arrive(task_id, held, marking, started, directed, self._exact_budget)
-                answer = arrives is False
-                self._remember(self._exact_cache, key, answer)
-            return answer
-        return True
+            tried.add(movers)
+            return self._exact.witness(task_id, held, marking, started, directed, movers, WITNESS_BUDGET)
+
+        if self._idle_index:
+            movers = self._reset_net(task_id, held, marking, started, directed, plain=True)
+            if movers is None:
+                return True
+            if witnessed(movers):
+                return False
+        movers = self._reset_net(task_id, held, marking, started, directed, basis=IDLE_BASIS)
+        if movers is None:
+            return True
+        if witnessed(movers) or self._exact_budget <= 0:
+            return False
+        arrives = self._exact.can_arrive(task_id, held, marking, started, directed, self._exact_budget)
+        return arrives is False
 
     def _reset_net_enabled(
         self,
@@ -500,7 +532,22 @@ class OrJoinAnalyzer:
         basis: int | None = None,
     ) -> bool:
         """The reset-net answer: no target coverable from the current marking. `plain`: the
-        translation without idle places. `basis`: a bound on the search (`_IdleBudget`)."""
+        translation without idle places. `basis`: a bound on the search (over it: "wait")."""
+        return self._reset_net(task_id, held, marking, started, directed, plain, basis) is None
+
+    def _reset_net(
+        self,
+        task_id: str,
+        held: frozenset[str],
+        marking: Mapping[str, int],
+        started: Mapping[str, int],
+        directed: Mapping[str, int],
+        plain: bool = False,
+        basis: int | None = None,
+    ) -> frozenset[str] | None:
+        """None when no target is coverable from the current marking in the reset net (enabled);
+        else the tasks on the path found (`_coverable`; empty when the search went over
+        `basis` minimal markings, which counts as "wait")."""
         plan = self._plan(task_id, held, plain)
         relevant = plan.relevant
         fused = plan.fused
@@ -514,33 +561,44 @@ class OrJoinAnalyzer:
         inputs = plan.inputs
         marked = [p for p in inputs if p in current]
         if not marked:
-            return False
+            return frozenset()
         if len(marked) == len(inputs):
-            return True
-        for tid in self.net.tasks:
-            n = started.get(tid, 0) + directed.get(tid, 0)
+            return None
+        busy_index = self._busy_index
+        for tid, n in started.items():
             if n > 0:
-                p = self._busy_index[tid]
+                p = busy_index.get(tid, -1)
                 if p in relevant:
                     p = fused.get(p, p)
                     current[p] = current.get(p, 0) + n
-            idle = None if plain else self._idle_index.get(tid)
-            if n == 0 and idle is not None and idle in relevant:
-                p = fused.get(idle, idle)
-                current[p] = current.get(p, 0) + 1
-        key = (task_id, held, plain, tuple(sorted(current.items())))
-        answer = self._cache.get(key)
-        if answer is None:
+        for tid, n in directed.items():
+            if n > 0:
+                p = busy_index.get(tid, -1)
+                if p in relevant:
+                    p = fused.get(p, p)
+                    current[p] = current.get(p, 0) + n
+        if not plain:
+            for tid, idle in plan.idle:
+                if started.get(tid, 0) <= 0 and directed.get(tid, 0) <= 0:
+                    p = fused.get(idle, idle)
+                    current[p] = current.get(p, 0) + 1
+        key = (task_id, held, plain, frozenset(current.items()))
+        answer = self._cache.get(key, False)
+        if answer is False:
             try:
-                answer = not self._coverable(plan, current, marked, basis)
+                answer = self._coverable(plan, current, marked, basis)
             except _IdleBudget:
-                answer = False  # over its bound: "wait" (the coarser answer stands)
+                answer = frozenset()  # over its bound: "wait" (the coarser answer stands)
             self._remember(self._cache, key, answer)
         return answer
 
-    def _coverable(self, plan: _JoinPlan, current: dict[int, int], marked: list[int], basis: int | None = None) -> bool:
+    def _coverable(
+        self, plan: _JoinPlan, current: dict[int, int], marked: list[int], basis: int | None = None
+    ) -> frozenset[str] | None:
         """Can a marking with every place of `marked` plus one other input of the join be
-        covered from `current`?"""
+        covered from `current`? None: no. Otherwise the tasks on the path found (their
+        transitions and those fused into the places it passes through): where `witness` looks
+        for the same path in the engine's own behaviour."""
         transitions = plan.transitions
         consumers = plan.consumers
 
@@ -574,7 +632,7 @@ class OrJoinAnalyzer:
 
         empty = [q for q in plan.inputs if q not in current and q in produce]
         if not empty:
-            return False
+            return None
         producers = {p: [transitions[i] for i in ts if alive[i]] for p, ts in plan.producers.items()}
         cur_get = current.get
         prod_get = produce.get
@@ -601,7 +659,7 @@ class OrJoinAnalyzer:
         counter = itertools.count()
 
         def dominated(m: SparseMarking, mask: int) -> bool:
-            if mask.bit_count() < 12 or len(by_support) > (1 << mask.bit_count()):
+            if (1 << mask.bit_count()) <= len(by_support):
                 sub = mask
                 while sub:
                     group = by_support.get(sub)
@@ -618,13 +676,34 @@ class OrJoinAnalyzer:
                             return True
             return False
 
-        def insert(m: SparseMarking, mask: int) -> bool:
+        # basis element -> (the transition it is a predecessor through, of which marking)
+        parent: dict[SparseMarking, tuple[_Transition, SparseMarking] | None] = {}
+
+        def path(m: SparseMarking) -> frozenset[str]:
+            """The tasks moving tokens on the way from a covered `m` to a target."""
+            tasks: set[str] = set()
+            step = parent.get(m)
+            places = {p for p, _ in m}
+            while step is not None:
+                t, m = step
+                tasks.add(t.owner)
+                places.update(p for p, _ in m)
+                step = parent.get(m)
+            for p in places:
+                tasks |= plan.members.get(p, frozenset())
+            return frozenset(tasks)
+
+        found: list[frozenset[str]] = []
+
+        def insert(m: SparseMarking, mask: int, via: tuple[_Transition, SparseMarking] | None) -> bool:
             """Add m to the basis unless dominated; True when m is covered by `current`."""
             nonlocal size
             h = estimate(m)
             if h < 0 or dominated(m, mask):
                 return False
+            parent[m] = via
             if h == 0:
+                found.append(path(m))
                 return True
             by_support.setdefault(mask, []).append(m)
             size += 1
@@ -638,8 +717,8 @@ class OrJoinAnalyzer:
         base = [(p, 1) for p in marked]
         for q in empty:
             m = tuple(sorted([*base, (q, 1)]))
-            if insert(m, _mask(p for p, _ in m)):
-                return True
+            if insert(m, _mask(p for p, _ in m), None):
+                return found[0]
 
         while heap:
             _, _, m, mask = heapq.heappop(heap)
@@ -655,9 +734,18 @@ class OrJoinAnalyzer:
                         continue
                     seen.add(t.name)
                     pred = _predecessor(mdict, t)
-                    if pred is not None and insert(*pred):
-                        return True
-        return False
+                    if pred is not None and insert(pred[0], pred[1], (t, m)):
+                        return found[0]
+        return None
+
+
+def _state_key(marking: Mapping[str, int], started: Mapping[str, int], directed: Mapping[str, int]) -> StateKey:
+    """The whole state as a cache key (frozensets: hashed without sorting)."""
+    return (
+        frozenset((c, n) for c, n in marking.items() if n > 0),
+        frozenset(t for t, n in started.items() if n > 0),
+        frozenset((t, n) for t, n in directed.items() if n > 0),
+    )
 
 
 def _needs_idle(net: Net, tid: str) -> bool:
@@ -672,7 +760,9 @@ def _needs_idle(net: Net, tid: str) -> bool:
     return tid in cancelled or any(c in cancelled for c in task.inputs)
 
 
-def _fuse_series(transitions: list[_Transition], keep: set[int]) -> tuple[dict[int, int], tuple[_Transition, ...]]:
+def _fuse_series(
+    transitions: list[_Transition], keep: set[int]
+) -> tuple[dict[int, int], dict[int, frozenset[str]], tuple[_Transition, ...]]:
     """Fusion of series places (a reduction rule of Wynn et al. for reset nets), exact for
     coverability: a transition ``T`` that moves one token from ``p`` to ``q`` (nothing else,
     no reset), where ``T`` is ``p``'s only consumer and ``q``'s only producer, neither place is
@@ -683,8 +773,9 @@ def _fuse_series(transitions: list[_Transition], keep: set[int]) -> tuple[dict[i
     (start, busy, end, next condition, ...) into a single place, which removes the
     interleavings of parallel branches that would otherwise multiply the backward basis.
 
-    Returns the fusion map (place -> representative, for fused places only) and the remaining
-    transitions rewritten onto representatives."""
+    Returns the fusion map (place -> representative, for fused places only), the tasks whose
+    transitions were dropped, per representative, and the remaining transitions rewritten onto
+    representatives."""
     consumers: dict[int, int] = {}
     producers: dict[int, int] = {}
     reset: set[int] = set()
@@ -701,7 +792,7 @@ def _fuse_series(transitions: list[_Transition], keep: set[int]) -> tuple[dict[i
             p = parent[p]
         return p
 
-    dropped: set[str] = set()
+    dropped: dict[str, tuple[int, str]] = {}  # transition name -> (its place p, its task)
     for t in transitions:
         if t.reset or len(t.pre) != 1 or t.pre[0][1] != 1 or len(t.post) != 1:
             continue
@@ -713,8 +804,11 @@ def _fuse_series(transitions: list[_Transition], keep: set[int]) -> tuple[dict[i
         rp, rq = find(p), find(q)
         if rp != rq:
             parent[rq] = rp
-        dropped.add(t.name)
+        dropped[t.name] = (p, t.owner)
     fused = {p: find(p) for p in parent}
+    members: dict[int, set[str]] = {}
+    for p, owner in dropped.values():
+        members.setdefault(find(p), set()).add(owner)
     out: list[_Transition] = []
     for t in transitions:
         if t.name in dropped:
@@ -740,7 +834,7 @@ def _fuse_series(transitions: list[_Transition], keep: set[int]) -> tuple[dict[i
                 post_mask=_mask(post),
             )
         )
-    return fused, tuple(out)
+    return fused, {p: frozenset(ts) for p, ts in members.items()}, tuple(out)
 
 
 def _leq(a: SparseMarking, b: SparseMarking) -> bool:

@@ -68,6 +68,7 @@ class _Plan:
     end: int
     tasks: tuple[_Task, ...]  # relevant tasks, declaration order
     by_id: Mapping[str, _Task]
+    eager: tuple[_Task, ...]  # the tasks that start by themselves (`_settle`), declaration order
 
 
 State = tuple[tuple[int, ...], int, tuple[int, ...]]  # marking, started bits, directed per task
@@ -87,17 +88,34 @@ class ExactModel:
 
     def __init__(self, net: Net) -> None:
         self.net = net
-        self._plans: dict[tuple[str, frozenset[str]], _Plan | None] = {}
+        self._plans: dict[tuple[str, frozenset[str], bool], _Plan | None] = {}
+        self._relevant: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
-    def _plan(self, j: str, held: frozenset[str]) -> _Plan | None:
-        key = (j, held)
+    def _plan(self, j: str, held: frozenset[str], whole: bool = False) -> _Plan | None:
+        """The model for deciding `j` with the OR-joins of `held` never starting: over the
+        tasks relevant to `j` (`_closure`), or over the `whole` net (for `witness`)."""
+        key = (j, held, whole)
         if key in self._plans:
             return self._plans[key]
-        plan = self._build(j, held)
+        if whole:
+            plan = self._build(frozenset(self.net.tasks), frozenset(self.net.conditions), held)
+        else:
+            task_rel, cond_rel = self._closure(j)
+            plan = None if len(task_rel) > MAX_TASKS else self._build(task_rel, cond_rel, held)
         self._plans[key] = plan
         return plan
 
-    def _build(self, j: str, held: frozenset[str]) -> _Plan | None:
+    def prepare(self, j: str, held: frozenset[str]) -> None:
+        """Build the models for deciding `j` with `held` ahead of the first question."""
+        self._plan(j, held)
+        self._plan(j, held, whole=True)
+
+    def _closure(self, j: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The tasks and conditions that can change the answer for `j` (the same whatever
+        OR-joins are held, so kept once per join)."""
+        found = self._relevant.get(j)
+        if found is not None:
+            return found
         net = self.net
         cond_rel: set[str] = set(net.tasks[j].inputs)
         task_rel: set[str] = {j}  # held: it never starts, but may be running (then it ends)
@@ -115,6 +133,12 @@ class ExactModel:
                     task_rel.add(t.id)
                     cond_rel.update(t.inputs)
                     changed = True
+        found = (frozenset(task_rel), frozenset(cond_rel))
+        self._relevant[j] = found
+        return found
+
+    def _build(self, task_rel: frozenset[str], cond_rel: frozenset[str], held: frozenset[str]) -> _Plan | None:
+        net = self.net
         conds = {c: i for i, c in enumerate(sorted(cond_rel | {net.end}))}
         order = [t for t in net.tasks.values() if t.id in task_rel]
         bits = {t.id: 1 << i for i, t in enumerate(order)}
@@ -160,7 +184,13 @@ class ExactModel:
                     held=t.id in held,
                 )
             )
-        return _Plan(conds=conds, end=conds[net.end], tasks=tuple(tasks), by_id={t.id: t for t in tasks})
+        return _Plan(
+            conds=conds,
+            end=conds[net.end],
+            tasks=tuple(tasks),
+            by_id={t.id: t for t in tasks},
+            eager=tuple(t for t in tasks if t.starts != OFFERED and not t.held),
+        )
 
     # ------------------------------------------------------------------ the question
 
@@ -177,8 +207,51 @@ class ExactModel:
         marked; False when no state reachable from here does that; None when the state space
         is bigger than `budget` states (or the model does not apply)."""
         plan = self._plan(j, held)
-        if plan is None or len(plan.tasks) > MAX_TASKS:
+        if plan is None:
             return None
+        start, covers = self._question(plan, j, marking, started, directed)
+        try:
+            return self._search(plan, plan.tasks, start, covers, budget, strict=False)
+        except _TooBig:
+            return None
+
+    def witness(
+        self,
+        j: str,
+        held: frozenset[str],
+        marking: Mapping[str, int],
+        started: Mapping[str, int],
+        directed: Mapping[str, int],
+        movers: frozenset[str],
+        budget: int,
+    ) -> bool:
+        """True when a run of the engine that only ever starts or completes tasks of `movers`
+        (the tasks on a path the reset net found, see `OrJoinAnalyzer._decide`; tasks that
+        start by themselves start as the engine starts them) brings a token to an empty input
+        of `j` while its marked inputs stay marked: then `j` really must wait. Unlike
+        `can_arrive` the run is one the engine can really make: another OR-join starts only
+        with all its inputs marked, and a state where one that starts by itself has only some
+        of them marked (its start would depend on its own decision) is a dead end. False: no
+        such run within `budget` states (which proves nothing)."""
+        plan = self._plan(j, held, whole=True)
+        if plan is None:
+            return False
+        start, covers = self._question(plan, j, marking, started, directed)
+        tasks = tuple(t for t in plan.tasks if t.id in movers)
+        try:
+            return self._search(plan, tasks, start, covers, budget, strict=True) is True
+        except _TooBig:
+            return False
+
+    def _question(
+        self,
+        plan: _Plan,
+        j: str,
+        marking: Mapping[str, int],
+        started: Mapping[str, int],
+        directed: Mapping[str, int],
+    ) -> tuple[State, Callable[[State], bool]]:
+        """The model's state for the engine's, and the test "a token has arrived"."""
         conds = plan.conds
         m = [0] * len(conds)
         for c, n in marking.items():
@@ -202,20 +275,27 @@ class ExactModel:
                 return False
             return all(mk[p] > 0 for p in marked) and any(mk[p] > 0 for p in empty)
 
-        start: State = (tuple(m), bits, tuple(d))
-        try:
-            return self._search(plan.tasks, start, covers, end, budget)
-        except _TooBig:
-            return None
+        return (tuple(m), bits, tuple(d)), covers
 
     def _search(
-        self, tasks: tuple[_Task, ...], start: State, covers: Callable[[State], bool], end: int, budget: int
+        self,
+        plan: _Plan,
+        movers: tuple[_Task, ...],
+        start: State,
+        covers: Callable[[State], bool],
+        budget: int,
+        strict: bool,
     ) -> bool | None:
+        """Depth-first exploration of the settled states reachable from `start` by starting or
+        completing tasks of `movers`. True: a state `covers`; False: none does; None: over
+        `budget` states or growing without bound. `strict`: see `witness`."""
+        end = plan.end
         # a condition gathering tokens far beyond what it holds now: most likely an unbounded
         # loop, whose state space no budget would exhaust; give up at once
         cap = max(start[0], default=0) + MAX_GROWTH
+        undecided = tuple(t for t in plan.eager if t.join == "or") if strict else ()
         # the engine's states are settled already; a state given by hand may not be
-        first = self._settle(tasks, start, end)
+        first = self._settle(plan, start)
         for n in first:
             if n != start and covers(n):
                 return True
@@ -225,8 +305,10 @@ class ExactModel:
             s = stack.pop()
             if s[0][end] > 0:
                 continue  # the case is over
-            for move in self._moves(tasks, s):
-                for n in self._settle(tasks, move, end):
+            if undecided and any(self._join(t, s) == 1 for t in undecided):
+                continue  # what the engine does next hangs on another OR-join's decision
+            for move in self._moves(movers, s, strict):
+                for n in self._settle(plan, move):
                     if n in seen:
                         continue
                     if covers(n):
@@ -302,8 +384,9 @@ class ExactModel:
             out.append((tuple(nl), bits, d))
         return out
 
-    def _moves(self, tasks: tuple[_Task, ...], s: State) -> list[State]:
-        """The states right after one operation (before the engine settles)."""
+    def _moves(self, tasks: tuple[_Task, ...], s: State, strict: bool = False) -> list[State]:
+        """The states right after one operation (before the engine settles). `strict`: another
+        OR-join starts only with all its inputs marked."""
         out: list[State] = []
         bits = s[1]
         for t in tasks:
@@ -311,7 +394,7 @@ class ExactModel:
                 out.extend(self._complete(t, s))
             elif not t.held:
                 j = self._join(t, s)
-                if j == 2 and t.starts == OFFERED or j == 1:
+                if j == 2 and t.starts == OFFERED or j == 1 and not strict:
                     started = self._start(t, s)
                     if t.starts == DUMMY:
                         out.extend(self._complete(t, started))
@@ -319,10 +402,12 @@ class ExactModel:
                         out.append(started)
         return out
 
-    def _settle(self, tasks: tuple[_Task, ...], s: State, end: int) -> list[State]:
+    def _settle(self, plan: _Plan, s: State) -> list[State]:
         """`Engine._advance`: passes over the tasks in declaration order, each task that must
         start doing so (dummies complete at once, with every outcome), until a pass changes
         nothing. Returns the settled states."""
+        tasks = plan.eager  # the others never start by themselves
+        end = plan.end
         done: list[State] = []
         stack: list[tuple[State, int, bool]] = [(s, 0, False)]
         steps = 0
@@ -337,7 +422,7 @@ class ExactModel:
             k = i
             while k < len(tasks):
                 t = tasks[k]
-                if t.starts != OFFERED and not t.held and not st[1] & t.bit and self._join(t, st) == 2:
+                if not st[1] & t.bit and self._join(t, st) == 2:
                     break
                 k += 1
             if k == len(tasks):
