@@ -1,28 +1,41 @@
-"""Benchmark of the OR-join decision (engine/core/orjoin.py) on a ~200-node net.
+"""Benchmark of the OR-join decision (engine/core/orjoin.py) on nets of 200, 300 and 450 nodes,
+against a baseline revision in the same run.
 
-Run from the repository root: ``python bench/bench_orjoin.py [--seed N] [--samples N]``.
+Run from the repository root: ``python bench/bench_orjoin.py [--nodes 200,300,450]
+[--samples 20] [--baseline main] [--seed 11]``.
 
 The net is generated from nested blocks: sequences, AND/XOR/OR split-join blocks, loops
 (XOR back edges) and cancellation regions (one branch's completion cancels the other branch,
-joined by an OR-join, as in YAWL's fig. 3.3). Mid-run states come from random runs of the
-token game with the engine's rules (one generation of a task at a time; the OR-joins
-themselves decided by the analyzer). For every OR-join, states where it has some but not all
-inputs marked (the ones that need the analysis) are timed:
+joined by an OR-join, as in YAWL's fig. 3.3), all of it inside one rework loop. Mid-run
+states come from random runs of the token game with the engine's rules (one generation of a
+task at a time; the OR-joins themselves decided by today's analyzer). For every OR-join,
+`--samples` states where it has some but not all inputs marked (the ones that need the
+analysis) are timed:
 
-* cold: a fresh analyzer per decision (translation done, nothing precomputed for the join,
-  empty cache) -- the first decision of a freshly published version;
-* warm_nocache: the same analyzer, its answer cache cleared (per-join plan reused);
-* warm: the same question again (answer cache hit).
+* after / before: today's analyzer and the baseline's (`--baseline`, a git revision whose
+  orjoin.py and orjoin_exact.py are loaded from git into a temporary package), one analyzer
+  per net each, every answer cache cleared before each decision (the per-join plans kept, as
+  in a running server); the two are interleaved, their order alternating, so that the load
+  of the shared machine hits both alike. A decision over `--limit` seconds is cut off;
+* after_cold: a fresh analyzer built and then asked (the first decision of a newly published
+  version), today's code only.
 
-Output: ``key=value`` lines; the ``orjoin_decision_ms_*`` ones aggregate all OR-joins.
+Printed per size: p50/p95/p99/max in milliseconds, the ratios before/after, and how many
+answers differ between the two (today's may be "enabled" where the baseline waited: a finer
+analysis; the reverse would be a regression). The load average is printed with each size.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 import random
+import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -129,7 +142,17 @@ class NetBuilder:
         self.flow(first, top)
         while self.size() < target - 4:
             nxt = self.cond()
-            self.block(entry, nxt, depth=3)
+            for depth in (3, 2, 1, 0):
+                # a block that would overshoot the asked size is taken back and drawn again,
+                # shallower (the 200-node net never needs it: it is the same net as before)
+                saved = (len(self.conditions), dict(self.tasks), len(self.flows), self.n)
+                self.block(entry, nxt, depth=depth)
+                if self.size() <= target - 1 or depth == 0:
+                    break
+                conditions, tasks, flows, self.n = saved
+                del self.conditions[conditions:]
+                self.tasks = tasks
+                del self.flows[flows:]
             entry = nxt
         last = self.task(split="xor")
         self.flow(entry, last)
@@ -202,34 +225,90 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--nodes", type=int, default=200)
-    parser.add_argument("--samples", type=int, default=40, help="states timed per OR-join")
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
+def load_baseline(ref: str) -> Any:
+    """`OrJoinAnalyzer` as it is at git revision `ref` (orjoin.py and orjoin_exact.py from that
+    revision, in a temporary package; the net model and task kinds are today's)."""
+    root = Path(__file__).resolve().parent.parent
+    tmp = Path(tempfile.mkdtemp(prefix="orjoin_baseline_"))
+    pkg = tmp / "orjoin_baseline"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    for name in ("orjoin.py", "orjoin_exact.py"):
+        text = subprocess.run(
+            ["git", "show", f"{ref}:engine/core/{name}"], cwd=root, check=True, capture_output=True, text=True
+        ).stdout
+        text = text.replace("from .net import", "from engine.core.net import")
+        text = text.replace("from .kinds import", "from engine.core.kinds import")
+        (pkg / name).write_text(text)
+    sys.path.insert(0, str(tmp))
+    module = importlib.import_module("orjoin_baseline.orjoin")
+    return module.OrJoinAnalyzer
 
-    net = NetBuilder(rng).build(args.nodes)
-    or_joins = [t.id for t in net.tasks.values() if t.join == "or" and len(set(t.inputs)) > 1]
-    xor_back_edges = sum(1 for t in net.tasks.values() if t.split == "xor" and len(t.outputs) > 1)
-    splits = {
-        k: sum(1 for t in net.tasks.values() if t.split == k and len(t.outputs) > 1) for k in ("and", "xor", "or")
-    }
-    print(
-        f"net_conditions={len(net.conditions)} net_tasks={len(net.tasks)} "
-        f"nodes={len(net.conditions) + len(net.tasks)} or_joins={len(or_joins)} "
-        f"loops={xor_back_edges} cancelling_tasks={sum(1 for t in net.tasks.values() if t.cancels)} "
-        f"splits={splits}"
+
+class Timeout(Exception):
+    pass
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise Timeout
+
+
+def timed(
+    analyzer: Any, j: str, marking: dict[str, int], busy: dict[str, int], limit: float
+) -> tuple[float, float, Any]:
+    """One decision with the answer caches cleared (the per-join plans kept): wall and CPU
+    milliseconds and the answer; a decision past `limit` seconds of wall time is cut off
+    (answer None, times = the limit)."""
+    analyzer.clear_cache()
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    try:
+        answer = analyzer.is_enabled(j, marking, busy)
+    except Timeout:
+        return limit * 1000, limit * 1000, None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000, answer
+
+
+def spread(values: list[float]) -> str:
+    return (
+        f"p50={statistics.median(values):.3f} p95={pct(values, 0.95):.3f} "
+        f"p99={pct(values, 0.99):.3f} max={max(values):.3f}"
     )
 
+
+def load() -> str:
+    return "load=" + ",".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run_size(nodes: int, args: argparse.Namespace, baseline: Any) -> None:
+    rng = random.Random(args.seed)
+    net = NetBuilder(rng).build(nodes)
+    or_joins = [t.id for t in net.tasks.values() if t.join == "or" and len(set(t.inputs)) > 1]
+    print(
+        f"[{nodes}] net_conditions={len(net.conditions)} net_tasks={len(net.tasks)} "
+        f"nodes={len(net.conditions) + len(net.tasks)} or_joins={len(or_joins)} "
+        f"cancelling_tasks={sum(1 for t in net.tasks.values() if t.cancels)} {load()}",
+        flush=True,
+    )
+    # translation (and, now, every per-join plan): once per published version
+    reps = 5
     t0 = time.perf_counter()
-    reps = 20
     for _ in range(reps):
         OrJoinAnalyzer(net)
-    print(f"orjoin_translate_ms={(time.perf_counter() - t0) / reps * 1000:.3f}")
+    after_build = (time.perf_counter() - t0) / reps * 1000
+    line = f"[{nodes}] build_ms after={after_build:.1f}"
+    if baseline is not None:
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            baseline(net)
+        before_build = (time.perf_counter() - t0) / reps * 1000
+        line += f" before={before_build:.1f} (the baseline builds its per-join plans at the first decision)"
+    print(line, flush=True)
 
-    # collect mid-run states that need the analysis, per OR-join
+    # mid-run states that need the analysis, per OR-join (the runs use today's analyzer)
     sim_analyzer = OrJoinAnalyzer(net)
     wanted: dict[str, list[tuple[dict[str, int], dict[str, int]]]] = {j: [] for j in or_joins}
     seen: set[tuple[str, tuple[tuple[str, int], ...], tuple[str, ...]]] = set()
@@ -245,54 +324,80 @@ def main() -> None:
         if all(len(v) >= args.samples for v in wanted.values()):
             break
 
-    all_cold: list[float] = []
-    all_nocache: list[float] = []
-    all_warm: list[float] = []
+    after = OrJoinAnalyzer(net)
+    before = baseline(net) if baseline is not None else None
+    if before is not None:  # the baseline builds its per-join plans on first use: not timed
+        for j in or_joins:
+            for marking, busy in wanted[j][:1]:
+                timed(before, j, marking, busy, args.limit)
+    t_after: list[float] = []
+    t_before: list[float] = []
+    cpu_after: list[float] = []
+    cpu_before: list[float] = []
+    cold: list[float] = []
+    differ = {"before wait, after enabled": 0, "before enabled, after wait": 0, "before cut off": 0}
+    enabled = 0
+    k = 0
     for j in or_joins:
-        cold: list[float] = []
-        nocache: list[float] = []
-        warm: list[float] = []
-        answers = []
         for marking, busy in wanted[j]:
-            analyzer = OrJoinAnalyzer(net)
+            k += 1
+            # interleaved, the order alternating, so that a change in load hits both alike
+            first_after = k % 2 == 0
+            if first_after:
+                ms, cpu, answer = timed(after, j, marking, busy, args.limit)
+            if before is not None:
+                ms_b, cpu_b, answer_b = timed(before, j, marking, busy, args.limit)
+                t_before.append(ms_b)
+                cpu_before.append(cpu_b)
+            if not first_after:
+                ms, cpu, answer = timed(after, j, marking, busy, args.limit)
+            t_after.append(ms)
+            cpu_after.append(cpu)
+            enabled += bool(answer)
+            if before is not None:
+                if answer_b is None:
+                    differ["before cut off"] += 1
+                elif answer and not answer_b:
+                    differ["before wait, after enabled"] += 1
+                elif answer_b and not answer:
+                    differ["before enabled, after wait"] += 1
+            # the first decision of a freshly published version: analyzer built, then asked
             t0 = time.perf_counter()
-            answer = analyzer.is_enabled(j, marking, busy)
+            OrJoinAnalyzer(net).is_enabled(j, marking, busy)
             cold.append((time.perf_counter() - t0) * 1000)
-            answers.append(answer)
-            analyzer.clear_cache()
-            t0 = time.perf_counter()
-            analyzer.is_enabled(j, marking, busy)
-            nocache.append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            analyzer.is_enabled(j, marking, busy)
-            warm.append((time.perf_counter() - t0) * 1000)
-        if not cold:
-            print(f"orjoin={j} states=0 (never reached with a partial marking)")
-            continue
-        all_cold += cold
-        all_nocache += nocache
-        all_warm += warm
-        print(
-            f"orjoin={j} inputs={len(set(net.tasks[j].inputs))} states={len(cold)} "
-            f"enabled={sum(answers)} "
-            f"cold_median_ms={statistics.median(cold):.3f} cold_p95_ms={pct(cold, 0.95):.3f} "
-            f"cold_max_ms={max(cold):.3f} "
-            f"warm_nocache_median_ms={statistics.median(nocache):.3f} "
-            f"warm_median_ms={statistics.median(warm):.4f} warm_p95_ms={pct(warm, 0.95):.4f}"
-        )
-    if not all_cold:
-        print("no OR-join state to time")
+    if not t_after:
+        print(f"[{nodes}] no OR-join state to time")
         return
-    print(f"orjoin_decision_ms_cold_median={statistics.median(all_cold):.3f}")
-    print(f"orjoin_decision_ms_cold_p95={pct(all_cold, 0.95):.3f}")
-    print(f"orjoin_decision_ms_cold_max={max(all_cold):.3f}")
-    print(f"orjoin_decision_ms_warm_nocache_median={statistics.median(all_nocache):.3f}")
-    print(f"orjoin_decision_ms_warm_nocache_p95={pct(all_nocache, 0.95):.3f}")
-    print(f"orjoin_decision_ms_warm_nocache_p99={pct(all_nocache, 0.99):.3f}")
-    print(f"orjoin_decision_ms_warm_nocache_max={max(all_nocache):.3f}")
-    print(f"orjoin_decision_ms_cold_p99={pct(all_cold, 0.99):.3f}")
-    print(f"orjoin_decision_ms_warm_median={statistics.median(all_warm):.4f}")
-    print(f"orjoin_decision_ms_warm_p95={pct(all_warm, 0.95):.4f}")
+    print(f"[{nodes}] decisions={len(t_after)} enabled_after={enabled} {load()}")
+    print(f"[{nodes}] after_ms      {spread(t_after)}")
+    print(f"[{nodes}] after_cpu_ms  {spread(cpu_after)}")
+    if t_before:
+        print(f"[{nodes}] before_ms     {spread(t_before)}")
+        print(f"[{nodes}] before_cpu_ms {spread(cpu_before)}")
+        for name, b, a in (("wall", t_before, t_after), ("cpu", cpu_before, cpu_after)):
+            print(
+                f"[{nodes}] ratio before/after ({name}): "
+                f"median={statistics.median(b) / max(statistics.median(a), 1e-6):.1f} "
+                f"p95={pct(b, 0.95) / max(pct(a, 0.95), 1e-6):.1f} "
+                f"p99={pct(b, 0.99) / max(pct(a, 0.99), 1e-6):.1f} max={max(b) / max(max(a), 1e-6):.1f}"
+            )
+        print(f"[{nodes}] answers that differ: " + " ".join(f"{k!r}={v}" for k, v in differ.items()))
+    print(f"[{nodes}] after_cold_ms (build + first decision) {spread(cold)}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--nodes", default="200,300,450", help="net sizes, comma-separated")
+    parser.add_argument("--samples", type=int, default=20, help="states timed per OR-join")
+    parser.add_argument("--baseline", default="main", help="git revision to compare with; '' for none")
+    parser.add_argument("--limit", type=float, default=1.0, help="seconds before a decision is cut off")
+    args = parser.parse_args()
+    signal.signal(signal.SIGALRM, _alarm)
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    print(f"baseline={args.baseline or '-'} samples={args.samples} seed={args.seed} cpus={os.cpu_count()} {load()}")
+    for nodes in (int(n) for n in args.nodes.split(",")):
+        run_size(nodes, args, baseline)
 
 
 if __name__ == "__main__":

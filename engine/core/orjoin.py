@@ -108,14 +108,26 @@ class OrJoinBudgetExceeded(RuntimeError):
     """The backward search grew beyond the analyzer's ``max_basis`` (only when one is set)."""
 
 
-class _IdleBudget(OrJoinBudgetExceeded):
-    """The search of the translation with idle places went over its own bound."""
+class _OverBound(OrJoinBudgetExceeded):
+    """A search went over its own bound (`PLAIN_BASIS`, `IDLE_BASIS`): the answer is "wait"."""
 
 
-# the bound on the search with idle places, asked only after the plain one said "wait"
+# bounds on the backward searches, in minimal markings (each costs some tens of microseconds):
+# the translation without idle places, asked first; the one with idle places, asked only when
+# the first said "wait" along a path that runs a task with an idle place twice
+PLAIN_BASIS = 150
 IDLE_BASIS = 50
-# the states `ExactModel.witness` may visit to confirm a "wait" along the reset net's path
-WITNESS_BUDGET = 200
+
+
+@dataclass(frozen=True, slots=True)
+class _Wait:
+    """A reset-net "wait": the tasks started on the path found to a target, in order (None
+    when the search went over its bound and found none)."""
+
+    starts: tuple[str, ...] | None
+
+
+_MISSING = object()  # not in a cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +153,6 @@ class _JoinPlan:
     idle: tuple[tuple[str, int], ...]  # (task, its idle place) for the relevant idle places
     # place -> the place it was fused into (series fusion, see `_fuse_series`); absent: itself
     fused: Mapping[int, int]
-    # representative place -> the tasks whose transitions were fused away into it
-    members: Mapping[int, frozenset[str]]
     transitions: tuple[_Transition, ...]  # the backward-relevant transitions, after fusion
     # place -> indices (into `transitions`) of transitions producing into it
     producers: Mapping[int, tuple[int, ...]]
@@ -189,7 +199,7 @@ class OrJoinAnalyzer:
         self._exact = ExactModel(net)
         self._lock = threading.Lock()
         # the reset net's answers, per (join, held, plain, relevant marking)
-        self._cache: dict[tuple[str, frozenset[str], bool, frozenset[tuple[int, int]]], frozenset[str] | None] = {}
+        self._cache: dict[tuple[str, frozenset[str], bool, int | None, frozenset[tuple[int, int]]], Any] = {}
         # the decisions, per (join, held, state)
         self._decisions: dict[tuple[str, frozenset[str], StateKey], bool] = {}
         self._circle_cache: dict[StateKey, frozenset[str]] = {}
@@ -349,7 +359,7 @@ class OrJoinAnalyzer:
                     if q not in relevant:
                         relevant.add(q)
                         stack.append(q)
-        fused, members, transitions = _fuse_series(list(kept.values()), set(inputs))
+        fused, transitions = _fuse_series(list(kept.values()), set(inputs))
         producers: dict[int, list[int]] = {}
         consumers: dict[int, list[int]] = {}
         for i, t in enumerate(transitions):
@@ -362,7 +372,6 @@ class OrJoinAnalyzer:
             relevant=frozenset(relevant),
             idle=tuple((tid, p) for tid, p in self._idle_index.items() if p in relevant and not plain),
             fused=fused,
-            members=members,
             transitions=transitions,
             producers={p: tuple(ts) for p, ts in producers.items()},
             consumers={p: tuple(ts) for p, ts in consumers.items()},
@@ -446,7 +455,9 @@ class OrJoinAnalyzer:
         answer = frozenset()
         # a quick no: if even with every waiting OR-join held the reset net sees a token
         # coming to the first of them, the rule is not tried (that one keeps waiting)
-        if not self._reset_net_enabled(group[0], frozenset(group), marking, started, directed, plain=True):
+        if not self._reset_net_enabled(
+            group[0], frozenset(group), marking, started, directed, plain=True, basis=PLAIN_BASIS
+        ):
             group = group[1:]
         while len(group) >= 2:
             held = frozenset(group)
@@ -474,16 +485,8 @@ class OrJoinAnalyzer:
         directed: Mapping[str, int],
     ) -> bool:
         """Can no token reach an empty input of task_id any more (with the OR-joins of `held`,
-        task_id among them, never starting)? In order, each step final when it says so:
-
-        1. the reset net without idle places (fast; sound: its "enabled" is final);
-        2. when it says "wait", the path it found is looked for in the engine's own behaviour
-           (`ExactModel.witness`, only the tasks on that path moving, `WITNESS_BUDGET` states):
-           found, the wait is real and final;
-        3. the reset net with idle places (1-bounded busy places), bounded by `IDLE_BASIS`
-           minimal markings; its "enabled" is final; its path is tried as in 2.;
-        4. the engine's own rules (`ExactModel.can_arrive`), explored up to `exact_budget`
-           states; past the budget the reset net's "wait" stands."""
+        task_id among them, never starting)? Cached per (task_id, held, state); see
+        `_decide_uncached`."""
         key = (task_id, held, _state_key(marking, started, directed))
         answer = self._decisions.get(key)
         if answer is None:
@@ -499,27 +502,51 @@ class OrJoinAnalyzer:
         started: Mapping[str, int],
         directed: Mapping[str, int],
     ) -> bool:
-        tried: set[frozenset[str]] = set()
+        """Three steps, each final when it says "enabled" (all three over-approximate the
+        engine, so their "enabled" is sound):
 
-        def witnessed(movers: frozenset[str]) -> bool:
-            if not movers or movers in tried:
-                return False
-            tried.add(movers)
-            return self._exact.witness(task_id, held, marking, started, directed, movers, WITNESS_BUDGET)
-
+        1. the reset net without idle places (fast: series fusion applies throughout), its
+           search bounded by `PLAIN_BASIS` minimal markings;
+        2. the reset net with idle places (1-bounded busy places), bounded by `IDLE_BASIS`.
+           Skipped when the path step 1 found to a target starts no task with an idle place
+           twice, nor one that is running (`_one_at_a_time`): that path exists with idle
+           places too, so step 2 would say "wait"; skipped too when step 1 went over its
+           bound (step 2 searches a bigger net with a smaller bound);
+        3. the engine's own rules (`ExactModel.can_arrive`), explored up to `exact_budget`
+           states, for OR-joins whose relevant part of the net is small enough
+           (`ExactModel.applies`, known per version); otherwise, or past the budget, "wait"."""
+        idle_wait = False
         if self._idle_index:
-            movers = self._reset_net(task_id, held, marking, started, directed, plain=True)
-            if movers is None:
+            plain = self._reset_net(task_id, held, marking, started, directed, plain=True, basis=PLAIN_BASIS)
+            if plain is None:
                 return True
-            if witnessed(movers):
-                return False
-        movers = self._reset_net(task_id, held, marking, started, directed, basis=IDLE_BASIS)
-        if movers is None:
-            return True
-        if witnessed(movers) or self._exact_budget <= 0:
+            # over its bound, the finer search (with more places, and a tighter bound) would
+            # not finish either: "wait" stands for step 2
+            idle_wait = plain.starts is None or self._one_at_a_time(plain, started, directed)
+        if not idle_wait:
+            basis = IDLE_BASIS if self._idle_index else PLAIN_BASIS
+            if self._reset_net(task_id, held, marking, started, directed, basis=basis) is None:
+                return True
+        if self._exact_budget <= 0 or not self._exact.applies(task_id):
             return False
         arrives = self._exact.can_arrive(task_id, held, marking, started, directed, self._exact_budget)
         return arrives is False
+
+    def _one_at_a_time(self, wait: _Wait, started: Mapping[str, int], directed: Mapping[str, int]) -> bool:
+        """Does the path of a "wait" of the reset net without idle places (step 1 of
+        `_decide_uncached`) fire with idle places too? It does when every task with an idle
+        place is started on it at most once, and not at all while it is running: `idle_t` then
+        always holds a token when the path starts t (a cancellation resets `idle_t` but gives
+        it back), and nothing else differs between the two translations."""
+        if wait.starts is None:
+            return False  # no path known
+        seen: set[str] = set()
+        for tid in wait.starts:
+            if tid in self._idle_index:
+                if tid in seen or started.get(tid, 0) > 0 or directed.get(tid, 0) > 0:
+                    return False
+                seen.add(tid)
+        return True
 
     def _reset_net_enabled(
         self,
@@ -535,7 +562,7 @@ class OrJoinAnalyzer:
         translation without idle places. `basis`: a bound on the search (over it: "wait")."""
         return self._reset_net(task_id, held, marking, started, directed, plain, basis) is None
 
-    def _reset_net(
+    def _reset_net(  # noqa: C901 -- one pass per kind of token
         self,
         task_id: str,
         held: frozenset[str],
@@ -544,10 +571,10 @@ class OrJoinAnalyzer:
         directed: Mapping[str, int],
         plain: bool = False,
         basis: int | None = None,
-    ) -> frozenset[str] | None:
+    ) -> _Wait | None:
         """None when no target is coverable from the current marking in the reset net (enabled);
-        else the tasks on the path found (`_coverable`; empty when the search went over
-        `basis` minimal markings, which counts as "wait")."""
+        else "wait", with the tasks started on the path found (`_coverable`; None when the
+        search went over `basis` minimal markings, which counts as "wait" too)."""
         plan = self._plan(task_id, held, plain)
         relevant = plan.relevant
         fused = plan.fused
@@ -561,7 +588,7 @@ class OrJoinAnalyzer:
         inputs = plan.inputs
         marked = [p for p in inputs if p in current]
         if not marked:
-            return frozenset()
+            return _Wait(None)
         if len(marked) == len(inputs):
             return None
         busy_index = self._busy_index
@@ -582,23 +609,23 @@ class OrJoinAnalyzer:
                 if started.get(tid, 0) <= 0 and directed.get(tid, 0) <= 0:
                     p = fused.get(idle, idle)
                     current[p] = current.get(p, 0) + 1
-        key = (task_id, held, plain, frozenset(current.items()))
-        answer = self._cache.get(key, False)
-        if answer is False:
+        key = (task_id, held, plain, basis, frozenset(current.items()))
+        answer = self._cache.get(key, _MISSING)
+        if answer is _MISSING:
             try:
-                answer = self._coverable(plan, current, marked, basis)
-            except _IdleBudget:
-                answer = frozenset()  # over its bound: "wait" (the coarser answer stands)
+                starts = self._coverable(plan, current, marked, basis)
+                answer = None if starts is None else _Wait(starts)
+            except _OverBound:
+                answer = _Wait(None)  # over its bound: "wait" (the coarser answer stands)
             self._remember(self._cache, key, answer)
         return answer
 
     def _coverable(
         self, plan: _JoinPlan, current: dict[int, int], marked: list[int], basis: int | None = None
-    ) -> frozenset[str] | None:
+    ) -> tuple[str, ...] | None:
         """Can a marking with every place of `marked` plus one other input of the join be
-        covered from `current`? None: no. Otherwise the tasks on the path found (their
-        transitions and those fused into the places it passes through): where `witness` looks
-        for the same path in the engine's own behaviour."""
+        covered from `current`? None: no. Otherwise the tasks started on the path found, in
+        the order they start (with repeats; `_one_at_a_time`)."""
         transitions = plan.transitions
         consumers = plan.consumers
 
@@ -679,21 +706,21 @@ class OrJoinAnalyzer:
         # basis element -> (the transition it is a predecessor through, of which marking)
         parent: dict[SparseMarking, tuple[_Transition, SparseMarking] | None] = {}
 
-        def path(m: SparseMarking) -> frozenset[str]:
-            """The tasks moving tokens on the way from a covered `m` to a target."""
-            tasks: set[str] = set()
+        def path(m: SparseMarking) -> tuple[str, ...]:
+            """The tasks started on the way from a covered `m` to a target. (A start transition
+            is never fused away when its task has an idle place, see `_fuse_series`.)"""
+            starts: list[str] = []
             step = parent.get(m)
-            places = {p for p, _ in m}
-            while step is not None:
+            for _ in range(len(parent)):  # a chain of parents never repeats; bounded anyway
+                if step is None:
+                    break
                 t, m = step
-                tasks.add(t.owner)
-                places.update(p for p, _ in m)
+                if t.is_start:
+                    starts.append(t.owner)
                 step = parent.get(m)
-            for p in places:
-                tasks |= plan.members.get(p, frozenset())
-            return frozenset(tasks)
+            return tuple(starts)
 
-        found: list[frozenset[str]] = []
+        found: list[tuple[str, ...]] = []
 
         def insert(m: SparseMarking, mask: int, via: tuple[_Transition, SparseMarking] | None) -> bool:
             """Add m to the basis unless dominated; True when m is covered by `current`."""
@@ -708,7 +735,7 @@ class OrJoinAnalyzer:
             by_support.setdefault(mask, []).append(m)
             size += 1
             if basis is not None and size > basis:
-                raise _IdleBudget(f"OR-join analysis exceeded {basis} minimal markings")
+                raise _OverBound(f"OR-join analysis exceeded {basis} minimal markings")
             if self._max_basis is not None and size > self._max_basis:
                 raise OrJoinBudgetExceeded(f"OR-join analysis exceeded {self._max_basis} minimal markings")
             heapq.heappush(heap, (h, next(counter), m, mask))
@@ -760,9 +787,7 @@ def _needs_idle(net: Net, tid: str) -> bool:
     return tid in cancelled or any(c in cancelled for c in task.inputs)
 
 
-def _fuse_series(
-    transitions: list[_Transition], keep: set[int]
-) -> tuple[dict[int, int], dict[int, frozenset[str]], tuple[_Transition, ...]]:
+def _fuse_series(transitions: list[_Transition], keep: set[int]) -> tuple[dict[int, int], tuple[_Transition, ...]]:
     """Fusion of series places (a reduction rule of Wynn et al. for reset nets), exact for
     coverability: a transition ``T`` that moves one token from ``p`` to ``q`` (nothing else,
     no reset), where ``T`` is ``p``'s only consumer and ``q``'s only producer, neither place is
@@ -773,9 +798,8 @@ def _fuse_series(
     (start, busy, end, next condition, ...) into a single place, which removes the
     interleavings of parallel branches that would otherwise multiply the backward basis.
 
-    Returns the fusion map (place -> representative, for fused places only), the tasks whose
-    transitions were dropped, per representative, and the remaining transitions rewritten onto
-    representatives."""
+    Returns the fusion map (place -> representative, for fused places only) and the remaining
+    transitions rewritten onto representatives."""
     consumers: dict[int, int] = {}
     producers: dict[int, int] = {}
     reset: set[int] = set()
@@ -788,11 +812,14 @@ def _fuse_series(
     parent: dict[int, int] = {}
 
     def find(p: int) -> int:
-        while p in parent:
-            p = parent[p]
-        return p
+        root = p
+        while root in parent:
+            root = parent[root]
+        while p != root:  # path compression: long chains are walked once
+            parent[p], p = root, parent[p]
+        return root
 
-    dropped: dict[str, tuple[int, str]] = {}  # transition name -> (its place p, its task)
+    dropped: set[str] = set()
     for t in transitions:
         if t.reset or len(t.pre) != 1 or t.pre[0][1] != 1 or len(t.post) != 1:
             continue
@@ -804,11 +831,8 @@ def _fuse_series(
         rp, rq = find(p), find(q)
         if rp != rq:
             parent[rq] = rp
-        dropped[t.name] = (p, t.owner)
+        dropped.add(t.name)
     fused = {p: find(p) for p in parent}
-    members: dict[int, set[str]] = {}
-    for p, owner in dropped.values():
-        members.setdefault(find(p), set()).add(owner)
     out: list[_Transition] = []
     for t in transitions:
         if t.name in dropped:
@@ -834,7 +858,7 @@ def _fuse_series(
                 post_mask=_mask(post),
             )
         )
-    return fused, {p: frozenset(ts) for p, ts in members.items()}, tuple(out)
+    return fused, tuple(out)
 
 
 def _leq(a: SparseMarking, b: SparseMarking) -> bool:

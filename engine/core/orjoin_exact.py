@@ -88,51 +88,55 @@ class ExactModel:
 
     def __init__(self, net: Net) -> None:
         self.net = net
-        self._plans: dict[tuple[str, frozenset[str], bool], _Plan | None] = {}
+        self._plans: dict[tuple[str, frozenset[str]], _Plan | None] = {}
         self._relevant: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._touching: dict[str, list[str]] | None = None
 
-    def _plan(self, j: str, held: frozenset[str], whole: bool = False) -> _Plan | None:
-        """The model for deciding `j` with the OR-joins of `held` never starting: over the
-        tasks relevant to `j` (`_closure`), or over the `whole` net (for `witness`)."""
-        key = (j, held, whole)
+    def applies(self, j: str) -> bool:
+        """Is the model small enough to be asked about `j` at all (`MAX_TASKS`)?"""
+        return len(self._closure(j)[0]) <= MAX_TASKS
+
+    def _plan(self, j: str, held: frozenset[str]) -> _Plan | None:
+        """The model for deciding `j` with the OR-joins of `held` never starting, over the
+        tasks relevant to `j` (`_closure`); None when it does not apply."""
+        key = (j, held)
         if key in self._plans:
             return self._plans[key]
-        if whole:
-            plan = self._build(frozenset(self.net.tasks), frozenset(self.net.conditions), held)
-        else:
-            task_rel, cond_rel = self._closure(j)
-            plan = None if len(task_rel) > MAX_TASKS else self._build(task_rel, cond_rel, held)
+        task_rel, cond_rel = self._closure(j)
+        plan = self._build(task_rel, cond_rel, held) if self.applies(j) else None
         self._plans[key] = plan
         return plan
 
     def prepare(self, j: str, held: frozenset[str]) -> None:
-        """Build the models for deciding `j` with `held` ahead of the first question."""
+        """Build the model for deciding `j` with `held` ahead of the first question."""
         self._plan(j, held)
-        self._plan(j, held, whole=True)
 
     def _closure(self, j: str) -> tuple[frozenset[str], frozenset[str]]:
         """The tasks and conditions that can change the answer for `j` (the same whatever
-        OR-joins are held, so kept once per join)."""
+        OR-joins are held, so kept once per join): from `j`'s inputs, every task that consumes
+        from, produces into or cancels something relevant, and that task's inputs."""
         found = self._relevant.get(j)
         if found is not None:
             return found
-        net = self.net
-        cond_rel: set[str] = set(net.tasks[j].inputs)
+        if self._touching is None:
+            touching: dict[str, list[str]] = {}  # condition or task -> tasks touching it
+            for t in self.net.tasks.values():
+                for x in (*t.inputs, *t.output_conditions, *t.cancels):
+                    touching.setdefault(x, []).append(t.id)
+            self._touching = touching
+        touching = self._touching
+        cond_rel: set[str] = set(self.net.tasks[j].inputs)
         task_rel: set[str] = {j}  # held: it never starts, but may be running (then it ends)
-        changed = True
-        while changed:
-            changed = False
-            for t in net.tasks.values():
-                if t.id in task_rel:
-                    continue
-                if (
-                    any(c in cond_rel for c in t.inputs)
-                    or any(c in cond_rel for c in t.output_conditions)
-                    or any(x in cond_rel or x in task_rel for x in t.cancels)
-                ):
-                    task_rel.add(t.id)
-                    cond_rel.update(t.inputs)
-                    changed = True
+        stack = [*cond_rel, j]
+        while stack:
+            for tid in touching.get(stack.pop(), ()):
+                if tid not in task_rel:
+                    task_rel.add(tid)
+                    stack.append(tid)
+                    for c in self.net.tasks[tid].inputs:
+                        if c not in cond_rel:
+                            cond_rel.add(c)
+                            stack.append(c)
         found = (frozenset(task_rel), frozenset(cond_rel))
         self._relevant[j] = found
         return found
@@ -211,37 +215,9 @@ class ExactModel:
             return None
         start, covers = self._question(plan, j, marking, started, directed)
         try:
-            return self._search(plan, plan.tasks, start, covers, budget, strict=False)
+            return self._search(plan, start, covers, budget)
         except _TooBig:
             return None
-
-    def witness(
-        self,
-        j: str,
-        held: frozenset[str],
-        marking: Mapping[str, int],
-        started: Mapping[str, int],
-        directed: Mapping[str, int],
-        movers: frozenset[str],
-        budget: int,
-    ) -> bool:
-        """True when a run of the engine that only ever starts or completes tasks of `movers`
-        (the tasks on a path the reset net found, see `OrJoinAnalyzer._decide`; tasks that
-        start by themselves start as the engine starts them) brings a token to an empty input
-        of `j` while its marked inputs stay marked: then `j` really must wait. Unlike
-        `can_arrive` the run is one the engine can really make: another OR-join starts only
-        with all its inputs marked, and a state where one that starts by itself has only some
-        of them marked (its start would depend on its own decision) is a dead end. False: no
-        such run within `budget` states (which proves nothing)."""
-        plan = self._plan(j, held, whole=True)
-        if plan is None:
-            return False
-        start, covers = self._question(plan, j, marking, started, directed)
-        tasks = tuple(t for t in plan.tasks if t.id in movers)
-        try:
-            return self._search(plan, tasks, start, covers, budget, strict=True) is True
-        except _TooBig:
-            return False
 
     def _question(
         self,
@@ -280,20 +256,16 @@ class ExactModel:
     def _search(
         self,
         plan: _Plan,
-        movers: tuple[_Task, ...],
         start: State,
         covers: Callable[[State], bool],
         budget: int,
-        strict: bool,
     ) -> bool | None:
-        """Depth-first exploration of the settled states reachable from `start` by starting or
-        completing tasks of `movers`. True: a state `covers`; False: none does; None: over
-        `budget` states or growing without bound. `strict`: see `witness`."""
+        """Depth-first exploration of the settled states reachable from `start`. True: a state
+        `covers`; False: none does; None: over `budget` states or growing without bound."""
         end = plan.end
         # a condition gathering tokens far beyond what it holds now: most likely an unbounded
         # loop, whose state space no budget would exhaust; give up at once
         cap = max(start[0], default=0) + MAX_GROWTH
-        undecided = tuple(t for t in plan.eager if t.join == "or") if strict else ()
         # the engine's states are settled already; a state given by hand may not be
         first = self._settle(plan, start)
         for n in first:
@@ -305,9 +277,7 @@ class ExactModel:
             s = stack.pop()
             if s[0][end] > 0:
                 continue  # the case is over
-            if undecided and any(self._join(t, s) == 1 for t in undecided):
-                continue  # what the engine does next hangs on another OR-join's decision
-            for move in self._moves(movers, s, strict):
+            for move in self._moves(plan.tasks, s):
                 for n in self._settle(plan, move):
                     if n in seen:
                         continue
@@ -384,9 +354,8 @@ class ExactModel:
             out.append((tuple(nl), bits, d))
         return out
 
-    def _moves(self, tasks: tuple[_Task, ...], s: State, strict: bool = False) -> list[State]:
-        """The states right after one operation (before the engine settles). `strict`: another
-        OR-join starts only with all its inputs marked."""
+    def _moves(self, tasks: tuple[_Task, ...], s: State) -> list[State]:
+        """The states right after one operation (before the engine settles)."""
         out: list[State] = []
         bits = s[1]
         for t in tasks:
@@ -394,7 +363,7 @@ class ExactModel:
                 out.extend(self._complete(t, s))
             elif not t.held:
                 j = self._join(t, s)
-                if j == 2 and t.starts == OFFERED or j == 1 and not strict:
+                if j == 2 and t.starts == OFFERED or j == 1:
                     started = self._start(t, s)
                     if t.starts == DUMMY:
                         out.extend(self._complete(t, started))
