@@ -115,8 +115,11 @@ class _OverBound(OrJoinBudgetExceeded):
 # bounds on the backward searches, in minimal markings (each costs some tens of microseconds):
 # the translation without idle places, asked first; the one with idle places, asked only when
 # the first said "wait" along a path that runs a task with an idle place twice
-PLAIN_BASIS = 150
+PLAIN_BASIS = 100
 IDLE_BASIS = 50
+# the bound for each search of the vicious-circle rule (it decides every waiting OR-join, with
+# the group held: several searches for one decision)
+CIRCLE_BASIS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +204,7 @@ class OrJoinAnalyzer:
         # the reset net's answers, per (join, held, plain, relevant marking)
         self._cache: dict[tuple[str, frozenset[str], bool, int | None, frozenset[tuple[int, int]]], Any] = {}
         # the decisions, per (join, held, state)
-        self._decisions: dict[tuple[str, frozenset[str], StateKey], bool] = {}
+        self._decisions: dict[tuple[str, frozenset[str], int, StateKey], bool] = {}
         self._circle_cache: dict[StateKey, frozenset[str]] = {}
         self._plans: dict[tuple[str, frozenset[str], bool], _JoinPlan] = {}
         self.or_joins: tuple[str, ...] = tuple(
@@ -456,12 +459,12 @@ class OrJoinAnalyzer:
         # a quick no: if even with every waiting OR-join held the reset net sees a token
         # coming to the first of them, the rule is not tried (that one keeps waiting)
         if not self._reset_net_enabled(
-            group[0], frozenset(group), marking, started, directed, plain=True, basis=PLAIN_BASIS
+            group[0], frozenset(group), marking, started, directed, plain=True, basis=CIRCLE_BASIS
         ):
             group = group[1:]
         while len(group) >= 2:
             held = frozenset(group)
-            keep = [j for j in group if self._decide(j, held, marking, started, directed)]
+            keep = [j for j in group if self._decide(j, held, marking, started, directed, CIRCLE_BASIS)]
             if len(keep) == len(group):
                 answer = held
                 break
@@ -483,14 +486,15 @@ class OrJoinAnalyzer:
         marking: Mapping[str, int],
         started: Mapping[str, int],
         directed: Mapping[str, int],
+        basis: int = PLAIN_BASIS,
     ) -> bool:
         """Can no token reach an empty input of task_id any more (with the OR-joins of `held`,
-        task_id among them, never starting)? Cached per (task_id, held, state); see
+        task_id among them, never starting)? Cached per (task_id, held, bound, state); see
         `_decide_uncached`."""
-        key = (task_id, held, _state_key(marking, started, directed))
+        key = (task_id, held, basis, _state_key(marking, started, directed))
         answer = self._decisions.get(key)
         if answer is None:
-            answer = self._decide_uncached(task_id, held, marking, started, directed)
+            answer = self._decide_uncached(task_id, held, marking, started, directed, basis)
             self._remember(self._decisions, key, answer)
         return answer
 
@@ -501,12 +505,14 @@ class OrJoinAnalyzer:
         marking: Mapping[str, int],
         started: Mapping[str, int],
         directed: Mapping[str, int],
+        basis: int,
     ) -> bool:
         """Three steps, each final when it says "enabled" (all three over-approximate the
         engine, so their "enabled" is sound):
 
         1. the reset net without idle places (fast: series fusion applies throughout), its
-           search bounded by `PLAIN_BASIS` minimal markings;
+           search bounded by `basis` minimal markings (`PLAIN_BASIS`, or `CIRCLE_BASIS` for
+           the vicious-circle rule);
         2. the reset net with idle places (1-bounded busy places), bounded by `IDLE_BASIS`.
            Skipped when the path step 1 found to a target starts no task with an idle place
            twice, nor one that is running (`_one_at_a_time`): that path exists with idle
@@ -517,15 +523,15 @@ class OrJoinAnalyzer:
            (`ExactModel.applies`, known per version); otherwise, or past the budget, "wait"."""
         idle_wait = False
         if self._idle_index:
-            plain = self._reset_net(task_id, held, marking, started, directed, plain=True, basis=PLAIN_BASIS)
+            plain = self._reset_net(task_id, held, marking, started, directed, plain=True, basis=basis)
             if plain is None:
                 return True
             # over its bound, the finer search (with more places, and a tighter bound) would
             # not finish either: "wait" stands for step 2
             idle_wait = plain.starts is None or self._one_at_a_time(plain, started, directed)
         if not idle_wait:
-            basis = IDLE_BASIS if self._idle_index else PLAIN_BASIS
-            if self._reset_net(task_id, held, marking, started, directed, basis=basis) is None:
+            bound = IDLE_BASIS if self._idle_index else basis
+            if self._reset_net(task_id, held, marking, started, directed, basis=bound) is None:
                 return True
         if self._exact_budget <= 0 or not self._exact.applies(task_id):
             return False
@@ -660,7 +666,7 @@ class OrJoinAnalyzer:
         empty = [q for q in plan.inputs if q not in current and q in produce]
         if not empty:
             return None
-        producers = {p: [transitions[i] for i in ts if alive[i]] for p, ts in plan.producers.items()}
+        producers = plan.producers
         cur_get = current.get
         prod_get = produce.get
 
@@ -754,12 +760,13 @@ class OrJoinAnalyzer:
                 by_support[mask].remove(m)
                 continue
             mdict = dict(m)
-            seen: set[str] = set()
+            seen: set[int] = set()
             for p, _ in m:
-                for t in producers.get(p, ()):
-                    if t.name in seen:
+                for i in producers.get(p, ()):
+                    if not alive[i] or i in seen:
                         continue
-                    seen.add(t.name)
+                    seen.add(i)
+                    t = transitions[i]
                     pred = _predecessor(mdict, t)
                     if pred is not None and insert(pred[0], pred[1], (t, m)):
                         return found[0]
