@@ -130,9 +130,6 @@ class _Wait:
     starts: tuple[str, ...] | None
 
 
-_MISSING = object()  # not in a cache
-
-
 @dataclass(frozen=True, slots=True)
 class _Transition:
     """One reset-net transition: consume ``pre``, reset ``reset``, then produce ``post``."""
@@ -202,7 +199,7 @@ class OrJoinAnalyzer:
         self._exact = ExactModel(net)
         self._lock = threading.Lock()
         # the reset net's answers, per (join, held, plain, relevant marking)
-        self._cache: dict[tuple[str, frozenset[str], bool, int | None, frozenset[tuple[int, int]]], Any] = {}
+        self._cache: dict[tuple[str, frozenset[str], bool, int | None, frozenset[tuple[int, int]]], _Wait | None] = {}
         # the decisions, per (join, held, state)
         self._decisions: dict[tuple[str, frozenset[str], int, StateKey], bool] = {}
         self._circle_cache: dict[StateKey, frozenset[str]] = {}
@@ -616,14 +613,17 @@ class OrJoinAnalyzer:
                     p = fused.get(idle, idle)
                     current[p] = current.get(p, 0) + 1
         key = (task_id, held, plain, basis, frozenset(current.items()))
-        answer = self._cache.get(key, _MISSING)
-        if answer is _MISSING:
-            try:
-                starts = self._coverable(plan, current, marked, basis)
-                answer = None if starts is None else _Wait(starts)
-            except _OverBound:
-                answer = _Wait(None)  # over its bound: "wait" (the coarser answer stands)
-            self._remember(self._cache, key, answer)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        answer: _Wait | None
+        try:
+            starts = self._coverable(plan, current, marked, basis)
+            answer = None if starts is None else _Wait(starts)
+        except _OverBound:
+            answer = _Wait(None)  # over its bound: "wait" (the coarser answer stands)
+        self._remember(self._cache, key, answer)
         return answer
 
     def _coverable(

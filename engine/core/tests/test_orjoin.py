@@ -547,3 +547,97 @@ def test_random_nets_against_forward_exploration(seed: int, chains: float) -> No
     assert checked > (200 if chains else 500)
     if chains:
         assert fused > 150  # the fusion really ran on these nets
+
+
+# ---------------------------------------------------------------- bounds and shortcuts (issue 14)
+
+
+def test_a_search_over_its_bound_answers_wait(fig33: Net) -> None:
+    """Past a bound the answer is "wait", never "enabled": with no room at all for the
+    backward search (and the exact layer off) an OR-join that is enabled waits."""
+    state = {"c3": 1, "c4": 1, "c5": 1}
+    analyzer = OrJoinAnalyzer(fig33, exact_budget=0)
+    assert analyzer._decide("E", frozenset({"E"}), state, {}, {}) is True
+    assert analyzer._decide("E", frozenset({"E"}), state, {}, {}, basis=0) is False
+    assert analyzer._reset_net_enabled("E", frozenset({"E"}), state, {}, {}, basis=0) is False
+    # the bounded answers are cached apart from the unbounded ones
+    assert analyzer._decide("E", frozenset({"E"}), state, {}, {}) is True
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_skipping_the_idle_search_changes_no_answer(seed: int) -> None:
+    """When the plain reset net's path to a target starts no task with an idle place twice nor
+    one that is running, the search with idle places is skipped (`_one_at_a_time`): it could
+    only say "wait" too. Checked against an analyzer that never skips, on random nets with
+    cancellation sets (so that idle places exist), the exact layer off: what is compared is
+    the reset-net steps alone."""
+    rng = random.Random(seed)
+    questions = skipped = 0
+    for _ in range(250):
+        net = _random_net(rng)
+        joins = [t.id for t in net.tasks.values() if t.join == "or" and len(set(t.inputs)) > 1]
+        fast = OrJoinAnalyzer(net, exact_budget=0)
+        if not joins or not fast._idle_index:
+            continue
+        slow = OrJoinAnalyzer(net, exact_budget=0)
+        slow._one_at_a_time = lambda *args: False  # type: ignore[method-assign]
+        shortcut = fast._one_at_a_time
+        taken: list[bool] = []
+
+        def counting(*args: Any, _shortcut: Any = shortcut, _taken: list[bool] = taken) -> bool:
+            _taken.append(_shortcut(*args))
+            return _taken[-1]
+
+        fast._one_at_a_time = counting  # type: ignore[method-assign]
+        for _ in range(4):
+            marking = {c: rng.choice([0, 0, 1]) for c in net.conditions}
+            busy = {t: rng.choice([0, 0, 0, 1]) for t in net.tasks}
+            for j in joins:
+                inputs = set(net.tasks[j].inputs)
+                if not 0 < sum(marking[c] > 0 for c in inputs) < len(inputs):
+                    continue
+                questions += 1
+                held = frozenset({j})
+                assert fast._decide(j, held, marking, busy, {}) == slow._decide(j, held, marking, busy, {}), (
+                    net.doc,
+                    j,
+                    marking,
+                    busy,
+                )
+        skipped += sum(taken)
+    assert questions > 100
+    assert skipped > 20  # the shortcut was really taken
+
+
+def _closure_by_fixpoint(net: Net, j: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The exact model's relevance closure as first written: iterate over every task until
+    nothing changes."""
+    cond_rel: set[str] = set(net.tasks[j].inputs)
+    task_rel: set[str] = {j}
+    changed = True
+    while changed:
+        changed = False
+        for t in net.tasks.values():
+            if t.id in task_rel:
+                continue
+            if (
+                any(c in cond_rel for c in t.inputs)
+                or any(c in cond_rel for c in t.output_conditions)
+                or any(x in cond_rel or x in task_rel for x in t.cancels)
+            ):
+                task_rel.add(t.id)
+                cond_rel.update(t.inputs)
+                changed = True
+    return frozenset(task_rel), frozenset(cond_rel)
+
+
+def test_the_exact_models_closure_by_worklist_is_the_fixpoint() -> None:
+    rng = random.Random(5)
+    checked = 0
+    for _ in range(300):
+        net = _random_net(rng, chains=0.3)
+        analyzer = OrJoinAnalyzer(net)
+        for j in analyzer.or_joins:
+            assert analyzer._exact._closure(j) == _closure_by_fixpoint(net, j)
+            checked += 1
+    assert checked > 100
