@@ -565,7 +565,7 @@ class OrJoinAnalyzer:
         translation without idle places. `basis`: a bound on the search (over it: "wait")."""
         return self._reset_net(task_id, held, marking, started, directed, plain, basis) is None
 
-    def _reset_net(  # noqa: C901 -- one pass per kind of token
+    def _reset_net(
         self,
         task_id: str,
         held: frozenset[str],
