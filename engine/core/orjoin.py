@@ -53,7 +53,11 @@ The decision (`OrJoinAnalyzer.is_enabled`)
    Markings above a basis element are dropped; basis elements above a new one are removed.
    The frontier is explored in order of "tokens still missing from the current marking", and
    the search stops as soon as the current marking is at least a basis element (coverable:
-   not enabled). Termination follows from Dickson's lemma (reset nets are well-structured).
+   not enabled). Termination follows from Dickson's lemma (reset nets are well-structured);
+   in practice every search is also bounded (`PLAIN_BASIS`, `IDLE_BASIS`, `CIRCLE_BASIS`
+   minimal markings), past which the answer is "wait" (sound). The layers above this one (the
+   translation with idle places, the engine's own rules, the vicious-circle rule) are in
+   `OrJoinAnalyzer._decide_uncached` and `_circle`; docs/or-join.md has the whole of it.
 
 What the analysis is conservative about
 ---------------------------------------
@@ -189,8 +193,9 @@ class OrJoinAnalyzer:
     ) -> None:
         """``expand_or_splits`` builds one end transition per non-empty subset of an OR-split's
         outputs (the literal translation, exponential; for tests: the answers are the same).
-        ``max_basis`` bounds the backward search (`OrJoinBudgetExceeded` when exceeded);
-        ``None`` (the default) never gives up. ``exact_budget`` bounds the exploration of the
+        ``max_basis`` bounds the backward search further, raising `OrJoinBudgetExceeded` when
+        exceeded (``None``, the default: only the built-in bounds apply, past which the answer
+        is "wait"). ``exact_budget`` bounds the exploration of the
         engine's own behaviour (`ExactModel`), in states; 0 turns it off."""
         self.net = net
         self._max_basis = max_basis
