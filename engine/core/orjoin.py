@@ -113,7 +113,8 @@ class OrJoinBudgetExceeded(RuntimeError):
 
 
 class _OverBound(OrJoinBudgetExceeded):
-    """A search went over its own bound (`PLAIN_BASIS`, `IDLE_BASIS`): the answer is "wait"."""
+    """A search went over its own bound (`PLAIN_BASIS`, `IDLE_BASIS`, `CIRCLE_BASIS`): the
+    answer is "wait"."""
 
 
 # bounds on the backward searches, in minimal markings (each costs some tens of microseconds):
@@ -203,9 +204,9 @@ class OrJoinAnalyzer:
         self._exact_budget = exact_budget
         self._exact = ExactModel(net)
         self._lock = threading.Lock()
-        # the reset net's answers, per (join, held, plain, relevant marking)
+        # the reset net's answers, per (join, held, translation, bound, relevant marking)
         self._cache: dict[tuple[str, frozenset[str], bool, int | None, frozenset[tuple[int, int]]], _Wait | None] = {}
-        # the decisions, per (join, held, state)
+        # the decisions, per (join, held, bound, state)
         self._decisions: dict[tuple[str, frozenset[str], int, StateKey], bool] = {}
         self._circle_cache: dict[StateKey, frozenset[str]] = {}
         self._plans: dict[tuple[str, frozenset[str], bool], _JoinPlan] = {}
