@@ -29,10 +29,12 @@ analysis; the reverse would be a regression). The load average is printed with e
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import importlib
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -232,6 +234,7 @@ def load_baseline(ref: str) -> Any:
     revision, in a temporary package; the net model and task kinds are today's)."""
     root = Path(__file__).resolve().parent.parent
     tmp = Path(tempfile.mkdtemp(prefix="orjoin_baseline_"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     pkg = tmp / "orjoin_baseline"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
