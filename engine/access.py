@@ -136,13 +136,24 @@ def user_groups(user) -> set[str]:
             cached = set()
         else:
             conn = connections[router.db_for_read(Group)]
-            sql = built(conn, ("user groups", type(user)), functools.partial(_groups_sql, type(user)))
+            sql = built(conn, ("user groups", type(user)), functools.partial(groups_sql, type(user)))
             cached = {name for (name,) in fetch(conn, sql, (user.pk,))}
         user._workflow_groups = cached
     return cached
 
 
-def _groups_sql(user_model: Any, conn: Any) -> str:
+def groups_unread(user: Actor) -> bool:
+    """Would `user_groups(user)` run a query? (A person whose groups this object has not read.)"""
+    return not is_system(user) and user.pk is not None and getattr(user, "_workflow_groups", None) is None
+
+
+def remember_groups(user: Any, names: Collection[str]) -> None:
+    """Keep the names of the user's groups read along with another statement (the case lock of
+    a work item change reads them in the same round trip: engine.services.persistence)."""
+    user._workflow_groups = set(names)
+
+
+def groups_sql(user_model: Any, conn: Any) -> str:
     """`user.groups.values_list("name")`: the names of a user's groups (any user model with
     `groups`), as SQL with the user's id as its one parameter."""
     m2m = user_model._meta.get_field("groups")

@@ -170,7 +170,7 @@ def _item_op(item_id, user: Actor, action: str, op: Callable[[Engine, str], Any]
         op(engine, key)
 
     with log_context.bound(item_id=key):  # one query finds and locks the item's case
-        _, _, loaded = _run_locked(("item", key), run, user=user, missing=f"no work item {item_id}")
+        _, _, loaded = _run_locked(("item", key), run, user=user, missing=f"no work item {item_id}", groups=True)
     row = loaded.rows.get(key)
     if row is None:  # pragma: no cover - the item is live, so it was loaded
         row = WorkItem.objects.get(pk=key)
@@ -193,12 +193,13 @@ def _execute(case_id: int, op: Callable[[Engine], T], *, user: Actor, staff_only
 
 
 def _run_locked(
-    lock: tuple[str, Any], op: Callable[[Engine], T], *, user: Actor, missing: str
+    lock: tuple[str, Any], op: Callable[[Engine], T], *, user: Actor, missing: str, groups: bool = False
 ) -> tuple[Case, T, Loaded]:
     """Lock the case (`("case", id)`, or `("item", work item id)`: the item's case), apply `op`
-    to its engine and settle, in one transaction."""
+    to its engine and settle, in one transaction. `groups`: the rights check may need the user's
+    groups; when this user object has not read them, the lock's statement reads them too."""
     with transaction.atomic():
-        case = _lock_case(*lock)
+        case = _lock_case(*lock, groups_of=user if groups and access.groups_unread(user) else None)
         if case is None:
             raise NotFound(missing)
         with log_context.bound(case_id=case.pk, definition=case.definition_name):  # on each log record
@@ -216,7 +217,10 @@ def _run_locked(
 #   case.work_items.filter(state__in=ITEM_LIVE)  (ordered by created_at, the model's ordering)
 
 
-def _lock_statement(conn: BaseDatabaseWrapper, by: str) -> tuple[str, Columns, Columns]:
+def _lock_statement(conn: BaseDatabaseWrapper, by: str, groups_of: Any = None) -> tuple[str, Columns, Columns]:
+    """The lock's SELECT; with `groups_of` (a user model) one more column, the names of a user's
+    groups (its id the first parameter): an array on PostgreSQL, a JSON array elsewhere."""
+
     def build(c: BaseDatabaseWrapper) -> tuple[str, Columns, Columns]:
         case_cols = Columns(c, Case, "c")
         version_cols = Columns(c, DefinitionVersion, "v", exclude=("net",))
@@ -229,23 +233,31 @@ def _lock_statement(conn: BaseDatabaseWrapper, by: str) -> tuple[str, Columns, C
         lock = ""
         if c.features.has_select_for_update:  # only the case row (SQLite: the write lock of BEGIN IMMEDIATE)
             lock = " " + c.ops.for_update_sql(of=("c",) if c.features.has_select_for_update_of else ())
+        groups = ""
+        if groups_of is not None:
+            names = access.groups_sql(groups_of, c)
+            if c.vendor == "postgresql":
+                groups = f", ARRAY({names})"
+            else:
+                groups = f", (SELECT json_group_array(n.name) FROM ({names}) n)"
         sql = (
-            f"SELECT {case_cols.sql}, {version_cols.sql} FROM {table(c, Case)} c"
+            f"SELECT {case_cols.sql}, {version_cols.sql}{groups} FROM {table(c, Case)} c"
             f" INNER JOIN {table(c, DefinitionVersion)} v"
             f" ON v.{column(c, DefinitionVersion)} = c.{column(c, Case, 'version')} WHERE {where}{lock}"
         )
         return sql, case_cols, version_cols
 
-    return built(conn, ("lock case", by), build)
+    return built(conn, ("lock case", by, groups_of), build)
 
 
 _VERSION = Case._meta.get_field("version")
 _PAYLOAD_ENCODER = Event._meta.get_field("payload").encoder  # type: ignore[union-attr]  # None: json's own
 
 
-def _lock_case(by: str, key: Any) -> Case | None:
+def _lock_case(by: str, key: Any, groups_of: Any = None) -> Case | None:
     """The case row (its version loaded, less the net) locked for this transaction, or None.
-    `by`: "case" (`key` its id) or "item" (`key` the id of one of its work items, a checked UUID)."""
+    `by`: "case" (`key` its id) or "item" (`key` the id of one of its work items, a checked UUID).
+    `groups_of`: a user whose groups are read by the same statement (`access.remember_groups`)."""
     conn = connections["default"]
     if by == "item":
         param = WorkItem._meta.pk.get_db_prep_value(key, conn)  # type: ignore[union-attr]
@@ -254,13 +266,17 @@ def _lock_case(by: str, key: Any) -> Case | None:
         low, high = conn.ops.integer_field_range(Case._meta.pk.get_internal_type())  # type: ignore[union-attr]
         if not low <= param <= high:  # past the column's integers: no such case (as the ORM answers)
             return None
-    sql, case_cols, version_cols = _lock_statement(conn, by)
-    rows = fetch(conn, sql, (param,))
+    sql, case_cols, version_cols = _lock_statement(conn, by, type(groups_of) if groups_of is not None else None)
+    rows = fetch(conn, sql, (param,) if groups_of is None else (groups_of.pk, param))
     if not rows:
         return None
     row = rows[0]
     case: Case = case_cols.instance(conn, row[: case_cols.width])
-    _VERSION.set_cached_value(case, version_cols.instance(conn, row[case_cols.width :]))
+    end = case_cols.width + version_cols.width
+    _VERSION.set_cached_value(case, version_cols.instance(conn, row[case_cols.width : end]))
+    if groups_of is not None:
+        names = row[end]
+        access.remember_groups(groups_of, json.loads(names) if isinstance(names, str) else names or ())
     return case
 
 
