@@ -156,14 +156,15 @@ def update_statement(model: type[Model], pk: object, values: dict[str, object], 
 
 def insert_statement(
     model: type[Model],
-    objs: Sequence[Model],
+    objs: Sequence[Any],
     *,
     update_fields: Sequence[str] = (),
     using: str = "default",
 ) -> Statement:
-    """A multi-row `INSERT` of `objs` (every concrete column but an auto-numbered key), without
-    RETURNING; with `update_fields`, `ON CONFLICT (pk) DO UPDATE SET` those (an upsert). Not run.
-    An `auto_now(_add)` field left unset is stamped, as `save()` does; one already set is kept."""
+    """A multi-row `INSERT` of `objs` (instances of `model`, or anything with its fields'
+    attnames as attributes: every concrete column but an auto-numbered key), without RETURNING;
+    with `update_fields`, `ON CONFLICT (pk) DO UPDATE SET` those (an upsert). Not run. An
+    `auto_now(_add)` field left unset is stamped, as `save()` does; one already set is kept."""
     conn = connections[using]
     update = tuple(update_fields)
 
@@ -182,7 +183,9 @@ def insert_statement(
         return head, row, conflict, fields, stamped
 
     head, row, conflict, fields, stamped = built(conn, ("insert", model, update), build)
-    if any(isinstance(model._meta.pk, AutoFieldMixin) and o.pk is not None for o in objs):  # pragma: no cover
+    if any(
+        isinstance(model._meta.pk, AutoFieldMixin) and getattr(o, "pk", None) is not None for o in objs
+    ):  # pragma: no cover
         raise ValueError("insert_statement writes new auto-numbered rows only")
     sql = built(conn, ("insert", model, update, len(objs)), lambda c: head + ", ".join([row] * len(objs)) + conflict)
     params: list[object] = []

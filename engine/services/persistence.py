@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.db import connection, connections, transaction
@@ -392,8 +392,21 @@ class _Writes:
         self.created: list[WorkItem] = []
         self.changed: list[WorkItem] = []
         self.item_fields: list[str] = ITEM_FIELDS  # the columns the changed items need written
-        self.events: list[Event] = []
+        self.events: list[EventRow] = []
         self.previous_assignees: dict[str, str] = {}
+
+
+class EventRow(NamedTuple):
+    """An event row to insert (what `engine.models.Event` stores, without its id): a tuple, not
+    a model instance, on the path every change takes."""
+
+    case_id: int
+    type: str
+    task: str
+    work_item: str | None
+    payload: dict[str, Any]
+    actor: str
+    created_at: dt.datetime
 
 
 CASE_FIELDS = ["state", "marking", "tasks", "data", "pending_signals", "ended_at", "reason", "updated_at"]
@@ -456,16 +469,7 @@ def _collect(loaded: Loaded) -> _Writes | None:
         w.changed = rows
     actor = engine.actor or ""
     w.events = [
-        Event(
-            case_id=case.pk,
-            type=ev.type.value,
-            task=ev.task,
-            work_item=ev.work_item,
-            payload=dict(ev.payload),
-            actor=actor,
-            created_at=now,
-        )
-        for ev in engine.events
+        EventRow(case.pk, ev.type.value, ev.task, ev.work_item, dict(ev.payload), actor, now) for ev in engine.events
     ]
     engine.events, engine.dirty, engine.created = [], {}, set()
     return w
@@ -498,7 +502,7 @@ def _flush(batch: list[_Writes]) -> None:
         for start in range(0, len(changed), 500):
             bulk_update_rows(WorkItem, changed[start : start + 500], ITEM_FIELDS)
     events = [e for w in batch for e in w.events]
-    Event.objects.bulk_create(events, batch_size=1000)
+    Event.objects.bulk_create([Event(**e._asdict()) for e in events], batch_size=1000)
     hooks.rows_written([w.case for w in batch], events, [*changed, *created])  # metrics (ops app), on commit
     for w in batch:
         hooks.case_changed(w.case, [*w.changed, *w.created], w.previous_assignees)
@@ -535,7 +539,7 @@ _EVENT_SHARED = ("case", "actor", "created_at")  # the same for every event of o
 _EVENT_OWN = ("type", "task", "work_item", "payload")
 
 
-def _events_statement(events: list[Event]) -> Statement:
+def _events_statement(events: list[EventRow]) -> Statement:
     """One case's events (one actor, one time: `_collect`) as one INSERT. On PostgreSQL their
     own columns go as one JSON parameter (`jsonb_to_recordset`, in order: the ids follow the
     list), so the statement has four parameters whatever the number of events: no value is
