@@ -80,7 +80,7 @@ def built(conn: BaseDatabaseWrapper, key: tuple[object, ...], build: Callable[[B
         found = build(conn)
         with _built_lock:
             _built[k] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 class Columns:
@@ -118,7 +118,7 @@ class Columns:
 def column(conn: BaseDatabaseWrapper, model: type[Model], name: str = "pk") -> str:
     """The quoted column of the field `name` ("pk": the primary key) of `model`."""
     field = model._meta.pk if name == "pk" else model._meta.get_field(name)
-    return conn.ops.quote_name(field.column)  # type: ignore[union-attr]
+    return conn.ops.quote_name(field.column)
 
 
 def table(conn: BaseDatabaseWrapper, model: type[Model]) -> str:
@@ -145,12 +145,12 @@ def update_statement(model: type[Model], pk: object, values: dict[str, object], 
         meta = model._meta
         qn = c.ops.quote_name
         fields = [meta.get_field(n) for n in names]
-        sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
-        return f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(meta.pk.column)} = %s", fields  # type: ignore[return-value,union-attr]
+        sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+        return f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(meta.pk.column)} = %s", fields
 
     sql, fields = built(conn, ("update", model, names), build)
     params = [_prep(f, v, conn) for f, v in zip(fields, values.values(), strict=True)]
-    params.append(model._meta.pk.get_db_prep_value(pk, conn))  # type: ignore[union-attr]
+    params.append(model._meta.pk.get_db_prep_value(pk, conn))
     return sql, tuple(params)
 
 
@@ -175,9 +175,9 @@ def insert_statement(
         head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
         conflict = ""
         if update:
-            cols = [qn(meta.get_field(n).column) for n in update]  # type: ignore[union-attr]
+            cols = [qn(meta.get_field(n).column) for n in update]
             sets = ", ".join(f"{col} = EXCLUDED.{col}" for col in cols)
-            conflict = f" ON CONFLICT ({qn(meta.pk.column)}) DO UPDATE SET {sets}"  # type: ignore[union-attr]
+            conflict = f" ON CONFLICT ({qn(meta.pk.column)}) DO UPDATE SET {sets}"
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
         return head, row, conflict, fields, stamped

@@ -251,7 +251,7 @@ def _lock_statement(conn: BaseDatabaseWrapper, by: str, groups_of: Any = None) -
 
 
 _VERSION = Case._meta.get_field("version")
-_PAYLOAD_ENCODER = Event._meta.get_field("payload").encoder  # type: ignore[union-attr]  # None: json's own
+_PAYLOAD_ENCODER = Event._meta.get_field("payload").encoder  # None: json's own
 
 
 def _lock_case(by: str, key: Any, groups_of: Any = None) -> Case | None:
@@ -260,10 +260,10 @@ def _lock_case(by: str, key: Any, groups_of: Any = None) -> Case | None:
     `groups_of`: a user whose groups are read by the same statement (`access.remember_groups`)."""
     conn = connections["default"]
     if by == "item":
-        param = WorkItem._meta.pk.get_db_prep_value(key, conn)  # type: ignore[union-attr]
+        param = WorkItem._meta.pk.get_db_prep_value(key, conn)
     else:
-        param = Case._meta.pk.get_prep_value(key)  # type: ignore[union-attr]  # ValueError as .filter(pk=) raises
-        low, high = conn.ops.integer_field_range(Case._meta.pk.get_internal_type())  # type: ignore[union-attr]
+        param = Case._meta.pk.get_prep_value(key)  # ValueError as .filter(pk=) raises
+        low, high = conn.ops.integer_field_range(Case._meta.pk.get_internal_type())
         if not low <= param <= high:  # past the column's integers: no such case (as the ORM answers)
             return None
     sql, case_cols, version_cols = _lock_statement(conn, by, type(groups_of) if groups_of is not None else None)
@@ -275,7 +275,7 @@ def _lock_case(by: str, key: Any, groups_of: Any = None) -> Case | None:
     end = case_cols.width + version_cols.width
     _VERSION.set_cached_value(case, version_cols.instance(conn, row[case_cols.width : end]))
     if groups_of is not None:
-        names = row[end]
+        names: Any = row[end]  # PostgreSQL: a list; SQLite: JSON text
         access.remember_groups(groups_of, json.loads(names) if isinstance(names, str) else names or ())
     return case
 
@@ -562,7 +562,7 @@ def _events_statement(events: list[EventRow]) -> Statement:
     shared = [
         Event._meta.get_field(n).get_db_prep_save(getattr(first, n if n != "case" else "case_id"), conn)
         for n in _EVENT_SHARED
-    ]  # type: ignore[union-attr]
+    ]
     own_rows = [
         {"type": e.type, "task": e.task, "work_item": str(e.work_item) if e.work_item else None, "payload": e.payload}
         for e in events
