@@ -136,7 +136,8 @@ def user_groups(user) -> set[str]:
             cached = set()
         else:
             conn = connections[router.db_for_read(Group)]
-            sql = built(conn, ("user groups", type(user)), functools.partial(groups_sql, type(user)))
+            model = user._meta.model  # the user model, also behind a lazy object (a session's user)
+            sql = built(conn, ("user groups", model), functools.partial(groups_sql, model))
             cached = {name for (name,) in fetch(conn, sql, (user.pk,))}
         user._workflow_groups = cached
     return cached

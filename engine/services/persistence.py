@@ -266,7 +266,8 @@ def _lock_case(by: str, key: Any, groups_of: Any = None) -> Case | None:
         low, high = conn.ops.integer_field_range(Case._meta.pk.get_internal_type())
         if not low <= param <= high:  # past the column's integers: no such case (as the ORM answers)
             return None
-    sql, case_cols, version_cols = _lock_statement(conn, by, type(groups_of) if groups_of is not None else None)
+    user_model = groups_of._meta.model if groups_of is not None else None  # (a lazy object's too)
+    sql, case_cols, version_cols = _lock_statement(conn, by, user_model)
     rows = fetch(conn, sql, (param,) if groups_of is None else (groups_of.pk, param))
     if not rows:
         return None

@@ -13,8 +13,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.functional import SimpleLazyObject
 
-from engine import bulk, services
+from engine import access, bulk, services
 from engine.access import SYSTEM
 from engine.core.errors import Forbidden, NotFound
 from engine.core.replay import replay
@@ -241,3 +242,12 @@ def test_a_case_id_past_the_databases_integers_is_not_found_and_changes_nothing(
     with pytest.raises(NotFound):
         services.case_cancel(case_id=case_id, user=staff, reason="x")
     assert db_state() == before
+
+
+def test_a_user_behind_a_lazy_object_claims_as_a_session_request_does(clerk: Any) -> None:
+    case = services.case_start(definition="steps", user=SYSTEM)
+    item = open_item(case, "a")
+    lazy = SimpleLazyObject(lambda: fresh(clerk))  # what Django's session middleware hands a view
+    row = services.work_item_claim(item_id=item.pk, user=lazy)
+    assert row.assignee == "clerk1"
+    assert access.user_groups(lazy) == {"clerks"}
