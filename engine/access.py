@@ -8,13 +8,17 @@ checks". ADR 0061.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias, final
 
+from django.contrib.auth.models import Group
+from django.db import connections, router
 from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from definitions.models import DefinitionVersion
+from engine.bulk import built, fetch
 from engine.core.errors import Forbidden, NotAllowed
 from engine.models import Case, WorkItem
 
@@ -123,11 +127,44 @@ def check_can_signal(user: Actor, case_id: int) -> None:
 
 
 def user_groups(user) -> set[str]:
+    """The names of the user's groups, read once per user object (a request loads its user
+    afresh, so a change of groups counts from the next request). The statement's text is built
+    once per process (`engine.bulk.built`), not compiled from a queryset per call."""
     cached = getattr(user, "_workflow_groups", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
+        if user.pk is None:  # an anonymous user has no groups
+            cached = set()
+        else:
+            conn = connections[router.db_for_read(Group)]
+            model = user._meta.model  # the user model, also behind a lazy object (a session's user)
+            sql = built(conn, ("user groups", model), functools.partial(groups_sql, model))
+            cached = {name for (name,) in fetch(conn, sql, (user.pk,))}
         user._workflow_groups = cached
     return cached
+
+
+def groups_unread(user: Actor) -> bool:
+    """Would `user_groups(user)` run a query? (A person whose groups this object has not read.)"""
+    return not is_system(user) and user.pk is not None and getattr(user, "_workflow_groups", None) is None
+
+
+def remember_groups(user: Any, names: Collection[str]) -> None:
+    """Keep the names of the user's groups read along with another statement (the case lock of
+    a work item change reads them in the same round trip: engine.services.persistence)."""
+    user._workflow_groups = set(names)
+
+
+def groups_sql(user_model: Any, conn: Any) -> str:
+    """`user.groups.values_list("name")`: the names of a user's groups (any user model with
+    `groups`), as SQL with the user's id as its one parameter."""
+    m2m = user_model._meta.get_field("groups")
+    group = m2m.related_model._meta
+    qn = conn.ops.quote_name
+    return (
+        f"SELECT g.{qn(group.get_field('name').column)} FROM {qn(group.db_table)} g "
+        f"INNER JOIN {qn(m2m.m2m_db_table())} ug ON ug.{qn(m2m.m2m_reverse_name())} = g.{qn(group.pk.column)} "
+        f"WHERE ug.{qn(m2m.m2m_column_name())} = %s"
+    )
 
 
 def item_offered_to(

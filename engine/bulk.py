@@ -1,4 +1,7 @@
-"""One UPDATE statement for many rows, each with its own values.
+"""Statements the services write with: one UPDATE for many rows, and the few statements of
+the manual step path with their text built once per process.
+
+One UPDATE statement for many rows, each with its own values.
 
 Django's `bulk_update` writes `SET f = CASE WHEN id = 1 THEN .. WHEN id = 2 THEN .. END` for
 every field, and building those expressions costs about 3 ms of CPU per row for a work item's
@@ -10,10 +13,16 @@ PostgreSQL and SQLite (3.33 and later) both run. Values go through each field's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.db import connections, router
-from django.db.models import Model
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, Model
+from django.db.models.fields import AutoFieldMixin
+
+T = TypeVar("T")
 
 
 def bulk_update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence[str]) -> int:
@@ -49,49 +58,142 @@ def bulk_update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence
         return cursor.rowcount
 
 
-# ---------------------------------------------------------------------- several statements as one
+# ---------------------------------------------------------------------- statements built once
+# The manual step path runs the same few statements on every call. Django's query compiler
+# rebuilds each one from its queryset every time (about half of a step's CPU, issue 12): these
+# build the SQL text once per process and connection vendor and keep it, and each call passes only
+# its values. Values go through each field's own `get_db_prep_save` and what is read comes back
+# through the same converters Django applies, so rows are stored and loaded as the ORM does it.
 
 Statement = tuple[str, tuple[object, ...]]
 
+_built: dict[tuple[object, ...], Any] = {}
+_built_lock = threading.Lock()
+
+
+def built(conn: BaseDatabaseWrapper, key: tuple[object, ...], build: Callable[[BaseDatabaseWrapper], T]) -> T:
+    """`build(conn)`, made once per connection alias, vendor and `key`, then kept: SQL text and
+    what goes with it depend on nothing else (the models and the vendor's dialect)."""
+    k = (conn.alias, conn.vendor, *key)
+    found = _built.get(k)
+    if found is None:
+        found = build(conn)
+        with _built_lock:
+            _built[k] = found
+    return found
+
+
+class Columns:
+    """A model's concrete columns (less `exclude`) as one SELECT lists them under `alias`, and the
+    row values turned into model instances as Django's iterables turn them (the backend's and the
+    fields' converters, `Model.from_db`)."""
+
+    __slots__ = ("model", "attnames", "sql", "width", "_converters")
+
+    def __init__(self, conn: BaseDatabaseWrapper, model: type[Model], alias: str, exclude: Sequence[str] = ()) -> None:
+        fields = [f for f in model._meta.concrete_fields if f.name not in exclude]
+        qn = conn.ops.quote_name
+        self.model = model
+        self.attnames = tuple(f.attname for f in fields)
+        self.sql = ", ".join(f"{alias}.{qn(f.column)}" for f in fields)
+        self.width = len(fields)
+        converters = []
+        for n, f in enumerate(fields):
+            col = f.get_col(alias)
+            fns = (*conn.ops.get_db_converters(col), *col.get_db_converters(conn))
+            if fns:
+                converters.append((n, fns, col))
+        self._converters = tuple(converters)
+
+    def instance(self, conn: BaseDatabaseWrapper, row: Sequence[object]) -> Any:
+        values = list(row)
+        for n, fns, col in self._converters:
+            value = values[n]
+            for fn in fns:
+                value = fn(value, col, conn)
+            values[n] = value
+        return self.model.from_db(conn.alias, self.attnames, values)
+
+
+def column(conn: BaseDatabaseWrapper, model: type[Model], name: str = "pk") -> str:
+    """The quoted column of the field `name` ("pk": the primary key) of `model`."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    return conn.ops.quote_name(field.column)
+
+
+def table(conn: BaseDatabaseWrapper, model: type[Model]) -> str:
+    return conn.ops.quote_name(model._meta.db_table)
+
+
+def fetch(conn: BaseDatabaseWrapper, sql: str, params: Sequence[object]) -> list[tuple[object, ...]]:
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _prep(field: Field, value: object, conn: BaseDatabaseWrapper) -> object:
+    return field.get_db_prep_save(value, conn)
+
 
 def update_statement(model: type[Model], pk: object, values: dict[str, object], using: str = "default") -> Statement:
-    """`UPDATE <table> SET <values> WHERE pk = <pk>` as Django compiles it (not run)."""
-    from django.db.models import Q
-    from django.db.models.sql.subqueries import UpdateQuery
+    """`UPDATE <table> SET <values> WHERE pk = <pk>` (not run); its text built once per set of
+    columns."""
+    conn = connections[using]
+    names = tuple(values)
 
-    query = UpdateQuery(model)
-    query.add_update_values(values)
-    query.add_q(Q(pk=pk))
-    sql, params = query.get_compiler(using=using).as_sql()
+    def build(c: BaseDatabaseWrapper) -> tuple[str, list[Field]]:
+        meta = model._meta
+        qn = c.ops.quote_name
+        fields = [meta.get_field(n) for n in names]
+        sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+        return f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(meta.pk.column)} = %s", fields
+
+    sql, fields = built(conn, ("update", model, names), build)
+    params = [_prep(f, v, conn) for f, v in zip(fields, values.values(), strict=True)]
+    params.append(model._meta.pk.get_db_prep_value(pk, conn))
     return sql, tuple(params)
 
 
 def insert_statement(
     model: type[Model],
-    objs: Sequence[Model],
+    objs: Sequence[Any],
     *,
     update_fields: Sequence[str] = (),
     using: str = "default",
 ) -> Statement:
-    """A multi-row `INSERT` of `objs` as Django's `bulk_create` compiles it, without RETURNING;
-    with `update_fields`, `ON CONFLICT (pk) DO UPDATE SET` those (an upsert). Not run. Django's
-    `pre_save` stamps `auto_now(_add)` fields on the objects, as `bulk_create` does."""
-    from django.db.models import AutoField
-    from django.db.models.constants import OnConflict
-    from django.db.models.sql.subqueries import InsertQuery
+    """A multi-row `INSERT` of `objs` (instances of `model`, or anything with its fields'
+    attnames as attributes: every concrete column but an auto-numbered key), without RETURNING;
+    with `update_fields`, `ON CONFLICT (pk) DO UPDATE SET` those (an upsert). Not run. An
+    `auto_now(_add)` field left unset is stamped, as `save()` does; one already set is kept."""
+    conn = connections[using]
+    update = tuple(update_fields)
 
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not (isinstance(f, AutoField) and f.primary_key)]
-    if any(isinstance(meta.pk, AutoField) and o.pk is not None for o in objs):  # pragma: no cover
+    def build(c: BaseDatabaseWrapper) -> tuple[str, str, str, list[Field], list[Field]]:
+        meta = model._meta
+        qn = c.ops.quote_name
+        fields = [f for f in meta.concrete_fields if not (isinstance(f, AutoFieldMixin) and f.primary_key)]
+        head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
+        conflict = ""
+        if update:
+            cols = [qn(meta.get_field(n).column) for n in update]
+            sets = ", ".join(f"{col} = EXCLUDED.{col}" for col in cols)
+            conflict = f" ON CONFLICT ({qn(meta.pk.column)}) DO UPDATE SET {sets}"
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+        return head, row, conflict, fields, stamped
+
+    head, row, conflict, fields, stamped = built(conn, ("insert", model, update), build)
+    if any(
+        isinstance(model._meta.pk, AutoFieldMixin) and getattr(o, "pk", None) is not None for o in objs
+    ):  # pragma: no cover
         raise ValueError("insert_statement writes new auto-numbered rows only")
-    query = InsertQuery(
-        model,
-        on_conflict=OnConflict.UPDATE if update_fields else None,
-        update_fields=[meta.get_field(f) for f in update_fields],
-        unique_fields=[meta.pk] if update_fields else [],
-    )
-    query.insert_values(fields, list(objs))
-    ((sql, params),) = query.get_compiler(using=using).as_sql()
+    sql = built(conn, ("insert", model, update, len(objs)), lambda c: head + ", ".join([row] * len(objs)) + conflict)
+    params: list[object] = []
+    for obj in objs:
+        for f in stamped:
+            if getattr(obj, f.attname) is None:
+                f.pre_save(obj, add=True)
+        params.extend(_prep(f, getattr(obj, f.attname), conn) for f in fields)
     return sql, tuple(params)
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from config import log_context
@@ -27,7 +29,18 @@ from definitions.runtime import runtime_for
 from definitions.selectors import version_get
 from engine import access, hooks
 from engine.access import SYSTEM, Actor
-from engine.bulk import bulk_update_rows, execute_as_one, insert_statement, update_statement
+from engine.bulk import (
+    Columns,
+    Statement,
+    built,
+    bulk_update_rows,
+    column,
+    execute_as_one,
+    fetch,
+    insert_statement,
+    table,
+    update_statement,
+)
 from engine.core.effects import CancelChild, CaseEnded, Dispatch, Effect, StartChild
 from engine.core.engine import Engine
 from engine.core.errors import EngineError, InvalidInput, NotAllowed, NotFound
@@ -156,10 +169,8 @@ def _item_op(item_id, user: Actor, action: str, op: Callable[[Engine, str], Any]
         access.check_item_action(user, engine, item, action, staff_only=staff_only)
         op(engine, key)
 
-    # one query finds and locks the item's case (only the case row: FOR UPDATE OF)
-    locked = Case.objects.select_for_update(of=("self",)).filter(work_items__pk=key)
-    with log_context.bound(item_id=key):
-        _, _, loaded = _run_locked(locked, run, user=user, missing=f"no work item {item_id}")
+    with log_context.bound(item_id=key):  # one query finds and locks the item's case
+        _, _, loaded = _run_locked(("item", key), run, user=user, missing=f"no work item {item_id}", groups=True)
     row = loaded.rows.get(key)
     if row is None:  # pragma: no cover - the item is live, so it was loaded
         row = WorkItem.objects.get(pk=key)
@@ -177,16 +188,18 @@ def _execute(case_id: int, op: Callable[[Engine], T], *, user: Actor, staff_only
     if opened is not None and case_id in opened:  # already open further up this call stack
         o = opened[case_id]
         return o.case, op(o.engine)
-    case, result, _ = _run_locked(
-        Case.objects.select_for_update().filter(pk=case_id), op, user=user, missing=f"no case {case_id}"
-    )
+    case, result, _ = _run_locked(("case", case_id), op, user=user, missing=f"no case {case_id}")
     return case, result
 
 
-def _run_locked(locked_qs, op: Callable[[Engine], T], *, user: Actor, missing: str) -> tuple[Case, T, Loaded]:
+def _run_locked(
+    lock: tuple[str, Any], op: Callable[[Engine], T], *, user: Actor, missing: str, groups: bool = False
+) -> tuple[Case, T, Loaded]:
+    """Lock the case (`("case", id)`, or `("item", work item id)`: the item's case), apply `op`
+    to its engine and settle, in one transaction. `groups`: the rights check may need the user's
+    groups; when this user object has not read them, the lock's statement reads them too."""
     with transaction.atomic():
-        # at most one row: no ORDER BY (`.first()` would add one and compile it every time)
-        case = next(iter(locked_qs.select_related("version").defer("version__net").order_by()[:1]), None)
+        case = _lock_case(*lock, groups_of=user if groups and access.groups_unread(user) else None)
         if case is None:
             raise NotFound(missing)
         with log_context.bound(case_id=case.pk, definition=case.definition_name):  # on each log record
@@ -196,10 +209,100 @@ def _run_locked(locked_qs, op: Callable[[Engine], T], *, user: Actor, missing: s
     return case, result, loaded
 
 
+# ---------------------------------------------------------------------- the statements of a step
+# Built once per process and connection vendor (engine.bulk.built), not compiled from a queryset
+# on every call (ADR 0088). They read what these querysets read:
+#   Case.objects.select_for_update(of=("self",)).select_related("version").defer("version__net")
+#       .filter(pk=...) or .filter(work_items__pk=...)
+#   case.work_items.filter(state__in=ITEM_LIVE)  (ordered by created_at, the model's ordering)
+
+
+def _lock_statement(conn: BaseDatabaseWrapper, by: str, groups_of: Any = None) -> tuple[str, Columns, Columns]:
+    """The lock's SELECT; with `groups_of` (a user model) one more column, the names of a user's
+    groups (its id the first parameter): an array on PostgreSQL, a JSON array elsewhere."""
+
+    def build(c: BaseDatabaseWrapper) -> tuple[str, Columns, Columns]:
+        case_cols = Columns(c, Case, "c")
+        version_cols = Columns(c, DefinitionVersion, "v", exclude=("net",))
+        if by == "item":
+            item = f"SELECT w.{column(c, WorkItem, 'case')} FROM {table(c, WorkItem)} w"
+            item += f" WHERE w.{column(c, WorkItem)} = %s"
+            where = f"c.{column(c, Case)} = ({item})"
+        else:
+            where = f"c.{column(c, Case)} = %s"
+        lock = ""
+        if c.features.has_select_for_update:  # only the case row (SQLite: the write lock of BEGIN IMMEDIATE)
+            lock = " " + c.ops.for_update_sql(of=("c",) if c.features.has_select_for_update_of else ())
+        groups = ""
+        if groups_of is not None:
+            names = access.groups_sql(groups_of, c)
+            if c.vendor == "postgresql":
+                groups = f", ARRAY({names})"
+            else:
+                groups = f", (SELECT json_group_array(n.name) FROM ({names}) n)"
+        sql = (
+            f"SELECT {case_cols.sql}, {version_cols.sql}{groups} FROM {table(c, Case)} c"
+            f" INNER JOIN {table(c, DefinitionVersion)} v"
+            f" ON v.{column(c, DefinitionVersion)} = c.{column(c, Case, 'version')} WHERE {where}{lock}"
+        )
+        return sql, case_cols, version_cols
+
+    return built(conn, ("lock case", by, groups_of), build)
+
+
+_VERSION = Case._meta.get_field("version")
+_PAYLOAD_ENCODER = Event._meta.get_field("payload").encoder  # None: json's own
+
+
+def _lock_case(by: str, key: Any, groups_of: Any = None) -> Case | None:
+    """The case row (its version loaded, less the net) locked for this transaction, or None.
+    `by`: "case" (`key` its id) or "item" (`key` the id of one of its work items, a checked UUID).
+    `groups_of`: a user whose groups are read by the same statement (`access.remember_groups`)."""
+    conn = connections["default"]
+    if by == "item":
+        param = WorkItem._meta.pk.get_db_prep_value(key, conn)
+    else:
+        param = Case._meta.pk.get_prep_value(key)  # ValueError as .filter(pk=) raises
+        low, high = conn.ops.integer_field_range(Case._meta.pk.get_internal_type())
+        if not low <= param <= high:  # past the column's integers: no such case (as the ORM answers)
+            return None
+    user_model = groups_of._meta.model if groups_of is not None else None  # (a lazy object's too)
+    sql, case_cols, version_cols = _lock_statement(conn, by, user_model)
+    rows = fetch(conn, sql, (param,) if groups_of is None else (groups_of.pk, param))
+    if not rows:
+        return None
+    row = rows[0]
+    case: Case = case_cols.instance(conn, row[: case_cols.width])
+    end = case_cols.width + version_cols.width
+    _VERSION.set_cached_value(case, version_cols.instance(conn, row[case_cols.width : end]))
+    if groups_of is not None:
+        names: Any = row[end]  # PostgreSQL: a list; SQLite: JSON text
+        access.remember_groups(groups_of, json.loads(names) if isinstance(names, str) else names or ())
+    return case
+
+
+def _live_rows(case: Case) -> list[WorkItem]:
+    """The case's live work items (open, or failed awaiting an operator), oldest first."""
+    conn = connections["default"]
+
+    def build(c: BaseDatabaseWrapper) -> tuple[str, Columns, tuple[str, ...]]:
+        cols = Columns(c, WorkItem, "w")
+        states = tuple(sorted(ITEM_LIVE))
+        sql = (
+            f"SELECT {cols.sql} FROM {table(c, WorkItem)} w WHERE w.{column(c, WorkItem, 'case')} = %s"
+            f" AND w.{column(c, WorkItem, 'state')} IN ({', '.join(['%s'] * len(states))})"
+            f" ORDER BY w.{column(c, WorkItem, 'created_at')}"
+        )
+        return sql, cols, states
+
+    sql, cols, states = built(conn, ("live items",), build)
+    return [cols.instance(conn, row) for row in fetch(conn, sql, (case.pk, *states))]
+
+
 def _load_engine(case: Case, user, live: list[WorkItem] | None = None) -> Loaded:
     rt = runtime_for(case.version)
     if live is None:
-        live = list(case.work_items.filter(state__in=ITEM_LIVE))
+        live = _live_rows(case)
     rows = {str(r.pk): r for r in live}
     state = CaseState(
         status=case.state,
@@ -290,8 +393,21 @@ class _Writes:
         self.created: list[WorkItem] = []
         self.changed: list[WorkItem] = []
         self.item_fields: list[str] = ITEM_FIELDS  # the columns the changed items need written
-        self.events: list[Event] = []
+        self.events: list[EventRow] = []
         self.previous_assignees: dict[str, str] = {}
+
+
+class EventRow(NamedTuple):
+    """An event row to insert (what `engine.models.Event` stores, without its id): a tuple, not
+    a model instance, on the path every change takes."""
+
+    case_id: int
+    type: str
+    task: str
+    work_item: str | None
+    payload: dict[str, Any]
+    actor: str
+    created_at: dt.datetime
 
 
 CASE_FIELDS = ["state", "marking", "tasks", "data", "pending_signals", "ended_at", "reason", "updated_at"]
@@ -330,39 +446,31 @@ def _collect(loaded: Loaded) -> _Writes | None:
     w.created = [_row_from_item(case, engine.dirty[i], now) for i in engine.created if i in engine.dirty]
     changed = [i for i in engine.dirty.values() if i.id not in engine.created]
     if changed:
-        rows = [_row_from_item(case, i, now) for i in changed]
         before = loaded.rows
-        w.previous_assignees = {
-            str(r.pk): before[r.pk].assignee
-            for r in rows
-            if r.pk in before and before[r.pk].assignee and before[r.pk].assignee != r.assignee
-        }
         fields: set[str] = set()
-        for r in rows:
-            old = before.get(r.pk)
-            if old is None:  # pragma: no cover - a changed item is live, so it was loaded
+        rows = []
+        for item in changed:
+            row = before.get(item.id)
+            if row is None:  # pragma: no cover - a changed item is live, so it was loaded
+                rows.append(_row_from_item(case, item, now))
                 fields.update(ITEM_FIELDS)
                 continue
-            r.created_at = old.created_at  # the row as stored (the push shows it)
-            for f in ITEM_FIELDS:
-                value = getattr(r, f)
-                if getattr(old, f) != value:
+            # the loaded row itself becomes the row as written (no second instance): its columns
+            # set from the engine's item, noting which changed
+            if row.assignee and row.assignee != item.assignee:
+                w.previous_assignees[item.id] = row.assignee
+            for f, value in _item_columns(item).items():
+                if getattr(row, f) != value:
                     fields.add(f)
-                    setattr(old, f, value)
+                    setattr(row, f, value)
+            row.updated_at = now
+            rows.append(row)
         # only what changed is written (one statement for the rows: the union of their changes)
         w.item_fields = [f for f in ITEM_FIELDS if f in fields or f == "updated_at"]
         w.changed = rows
     actor = engine.actor or ""
     w.events = [
-        Event(
-            case_id=case.pk,
-            type=ev.type.value,
-            task=ev.task,
-            work_item=ev.work_item,
-            payload=dict(ev.payload),
-            actor=actor,
-        )
-        for ev in engine.events
+        EventRow(case.pk, ev.type.value, ev.task, ev.work_item, dict(ev.payload), actor, now) for ev in engine.events
     ]
     engine.events, engine.dirty, engine.created = [], {}, set()
     return w
@@ -372,9 +480,9 @@ def _flush(batch: list[_Writes]) -> None:
     """Write the collected changes of one or more cases: one statement per table (an UPDATE of
     the one row, or a bulk one for several; a case's new and changed items together in one
     INSERT ... ON CONFLICT UPDATE), then tell the change hook the rows each case wrote."""
-    if len(batch) == 1 and connection.vendor == "postgresql" and _small(batch[0]):
+    if len(batch) == 1 and _small(batch[0]):
         w = batch[0]
-        _flush_one_as_one_statement(w)
+        _flush_one(w)
         rows = [*w.changed, *w.created]
         hooks.rows_written([w.case], w.events, rows)  # metrics (ops app), counted on commit
         hooks.case_changed(w.case, rows, w.previous_assignees)
@@ -386,19 +494,16 @@ def _flush(batch: list[_Writes]) -> None:
         bulk_update_rows(Case, [w.case for w in batch], CASE_FIELDS)
     created = [r for w in batch for r in w.created]
     changed = [r for w in batch for r in w.changed]
-    if created and changed and len(batch) == 1 and len(created) + len(changed) <= UPSERT_MAX:
-        _upsert_items(created, changed, batch[0].item_fields)
-    else:
-        if created:
-            WorkItem.objects.bulk_create(created)
-        if len(changed) == 1:
-            r = changed[0]
-            WorkItem.objects.filter(pk=r.pk).update(**{f: getattr(r, f) for f in batch[0].item_fields})
-        elif changed:
-            for start in range(0, len(changed), 500):
-                bulk_update_rows(WorkItem, changed[start : start + 500], ITEM_FIELDS)
+    if created:
+        WorkItem.objects.bulk_create(created)
+    if len(changed) == 1:
+        r = changed[0]
+        WorkItem.objects.filter(pk=r.pk).update(**{f: getattr(r, f) for f in batch[0].item_fields})
+    elif changed:
+        for start in range(0, len(changed), 500):
+            bulk_update_rows(WorkItem, changed[start : start + 500], ITEM_FIELDS)
     events = [e for w in batch for e in w.events]
-    Event.objects.bulk_create(events, batch_size=1000)
+    Event.objects.bulk_create([Event(**e._asdict()) for e in events], batch_size=1000)
     hooks.rows_written([w.case for w in batch], events, [*changed, *created])  # metrics (ops app), on commit
     for w in batch:
         hooks.case_changed(w.case, [*w.changed, *w.created], w.previous_assignees)
@@ -409,40 +514,65 @@ def _small(w: _Writes) -> bool:
     return len(w.created) + len(w.changed) <= UPSERT_MAX and len(w.events) <= 4 * UPSERT_MAX
 
 
-def _flush_one_as_one_statement(w: _Writes) -> None:
-    """PostgreSQL: one case's writes (its row, its new and changed items, its events) in one
+def _flush_one(w: _Writes) -> None:
+    """One case's writes (its row, its new and changed items, its events): on PostgreSQL one
     statement, `WITH ... UPDATE, INSERT ... ON CONFLICT ... INSERT` (each part touches other rows;
-    ADR 0062): one round trip instead of three."""
+    ADR 0062), one round trip instead of three; on SQLite the same parts one after another. The
+    statements' text is built once per set of columns (engine.bulk, ADR 0088)."""
     parts = [update_statement(Case, w.case.pk, {f: getattr(w.case, f) for f in w.case_fields})]
-    if len(w.changed) == 1 and not w.created:
+    created = w.created
+    if len(w.changed) == 1 and (not created or connection.vendor == "postgresql"):
+        # one changed row: an UPDATE of its changed columns (on PostgreSQL a part of the one
+        # statement beside the INSERT of the new rows; fewer values than an upsert of both)
         r = w.changed[0]
         parts.append(update_statement(WorkItem, r.pk, {f: getattr(r, f) for f in w.item_fields}))
-    elif w.created or w.changed:
-        kept = [r.created_at for r in w.changed]
-        upsert = w.item_fields if w.changed else ()
-        parts.append(insert_statement(WorkItem, [*w.created, *w.changed], update_fields=upsert))
-        for r, created_at in zip(w.changed, kept, strict=True):
-            r.created_at = created_at  # Django stamped it for the INSERT; the row keeps its own
+    elif w.changed:  # a changed row exists: the upsert sets only its changed columns
+        parts.append(insert_statement(WorkItem, [*created, *w.changed], update_fields=w.item_fields))
+        created = []
+    if created:
+        parts.append(insert_statement(WorkItem, created))
     if w.events:
-        parts.append(insert_statement(Event, w.events))
+        parts.append(_events_statement(w.events))
     execute_as_one(parts)
 
 
-# most rows written by one INSERT ... ON CONFLICT (beyond: the two statements of a large batch)
+_EVENT_SHARED = ("case", "actor", "created_at")  # the same for every event of one case's write
+_EVENT_OWN = ("type", "task", "work_item", "payload")
+
+
+def _events_statement(events: list[EventRow]) -> Statement:
+    """One case's events (one actor, one time: `_collect`) as one INSERT. On PostgreSQL their
+    own columns go as one JSON parameter (`jsonb_to_recordset`, in order: the ids follow the
+    list), so the statement has four parameters whatever the number of events: no value is
+    prepared column by column, and with its few parameters the whole write stays within what
+    psycopg caches the parsing of (50). Elsewhere, `insert_statement`."""
+    conn = connections["default"]
+    if conn.vendor != "postgresql":
+        return insert_statement(Event, events)
+
+    def build(c: BaseDatabaseWrapper) -> str:
+        cols = ", ".join(column(c, Event, n) for n in (*_EVENT_SHARED, *_EVENT_OWN))
+        own = ", ".join(_EVENT_OWN)
+        return (
+            f"INSERT INTO {table(c, Event)} ({cols}) SELECT %s, %s, %s, {', '.join(f'e.{n}' for n in _EVENT_OWN)}"
+            " FROM ROWS FROM (jsonb_to_recordset(%s::jsonb) AS (type text, task text, work_item uuid, payload jsonb))"
+            f" WITH ORDINALITY AS e({own}, n) ORDER BY e.n"
+        )
+
+    first = events[0]
+    shared = [
+        Event._meta.get_field(n).get_db_prep_save(getattr(first, n if n != "case" else "case_id"), conn)
+        for n in _EVENT_SHARED
+    ]
+    own_rows = [
+        {"type": e.type, "task": e.task, "work_item": str(e.work_item) if e.work_item else None, "payload": e.payload}
+        for e in events
+    ]
+    return built(conn, ("events",), build), (*shared, json.dumps(own_rows, cls=_PAYLOAD_ENCODER))
+
+
+# most rows written by one INSERT ... ON CONFLICT (beyond: the statements of a large batch)
 UPSERT_MAX = 200
-
-
-def _upsert_items(created: list[WorkItem], changed: list[WorkItem], fields: list[str]) -> None:
-    """A case's new and changed items in one statement: `INSERT ... ON CONFLICT (id) DO UPDATE
-    SET <fields>` (a changed row exists, so only its changed columns are set; PostgreSQL and
-    SQLite 3.24+). Django stamps `created_at` on every row it inserts: the changed rows get theirs
-    back in memory, as stored."""
-    kept = [r.created_at for r in changed]
-    WorkItem.objects.bulk_create(
-        [*created, *changed], update_conflicts=True, unique_fields=["id"], update_fields=fields
-    )
-    for r, created_at in zip(changed, kept, strict=True):
-        r.created_at = created_at
 
 
 def _case_row_fields(case: Case, state: CaseState, reason: str = "") -> list[str]:
@@ -488,6 +618,23 @@ def _item_from_row(r: WorkItem) -> ItemState:
     )
 
 
+def _item_columns(i: ItemState) -> dict[str, Any]:
+    """The columns of ITEM_FIELDS (but `updated_at`) as the engine's item has them."""
+    return {
+        "state": i.state,
+        "input": i.input,
+        "output": i.output,
+        "attempt": i.attempt,
+        "error": i.error,
+        "role": i.role,
+        "offered_user": i.user,
+        "assignee": i.assignee,
+        "completed_by": i.completed_by,
+        "priority": i.priority,
+        "due_at": dt.datetime.fromisoformat(i.due_at) if i.due_at else None,
+    }
+
+
 def _row_from_item(case: Case, i: ItemState, now: dt.datetime) -> WorkItem:
     return WorkItem(
         id=i.id,
@@ -495,20 +642,10 @@ def _row_from_item(case: Case, i: ItemState, now: dt.datetime) -> WorkItem:
         task=i.task,
         generation=i.generation,
         kind=i.kind,
-        state=i.state,
-        input=i.input,
-        output=i.output,
-        attempt=i.attempt,
-        error=i.error,
-        role=i.role,
-        offered_user=i.user,
-        assignee=i.assignee,
-        completed_by=i.completed_by,
-        priority=i.priority,
         iteration=i.iteration,
-        due_at=dt.datetime.fromisoformat(i.due_at) if i.due_at else None,
         created_at=now,
         updated_at=now,
+        **_item_columns(i),
     )
 
 

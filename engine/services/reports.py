@@ -136,7 +136,7 @@ def _report_alone(report: AttemptReport) -> str:
     try:
         with transaction.atomic():
             _, _, one = _run_locked(
-                Case.objects.select_for_update().filter(pk=report.case_id),
+                ("case", report.case_id),
                 functools.partial(_report_op, report=report),
                 user=SYSTEM,
                 missing=f"no case {report.case_id}",
