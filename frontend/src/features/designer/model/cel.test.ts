@@ -82,6 +82,10 @@ describe("completions", () => {
     expect(c.items[0].detail).toMatch(/whether some element matches/);
     expect(labels("size(data.items).")).toContain("map()");
   });
+  it("offers nothing for a name typed in full", () => {
+    expect(labels("data.amount")).toEqual([]);
+    expect(labels("data")).toEqual([]);
+  });
   it("offers nothing inside a text in quotes", () => {
     expect(labels("data.code == 'da")).toEqual([]);
   });

@@ -169,7 +169,7 @@ export function completionsAt(
     for (const k of KEYWORDS)
       if (word && matches(k) && k !== word)
         items.push({ insert: k, label: k, kind: "variable", detail: "a CEL keyword" });
-    return { from, to, items };
+    return { from, to, items: offered(items, word) };
   }
   if (path === "data" || path.startsWith("data.")) {
     const parent = path === "data" ? "" : path.slice(5);
@@ -190,8 +190,12 @@ export function completionsAt(
     for (const [name, kind, detail] of CEL_METHODS)
       if (matches(name) && path !== "data")
         items.push({ insert: `${name}(`, label: `${name}()`, kind, detail });
-  return { from, to, items };
+  return { from, to, items: offered(items, word) };
 }
+
+/** A name typed in full offers nothing more (the list would only hide what is below the field). */
+const offered = (items: Completion[], word: string) =>
+  items.every((i) => i.insert === word) ? [] : items;
 
 /** The edit distance of two short names (for "did you mean"). */
 export function distance(a: string, b: string): number {

@@ -57,3 +57,13 @@ describe("celErrorWords", () => {
     expect(celErrorWords(raw)).toContain("“)” is not expected here at character 8");
   });
 });
+
+describe("messageWords of a split warning", () => {
+  it("names the flow once and draws its arrow (the engine's message, issue 15 item 10)", () => {
+    const raw =
+      "the xor split of task 'review' always takes the flow /flows/2 (it has no `when`); review->notify_rejection can never be taken";
+    expect(messageWords(raw)).toBe(
+      "the xor split of task 'review' always takes the flow number 3 (it has no `when`); review → notify_rejection can never be taken",
+    );
+  });
+});

@@ -98,7 +98,9 @@ export function messageWords(message: string): string {
     .replace(
       /(^|\s)(\/(?:flows|tasks|conditions|signals|queries)\/\d+[\w/]*)/g,
       (_m, pre, ptr) => `${pre}${pointerWords(ptr as string)}`,
-    );
+    )
+    .replace(/\b(flow|task|condition|signal|query) \1 number/g, "$1 number") // "the flow /flows/2"
+    .replace(/\b([\w.-]+)->([\w.-]+)/g, "$1 → $2"); // a flow's element id, "review->pay"
 }
 
 const CLOSERS: Record<string, string> = { ")": "parenthesis", "]": "bracket", "}": "brace" };

@@ -181,8 +181,8 @@ function NodeProperties({
       {mine.length > 0 && (
         <ul className="element-problems" data-testid="element-problems">
           {mine.map((p, i) => (
-            <li key={i} role="alert">
-              {p.message}
+            <li key={i}>
+              <span role="alert">{p.message}</span>
             </li>
           ))}
         </ul>
@@ -345,7 +345,10 @@ function TaskProperties({
           {activity && (
             <details className="activity-info" open>
               <summary>{activity.description || activity.name}</summary>
-              <pre className="mono">{JSON.stringify(activity.input_schema, null, 2)}</pre>
+              {/* focusable: a long schema scrolls, and the keyboard must reach it (axe) */}
+              <pre className="mono" tabIndex={0} aria-label={`input schema of ${activity.name}`}>
+                {JSON.stringify(activity.input_schema, null, 2)}
+              </pre>
             </details>
           )}
           <MappingField
