@@ -325,7 +325,7 @@ class ExpressionCheckApi(StaffApi):
             "when `expression` is missing, not text, or longer than the CEL length limit."
         ),
         request=ExpressionCheckInputSerializer,
-        responses={200: ExpressionCheckOutputSerializer, **error_responses(400, 403)},
+        responses={200: ExpressionCheckOutputSerializer, **error_responses(400, 401, 403)},
     )
     def post(self, request: Request) -> Response:
         body = ExpressionCheckInputSerializer(data=request.data)

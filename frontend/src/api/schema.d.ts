@@ -4052,7 +4052,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOutput"];
                 };
             };
-            /** @description not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;

@@ -186,7 +186,7 @@ export function CelField(props: {
         <ul
           id={listId}
           role="listbox"
-          aria-label={`Suggestions for ${props.label}`}
+          aria-label="Completions"
           className="cel-list"
           hidden={!shown}
           data-testid={props.testId ? `${props.testId}-suggestions` : undefined}
