@@ -7,6 +7,7 @@ every problem and the id of the element at fault.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -24,6 +25,8 @@ from rest_framework.views import APIView
 from config.pagination import PageNumberPagination, paginated_response
 from definitions import selectors, services
 from engine.core.errors import NotAllowed
+from engine.core.expr import ExpressionError, compile_expr
+from engine.core.limits import LIMITS
 from engine.serializers import ActivityOutputSerializer, error_responses
 
 NET_BODY = OpenApiTypes.OBJECT  # a net document (docs/net-format.md); validated by the services
@@ -268,3 +271,73 @@ class GroupListApi(StaffApi):
     def get(self, request: Request) -> Response:
         groups = Group.objects.annotate(members=Count("user")).order_by("name")
         return paginated_response(view=self, request=request, queryset=groups, serializer_class=GroupOutputSerializer)
+
+
+# ---------------------------------------------------------------------- expressions
+
+
+class _TextField(serializers.CharField):
+    """Text only: a number or a boolean is refused, not turned into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class ExpressionCheckInputSerializer(serializers.Serializer):
+    expression = _TextField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="a CEL expression; at most WORKFLOW_CEL_MAX_LENGTH characters (docs/limits.md)",
+    )
+
+    def validate_expression(self, value: str) -> str:
+        if len(value) > LIMITS.cel_max_length:
+            raise serializers.ValidationError(
+                f"the expression is {len(value)} characters long; at most {LIMITS.cel_max_length} are allowed"
+            )
+        return value
+
+
+class ExpressionCheckOutputSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    error = serializers.CharField(
+        allow_null=True, help_text="the engine's compile error (first line), or null; the designer words it"
+    )
+    column = serializers.IntegerField(
+        allow_null=True, help_text="1-based character where the parser stopped, when it says so"
+    )
+
+
+_PARSER_AT = re.compile(r"<input>:\d+:(\d+):")
+
+
+class ExpressionCheckApi(StaffApi):
+    """Whether one CEL expression compiles, as the publish check will see it (ADR 0086)."""
+
+    @extend_schema(
+        operation_id="designer_check_expression",
+        summary="Check one CEL expression as the publish check does (designer, staff only)",
+        description=(
+            "Compiles the expression with the engine's CEL compiler, never evaluates it. 200 for any "
+            "text: `valid` false with the compile error and its column when it does not parse; 400 "
+            "when `expression` is missing, not text, or longer than the CEL length limit."
+        ),
+        request=ExpressionCheckInputSerializer,
+        responses={200: ExpressionCheckOutputSerializer, **error_responses(400, 401, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        body = ExpressionCheckInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        source: str = body.validated_data["expression"]
+        out: dict[str, Any] = {"valid": True, "error": None, "column": None}
+        if not source.strip():
+            out.update(valid=False, error="the expression is empty")
+            return Response(out)
+        try:
+            compile_expr(source)
+        except ExpressionError as exc:
+            at = _PARSER_AT.search(exc.message)  # the parser's column is 1-based already
+            out.update(valid=False, error=exc.message, column=int(at.group(1)) if at else None)
+        return Response(out)

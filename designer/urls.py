@@ -10,6 +10,7 @@ from designer import api
 urlpatterns = [
     path("activities/", api.ActivityListApi.as_view(), name="activities-list"),
     path("groups/", api.GroupListApi.as_view(), name="groups-list"),
+    path("designer/check-expression/", api.ExpressionCheckApi.as_view(), name="designer-check-expression"),
     path("definitions/", api.DefinitionCollectionApi.as_view(), name="definitions"),
     path("definitions/validate/", api.DefinitionValidateApi.as_view(), name="definitions-validate"),
     path("definitions/import/", api.DefinitionImportApi.as_view(), name="definitions-import"),

@@ -556,6 +556,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/designer/check-expression/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check one CEL expression as the publish check does (designer, staff only)
+         * @description Compiles the expression with the engine's CEL compiler, never evaluates it. 200 for any text: `valid` false with the compile error and its column when it does not parse; 400 when `expression` is missing, not text, or longer than the CEL length limit.
+         */
+        post: operations["designer_check_expression"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/groups/": {
         parameters: {
             query?: never;
@@ -1113,6 +1133,17 @@ export interface components {
             actor: string;
             /** Format: date-time */
             created_at: string;
+        };
+        ExpressionCheckInputRequest: {
+            /** @description a CEL expression; at most WORKFLOW_CEL_MAX_LENGTH characters (docs/limits.md) */
+            expression: string;
+        };
+        ExpressionCheckOutput: {
+            valid: boolean;
+            /** @description the engine's compile error (first line), or null; the designer words it */
+            error: string | null;
+            /** @description 1-based character where the parser stopped, when it says so */
+            column: number | null;
         };
         FailedItemOutput: {
             /** Format: uuid */
@@ -3947,6 +3978,80 @@ export interface operations {
                 };
             };
             /** @description not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description no such object or page */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description the body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description the body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    designer_check_expression: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpressionCheckInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpressionCheckOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;

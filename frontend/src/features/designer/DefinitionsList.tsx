@@ -3,6 +3,7 @@ import { Link, useNavigate } from "react-router-dom";
 
 import { type DefinitionSummary, importDefinition, listDefinitions, refusalText } from "./api";
 import type { NetDoc } from "../../lib/net/net";
+import { Time } from "../../components/Time";
 
 /** The definitions: open a draft, start a new one, import a JSON file. */
 export function DefinitionsList() {
@@ -65,7 +66,9 @@ export function DefinitionsList() {
                 </td>
                 <td>{d.title}</td>
                 <td>{d.latest_version === null ? "unpublished" : `v${d.latest_version}`}</td>
-                <td>{new Date(d.updated_at).toLocaleString()}</td>
+                <td>
+                  <Time iso={d.updated_at} relative />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -31,6 +31,7 @@ import { FindElement } from "./FindElement";
 import { emptyNet } from "../../lib/net/convert";
 import { autoLayout } from "../../lib/net/layout";
 import type { NetDoc } from "../../lib/net/net";
+import { formatDateTime } from "../../lib/time";
 import { Palette } from "./Palette";
 import { PropertiesPanel } from "./panel/PropertiesPanel";
 import { ProblemsList } from "./ProblemsList";
@@ -451,7 +452,7 @@ function Editor({ mode }: { mode: "new" | "draft" | "version" }) {
               .sort((a, b) => b.version - a.version)
               .map((v) => (
                 <option key={v.version} value={v.version}>
-                  v{v.version} · {new Date(v.published_at).toLocaleDateString()}
+                  v{v.version} · {formatDateTime(v.published_at)}
                 </option>
               ))}
           </select>

@@ -99,3 +99,13 @@ export function startCase(definition: string, data: Record<string, unknown>): Pr
 export function getCase(id: number): Promise<Case> {
   return unwrap(api.GET("/api/cases/{case_id}/", { params: { path: { case_id: id } } }));
 }
+
+export type ExpressionCheck = Schemas["ExpressionCheckOutput"];
+
+/** Whether one CEL expression compiles, as the publish check sees it (never evaluated). */
+export function checkExpression(
+  expression: string,
+  signal?: AbortSignal,
+): Promise<ExpressionCheck> {
+  return unwrap(api.POST("/api/designer/check-expression/", { body: { expression }, signal }));
+}

@@ -5,7 +5,7 @@ import { celErrorWords, elementWords, messageWords, pointerWords } from "./words
 const PARSER_EOF =
   "Failed to parse expression 'data.amount >': ERROR: <input>:1:14: Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}";
 const PARSER_QUOTE =
-  "Failed to parse expression 'data.a == \"x': ERROR: <input>:1:10: Syntax error: token recognition error at: '\"x'";
+  "Failed to parse expression 'data.a == \"x': ERROR: <input>:1:11: Syntax error: token recognition error at: '\"x'";
 
 describe("elementWords", () => {
   const labels: Record<string, string> = { review: "Review the claim" };
@@ -53,7 +53,17 @@ describe("celErrorWords", () => {
   });
   it("says an unexpected token in words", () => {
     const raw =
-      "Failed to parse expression 'data.a ) 1': ERROR: <input>:1:7: Syntax error: mismatched input ')' expecting <EOF>";
+      "Failed to parse expression 'data.a ) 1': ERROR: <input>:1:8: Syntax error: mismatched input ')' expecting <EOF>";
     expect(celErrorWords(raw)).toContain("“)” is not expected here at character 8");
+  });
+});
+
+describe("messageWords of a split warning", () => {
+  it("names the flow once and draws its arrow (the engine's message, issue 15 item 10)", () => {
+    const raw =
+      "the xor split of task 'review' always takes the flow /flows/2 (it has no `when`); review->notify_rejection can never be taken";
+    expect(messageWords(raw)).toBe(
+      "the xor split of task 'review' always takes the flow number 3 (it has no `when`); review → notify_rejection can never be taken",
+    );
   });
 });

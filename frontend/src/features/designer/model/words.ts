@@ -98,8 +98,12 @@ export function messageWords(message: string): string {
     .replace(
       /(^|\s)(\/(?:flows|tasks|conditions|signals|queries)\/\d+[\w/]*)/g,
       (_m, pre, ptr) => `${pre}${pointerWords(ptr as string)}`,
-    );
+    )
+    .replace(/\b(flow|task|condition|signal|query) \1 number/g, "$1 number") // "the flow /flows/2"
+    .replace(/\b([\w.-]+)->([\w.-]+)/g, "$1 → $2"); // a flow's element id, "review->pay"
 }
+
+const CLOSERS: Record<string, string> = { ")": "parenthesis", "]": "bracket", "}": "brace" };
 
 const TOKEN_NAMES: Record<string, string> = {
   "<EOF>": "the end of the expression",
@@ -111,15 +115,14 @@ const TOKEN_NAMES: Record<string, string> = {
  * input '<EOF>' expecting {'[', ...}"; this says "The expression stops too early, after
  * “data.amount >”: a value or a name is missing at the end."
  */
-export function celErrorWords(raw: string): string {
+export function celErrorWords(raw: string, column: number | null = null): string {
   const source = raw.match(/Failed to parse expression '(.*?)':\s*ERROR/s)?.[1];
+  // the parser's column ("<input>:1:14:") counts from 1
   const at = raw.match(/<input>:(\d+):(\d+):/);
-  const column = at ? Number(at[2]) : null;
-  const place = column !== null ? ` at character ${column + 1}` : "";
+  const col = column ?? (at ? Number(at[2]) : null);
+  const place = col !== null ? ` at character ${col}` : "";
   const near =
-    source !== undefined && column !== null
-      ? source.slice(Math.max(0, column - 12), column + 1).trim()
-      : "";
+    source !== undefined && col !== null ? source.slice(Math.max(0, col - 13), col).trim() : "";
   const nearText = near ? ` (near “${near}”)` : "";
   let m: RegExpMatchArray | null;
   if ((m = raw.match(/mismatched input '(.*?)' expecting/s))) {
@@ -137,6 +140,8 @@ export function celErrorWords(raw: string): string {
     if (m[1] === "<EOF>") return "The expression has something extra at the end.";
     return `There is an extra “${m[1]}”${place}${nearText}: remove it or add what belongs before it.`;
   }
+  if ((m = raw.match(/missing '(.*?)' at '<EOF>'/s)) && CLOSERS[m[1]])
+    return `Missing closing ${CLOSERS[m[1]]} “${m[1]}”${source ? ` after \`${source.trim()}\`` : " at the end"}.`;
   if ((m = raw.match(/missing '(.*?)' at '(.*?)'/s)))
     return `A “${m[1]}” is missing before “${TOKEN_NAMES[m[2]] ?? m[2]}”${place}.`;
   if (/no viable alternative at input/.test(raw))

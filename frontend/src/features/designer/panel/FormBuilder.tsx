@@ -11,6 +11,7 @@ import {
   schemaFromFields,
 } from "../model/formSchema";
 import type { Json, JsonObject } from "../../../lib/net/net";
+import { CelField } from "./CelField";
 import { initialFormData, uiSchemaFor } from "../../../lib/forms/ui";
 
 const TYPE_LABELS: Record<FieldType, string> = {
@@ -229,20 +230,19 @@ export function FormBuilder(props: {
                   />
                 </label>
                 {props.defaults && (
-                  <label className="fb-wide">
-                    default from case data (CEL)
-                    <input
-                      aria-label={`default from case data of ${f.name}`}
-                      data-testid={`${n}-from-data`}
-                      className="mono"
-                      placeholder={`e.g. data.${f.name}`}
-                      value={
-                        typeof defaults[f.name] === "string" ? (defaults[f.name] as string) : ""
-                      }
+                  <div className="fb-wide">
+                    <span aria-hidden="true">default from case data (CEL)</span>
+                    <CelField
+                      bare
+                      label={`default from case data of ${f.name}`}
+                      scope="data"
+                      testId={`${n}-from-data`}
+                      example={`data.${f.name}`}
+                      value={typeof defaults[f.name] === "string" ? defaults[f.name] : ""}
                       readOnly={props.readOnly}
-                      onChange={(e) => setDefault(f.name, e.target.value)}
+                      onChange={(v) => setDefault(f.name, v ?? "")}
                     />
-                  </label>
+                  </div>
                 )}
               </div>
             </details>

@@ -4,6 +4,7 @@ import { useDesigner } from "../store";
 import type { VersionSummary } from "../api";
 import { VersionsPanel } from "./VersionsPanel";
 import { CheckField, JsonField, MappingField, RoleChecks, TextField } from "./fields";
+import { CelField } from "./CelField";
 import { FormBuilder } from "./FormBuilder";
 import { withKey } from "./PropertiesPanel";
 
@@ -128,6 +129,7 @@ export function NetPanel({
               />
               <MappingField
                 label="writes to case data"
+                scope="signal"
                 value={sig.output}
                 readOnly={readOnly}
                 onChange={(v) => write(withKey(sig, "output", v))}
@@ -179,9 +181,9 @@ export function NetPanel({
                 readOnly={readOnly}
                 onChange={(v) => write(withKey(q, "name", v))}
               />
-              <TextField
+              <CelField
                 label="expression (CEL)"
-                mono
+                scope="data"
                 value={q.expr}
                 readOnly={readOnly}
                 onChange={(v) => write(withKey(q, "expr", v))}

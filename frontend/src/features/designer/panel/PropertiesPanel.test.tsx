@@ -71,7 +71,7 @@ describe("properties panel", () => {
     show();
     const when = screen.getByTestId<HTMLInputElement>("prop-when");
     expect(when.value).toBe("data.x >");
-    expect(when.parentElement!.textContent).toContain("The expression is not valid CEL");
+    expect(when.closest(".field")!.textContent).toContain("The expression is not valid CEL");
     fireEvent.change(when, { target: { value: "data.x > 1" } });
     expect(s().toNet().flows![1].when).toBe("data.x > 1");
   });

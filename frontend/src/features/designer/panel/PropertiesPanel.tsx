@@ -22,6 +22,7 @@ import {
   SelectField,
   TextField,
 } from "./fields";
+import { CelField } from "./CelField";
 import { FormBuilder } from "./FormBuilder";
 import { NetPanel } from "./NetPanel";
 
@@ -180,8 +181,8 @@ function NodeProperties({
       {mine.length > 0 && (
         <ul className="element-problems" data-testid="element-problems">
           {mine.map((p, i) => (
-            <li key={i} role="alert">
-              {p.message}
+            <li key={i}>
+              <span role="alert">{p.message}</span>
             </li>
           ))}
         </ul>
@@ -259,10 +260,10 @@ function TaskProperties({
             onChange={(v) => update("assign", withKey(assign, "role", v))}
             problems={at("/assign/role")}
           />
-          <TextField
+          <CelField
             label="user (CEL)"
+            scope="data"
             testId="prop-assign-user"
-            mono
             value={assign.user}
             readOnly={readOnly}
             example="data.owner"
@@ -276,9 +277,9 @@ function TaskProperties({
             onChange={(v) => update("assign", withKey(assign, "not_same_as", v))}
             problems={at("/assign/not_same_as")}
           />
-          <TextField
+          <CelField
             label="priority (number or CEL)"
-            mono
+            scope="data"
             value={el.priority}
             readOnly={readOnly}
             onChange={(v) =>
@@ -286,9 +287,9 @@ function TaskProperties({
             }
             problems={at("/priority")}
           />
-          <TextField
+          <CelField
             label="due (CEL duration or timestamp)"
-            mono
+            scope="data"
             value={el.due}
             readOnly={readOnly}
             example="duration('48h')"
@@ -344,12 +345,17 @@ function TaskProperties({
           {activity && (
             <details className="activity-info" open>
               <summary>{activity.description || activity.name}</summary>
-              <pre className="mono">{JSON.stringify(activity.input_schema, null, 2)}</pre>
+              {/* focusable: a long schema scrolls, and the keyboard must reach it (axe) */}
+              <pre className="mono" tabIndex={0} aria-label={`input schema of ${activity.name}`}>
+                {JSON.stringify(activity.input_schema, null, 2)}
+              </pre>
             </details>
           )}
           <MappingField
             label="input (activity field = CEL)"
             testId="prop-input"
+            scope="input"
+            variables={inst && typeof inst.as === "string" ? [inst.as] : undefined}
             value={el.input as JsonObject}
             readOnly={readOnly}
             keyHint={inputKeys}
@@ -358,6 +364,7 @@ function TaskProperties({
           <MappingField
             label="output (case field = CEL over result)"
             testId="prop-output"
+            scope="output"
             value={el.output as JsonObject}
             readOnly={readOnly}
             onChange={(v) => update("output", v)}
@@ -437,10 +444,10 @@ function TaskProperties({
       {kind === "composite" && (
         <section>
           <h4>Child workflow</h4>
-          <TextField
+          <CelField
             label="definition name, or CEL giving it"
+            scope="workflow"
             testId="prop-workflow"
-            mono
             value={el.workflow}
             readOnly={readOnly}
             example="document-check or 'process-' + item.type"
@@ -454,12 +461,15 @@ function TaskProperties({
           )}
           <MappingField
             label="input (child case data = CEL)"
+            scope="input"
+            variables={inst && typeof inst.as === "string" ? [inst.as] : undefined}
             value={el.input as JsonObject}
             readOnly={readOnly}
             onChange={(v) => update("input", v)}
           />
           <MappingField
             label="output (case field = CEL over result)"
+            scope="output"
             value={el.output as JsonObject}
             readOnly={readOnly}
             onChange={(v) => update("output", v)}
@@ -470,19 +480,19 @@ function TaskProperties({
       {kind === "timer" && (
         <section>
           <h4>Timer</h4>
-          <TextField
+          <CelField
             label="duration (CEL)"
+            scope="data"
             testId="prop-duration"
-            mono
             value={el.duration}
             readOnly={readOnly}
             example="duration('1h')"
             onChange={(v) => update("duration", v)}
             problems={at("/duration")}
           />
-          <TextField
+          <CelField
             label="or at (CEL timestamp)"
-            mono
+            scope="data"
             value={el.at}
             readOnly={readOnly}
             example="timestamp(data.deadline)"
@@ -510,6 +520,7 @@ function TaskProperties({
           />
           <MappingField
             label="output (case field = CEL over signal)"
+            scope="signal"
             value={el.output as JsonObject}
             readOnly={readOnly}
             onChange={(v) => update("output", v)}
@@ -531,9 +542,9 @@ function TaskProperties({
           />
           {inst && (
             <>
-              <TextField
+              <CelField
                 label="for each (CEL list)"
-                mono
+                scope="data"
                 value={inst.for_each}
                 readOnly={readOnly}
                 onChange={(v) => update("instances", withKey(inst, "for_each", v))}
@@ -675,10 +686,10 @@ function FlowProperties({ edgeId }: { edgeId: string }) {
               (split === "or" ? " (all true ones for OR)" : "")}
         </p>
       )}
-      <TextField
+      <CelField
         label="predicate (CEL, `when`)"
+        scope="when"
         testId="prop-when"
-        mono
         value={flow.when}
         readOnly={readOnly}
         example="data.amount > 1000"

@@ -8,6 +8,7 @@ import { getVersion, type VersionSummary } from "../api";
 import { type Change, diffNets } from "../model/diff";
 import { useDesigner } from "../store";
 import type { NetDoc } from "../../../lib/net/net";
+import { Time } from "../../../components/Time";
 
 const WHAT: Record<Change["what"], string> = {
   workflow: "workflow field",
@@ -61,7 +62,7 @@ export function VersionsPanel({ name, versions }: { name: string; versions: Vers
           <li key={v.version} data-testid={`version-${v.version}`}>
             <b>v{v.version}</b>{" "}
             <span className="hint">
-              {new Date(v.published_at).toLocaleString()}
+              <Time iso={v.published_at} relative />
               {v.published_by ? ` · ${v.published_by}` : ""}
             </span>
             <div className={v.comment ? "version-comment" : "hint"}>

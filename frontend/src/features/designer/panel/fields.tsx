@@ -2,6 +2,8 @@
 import { useState } from "react";
 
 import type { Json, JsonObject } from "../../../lib/net/net";
+import type { CelScope } from "../model/cel";
+import { CelField } from "./CelField";
 
 /** A field's value as the input shows it ("" for absent). */
 const fieldText = (value: unknown): string =>
@@ -208,6 +210,9 @@ export function MappingField(props: {
   readOnly?: boolean;
   testId?: string;
   keyHint?: string[];
+  /** The variables the expressions read (docs/net-format.md): what the fields complete. */
+  scope: CelScope;
+  variables?: string[];
 }) {
   const rows = Object.entries(props.value ?? {});
   const write = (next: Array<[string, Json]>) => {
@@ -228,12 +233,15 @@ export function MappingField(props: {
             onChange={(e) => write(rows.map((r, j) => (j === i ? [e.target.value, r[1]] : r)))}
           />
           <span>=</span>
-          <input
-            aria-label={`${props.label} expression ${i + 1}`}
-            className="mono"
+          <CelField
+            bare
+            label={`${props.label} expression ${i + 1}`}
+            scope={props.scope}
+            variables={props.variables}
+            testId={props.testId ? `${props.testId}-expr-${i + 1}` : undefined}
             value={typeof v === "string" ? v : JSON.stringify(v)}
             readOnly={props.readOnly}
-            onChange={(e) => write(rows.map((r, j) => (j === i ? [r[0], e.target.value] : r)))}
+            onChange={(next) => write(rows.map((r, j) => (j === i ? [r[0], next ?? ""] : r)))}
           />
           {!props.readOnly && (
             <button
