@@ -344,6 +344,7 @@ def _collect(loaded: Loaded) -> _Writes | None:
                 fields.update(ITEM_FIELDS)
                 continue
             r.created_at = old.created_at  # the row as stored (the push shows it)
+            r.follow_up = old.follow_up  # not the engine's: never written here, but pushed
             for f in ITEM_FIELDS:
                 value = getattr(r, f)
                 if getattr(old, f) != value:
