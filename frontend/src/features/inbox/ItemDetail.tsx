@@ -12,7 +12,9 @@ import {
   type WorkItem,
 } from "../../api/client";
 import { Time } from "../../components/Time";
+import { useAuth } from "../../shell/auth";
 import { CaseView } from "./CaseView";
+import { FollowUp } from "./FollowUp";
 import { formValidation } from "./formRules";
 import {
   asObject,
@@ -29,6 +31,8 @@ interface Props {
   item: WorkItem;
   username: string;
   onDone: (message: string) => void;
+  /** the page's clock */
+  now: number;
 }
 
 type CaseDoc = Schemas["CaseOutput"];
@@ -37,7 +41,8 @@ const store = () => window.localStorage;
 
 /** The selected item: what it asks, its case (data, diagram, history), its form, and what the
  * user can do with it. */
-export function ItemDetail({ item, username, onDone }: Props) {
+export function ItemDetail({ item, username, onDone, now }: Props) {
+  const { me } = useAuth();
   const [caseDoc, setCaseDoc] = useState<CaseDoc | null>(null);
   const draft = () => loadDraft(store(), username, item.id);
   const [formData, setFormData] = useState<unknown>(() => draft() ?? item.output ?? undefined);
@@ -215,6 +220,12 @@ export function ItemDetail({ item, username, onDone }: Props) {
           </button>
         )}
       </div>
+
+      <FollowUp
+        item={item}
+        editable={item.kind === "manual" && (mine || (me?.is_staff ?? false))}
+        now={now}
+      />
 
       {message && (
         <p role="alert" data-testid="action-error">
