@@ -18,14 +18,16 @@ export function FollowUp({
   /** the page's clock (it ticks), for "filed under later" */
   now: number;
 }) {
-  const [value, setValue] = useState(() => toLocalInput(item.follow_up));
+  // a date field and a time field (each can be typed into; one datetime-local field cannot be
+  // in every browser), empty for none
+  const [value, setValue] = useState(() => splitLocal(item.follow_up));
   const [shownFor, setShownFor] = useState(item.follow_up);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // the date changed (here or elsewhere): show it (adjusted while rendering)
   if (shownFor !== item.follow_up) {
     setShownFor(item.follow_up);
-    setValue(toLocalInput(item.follow_up));
+    setValue(splitLocal(item.follow_up));
   }
 
   async function save(followUp: string | null) {
@@ -62,18 +64,26 @@ export function FollowUp({
       aria-label="Follow-up date"
       onSubmit={(e) => {
         e.preventDefault();
-        const iso = fromLocalInput(value);
-        if (!iso) setError("Follow-up date: enter a whole date and time.");
+        const iso = fromLocalInput(`${value.date}T${value.time || "08:00"}`);
+        if (!iso) setError("Follow-up date: enter a whole date (the time is 8:00 if left out).");
         else void save(iso);
       }}
     >
       <label htmlFor="follow-up-input">Follow up on</label>
       <input
         id="follow-up-input"
-        type="datetime-local"
-        value={value}
-        onChange={(e) => setValue(e.target.value)}
+        type="date"
+        value={value.date}
+        onChange={(e) => setValue({ ...value, date: e.target.value })}
         aria-describedby="follow-up-help"
+        disabled={busy}
+      />
+      <label htmlFor="follow-up-time">at</label>
+      <input
+        id="follow-up-time"
+        type="time"
+        value={value.time}
+        onChange={(e) => setValue({ ...value, time: e.target.value })}
         disabled={busy}
       />
       <button type="submit" disabled={busy}>
@@ -107,4 +117,10 @@ export function FollowUp({
       )}
     </form>
   );
+}
+
+/** The moment as the date and time fields' values, local time ("" for none). */
+function splitLocal(iso: string | null | undefined): { date: string; time: string } {
+  const [date = "", time = ""] = toLocalInput(iso).split("T");
+  return { date, time };
 }
