@@ -97,3 +97,60 @@ def test_follow_up_by_keyboard_moves_the_row_to_later_and_back(daphne_server: Li
         expect(bob.get_by_label("Follow up on")).to_have_count(0)
         other_window.context.close()
         bob.context.close()
+
+
+def test_inbox_rows_fit_and_pass_axe_at_both_sizes(daphne_server: LiveServer, browser: Any) -> None:
+    """Issue 15 audit, inbox side: rows with a priority, a due date and a follow-up date (the row
+    selected) pass axe at 1280×800 and 1920×1080 for two clerks at once; nothing runs off the
+    page sideways and the search field shows its whole placeholder; times are relative to the
+    nearest unit (due in 48 h is "in 2 days", not "tomorrow"); a start form's fields are labelled
+    in words."""
+    server = daphne_server
+    publish_claim_net(server)
+    status, invoice = server.api(
+        "POST", "/api/cases/", {"definition": "invoice-approval", "data": {"vendor": "ACME", "amount": 4200}}
+    )
+    assert status == 201
+    claim = start_claim(server, 12.0)
+    with watched_page(browser, server, "alice", "84-audit-last") as page:
+        bob = login_page(browser, server, "bob")
+        for p in (page, bob):
+            row = p.locator(f"[data-testid=work-item][data-case='{invoice['id']}']")
+            expect(row).to_contain_text("P2", timeout=LIVE)
+            row.locator("button").click()
+            expect(p.get_by_test_id("item-detail")).to_be_visible()
+        claim_row = page.locator(f"[data-testid=work-item][data-case='{claim}']")
+        expect(claim_row.get_by_test_id("due")).to_contain_text("due in 2 days")
+        for width, height in ((1280, 800), (1920, 1080)):
+            for p in (page, bob):
+                p.set_viewport_size({"width": width, "height": height})
+                check_axe(p, f"inbox {width}x{height}")
+                wide = p.evaluate(
+                    """() => [...document.querySelectorAll('body *')]
+                        .filter((e) => !e.closest('.react-flow'))
+                        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+                        .map((e) => e.tagName + '.' + e.className)"""
+                )
+                assert wide == [], wide
+                search = p.get_by_test_id("inbox-search")
+                fits = search.evaluate(
+                    """(el) => {
+                        const ctx = document.createElement('canvas').getContext('2d');
+                        ctx.font = getComputedStyle(el).font;
+                        const pad = parseFloat(getComputedStyle(el).paddingLeft) +
+                            parseFloat(getComputedStyle(el).paddingRight);
+                        return ctx.measureText(el.placeholder).width + pad <= el.clientWidth;
+                    }"""
+                )
+                assert fits, f"the search placeholder is cut at {width}x{height}"
+        shots(page, "84-inbox-audit")
+
+        # a start form labels its fields in words, never with their ids ("documents-1")
+        page.get_by_role("button", name="Start a case").click()
+        start = page.get_by_test_id("start-case")
+        start.get_by_label("Workflow").select_option(label="Batch review")
+        expect(start).to_contain_text("Documents")
+        expect(start.get_by_label("Document", exact=False).first).to_be_visible()
+        assert "documents-1" not in start.inner_text()
+        check_axe(page, "start a case")
+        bob.context.close()

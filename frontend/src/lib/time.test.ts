@@ -23,6 +23,10 @@ describe("time", () => {
     expect(formatRelative("2026-12-06T09:00:00Z", NOW)).toBe(rtf.format(-3, "hour"));
     expect(formatRelative("2026-12-08T12:00:00Z", NOW)).toBe(rtf.format(2, "day"));
     expect(formatRelative(null, NOW)).toBe("–");
+    // to the nearest unit: a moment 2 days less a minute ahead is not "tomorrow"
+    expect(formatRelative("2026-12-08T11:59:00Z", NOW)).toBe(rtf.format(2, "day"));
+    expect(formatRelative("2026-12-07T16:00:00Z", NOW)).toBe(rtf.format(1, "day"));
+    expect(formatRelative("2026-12-06T09:31:00Z", NOW)).toBe(rtf.format(-2, "hour"));
   });
 });
 

@@ -40,10 +40,11 @@ export function formatRelative(iso: string | null | undefined, now: number = Dat
   const diff = d.getTime() - now;
   const ms = Math.abs(diff);
   if (ms < 60_000) return diff > 0 ? relative.format(1, "minute") : "just now";
+  // to the nearest whole unit: due in 47 h 59 min is "in 2 days", not "tomorrow"
   for (const [unit, size] of UNITS) {
-    if (ms >= size) return relative.format(Math.trunc(diff / size), unit);
+    if (ms >= size) return relative.format(Math.round(diff / size), unit);
   }
-  return relative.format(Math.trunc(diff / 60_000), "minute");
+  return relative.format(Math.round(diff / 60_000), "minute");
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");

@@ -1,5 +1,6 @@
 import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
+import { withFieldTitles } from "../../lib/forms/ui";
 import validator from "../../lib/forms/validator";
 import { useEffect, useState } from "react";
 
@@ -106,7 +107,7 @@ export function ItemDetail({ item, username, onDone, now }: Props) {
     return name;
   }
 
-  const schema = (item.form ?? { type: "object", properties: {} }) as RJSFSchema;
+  const schema = withFieldTitles((item.form ?? { type: "object", properties: {} }) as RJSFSchema);
   const rules = formValidation(schema);
 
   return (
