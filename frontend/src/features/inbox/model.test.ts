@@ -57,6 +57,15 @@ function item(id: string, extra: Partial<WorkItem> = {}): WorkItem {
 
 const empty: Items = new Map();
 
+/** A Map-backed stand-in for localStorage. */
+function memoryStore(map: Map<string, string>) {
+  return {
+    getItem: (k: string) => map.get(k) ?? null,
+    setItem: (k: string, v: string) => void map.set(k, v),
+    removeItem: (k: string) => void map.delete(k),
+  };
+}
+
 describe("applyMessage", () => {
   it("a snapshot replaces the items and reports the new ones", () => {
     const before = new Map([
@@ -208,11 +217,7 @@ describe("search, saved filters, drafts and the form's first values", () => {
 
   it("keeps filters and drafts per user", () => {
     const map = new Map<string, string>();
-    const store = {
-      getItem: (k: string) => map.get(k) ?? null,
-      setItem: (k: string, v: string) => void map.set(k, v),
-      removeItem: (k: string) => void map.delete(k),
-    };
+    const store = memoryStore(map);
     saveFilter(store, "alice", {
       name: "urgent",
       filters: { ...noFilters, minPriority: 2 },
@@ -306,11 +311,7 @@ describe("follow-up dates (ADR 0084)", () => {
 
   it("keeps the follow-up view in saved filters; older saved filters get the default", () => {
     const map = new Map<string, string>();
-    const store = {
-      getItem: (k: string) => map.get(k) ?? null,
-      setItem: (k: string, v: string) => void map.set(k, v),
-      removeItem: (k: string) => void map.delete(k),
-    };
+    const store = memoryStore(map);
     saveFilter(store, "alice", {
       name: "later",
       filters: { ...noFilters, followUp: "later" },
