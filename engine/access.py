@@ -114,6 +114,26 @@ def check_release(user: Actor, item: Any) -> None:
         raise Forbidden("only the user who claimed the work item (or staff) can release it")
 
 
+def check_follow_up(user: Actor, item: Any) -> None:
+    """May `user` set or clear the follow-up date of the open work item row `item`? As in
+    Camunda Tasklist: the person who claimed it (the date is theirs to plan with), staff and
+    the system. A candidate of an unclaimed item claims it first (409: the state stands in the
+    way, not the right); a colleague's item is 409 as for a claim; anyone else 403. Only manual
+    items have one (ADR 0084)."""
+    if is_system(user):
+        return
+    if item.kind != "manual":
+        raise NotAllowed(f"only manual work items have a follow-up date (this one is {item.kind})")
+    if user.is_staff or (item.assignee and item.assignee == user.username):
+        return
+    offered = item_offered_to(user, role=item.role, offered_user=item.offered_user, assignee=None)
+    if not offered:
+        raise Forbidden("you may not set the follow-up date of this work item")
+    if item.assignee:
+        raise NotAllowed(f"the work item is claimed by {item.assignee}: only they can set its follow-up date")
+    raise NotAllowed("claim the work item first: its follow-up date is for the person who claimed it")
+
+
 def check_can_signal(user: Actor, case_id: int) -> None:
     """Staff, the system and the user who started the case may signal it."""
     if is_system(user) or user.is_staff:

@@ -82,6 +82,9 @@ class WorkItem(models.Model):
     completed_by = models.CharField(max_length=150, null=True, blank=True)
     priority = models.IntegerField(default=0)
     due_at = models.DateTimeField(null=True, blank=True)
+    # when its assignee wants to see it again: until then the inbox files it under "later"
+    # (Camunda Tasklist's follow-up date; people's planning, not the engine's state: ADR 0084)
+    follow_up = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from definitions.models import DefinitionVersion
 from engine import access
@@ -112,9 +113,11 @@ def work_item_list(
     task: str | None = None,
     mine: bool = False,
     available: bool = False,
+    follow_up: str | None = None,
 ) -> QuerySet[WorkItem]:
     """The items `user` may see, highest priority first, oldest first within a priority.
 
+    `follow_up`: "due" (none, or one that has come) or "later" (still ahead; ADR 0084).
     `mine`: claimed by the user. `available`: unclaimed manual items waiting to be claimed
     (`initialized`) that the user may take (for staff: all of them but those four-eyes keeps
     from them)."""
@@ -125,6 +128,11 @@ def work_item_list(
         qs = qs.filter(case_id=case_id)
     if task:
         qs = qs.filter(task=task)
+    if follow_up is not None:
+        now = timezone.now()
+        qs = qs.filter(
+            Q(follow_up__gt=now) if follow_up == "later" else Q(follow_up__isnull=True) | Q(follow_up__lte=now)
+        )
     if mine:
         qs = qs.filter(assignee=user.username)
     if available:

@@ -93,6 +93,9 @@ class WorkItemOutputSerializer(serializers.Serializer):
     offered_user = serializers.CharField(allow_null=True)
     priority = serializers.IntegerField()
     due_at = serializers.DateTimeField(allow_null=True)
+    follow_up = serializers.DateTimeField(
+        allow_null=True, help_text="until then the inbox files the item under 'later' (set by its assignee)"
+    )
     iteration = serializers.IntegerField(help_text="its place in a chain of next_iteration runs, from 1")
     definition = serializers.CharField(source="definition_name")
     case_state = serializers.CharField(

@@ -40,6 +40,11 @@ class WorkItemCollectionApi(APIView):
         available = serializers.BooleanField(
             required=False, default=False, help_text="unclaimed manual items waiting to be claimed that I may take"
         )
+        follow_up = serializers.ChoiceField(
+            choices=["due", "later"],
+            required=False,
+            help_text="due: no follow-up date or one that has come; later: a follow-up date still ahead",
+        )
 
         def validate_state(self, value: str) -> list[str]:
             states = [s.strip() for s in value.split(",") if s.strip()]
@@ -65,6 +70,7 @@ class WorkItemCollectionApi(APIView):
             task=f.get("task"),
             mine=f["mine"],
             available=f["available"],
+            follow_up=f.get("follow_up"),
         )
         return paginated_response(view=self, request=request, queryset=qs, serializer_class=WorkItemOutputSerializer)
 
@@ -189,6 +195,24 @@ class WorkItemDelegateApi(APIView):
     def post(self, request: Request, item_id: UUID) -> Response:
         body = _valid(self.WorkItemDelegateInputSerializer, request)
         services.work_item_delegate(item_id=item_id, user=request.user, to_username=body["user"])
+        return work_item_response(item_id)
+
+
+class WorkItemFollowUpApi(APIView):
+    class WorkItemFollowUpInputSerializer(serializers.Serializer):
+        follow_up = serializers.DateTimeField(
+            allow_null=True, help_text="when to see the item again (ISO 8601 with a time zone), or null to clear it"
+        )
+
+    @extend_schema(
+        operation_id="work_items_follow_up",
+        summary="Set or clear a work item's follow-up date (its assignee, or staff; addition to API v1)",
+        request=WorkItemFollowUpInputSerializer,
+        responses={200: WorkItemOutputSerializer, **ACTION_ERRORS},
+    )
+    def post(self, request: Request, item_id: UUID) -> Response:
+        body = _valid(self.WorkItemFollowUpInputSerializer, request)
+        services.work_item_set_follow_up(item_id=item_id, user=request.user, follow_up=body["follow_up"])
         return work_item_response(item_id)
 
 

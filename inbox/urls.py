@@ -16,4 +16,5 @@ urlpatterns = [
     path("work-items/<uuid:item_id>/retry/", api.WorkItemRetryApi.as_view(), name="work-item-retry"),
     path("work-items/<uuid:item_id>/skip/", api.WorkItemSkipApi.as_view(), name="work-item-skip"),
     path("work-items/<uuid:item_id>/delegate/", api.WorkItemDelegateApi.as_view(), name="work-item-delegate"),
+    path("work-items/<uuid:item_id>/follow-up/", api.WorkItemFollowUpApi.as_view(), name="work-item-follow-up"),
 ]

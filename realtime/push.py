@@ -165,6 +165,7 @@ def item_doc(row: Any, *, definition: str, case_state: str, spec: Mapping[str, A
         "offered_user": row.offered_user,
         "priority": row.priority,
         "due_at": _datetime.to_representation(row.due_at) if row.due_at else None,
+        "follow_up": _datetime.to_representation(row.follow_up) if row.follow_up else None,
         "iteration": row.iteration,
         "definition": definition,
         "case_state": case_state,

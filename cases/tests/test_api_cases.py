@@ -46,6 +46,7 @@ ITEM_KEYS = {
     "offered_user",
     "priority",
     "due_at",
+    "follow_up",
     "iteration",
     "definition",
     "task_label",

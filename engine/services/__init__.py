@@ -1,7 +1,7 @@
 """The only code that changes a case, split by concern:
 
 - `cases`: start, cancel, suspend, resume, edit data, signal;
-- `work_items`: claim, release, delegate, start, complete, fail, retry, skip, add;
+- `work_items`: claim, release, delegate, start, complete, fail, retry, skip, follow-up, add;
 - `reports`: what workers report about automatic items (one, or a batch in one transaction);
 - `sweeps`: the worker's periodic sweep (due timers, lost messages);
 - `batches`: batch jobs over many cases;
@@ -35,6 +35,7 @@ from engine.services.work_items import (
     work_item_fail,
     work_item_release,
     work_item_retry,
+    work_item_set_follow_up,
     work_item_skip,
     work_item_start,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "work_item_fail",
     "work_item_release",
     "work_item_retry",
+    "work_item_set_follow_up",
     "work_item_skip",
     "work_item_start",
     "work_items_redispatch_stale",

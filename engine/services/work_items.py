@@ -1,22 +1,32 @@
-"""Changes to one work item: claim, release, delegate, start, complete, fail, retry, skip, and
-adding work items to a running task.
+"""Changes to one work item: claim, release, delegate, start, complete, fail, retry, skip, its
+follow-up date, and adding work items to a running task.
 
 Each takes the acting `user` (required): a user, or `engine.access.SYSTEM` (ADR 0061); a worker's
 report of a failed attempt (`work_item_attempt_failed`) is the system's."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
 
-from engine import access
+from config import log_context
+from engine import access, hooks
 from engine.access import SYSTEM, Actor
 from engine.core.engine import Engine
-from engine.core.errors import InvalidInput, NotAllowed
-from engine.models import WorkItem
+from engine.core.errors import InvalidInput, NotAllowed, NotFound
+from engine.core.state import CASE_ACTIVE, ITEM_OPEN
+from engine.models import Case, WorkItem
 from engine.services.persistence import _execute, _item_op
+
+# how far a follow-up date may lie from now (further is a typing slip: year 20260, 1926)
+FOLLOW_UP_PAST = dt.timedelta(days=366)
+FOLLOW_UP_FUTURE = dt.timedelta(days=10 * 366)
 
 
 def work_item_claim(*, item_id, user: Actor) -> WorkItem:
@@ -42,6 +52,44 @@ def work_item_delegate(*, item_id, user: Actor, to_username: str) -> WorkItem:
         e.delegate(i, to_username)
 
     return _item_op(item_id, user, "delegate", op)
+
+
+def work_item_set_follow_up(*, item_id, user: Actor, follow_up: dt.datetime | None) -> WorkItem:
+    """Set (a moment) or clear (None) the follow-up date of an open manual work item: until then
+    its assignee's inbox files it under "later" (ADR 0084). Who may: `access.check_follow_up`.
+    People's planning, not the net's state: the engine is not run and the history gets no event;
+    the row is written under the case's lock (so it never races an action on the item) and
+    pushed to everyone who has the item in their inbox, like any change."""
+    access.require_actor(user)
+    if follow_up is not None:
+        if timezone.is_naive(follow_up):
+            raise InvalidInput("the follow-up date needs a time zone", errors=[_follow_up_error("no time zone")])
+        now = timezone.now()
+        if not now - FOLLOW_UP_PAST <= follow_up <= now + FOLLOW_UP_FUTURE:
+            message = "must lie between a year ago and ten years from now"
+            raise InvalidInput(f"the follow-up date {message}", errors=[_follow_up_error(message)])
+    try:
+        key = str(uuid.UUID(str(item_id)))
+    except (ValueError, TypeError, AttributeError):
+        raise NotFound(f"no work item {item_id}") from None
+    with transaction.atomic(), log_context.bound(item_id=key):
+        locked = Case.objects.select_for_update(of=("self",)).filter(work_items__pk=key)
+        case = next(iter(locked.select_related("version").defer("version__net").order_by()[:1]), None)
+        if case is None:
+            raise NotFound(f"no work item {item_id}")
+        row = WorkItem.objects.get(pk=key)
+        if row.state not in ITEM_OPEN or case.state not in CASE_ACTIVE:
+            raise NotAllowed("the work item is closed: it has no follow-up date to set")
+        access.check_follow_up(user, row)
+        if row.follow_up != follow_up:
+            row.follow_up = follow_up
+            row.save(update_fields=["follow_up", "updated_at"])
+            hooks.case_changed(case, [row])  # the open inboxes update (realtime/push.py)
+    return row
+
+
+def _follow_up_error(message: str) -> dict[str, str]:
+    return {"field": "follow_up", "message": message}
 
 
 def work_item_start(*, item_id, user: Actor) -> WorkItem:

@@ -10,37 +10,11 @@ import pytest
 from engine import access
 from engine.access import SYSTEM, work_item_offered_q
 from engine.models import WorkItem
-from tests.helpers import db_state, make_user, publish_demo_nets
+from tests.helpers import db_state, make_user
 
 pytestmark = pytest.mark.django_db
 
 INVOICE = {"vendor": "ACME", "amount": 500.0}
-
-
-@pytest.fixture(autouse=True)
-def demo(settings: Any) -> None:
-    settings.WORKFLOW_RUNNER = "inline"
-    publish_demo_nets()
-
-
-@pytest.fixture
-def staff(api_client: Any, staff_user: Any) -> Any:
-    return api_client(staff_user)
-
-
-@pytest.fixture
-def clerk(api_client: Any, operator_a: Any) -> Any:
-    return api_client(operator_a)
-
-
-@pytest.fixture
-def manager(api_client: Any, operator_b: Any) -> Any:
-    return api_client(operator_b)
-
-
-@pytest.fixture
-def other_clerk(api_client: Any, django_user_model: Any) -> Any:
-    return api_client(make_user(django_user_model, "clerk_2", "clerks"))
 
 
 def start(client: Any, definition: str = "invoice-approval", data: Any = INVOICE) -> dict[str, Any]:

@@ -152,3 +152,34 @@ def test_a_rolled_back_transaction_pushes_nothing(sent: list[Any]) -> None:
         services.case_start(definition="review", data={"what": "x", "p": 1}, user=SYSTEM)
         raise RuntimeError("abort")
     assert sent == []
+
+
+def test_a_follow_up_date_is_pushed_and_kept_by_later_changes(sent: list[Any], django_user_model: Any) -> None:
+    """Setting it pushes the item to everyone who has it (ADR 0084); the engine's next write of
+    the row (a release) pushes it with the date still on it, as committed."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    clerk1 = make_user(django_user_model, "clerk1", "clerks")
+    case = services.case_start(definition="review", data={"what": "x", "p": 1}, user=SYSTEM)
+    prepare = WorkItem.objects.get(case=case, task="prepare")
+    services.work_item_claim(item_id=prepare.pk, user=clerk1)
+    when = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
+    for action, expected, assignee in [
+        (lambda: services.work_item_set_follow_up(item_id=prepare.pk, user=clerk1, follow_up=when), when, True),
+        (lambda: services.work_item_release(item_id=prepare.pk, user=clerk1), when, True),  # who had it
+        (lambda: services.work_item_set_follow_up(item_id=prepare.pk, user=SYSTEM, follow_up=None), None, False),
+    ]:
+        sent.clear()
+        action()
+        (batch,) = sent
+        doc, _, groups = item_docs(batch)[str(prepare.pk)]
+        assert doc == read_back(prepare.pk)
+        assert doc["follow_up"] == (expected.isoformat().replace("+00:00", "Z") if expected else None)
+        assert groups == {push.role_group("clerks"), push.STAFF_GROUP} | (
+            {push.user_group("clerk1")} if assignee else set()
+        )
+    sent.clear()  # the same date again: nothing written, nothing pushed
+    services.work_item_set_follow_up(item_id=prepare.pk, user=SYSTEM, follow_up=None)
+    assert sent == []

@@ -730,6 +730,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/work-items/{item_id}/follow-up/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set or clear a work item's follow-up date (its assignee, or staff; addition to API v1) */
+        post: operations["work_items_follow_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/work-items/{item_id}/release/": {
         parameters: {
             query?: never;
@@ -1496,6 +1513,13 @@ export interface components {
             /** @default  */
             reason: string;
         };
+        WorkItemFollowUpInputRequest: {
+            /**
+             * Format: date-time
+             * @description when to see the item again (ISO 8601 with a time zone), or null to clear it
+             */
+            follow_up: string | null;
+        };
         /**
          * @description A work item. Built from `engine.selectors.work_items_for_output()` rows (annotated with
          *     the case's definition name and version id).
@@ -1523,6 +1547,11 @@ export interface components {
             priority: number;
             /** Format: date-time */
             due_at: string | null;
+            /**
+             * Format: date-time
+             * @description until then the inbox files the item under 'later' (set by its assignee)
+             */
+            follow_up: string | null;
             /** @description its place in a chain of next_iteration runs, from 1 */
             iteration: number;
             definition: string;
@@ -4253,6 +4282,13 @@ export interface operations {
                 /** @description unclaimed manual items waiting to be claimed that I may take */
                 available?: boolean;
                 case?: number;
+                /**
+                 * @description due: no follow-up date or one that has come; later: a follow-up date still ahead
+                 *
+                 *     * `due` - due
+                 *     * `later` - later
+                 */
+                follow_up?: "due" | "later";
                 /** @description claimed by me */
                 mine?: boolean;
                 /** @description A page number within the paginated result set. */
@@ -4630,6 +4666,90 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["WorkItemFailInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkItemOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description the body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description the body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    work_items_follow_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkItemFollowUpInputRequest"];
             };
         };
         responses: {

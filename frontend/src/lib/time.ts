@@ -40,8 +40,42 @@ export function formatRelative(iso: string | null | undefined, now: number = Dat
   const diff = d.getTime() - now;
   const ms = Math.abs(diff);
   if (ms < 60_000) return diff > 0 ? relative.format(1, "minute") : "just now";
+  // to the nearest whole unit: due in 47 h 59 min is "in 2 days", not "tomorrow"
   for (const [unit, size] of UNITS) {
-    if (ms >= size) return relative.format(Math.trunc(diff / size), unit);
+    if (ms >= size) return relative.format(Math.round(diff / size), unit);
   }
-  return relative.format(Math.trunc(diff / 60_000), "minute");
+  return relative.format(Math.round(diff / 60_000), "minute");
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** The moment as an `<input type="datetime-local">` value ("2026-12-06T14:05", local time),
+ * "" for none. */
+export function toLocalInput(iso: string | null | undefined): string {
+  const d = parse(iso);
+  if (!d) return "";
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}` +
+    `T${pad(d.getHours())}:${pad(d.getMinutes())}`
+  );
+}
+
+/** An `<input type="datetime-local">` value (local time) as an ISO moment, null when it is not
+ * a whole date and time. */
+export function fromLocalInput(value: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value.trim());
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1).map((x) => Number(x ?? 0));
+  const d = new Date(year, month - 1, day, hour, minute, second);
+  // 2026-02-31 rolls over to March: not a date
+  if (d.getMonth() !== month - 1 || d.getDate() !== day || d.getHours() !== hour) return null;
+  return d.toISOString();
+}
+
+/** The start of the working day (8:00, local time) `days` days after `now`'s day. */
+export function morningIn(days: number, now: number = Date.now()): string {
+  const d = new Date(now);
+  d.setDate(d.getDate() + days);
+  d.setHours(8, 0, 0, 0);
+  return d.toISOString();
 }

@@ -46,6 +46,7 @@ function item(id: string, extra: Partial<WorkItem> = {}): WorkItem {
     offered_user: null,
     priority: 1,
     due_at: null,
+    follow_up: null,
     iteration: 1,
     definition: "invoice-approval",
     task_label: "Review invoice",
@@ -175,5 +176,70 @@ describe("the inbox page", () => {
     });
     fireEvent.change(screen.getByLabelText("Workflow"), { target: { value: "order-fulfilment" } });
     expect(listed()).toEqual(["w2"]);
+  });
+
+  it("files items with a follow-up date ahead under later, and moves them live", async () => {
+    const ahead = new Date(Date.now() + 2 * 24 * 3600_000 + 60_000).toISOString();
+    const socket = await openInbox();
+    socket.send({
+      type: "snapshot",
+      work_items: [
+        item("w1", { assignee: "alice" }),
+        item("w2", { assignee: "alice", follow_up: ahead }),
+      ],
+    });
+    fireEvent.click(screen.getByTestId("tab-mine"));
+    expect(listed()).toEqual(["w1"]);
+    expect(screen.getByTestId("later-hint").textContent).toContain("1 item is filed under later");
+    fireEvent.click(screen.getByRole("button", { name: "Show later" }));
+    expect(listed()).toEqual(["w2"]);
+    expect(within(screen.getByTestId("work-item")).getByTestId("follow-up").textContent).toMatch(
+      /follow up in 2 days/,
+    );
+    // cleared elsewhere: the push moves it back to the default view
+    socket.send({
+      type: "work_item",
+      event: "updated",
+      work_item: item("w2", { assignee: "alice", follow_up: null }),
+    });
+    expect(listed()).toEqual([]);
+    fireEvent.change(screen.getByLabelText("Follow-up"), { target: { value: "due" } });
+    expect(listed()).toEqual(["w1", "w2"]);
+    expect(screen.queryByTestId("later-hint")).toBeNull();
+  });
+
+  it("sets a follow-up date typed in the item, and refuses half a date", async () => {
+    const socket = await openInbox();
+    socket.send({ type: "snapshot", work_items: [item("w1", { assignee: "alice" })] });
+    fireEvent.click(screen.getByTestId("tab-mine"));
+    fireEvent.click(within(screen.getByTestId("work-item")).getByRole("button"));
+    const input = await screen.findByLabelText("Follow up on");
+    fireEvent.change(screen.getByLabelText("at"), { target: { value: "14:05" } });
+    fireEvent.click(screen.getByRole("button", { name: "Set follow-up" }));
+    expect(screen.getByTestId("follow-up-error").textContent).toContain("enter a whole date");
+    const calls = () =>
+      (fetch as unknown as { mock: { calls: Request[][] } }).mock.calls.map(([r]) => r);
+    expect(calls().some((r) => r.url.endsWith("/follow-up/"))).toBe(false);
+
+    fireEvent.change(input, { target: { value: "2026-12-09" } });
+    fireEvent.click(screen.getByRole("button", { name: "Set follow-up" }));
+    await vi.waitFor(() =>
+      expect(calls().some((r) => r.url.endsWith("/api/work-items/w1/follow-up/"))).toBe(true),
+    );
+    const request = calls().find((r) => r.url.endsWith("/follow-up/"))!;
+    expect(request.method).toBe("POST");
+    expect(await request.clone().json()).toEqual({
+      follow_up: new Date(2026, 11, 9, 14, 5).toISOString(),
+    });
+  });
+
+  it("shows a candidate the date but no way to change it", async () => {
+    const socket = await openInbox();
+    const ahead = new Date(Date.now() + 3 * 3600_000 + 60_000).toISOString();
+    socket.send({ type: "snapshot", work_items: [item("w1", { follow_up: ahead })] });
+    fireEvent.change(screen.getByLabelText("Follow-up"), { target: { value: "all" } });
+    fireEvent.click(within(screen.getByTestId("work-item")).getByRole("button"));
+    expect((await screen.findByTestId("follow-up-note")).textContent).toContain("in 3 hours");
+    expect(screen.queryByLabelText("Follow up on")).toBeNull();
   });
 });

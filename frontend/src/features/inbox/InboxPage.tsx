@@ -9,6 +9,7 @@ import {
   deleteFilter,
   filterOptions,
   inTab,
+  laterCount,
   loadSavedFilters,
   noFilters,
   onHold,
@@ -99,6 +100,11 @@ export function InboxPage() {
   const source = tab === "done" ? done : [...items.values()].filter((i) => inTab(i, tab, username));
   const options = useMemo(() => filterOptions([...items.values(), ...done]), [items, done]);
   const shown = tab === "done" ? source : visibleItems(source, filters, sort, now);
+  // items filed under "later" that this view hides (offered with a button to show them)
+  const hiddenLater =
+    tab !== "done" && filters.followUp === "due"
+      ? laterCount(visibleItems(source, { ...filters, followUp: "later" }, sort, now), now)
+      : 0;
   const current = selected
     ? (items.get(selected) ?? done.find((d) => d.id === selected) ?? null)
     : null;
@@ -223,6 +229,18 @@ export function InboxPage() {
             <option value="none">No due date</option>
           </select>
           <select
+            aria-label="Follow-up"
+            data-testid="follow-up-view"
+            value={filters.followUp}
+            onChange={(e) =>
+              setFilters({ ...filters, followUp: e.target.value as Filters["followUp"] })
+            }
+          >
+            <option value="due">Follow-up due</option>
+            <option value="later">Later (follow-up ahead)</option>
+            <option value="all">Any follow-up</option>
+          </select>
+          <select
             aria-label="Age"
             value={filters.olderThanHours ?? ""}
             onChange={(e) =>
@@ -246,6 +264,7 @@ export function InboxPage() {
             >
               <option value="priority">Priority</option>
               <option value="due">Due date</option>
+              <option value="followUp">Follow-up date</option>
               <option value="oldest">Oldest first</option>
               <option value="newest">Newest first</option>
             </select>
@@ -316,6 +335,15 @@ export function InboxPage() {
       <div className="inbox-main">
         <ul className="items" data-testid="item-list">
           {shown.length === 0 && <li className="empty muted">Nothing here.</li>}
+          {hiddenLater > 0 && (
+            <li className="later-hint muted" data-testid="later-hint">
+              {hiddenLater === 1 ? "1 item is" : `${hiddenLater} items are`} filed under later
+              (follow-up date ahead).{" "}
+              <button type="button" onClick={() => setFilters({ ...filters, followUp: "later" })}>
+                Show later
+              </button>
+            </li>
+          )}
           {shown.map((item) => (
             <li
               key={item.id}
@@ -356,6 +384,12 @@ export function InboxPage() {
                       · due <Time iso={item.due_at} relative now={now} />
                     </span>
                   )}
+                  {item.follow_up && tab !== "done" && (
+                    <span className="follow-up" data-testid="follow-up">
+                      {" "}
+                      · follow up <Time iso={item.follow_up} relative now={now} />
+                    </span>
+                  )}
                 </span>
                 <span className="age">
                   <Time
@@ -374,6 +408,7 @@ export function InboxPage() {
               key={current.id}
               item={current}
               username={username}
+              now={now}
               onDone={(text) => {
                 setNotice(text);
                 setSelected(null);

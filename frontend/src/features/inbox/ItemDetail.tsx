@@ -1,5 +1,6 @@
 import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
+import { withFieldTitles } from "../../lib/forms/ui";
 import validator from "../../lib/forms/validator";
 import { useEffect, useState } from "react";
 
@@ -12,7 +13,9 @@ import {
   type WorkItem,
 } from "../../api/client";
 import { Time } from "../../components/Time";
+import { useAuth } from "../../shell/auth";
 import { CaseView } from "./CaseView";
+import { FollowUp } from "./FollowUp";
 import { formValidation } from "./formRules";
 import {
   asObject,
@@ -29,6 +32,8 @@ interface Props {
   item: WorkItem;
   username: string;
   onDone: (message: string) => void;
+  /** the page's clock */
+  now: number;
 }
 
 type CaseDoc = Schemas["CaseOutput"];
@@ -37,7 +42,8 @@ const store = () => window.localStorage;
 
 /** The selected item: what it asks, its case (data, diagram, history), its form, and what the
  * user can do with it. */
-export function ItemDetail({ item, username, onDone }: Props) {
+export function ItemDetail({ item, username, onDone, now }: Props) {
+  const { me } = useAuth();
   const [caseDoc, setCaseDoc] = useState<CaseDoc | null>(null);
   const draft = () => loadDraft(store(), username, item.id);
   const [formData, setFormData] = useState<unknown>(() => draft() ?? item.output ?? undefined);
@@ -101,7 +107,7 @@ export function ItemDetail({ item, username, onDone }: Props) {
     return name;
   }
 
-  const schema = (item.form ?? { type: "object", properties: {} }) as RJSFSchema;
+  const schema = withFieldTitles((item.form ?? { type: "object", properties: {} }) as RJSFSchema);
   const rules = formValidation(schema);
 
   return (
@@ -215,6 +221,12 @@ export function ItemDetail({ item, username, onDone }: Props) {
           </button>
         )}
       </div>
+
+      <FollowUp
+        item={item}
+        editable={item.kind === "manual" && (mine || (me?.is_staff ?? false))}
+        now={now}
+      />
 
       {message && (
         <p role="alert" data-testid="action-error">

@@ -1,5 +1,6 @@
 import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
+import { withFieldTitles } from "../../lib/forms/ui";
 import validator from "../../lib/forms/validator";
 import { useEffect, useState } from "react";
 
@@ -35,7 +36,9 @@ export function StartCase({
   if (definitions === null) return <p className="muted">Loading…</p>;
   if (!definitions.length) return <p className="muted">There is nothing you may start.</p>;
   const definition = definitions.find((d) => d.name === chosen) ?? definitions[0];
-  const schema: RJSFSchema = definition.data_schema ?? { type: "object", properties: {} };
+  const schema: RJSFSchema = withFieldTitles(
+    definition.data_schema ?? { type: "object", properties: {} },
+  );
 
   return (
     <section className="start-case" data-testid="start-case">

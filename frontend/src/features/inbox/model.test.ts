@@ -14,6 +14,8 @@ import {
   saveDraft,
   saveFilter,
   filterOptions,
+  isLater,
+  laterCount,
   matches,
   noFilters,
   tabCounts,
@@ -43,6 +45,7 @@ function item(id: string, extra: Partial<WorkItem> = {}): WorkItem {
     offered_user: null,
     priority: 1,
     due_at: null,
+    follow_up: null,
     definition: "invoice-approval",
     task_label: "Review invoice",
     task_description: "",
@@ -53,6 +56,15 @@ function item(id: string, extra: Partial<WorkItem> = {}): WorkItem {
 }
 
 const empty: Items = new Map();
+
+/** A Map-backed stand-in for localStorage. */
+function memoryStore(map: Map<string, string>) {
+  return {
+    getItem: (k: string) => map.get(k) ?? null,
+    setItem: (k: string, v: string) => void map.set(k, v),
+    removeItem: (k: string) => void map.delete(k),
+  };
+}
 
 describe("applyMessage", () => {
   it("a snapshot replaces the items and reports the new ones", () => {
@@ -205,11 +217,7 @@ describe("search, saved filters, drafts and the form's first values", () => {
 
   it("keeps filters and drafts per user", () => {
     const map = new Map<string, string>();
-    const store = {
-      getItem: (k: string) => map.get(k) ?? null,
-      setItem: (k: string, v: string) => void map.set(k, v),
-      removeItem: (k: string) => void map.delete(k),
-    };
+    const store = memoryStore(map);
     saveFilter(store, "alice", {
       name: "urgent",
       filters: { ...noFilters, minPriority: 2 },
@@ -248,5 +256,72 @@ describe("search, saved filters, drafts and the form's first values", () => {
       { field: "vendor", message: "must not be only spaces" },
     ]);
     expect(blankRequired(form, { vendor: "ACME" })).toEqual([]);
+  });
+});
+
+describe("follow-up dates (ADR 0084)", () => {
+  const HOUR = 3600_000;
+  const at = (ms: number) => new Date(ms).toISOString();
+  const later = item("later", { follow_up: at(NOW + 2 * HOUR), priority: 3 });
+  const reached = item("reached", { follow_up: at(NOW - HOUR) });
+  const none = item("none", { priority: 2 });
+  const soon = item("soon", { follow_up: at(NOW + HOUR) });
+  const all = [later, reached, none, soon];
+
+  it("files items whose follow-up is ahead under later, hidden from the default view", () => {
+    expect(isLater(later, NOW)).toBe(true);
+    expect(isLater(reached, NOW)).toBe(false);
+    expect(isLater(none, NOW)).toBe(false);
+    expect(noFilters.followUp).toBe("due");
+    const ids = (followUp: "due" | "later" | "all") =>
+      visibleItems(all, { ...noFilters, followUp }, "priority", NOW).map((i) => i.id);
+    expect(ids("due")).toEqual(["none", "reached"]);
+    expect(ids("later")).toEqual(["later", "soon"]);
+    expect(ids("all")).toEqual(["later", "none", "reached", "soon"]);
+    expect(laterCount(all, NOW)).toBe(2);
+    expect(matches(later, { ...noFilters, followUp: "later", text: "nothing" }, NOW)).toBe(false);
+  });
+
+  it("brings an item back to the default view once its follow-up time has come", () => {
+    const due = (now: number) => visibleItems(all, noFilters, "priority", now).map((i) => i.id);
+    expect(due(NOW + HOUR + 1)).toEqual(["none", "reached", "soon"]);
+    expect(due(NOW + 3 * HOUR)).toEqual(["later", "none", "reached", "soon"]);
+  });
+
+  it("sorts by follow-up date, earliest first, items without one last", () => {
+    const ids = (sort: "followUp" | "due") =>
+      visibleItems(all, { ...noFilters, followUp: "all" }, sort, NOW).map((i) => i.id);
+    expect(ids("followUp")).toEqual(["reached", "soon", "later", "none"]);
+    // the same moment: priority, then age
+    const twin = item("twin", { follow_up: reached.follow_up, priority: 5 });
+    expect(
+      visibleItems([reached, twin], { ...noFilters, followUp: "all" }, "followUp", NOW).map(
+        (i) => i.id,
+      ),
+    ).toEqual(["twin", "reached"]);
+    // by due date, items without one last, as before
+    const d1 = item("d1", { due_at: at(NOW + 5 * HOUR) });
+    const d2 = item("d2", { due_at: at(NOW + HOUR) });
+    expect(visibleItems([none, d1, d2], noFilters, "due", NOW).map((i) => i.id)).toEqual([
+      "d2",
+      "d1",
+      "none",
+    ]);
+  });
+
+  it("keeps the follow-up view in saved filters; older saved filters get the default", () => {
+    const map = new Map<string, string>();
+    const store = memoryStore(map);
+    saveFilter(store, "alice", {
+      name: "later",
+      filters: { ...noFilters, followUp: "later" },
+      sort: "followUp",
+    });
+    expect(loadSavedFilters(store, "alice")[0]).toMatchObject({
+      filters: { followUp: "later" },
+      sort: "followUp",
+    });
+    map.set("inbox:bob:filters", JSON.stringify([{ name: "old", filters: { text: "x" } }]));
+    expect(loadSavedFilters(store, "bob")[0].filters.followUp).toBe("due");
   });
 });

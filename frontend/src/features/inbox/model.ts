@@ -68,7 +68,12 @@ export interface Filters {
   minPriority: number | null;
   due: "any" | "overdue" | "today" | "none";
   olderThanHours: number | null;
+  /** follow-up dates (ADR 0084): "due" hides the items filed under "later" (a follow-up date
+   * still ahead), as Camunda Tasklist does by default; "later" shows only those */
+  followUp: FollowUpView;
 }
+
+export type FollowUpView = "due" | "later" | "all";
 
 export const noFilters: Filters = {
   text: "",
@@ -77,9 +82,10 @@ export const noFilters: Filters = {
   minPriority: null,
   due: "any",
   olderThanHours: null,
+  followUp: "due",
 };
 
-export type SortKey = "priority" | "due" | "oldest" | "newest";
+export type SortKey = "priority" | "due" | "followUp" | "oldest" | "newest";
 
 const HOUR = 3600_000;
 
@@ -98,7 +104,20 @@ export function searchText(item: WorkItem): string {
     .toLowerCase();
 }
 
+/** Is the item filed under "later": a follow-up date still ahead? */
+export function isLater(item: WorkItem, now: number): boolean {
+  return !!item.follow_up && Date.parse(item.follow_up) > now;
+}
+
+/** How many of the items are filed under "later" (the list offers to show them). */
+export function laterCount(items: Iterable<WorkItem>, now: number): number {
+  let n = 0;
+  for (const i of items) if (isLater(i, now)) n += 1;
+  return n;
+}
+
 export function matches(item: WorkItem, f: Filters, now: number): boolean {
+  if (f.followUp !== "all" && isLater(item, now) !== (f.followUp === "later")) return false;
   const words = f.text.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length) {
     const hay = searchText(item);
@@ -116,16 +135,22 @@ export function matches(item: WorkItem, f: Filters, now: number): boolean {
   return true;
 }
 
+/** Earliest first, items without the date last; then by priority and age. */
+function byMoment(a: string | null | undefined, b: string | null | undefined): number {
+  const ma = a ? Date.parse(a) : Infinity;
+  const mb = b ? Date.parse(b) : Infinity;
+  return ma === mb ? 0 : ma < mb ? -1 : 1;
+}
+
 function compare(a: WorkItem, b: WorkItem, key: SortKey): number {
   const created = Date.parse(a.created_at) - Date.parse(b.created_at);
   switch (key) {
     case "priority":
       return b.priority - a.priority || created;
-    case "due": {
-      const da = a.due_at ? Date.parse(a.due_at) : Infinity;
-      const db = b.due_at ? Date.parse(b.due_at) : Infinity;
-      return da === db ? b.priority - a.priority || created : da < db ? -1 : 1;
-    }
+    case "due":
+      return byMoment(a.due_at, b.due_at) || b.priority - a.priority || created;
+    case "followUp":
+      return byMoment(a.follow_up, b.follow_up) || b.priority - a.priority || created;
     case "oldest":
       return created;
     case "newest":

@@ -40,3 +40,37 @@ export function initialFormData(
   }
   return out;
 }
+
+/** A field name in words: "vendor_name" → "Vendor name", "dueDate" → "Due date". */
+export function humanize(name: string): string {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/[_-]+/g, " ")
+    .trim()
+    .toLowerCase();
+  return words ? words[0].toUpperCase() + words.slice(1) : name;
+}
+
+/** The schema with a title in words on each top-level field without one, and on the items of
+ * a list field ("documents": "Documents", each item "Document"), so a form never labels a
+ * field with its id ("documents-1", "vendor_name"; issue 15). A copy: the schema is kept. */
+export function withFieldTitles<T extends JsonSchema>(schema: T): T {
+  const props = schema.properties as Record<string, JsonSchema> | undefined;
+  if (!props || typeof props !== "object") return schema;
+  const titled: Record<string, JsonSchema> = {};
+  for (const [name, prop] of Object.entries(props)) {
+    if (!prop || typeof prop !== "object") {
+      titled[name] = prop;
+      continue;
+    }
+    const title = typeof prop.title === "string" && prop.title ? prop.title : humanize(name);
+    let items = prop.items as JsonSchema | undefined;
+    if (prop.type === "array" && items && typeof items === "object" && !items.title) {
+      // the item of "documents" is "Document"; a name not ending in a plain "s" keeps it
+      const one = /[^s]s$/.test(name) ? name.slice(0, -1) : name;
+      items = { ...items, title: humanize(one) };
+    }
+    titled[name] = items === prop.items ? { ...prop, title } : { ...prop, title, items };
+  }
+  return { ...schema, properties: titled };
+}
