@@ -807,6 +807,8 @@ export interface components {
             skip: string[];
             /** @description dynamic tasks open to more items */
             add_work_item: string[];
+            /** @description running multi-instance tasks that may be force-completed now (WCP-27) */
+            complete_task: components["schemas"]["CompletableTaskOutput"][];
         };
         AuthTokenRequest: {
             username: string;
@@ -909,6 +911,8 @@ export interface components {
             ended_at: string | null;
             /** @description why the case was canceled, failed or deadlocked */
             reason: string;
+            /** @description the caller's name for the case, unique among its definition's cases (ADR 0082) */
+            business_key: string | null;
             readonly children: number[];
         };
         CasePageOutput: {
@@ -918,6 +922,7 @@ export interface components {
             state: string;
             incident: boolean;
             reason: string;
+            business_key: string | null;
             started_by?: string | null;
             /** Format: date-time */
             created_at: string;
@@ -967,6 +972,10 @@ export interface components {
             updated_at: string;
             /** Format: date-time */
             ended_at: string | null;
+            business_key: string | null;
+            started_by: string | null;
+            /** @description work items initialized or started */
+            open_items: number;
         };
         CaseSignalInputRequest: {
             payload?: {
@@ -981,6 +990,8 @@ export interface components {
             data?: {
                 [key: string]: unknown;
             };
+            /** @description optional: the caller's name for the case (an order number, a claim id); unique among the cases of the definition: a second start with the same key answers 409 (ADR 0082) */
+            business_key?: string | null;
         };
         /**
          * @description * `running` - Running
@@ -992,6 +1003,13 @@ export interface components {
          * @enum {string}
          */
         CaseStateEnum: "running" | "suspended" | "completed" | "failed" | "canceled" | "deadlocked";
+        CompletableTaskOutput: {
+            task: string;
+            /** @description instances completed so far (the output mapping runs over them) */
+            completed: number;
+            /** @description instances still open: withdrawn when the task is completed */
+            withdraw: number;
+        };
         DashboardWorkItemOutput: {
             /** Format: uuid */
             id: string;
@@ -1850,6 +1868,8 @@ export interface operations {
     cases_list: {
         parameters: {
             query?: {
+                /** @description exactly this business key (ADR 0082) */
+                business_key?: string;
                 definition?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
@@ -1963,6 +1983,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3011,6 +3039,8 @@ export interface operations {
                 definition?: string;
                 ended_after?: string;
                 ended_before?: string;
+                /** @description a case id (42 or #42) or a business key, exactly (ADR 0082) */
+                find?: string;
                 /**
                  * @description true: deadlocked, or active with a failed work item
                  *

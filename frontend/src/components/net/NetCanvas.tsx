@@ -76,26 +76,35 @@ export function NetCanvas({
           {!ready && <p className="loading">Laying out the net…</p>}
           <ReactFlowProvider>
             {ready && (
-              <ReactFlow
-                nodes={nodes}
-                edges={canvas.edges}
-                nodeTypes={nodeTypes}
-                edgeTypes={edgeTypes}
-                defaultEdgeOptions={defaultEdgeOptions}
-                nodesDraggable={false}
-                nodesConnectable={false}
-                elementsSelectable={false}
-                fitView
-                fitViewOptions={FIT}
-                minZoom={0.2}
-                proOptions={{ hideAttribution: true }}
-                aria-label="The workflow net"
-              >
-                <Background gap={20} />
+              <div className="canvas-flow">
+                <ReactFlow
+                  nodes={nodes}
+                  edges={canvas.edges}
+                  nodeTypes={nodeTypes}
+                  edgeTypes={edgeTypes}
+                  defaultEdgeOptions={defaultEdgeOptions}
+                  nodesDraggable={false}
+                  nodesConnectable={false}
+                  elementsSelectable={false}
+                  fitView
+                  fitViewOptions={FIT}
+                  minZoom={0.2}
+                  proOptions={{ hideAttribution: true }}
+                  aria-label="The workflow net"
+                >
+                  <Background gap={20} />
+                </ReactFlow>
+              </div>
+            )}
+            {ready && (
+              // the controls and the minimap in a rail beside the net, never over it: drawn
+              // over the pane they hid its nodes (the end condition) wherever they were placed
+              <div className="canvas-rail" data-testid="canvas-rail">
                 <Controls showInteractive={false} position="top-left" />
-                {/* on a small net the minimap only hid nodes (the end condition) */}
-                {nodes.length > MINIMAP_FROM && <MiniMap pannable position="top-right" />}
-              </ReactFlow>
+                {nodes.length > MINIMAP_FROM && (
+                  <MiniMap pannable position="top-left" data-testid="net-minimap" />
+                )}
+              </div>
             )}
           </ReactFlowProvider>
         </div>
