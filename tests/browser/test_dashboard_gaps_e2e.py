@@ -217,6 +217,8 @@ def assert_nothing_covered(page: Any, where: str, *, minimap: bool) -> None:
     nodes = canvas.locator(".react-flow__node")
     expect(nodes.first).to_be_visible()
     expect(canvas.locator(".react-flow__minimap")).to_have_count(1 if minimap else 0)
+    if minimap:  # it draws every node (it stayed empty while xyflow's sizes were not applied)
+        expect(canvas.locator(".react-flow__minimap-node")).to_have_count(nodes.count())
     boxes = [n.bounding_box() for n in nodes.all()]
     assert boxes and all(boxes), where
     pane = canvas.locator(".react-flow").bounding_box()

@@ -7,14 +7,16 @@ import "@xyflow/react/dist/style.css";
 import "./net.css";
 
 import {
+  applyNodeChanges,
   Background,
   Controls,
   MarkerType,
   MiniMap,
+  type NodeChange,
   ReactFlow,
   ReactFlowProvider,
 } from "@xyflow/react";
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 
 import { netToCanvas, type NetNode } from "../../lib/net/convert";
 import { autoLayout } from "../../lib/net/layout";
@@ -47,6 +49,18 @@ export function NetCanvas({
   // nodes it sees, and framing the provisional grid left the laid-out net outside the view
   const ready = !needsLayout || laidOut?.canvas === canvas;
   const nodes = laidOut?.canvas === canvas ? laidOut.nodes : canvas.nodes;
+  // the nodes as xyflow measured them: the minimap draws a node only once its size is on the
+  // node itself (dimension changes applied), else it stayed empty (adjusted while rendering)
+  const [measured, setMeasured] = useState<{ of: NetNode[]; nodes: NetNode[] }>({
+    of: nodes,
+    nodes,
+  });
+  if (measured.of !== nodes) setMeasured({ of: nodes, nodes });
+  const onNodesChange = useCallback(
+    (changes: NodeChange<NetNode>[]) =>
+      setMeasured((m) => ({ ...m, nodes: applyNodeChanges(changes, m.nodes) })),
+    [],
+  );
   useEffect(() => {
     let live = true;
     if (canvas.nodes.some((n) => !n.data.placed)) {
@@ -78,7 +92,8 @@ export function NetCanvas({
             {ready && (
               <div className="canvas-flow">
                 <ReactFlow
-                  nodes={nodes}
+                  nodes={measured.of === nodes ? measured.nodes : nodes}
+                  onNodesChange={onNodesChange}
                   edges={canvas.edges}
                   nodeTypes={nodeTypes}
                   edgeTypes={edgeTypes}
