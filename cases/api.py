@@ -43,6 +43,9 @@ class CaseCollectionApi(APIView):
     class CaseFilterSerializer(serializers.Serializer):
         state = serializers.ChoiceField(choices=Case.State.choices, required=False)
         definition = serializers.CharField(required=False)
+        business_key = serializers.CharField(
+            required=False, max_length=services.BUSINESS_KEY_MAX, help_text="exactly this business key (ADR 0082)"
+        )
 
     class CaseStartInputSerializer(serializers.Serializer):
         definition = serializers.CharField()
@@ -54,6 +57,15 @@ class CaseCollectionApi(APIView):
             help_text="default: the latest published version",
         )
         data = JSONObjectField(required=False, help_text="the case data (checked against the net's data_schema)")
+        business_key = serializers.CharField(
+            required=False,
+            allow_null=True,
+            allow_blank=True,
+            trim_whitespace=False,  # the service trims, and refuses a key of spaces only
+            max_length=services.BUSINESS_KEY_MAX,
+            help_text="optional: the caller's name for the case (an order number, a claim id); unique among "
+            "the cases of the definition: a second start with the same key answers 409 (ADR 0082)",
+        )
 
     @extend_schema(
         operation_id="cases_list",
@@ -71,7 +83,7 @@ class CaseCollectionApi(APIView):
         operation_id="cases_start",
         summary="Start a case of a published definition",
         request=CaseStartInputSerializer,
-        responses={201: CaseOutputSerializer, **error_responses(400, 403, 404)},
+        responses={201: CaseOutputSerializer, **error_responses(400, 403, 404, 409)},
     )
     def post(self, request: Request) -> Response:
         body = self.CaseStartInputSerializer(data=request.data)
@@ -81,6 +93,7 @@ class CaseCollectionApi(APIView):
             version=body.validated_data.get("version"),
             data=body.validated_data.get("data"),
             user=request.user,
+            business_key=body.validated_data.get("business_key"),
         )
         return case_response(case.pk, request.user, status.HTTP_201_CREATED)
 

@@ -82,6 +82,11 @@ class CaseListFilterSerializer(serializers.Serializer):
         choices=["true", "false"], required=False, help_text="true: deadlocked, or active with a failed work item"
     )
     parent = serializers.IntegerField(required=False, min_value=1)
+    find = serializers.CharField(
+        required=False,
+        max_length=engine_services.BUSINESS_KEY_MAX,
+        help_text="a case id (42 or #42) or a business key, exactly (ADR 0082)",
+    )
     sort = serializers.ChoiceField(choices=list(selectors.SORTS), required=False, default="-id")
 
     def validate_state(self, value: str) -> list[str]:
@@ -103,6 +108,7 @@ class CaseListFilterSerializer(serializers.Serializer):
             "ended_before": f.get("ended_before"),
             "where_text": f.get("where"),
             "parent": f.get("parent"),
+            "find": f.get("find"),
             "sort": f.get("sort", "-id"),
             "incident": {"true": True, "false": False}.get(f.get("incident", "")),
         }
@@ -124,6 +130,9 @@ class CaseRowOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(allow_null=True)
+    business_key = serializers.CharField(allow_null=True)
+    started_by = serializers.CharField(source="started_by_name", allow_null=True)
+    open_items = serializers.IntegerField(help_text="work items initialized or started")
 
     def get_incident(self, obj: Any) -> bool:
         return rules.case_has_incident(status=obj.state, has_failed_item=bool(obj.has_failed_item))
@@ -172,6 +181,12 @@ class PastStateOutputSerializer(serializers.Serializer):
     )
 
 
+class CompletableTaskOutputSerializer(serializers.Serializer):
+    task = serializers.CharField()
+    completed = serializers.IntegerField(help_text="instances completed so far (the output mapping runs over them)")
+    withdraw = serializers.IntegerField(help_text="instances still open: withdrawn when the task is completed")
+
+
 class AllowedActionsOutputSerializer(serializers.Serializer):
     cancel = serializers.BooleanField()
     suspend = serializers.BooleanField()
@@ -181,6 +196,9 @@ class AllowedActionsOutputSerializer(serializers.Serializer):
     retry = serializers.ListField(child=serializers.UUIDField(), help_text="work items that can be retried")
     skip = serializers.ListField(child=serializers.UUIDField(), help_text="work items that can be skipped")
     add_work_item = serializers.ListField(child=serializers.CharField(), help_text="dynamic tasks open to more items")
+    complete_task = CompletableTaskOutputSerializer(
+        many=True, help_text="running multi-instance tasks that may be force-completed now (WCP-27)"
+    )
 
 
 class CasePageOutputSerializer(serializers.Serializer):
@@ -190,6 +208,7 @@ class CasePageOutputSerializer(serializers.Serializer):
     state = serializers.CharField(source="case.state")
     incident = serializers.BooleanField()
     reason = serializers.CharField(source="case.reason")
+    business_key = serializers.CharField(source="case.business_key", allow_null=True)
     started_by = serializers.CharField(source="case.started_by.username", allow_null=True, default=None)
     created_at = serializers.DateTimeField(source="case.created_at")
     updated_at = serializers.DateTimeField(source="case.updated_at")

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Max, QuerySet
-from django.db.models.functions import TruncHour
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
 
 from dashboard import where
@@ -92,10 +92,14 @@ def case_list(
     where_text: str | None = None,
     incident: bool | None = None,
     parent: int | None = None,
+    find: str | None = None,
     sort: str = "-id",
 ) -> QuerySet[Case]:
-    """Every case matching the filters, without the heavy JSON columns (marking, tasks)."""
+    """Every case matching the filters, without the heavy JSON columns (marking, tasks).
+    `find`: the case with that id or the cases with that business key (of any definition)."""
     qs = Case.objects.all()
+    if find:
+        qs = qs.filter(find_q(find))
     if definition and version is None:
         qs = qs.filter(definition_name=definition)
     if version is not None:
@@ -129,6 +133,20 @@ def case_list(
     return qs.order_by(*SORTS[sort])
 
 
+MAX_CASE_ID = 2**63 - 1
+
+
+def find_q(text: str) -> Q:
+    """A case id ("42", "#42") or a business key, exactly: both indexed reads. A key that looks
+    like an id matches either way (the list shows both)."""
+    key = text.strip()
+    match = Q(business_key=key)
+    digits = key.removeprefix("#")
+    if digits.isascii() and digits.isdigit() and int(digits) <= MAX_CASE_ID:
+        match |= Q(pk=int(digits))
+    return match
+
+
 def case_list_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
     """What a row of the list shows (applied to a page's queryset only)."""
     return qs.only(
@@ -142,7 +160,22 @@ def case_list_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
         "updated_at",
         "ended_at",
         "data",
-    ).annotate(version_number=F("version__version"), has_failed_item=engine_selectors.failed_item_exists())
+        "business_key",
+    ).annotate(
+        version_number=F("version__version"),
+        has_failed_item=engine_selectors.failed_item_exists(),
+        started_by_name=F("started_by__username"),
+        open_items=Coalesce(
+            Subquery(
+                WorkItem.objects.filter(case_id=OuterRef("pk"), state__in=OPEN_ITEM_STATES)
+                .order_by()
+                .values("case_id")
+                .annotate(n=Count("id"))
+                .values("n")
+            ),
+            0,
+        ),
+    )
 
 
 # ---------------------------------------------------------------------- overview
@@ -385,9 +418,14 @@ def allowed_actions(*, case: Case, items: list[dict[str, Any]]) -> dict[str, Any
         if "skip" in can:
             skip.append(str(item["id"]))
     add = []
+    completable = []
     for spec in net.get("tasks", []):
-        inst = spec.get("instances") or {}
         run = tasks.get(spec.get("id")) or {}
+        if rules.task_can_complete(
+            case.state, multi_instance=bool(spec.get("instances")), task_state=run.get("state") or "disabled"
+        ):
+            completable.append(_completion_counts(spec, run, items))
+        inst = spec.get("instances") or {}
         total = (run.get("stats") or {}).get("total", 0)
         if (
             "add_work_item" in on_case
@@ -405,7 +443,28 @@ def allowed_actions(*, case: Case, items: list[dict[str, Any]]) -> dict[str, Any
         "retry": retry,
         "skip": skip,
         "add_work_item": add,
+        "complete_task": completable,
     }
+
+
+def _completion_counts(spec: dict[str, Any], run: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    """What force-completing the task would do: how many of its current instances completed
+    (its output mapping runs over them) and how many would be withdrawn (the open ones, and
+    failed ones still waiting for an operator)."""
+    completed = withdraw = 0
+    for item in items:
+        if item["task"] != spec["id"] or item["generation"] != run.get("generation"):
+            continue
+        if item["state"] == "completed":
+            completed += 1
+        elif item["state"] in ITEM_OPEN or rules.is_open_incident(
+            state=item["state"],
+            on_failure=spec.get("on_failure") or "incident",
+            current=True,
+            task_state=run.get("state") or "disabled",
+        ):
+            withdraw += 1
+    return {"task": spec["id"], "completed": completed, "withdraw": withdraw}
 
 
 def parse_at(at: str) -> int | dt.datetime:

@@ -24,6 +24,9 @@ class Case(models.Model):
 
     version = models.ForeignKey("definitions.DefinitionVersion", related_name="cases", on_delete=models.PROTECT)
     definition_name = models.CharField(max_length=200, db_index=True)  # denormalised for filters
+    # the caller's own name for the case (Camunda's business key, Temporal's workflow id):
+    # optional, unique among the cases of one definition (ADR 0082)
+    business_key = models.CharField(max_length=255, null=True, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING, db_index=True)
     data = models.JSONField(default=dict)
     marking = models.JSONField(default=dict)
@@ -51,6 +54,15 @@ class Case(models.Model):
             models.Index(fields=["definition_name", "id"], name="case_def_id"),
             models.Index(fields=["version", "id"], name="case_version_id"),
             models.Index(fields=["ended_at"], name="case_ended_at"),
+            # finding a case by its business key alone (the dashboard's search box)
+            models.Index(fields=["business_key"], name="case_business_key"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["definition_name", "business_key"],
+                condition=models.Q(business_key__isnull=False),
+                name="case_unique_business_key",
+            )
         ]
 
     def __str__(self) -> str:

@@ -54,12 +54,16 @@ def cases_for_output(*, user: Any) -> QuerySet[Case]:
     )
 
 
-def case_list(*, user: Any, state: str | None = None, definition: str | None = None) -> QuerySet[Case]:
+def case_list(
+    *, user: Any, state: str | None = None, definition: str | None = None, business_key: str | None = None
+) -> QuerySet[Case]:
     qs = cases_for_output(user=user)
     if state:
         qs = qs.filter(state=state)
     if definition:
         qs = qs.filter(definition_name=definition)
+    if business_key:
+        qs = qs.filter(business_key=business_key)
     return qs.order_by("-id")
 
 

@@ -161,6 +161,9 @@ class CaseOutputSerializer(serializers.Serializer):
     ended_at = serializers.DateTimeField(allow_null=True)
     # additions to the contract
     reason = serializers.CharField(help_text="why the case was canceled, failed or deadlocked")
+    business_key = serializers.CharField(
+        allow_null=True, help_text="the caller's name for the case, unique among its definition's cases (ADR 0082)"
+    )
     children = serializers.SerializerMethodField()
 
     class Meta:

@@ -26,6 +26,7 @@ CASE_KEYS = {
     "created_at",
     "ended_at",
     "reason",
+    "business_key",
     "children",
 }
 ITEM_KEYS = {

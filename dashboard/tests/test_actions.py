@@ -182,6 +182,20 @@ ACTIONS = [
         lambda case: (WorkItem.objects.filter(case=case).count() == 2) or pytest.fail("not added"),
     ),
     Action(
+        "complete task",
+        batch_review,
+        canceled_batch_review,
+        lambda c, case: c.post(f"/api/cases/{case.pk}/tasks/review_document/complete/"),
+        "task.completed",
+        lambda case: (
+            (
+                list(WorkItem.objects.filter(case=case, task="review_document").values_list("state", flat=True))
+                == ["canceled"]
+            )
+            or pytest.fail("not completed")
+        ),
+    ),
+    Action(
         "signal",
         signalled,
         suspended_signalled,
@@ -442,13 +456,27 @@ def test_the_case_page_offers_what_the_engine_allows(
     assert (actions["suspend"], actions["resume"], actions["retry"], actions["skip"]) == (False, True, [], [])
     assert client.post(f"/api/work-items/{failed_item(suspended)}/retry/").status_code == 409
 
+    assert actions["complete_task"] == []  # no multi-instance task
     batch = batch_review(staff_user, None)
     assert offered(batch)["add_work_item"] == ["review_document"]
+    # WCP-27: the running multi-instance task, with what completing it would do
+    assert offered(batch)["complete_task"] == [{"task": "review_document", "completed": 0, "withdraw": 1}]
+    added = client.post(
+        f"/api/cases/{batch.pk}/tasks/review_document/work-items/", {"input": {"document": "b"}}, format="json"
+    )
+    assert added.status_code == 201
+    services.work_item_complete(item_id=the_item(batch), output={"ok": True}, user=staff_user)
+    assert offered(batch)["complete_task"] == [{"task": "review_document", "completed": 1, "withdraw": 1}]
+    assert client.post(f"/api/cases/{batch.pk}/tasks/review_document/complete/").status_code == 200
+    assert offered(batch)["complete_task"] == []
+    assert client.post(f"/api/cases/{batch.pk}/tasks/review_document/complete/").status_code == 409
     assert offered(signalled(staff_user, None))["signals"] == ["paid"]
 
     done = canceled_invoice(staff_user, None)
     actions = offered(done)
-    assert not any(actions[k] for k in ("cancel", "suspend", "resume", "edit_data", "retry", "skip", "signals"))
+    assert not any(
+        actions[k] for k in ("cancel", "suspend", "resume", "edit_data", "retry", "skip", "signals", "complete_task")
+    )
     assert client.post(f"/api/cases/{done.pk}/cancel/").status_code == 409
 
 

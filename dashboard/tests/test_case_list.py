@@ -203,3 +203,40 @@ def test_staff_only(api_client: Any, operator_a: Any, cases: dict[str, Case]) ->
     response = api_client(operator_a).get(URL)
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
+
+
+def test_find_by_case_id_or_business_key(staff_user: Any, staff: Any, cases: dict[str, Case]) -> None:
+    """The search box: a case id ("42" or "#42") or a business key, exactly; a key shared by
+    cases of two definitions, or a key that is another case's id, lists them all."""
+    keyed = services.case_start(
+        definition="invoice-approval", data={"vendor": "ACME", "amount": 1.0}, user=staff_user, business_key="PO-77"
+    )
+    twin = services.case_start(
+        definition="batch-review", data={"documents": ["a"]}, user=staff_user, business_key="PO-77"
+    )
+    numeric = services.case_start(
+        definition="batch-review",
+        data={"documents": ["a"]},
+        user=staff_user,
+        business_key=str(cases["globex"].pk),
+    )
+    assert ids(staff.get(URL, {"find": str(cases["acme_big"].pk)})) == [cases["acme_big"].pk]
+    assert ids(staff.get(URL, {"find": f" #{cases['acme_big'].pk} "})) == [cases["acme_big"].pk]
+    assert ids(staff.get(URL, {"find": "PO-77"})) == [twin.pk, keyed.pk]
+    assert ids(staff.get(URL, {"find": "PO-77", "definition": "batch-review"})) == [twin.pk]
+    assert ids(staff.get(URL, {"find": str(cases["globex"].pk)})) == [numeric.pk, cases["globex"].pk]
+    assert ids(staff.get(URL, {"find": "po-77"})) == []  # exact, case-sensitive on both databases
+    assert ids(staff.get(URL, {"find": "99999999999999999999999"})) == []  # past any id: no error
+    row = staff.get(URL, {"find": "PO-77"}).json()["results"][1]
+    assert row["business_key"] == "PO-77" and row["started_by"] == staff_user.username
+    assert row["open_items"] == 1
+
+
+def test_find_too_long_is_400_and_the_open_items_column(staff: Any, cases: dict[str, Case]) -> None:
+    response = staff.get(URL, {"find": "k" * 256})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "find"
+    rows = {r["id"]: r for r in staff.get(URL).json()["results"]}
+    assert rows[cases["globex"].pk]["open_items"] == 0  # canceled: its item withdrawn
+    assert rows[cases["acme_small"].pk]["open_items"] == 1
+    assert rows[cases["failing"].pk]["open_items"] == 0  # failed, not open

@@ -58,6 +58,12 @@ def item_actions(
     return frozenset(allowed)
 
 
+def task_can_complete(case_status: str, *, multi_instance: bool, task_state: str) -> bool:
+    """May an operator force-complete this task now (WCP-27, `Engine.complete_task`)? A
+    multi-instance task, enabled or started, of a running case."""
+    return case_status == "running" and multi_instance and task_state in TASK_ACTIVE
+
+
 def is_open_incident(*, state: str, on_failure: str, current: bool, task_state: str) -> bool:
     """Is this work item an open incident, its task waiting for an operator to retry or skip
     it? A failed item of its task's current, still running generation, the task's failure

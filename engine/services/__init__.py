@@ -15,6 +15,7 @@ Callers import the public names from here: `from engine import services`.
 
 from engine.services.batches import batch_job_create, batch_run, batch_start
 from engine.services.cases import (
+    BUSINESS_KEY_MAX,
     case_cancel,
     case_resume,
     case_signal,
@@ -41,6 +42,7 @@ from engine.services.work_items import (
 )
 
 __all__ = [
+    "BUSINESS_KEY_MAX",
     "AttemptReport",
     "RetentionResult",
     "batch_job_create",

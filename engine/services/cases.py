@@ -21,15 +21,45 @@ def case_start(
     data: dict[str, Any] | None = None,
     user: Actor,
     parent_item: WorkItem | None = None,
+    business_key: str | None = None,
 ) -> Case:
+    """Start a case of `definition` (its latest published version, or `version`). An optional
+    `business_key` names it for the caller: unique among the cases of the definition, a second
+    start with the same key is refused (409) and starts nothing (ADR 0082)."""
     if data is not None and not isinstance(data, dict):
         raise InvalidInput("case data must be a JSON object")
+    key = clean_business_key(business_key)
     ver = version_get(definition=definition, version=version)  # read once: checked, then run
     if parent_item is None:  # a child case is started by its parent's work item
         access.check_can_start(user, ver)
     else:
         access.require_actor(user)
-    return start_case(ver=ver, data=data, user=user, parent_item=parent_item)
+    return start_case(ver=ver, data=data, user=user, parent_item=parent_item, business_key=key)
+
+
+BUSINESS_KEY_MAX = 255
+
+
+def clean_business_key(value: Any) -> str | None:
+    """A business key as stored: None or "" is none; otherwise a string of at most 255
+    characters, neither blank nor holding control characters, its surrounding spaces trimmed
+    (400 otherwise)."""
+    if value is None or value == "":
+        return None
+
+    def bad(message: str) -> InvalidInput:
+        return InvalidInput(f"business_key: {message}", errors=[{"field": "business_key", "message": message}])
+
+    if not isinstance(value, str):
+        raise bad("must be a string")
+    key = value.strip()
+    if not key:
+        raise bad("is blank")
+    if len(key) > BUSINESS_KEY_MAX:
+        raise bad(f"at most {BUSINESS_KEY_MAX} characters (got {len(key)})")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
+        raise bad("holds control characters")
+    return key
 
 
 def case_cancel(*, case_id: int, user: Actor, reason: str = "") -> Case:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
@@ -93,10 +93,13 @@ def start_case(
     data: dict[str, Any] | None = None,
     user: Actor,
     parent_item: WorkItem | None = None,
+    business_key: str | None = None,
 ) -> Case:
     """Create a case of the published version `ver` and start it (no rights checked:
     `cases.case_start` checks them; a child case is started by its parent's work item, as
-    `SYSTEM`)."""
+    `SYSTEM`). A `business_key` (already cleaned) another case of the definition holds is
+    refused (409, `business_key_taken`) before anything is written, and again by the unique
+    constraint when two starts race."""
     access.require_actor(user)
     if data is not None and not isinstance(data, dict):
         raise InvalidInput("case data must be a JSON object")
@@ -124,15 +127,37 @@ def start_case(
             parent_item=parent_item,
             depth=depth,
             started_by=access.user_row(user),
+            business_key=business_key,
         )
+        if (
+            business_key is not None
+            and Case.objects.filter(definition_name=case.definition_name, business_key=business_key).exists()
+        ):
+            raise business_key_taken(case.definition_name, business_key)
         state = CaseState()
         engine = Engine(rt.net, state, or_join=hooks.TimedOrJoin(rt.or_join), actor=access.actor_name(user), case={})
         engine.start_case(data or {})  # raises InvalidInput before anything is written
         _case_row_fields(case, state)
-        case.save()
+        if business_key is None:
+            case.save()
+        else:
+            try:
+                with transaction.atomic():  # a savepoint: a racing start with the same key loses here
+                    case.save()
+            except IntegrityError:
+                raise business_key_taken(case.definition_name, business_key) from None
         engine.case = _case_vars(case)
         _settle(Loaded(case, engine))
     return case
+
+
+def business_key_taken(definition: str, key: str | None) -> NotAllowed:
+    return NotAllowed(
+        f"a case of {definition!r} with business key {key!r} exists already; business keys are unique "
+        "among the cases of a definition",
+        errors=[{"field": "business_key", "message": "taken by another case of this definition"}],
+        code="business_key_taken",
+    )
 
 
 def _tree_size(case_id: int) -> int:

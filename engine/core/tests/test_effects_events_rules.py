@@ -12,7 +12,7 @@ from engine.core.errors import NotAllowed
 from engine.core.events import Event, EventType
 from engine.core.net import parse_net
 from engine.core.replay import replay
-from engine.core.rules import case_actions, is_open_incident, item_actions
+from engine.core.rules import case_actions, is_open_incident, item_actions, task_can_complete
 from engine.core.state import CaseState, check_transition
 
 
@@ -75,6 +75,12 @@ def test_rules() -> None:
     assert is_open_incident(state="failed", on_failure="incident", current=True, task_state="started")
     assert not is_open_incident(state="failed", on_failure="continue", current=True, task_state="started")
     assert not is_open_incident(state="failed", on_failure="incident", current=False, task_state="started")
+    # WCP-27: only a running multi-instance task of a running case can be completed by force
+    assert task_can_complete("running", multi_instance=True, task_state="started")
+    assert task_can_complete("running", multi_instance=True, task_state="enabled")
+    assert not task_can_complete("running", multi_instance=False, task_state="started")
+    assert not task_can_complete("running", multi_instance=True, task_state="completed")
+    assert not task_can_complete("suspended", multi_instance=True, task_state="started")
 
 
 def last_effect(e: Engine) -> Effect:

@@ -844,6 +844,8 @@ export interface components {
             skip: string[];
             /** @description dynamic tasks open to more items */
             add_work_item: string[];
+            /** @description running multi-instance tasks that may be force-completed now (WCP-27) */
+            complete_task: components["schemas"]["CompletableTaskOutput"][];
         };
         AuthTokenRequest: {
             username: string;
@@ -946,6 +948,8 @@ export interface components {
             ended_at: string | null;
             /** @description why the case was canceled, failed or deadlocked */
             reason: string;
+            /** @description the caller's name for the case, unique among its definition's cases (ADR 0082) */
+            business_key: string | null;
             readonly children: number[];
         };
         CasePageOutput: {
@@ -955,6 +959,7 @@ export interface components {
             state: string;
             incident: boolean;
             reason: string;
+            business_key: string | null;
             started_by?: string | null;
             /** Format: date-time */
             created_at: string;
@@ -1004,6 +1009,10 @@ export interface components {
             updated_at: string;
             /** Format: date-time */
             ended_at: string | null;
+            business_key: string | null;
+            started_by: string | null;
+            /** @description work items initialized or started */
+            open_items: number;
         };
         CaseSignalInputRequest: {
             payload?: {
@@ -1018,6 +1027,8 @@ export interface components {
             data?: {
                 [key: string]: unknown;
             };
+            /** @description optional: the caller's name for the case (an order number, a claim id); unique among the cases of the definition: a second start with the same key answers 409 (ADR 0082) */
+            business_key?: string | null;
         };
         /**
          * @description * `running` - Running
@@ -1029,6 +1040,13 @@ export interface components {
          * @enum {string}
          */
         CaseStateEnum: "running" | "suspended" | "completed" | "failed" | "canceled" | "deadlocked";
+        CompletableTaskOutput: {
+            task: string;
+            /** @description instances completed so far (the output mapping runs over them) */
+            completed: number;
+            /** @description instances still open: withdrawn when the task is completed */
+            withdraw: number;
+        };
         DashboardWorkItemOutput: {
             /** Format: uuid */
             id: string;
@@ -1910,6 +1928,8 @@ export interface operations {
     cases_list: {
         parameters: {
             query?: {
+                /** @description exactly this business key (ADR 0082) */
+                business_key?: string;
                 definition?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
@@ -2023,6 +2043,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3071,6 +3099,8 @@ export interface operations {
                 definition?: string;
                 ended_after?: string;
                 ended_before?: string;
+                /** @description a case id (42 or #42) or a business key, exactly (ADR 0082) */
+                find?: string;
                 /**
                  * @description true: deadlocked, or active with a failed work item
                  *

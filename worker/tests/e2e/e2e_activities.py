@@ -136,3 +136,14 @@ def slow_count(payload: dict[str, Any], ctx: ActivityContext) -> dict[str, Any]:
     runs = count(f"slow:{ctx.work_item}")
     time.sleep(payload.get("seconds", 5))
     return {"runs": runs}
+
+
+@activity("e2e.part")
+def part(payload: dict[str, Any], ctx: ActivityContext) -> Any:
+    """One instance of a multi-instance task: `ok` completes, `later` fails (its task's retry
+    policy waits before the next attempt), `enough` completes and says the task has done enough:
+    the `complete_task` directive (WCP-27)."""
+    mode = payload.get("mode")
+    if mode == "later":
+        raise ConnectionError(f"part {payload.get('n')}: the service is away, try later")
+    return ActivityResult({"n": payload.get("n")}, complete_task=mode == "enough")

@@ -7,14 +7,16 @@ import "@xyflow/react/dist/style.css";
 import "./net.css";
 
 import {
+  applyNodeChanges,
   Background,
   Controls,
   MarkerType,
   MiniMap,
+  type NodeChange,
   ReactFlow,
   ReactFlowProvider,
 } from "@xyflow/react";
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 
 import { netToCanvas, type NetNode } from "../../lib/net/convert";
 import { autoLayout } from "../../lib/net/layout";
@@ -47,6 +49,18 @@ export function NetCanvas({
   // nodes it sees, and framing the provisional grid left the laid-out net outside the view
   const ready = !needsLayout || laidOut?.canvas === canvas;
   const nodes = laidOut?.canvas === canvas ? laidOut.nodes : canvas.nodes;
+  // the nodes as xyflow measured them: the minimap draws a node only once its size is on the
+  // node itself (dimension changes applied), else it stayed empty (adjusted while rendering)
+  const [measured, setMeasured] = useState<{ of: NetNode[]; nodes: NetNode[] }>({
+    of: nodes,
+    nodes,
+  });
+  if (measured.of !== nodes) setMeasured({ of: nodes, nodes });
+  const onNodesChange = useCallback(
+    (changes: NodeChange<NetNode>[]) =>
+      setMeasured((m) => ({ ...m, nodes: applyNodeChanges(changes, m.nodes) })),
+    [],
+  );
   useEffect(() => {
     let live = true;
     if (canvas.nodes.some((n) => !n.data.placed)) {
@@ -76,26 +90,36 @@ export function NetCanvas({
           {!ready && <p className="loading">Laying out the net…</p>}
           <ReactFlowProvider>
             {ready && (
-              <ReactFlow
-                nodes={nodes}
-                edges={canvas.edges}
-                nodeTypes={nodeTypes}
-                edgeTypes={edgeTypes}
-                defaultEdgeOptions={defaultEdgeOptions}
-                nodesDraggable={false}
-                nodesConnectable={false}
-                elementsSelectable={false}
-                fitView
-                fitViewOptions={FIT}
-                minZoom={0.2}
-                proOptions={{ hideAttribution: true }}
-                aria-label="The workflow net"
-              >
-                <Background gap={20} />
+              <div className="canvas-flow">
+                <ReactFlow
+                  nodes={measured.of === nodes ? measured.nodes : nodes}
+                  onNodesChange={onNodesChange}
+                  edges={canvas.edges}
+                  nodeTypes={nodeTypes}
+                  edgeTypes={edgeTypes}
+                  defaultEdgeOptions={defaultEdgeOptions}
+                  nodesDraggable={false}
+                  nodesConnectable={false}
+                  elementsSelectable={false}
+                  fitView
+                  fitViewOptions={FIT}
+                  minZoom={0.2}
+                  proOptions={{ hideAttribution: true }}
+                  aria-label="The workflow net"
+                >
+                  <Background gap={20} />
+                </ReactFlow>
+              </div>
+            )}
+            {ready && (
+              // the controls and the minimap in a rail beside the net, never over it: drawn
+              // over the pane they hid its nodes (the end condition) wherever they were placed
+              <div className="canvas-rail" data-testid="canvas-rail">
                 <Controls showInteractive={false} position="top-left" />
-                {/* on a small net the minimap only hid nodes (the end condition) */}
-                {nodes.length > MINIMAP_FROM && <MiniMap pannable position="top-right" />}
-              </ReactFlow>
+                {nodes.length > MINIMAP_FROM && (
+                  <MiniMap pannable position="top-left" data-testid="net-minimap" />
+                )}
+              </div>
             )}
           </ReactFlowProvider>
         </div>

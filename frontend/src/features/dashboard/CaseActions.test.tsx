@@ -44,6 +44,7 @@ const casePage = (state: string, actions: Partial<AllowedActions> = {}): CasePag
   children: [],
   history: [],
   history_truncated: false,
+  business_key: null,
   actions: { ...NO_ACTIONS, ...actions },
 });
 
@@ -135,6 +136,43 @@ describe("case actions", () => {
       body: { reason: "duplicate" },
     });
     expect(screen.getByTestId("action-notice").textContent).toBe("Cancel: done");
+  });
+});
+
+describe("complete a multi-instance task (WCP-27)", () => {
+  it("says how many instances are withdrawn, for the task chosen, and sends it", async () => {
+    const calls = stubFetch(json(200, {}));
+    const onDone = vi.fn();
+    const page = casePage("running", {
+      ...RUNNING,
+      complete_task: [
+        { task: "review", completed: 1, withdraw: 2 },
+        { task: "check", completed: 0, withdraw: 1 },
+      ],
+    });
+    render(<CaseActions page={page} onDone={onDone} />);
+    fireEvent.click(screen.getByRole("button", { name: "Complete task" }));
+    expect(calls).toHaveLength(0);
+    expect(screen.getByTestId("complete-task-effect").textContent).toBe(
+      "2 open instances are withdrawn; review ends completed, its output taken from the 1 completed instance, and the case moves on.",
+    );
+    fireEvent.change(screen.getByRole("combobox"), { target: { value: "check" } });
+    expect(screen.getByTestId("complete-task-effect").textContent).toContain(
+      "1 open instance is withdrawn; check ends completed",
+    );
+    fireEvent.click(screen.getByRole("button", { name: "Confirm complete task" }));
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    expect(calls[0]).toEqual({
+      method: "POST",
+      url: "/api/cases/7/tasks/check/complete/",
+      body: undefined,
+    });
+  });
+
+  it("is not offered when the server allows it for no task", () => {
+    stubFetch();
+    render(<CaseActions page={casePage("running", RUNNING)} onDone={() => {}} />);
+    expect(screen.queryByRole("button", { name: "Complete task" })).toBeNull();
   });
 });
 

@@ -17,6 +17,7 @@ export const NO_ACTIONS: AllowedActions = {
   retry: [],
   skip: [],
   add_work_item: [],
+  complete_task: [],
 };
 
 interface ActionSpec {
@@ -263,8 +264,48 @@ export function CaseActions({
         withJson(v.input ?? "", "Input", (input) => dashboardApi.addWorkItem(id, v.task, input)),
     });
   }
+  const completable = allowed.complete_task;
+  if (completable.length) {
+    const first = completable[0];
+    actions.push({
+      key: "complete-task",
+      label: "Complete task",
+      question:
+        "Complete a running multi-instance task now, without waiting for its other instances:",
+      initial: { task: first.task },
+      fields: (v, set) => {
+        const chosen = completable.find((t) => t.task === v.task) ?? first;
+        return (
+          <>
+            <label>
+              Task{" "}
+              <select value={chosen.task} onChange={(e) => set("task", e.target.value)}>
+                {completable.map((t) => (
+                  <option key={t.task}>{t.task}</option>
+                ))}
+              </select>
+            </label>
+            <p data-testid="complete-task-effect">{completionEffect(chosen)}</p>
+          </>
+        );
+      },
+      danger: true,
+      run: (v) => dashboardApi.completeTask(id, v.task ?? first.task),
+    });
+  }
   if (!actions.length) return <p className="muted">No actions: the case is {page.state}.</p>;
   return <ActionBar actions={actions} onDone={onDone} testId="case-actions" />;
+}
+
+/** What completing a multi-instance task does, in words: how many instances are withdrawn and
+ * how many completed ones its output mapping sees. */
+export function completionEffect(t: AllowedActions["complete_task"][number]): string {
+  const withdrawn =
+    t.withdraw === 0
+      ? "No instance is still open, so none is withdrawn"
+      : `${t.withdraw} open instance${t.withdraw === 1 ? " is" : "s are"} withdrawn`;
+  const done = `${t.completed} completed instance${t.completed === 1 ? "" : "s"}`;
+  return `${withdrawn}; ${t.task} ends completed, its output taken from the ${done}, and the case moves on.`;
 }
 
 export function ItemActions({

@@ -18,9 +18,18 @@ import {
   withFilter,
   apiQuery,
 } from "./filters";
+import {
+  CASE_COLUMNS,
+  type ColumnId,
+  DEFAULT_COLUMNS,
+  loadColumns,
+  saveColumns,
+  toggle,
+} from "./columns";
 import { formatTime } from "./format";
 import { batchErrors } from "./read";
-import type { BatchJob, CaseListPage, DefinitionSummary } from "./types";
+import type { BatchJob, CaseListPage, CaseRow, DefinitionSummary } from "./types";
+import { useAuth } from "../../shell/auth";
 import { LiveStatus, useLiveReload } from "./useLiveReload";
 
 export function CaseList() {
@@ -60,12 +69,33 @@ export function CaseList() {
     apply(withFilter(draft, {}));
   };
   const def = definitions.find((d) => d.name === draft.definition);
+  const user = useAuth().me?.username ?? "";
+  const [shown, setShown] = useState<ColumnId[]>(() => loadColumns(user));
+  const [shownFor, setShownFor] = useState(user);
+  if (shownFor !== user) {
+    setShownFor(user);
+    setShown(loadColumns(user));
+  }
+  const choose = (next: ColumnId[]) => {
+    setShown(next);
+    saveColumns(user, next);
+  };
   const pages = page ? pageCount(page.count, filters.page_size) : 1;
 
   return (
     <div className="case-list">
       <h1>Cases</h1>
       <form className="filters" onSubmit={submit} data-testid="case-filters">
+        <label>
+          Case id or business key
+          <input
+            type="search"
+            name="find"
+            maxLength={255}
+            value={draft.find}
+            onChange={(e) => setDraft({ ...draft, find: e.target.value })}
+          />
+        </label>
         <label>
           Definition
           <select
@@ -190,6 +220,7 @@ export function CaseList() {
 
       {page && (
         <>
+          <ColumnPicker shown={shown} onChange={choose} />
           <p className="muted" data-testid="case-count">
             {page.count}
             {page.count_capped ? "+" : ""} cases · page {filters.page} of {pages}
@@ -198,44 +229,30 @@ export function CaseList() {
           <table className="grid" data-testid="cases">
             <thead>
               <tr>
-                <th>Case</th>
-                <th>Definition</th>
-                <th>State</th>
-                <th>Created</th>
-                <th>Updated</th>
-                <th>Ended</th>
-                <th>Data</th>
+                {shown.map((c) => (
+                  <th key={c} scope="col" data-column={c}>
+                    {COLUMN_LABELS[c]}
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
               {page.results.map((c) => (
                 <tr key={c.id} data-testid="case-row" data-case={c.id}>
-                  <td>
-                    <Link to={`/dashboard/cases/${c.id}/`}>#{c.id}</Link>
-                    {c.parent && <span className="muted"> (child of #{c.parent})</span>}
-                  </td>
-                  <td>
-                    <Link
-                      to={`/dashboard/definitions/${encodeURIComponent(c.definition)}/?version=${c.version}`}
+                  {shown.map((col) => (
+                    <td
+                      key={col}
+                      data-column={col}
+                      className={col === "data" ? "data-cell" : undefined}
                     >
-                      {c.definition} v{c.version}
-                    </Link>
-                  </td>
-                  <td>
-                    <StateBadge state={c.state} />{" "}
-                    {c.incident && <span className="incident-flag">incident</span>}
-                  </td>
-                  <td>{formatTime(c.created_at)}</td>
-                  <td>
-                    <Time iso={c.updated_at} relative />
-                  </td>
-                  <td>{formatTime(c.ended_at)}</td>
-                  <td className="data-cell">{JSON.stringify(c.data).slice(0, 120)}</td>
+                      <Cell row={c} column={col} />
+                    </td>
+                  ))}
                 </tr>
               ))}
               {!page.results.length && (
                 <tr>
-                  <td colSpan={7} className="muted">
+                  <td colSpan={shown.length} className="muted">
                     No cases match.
                   </td>
                 </tr>
@@ -259,6 +276,103 @@ export function CaseList() {
             </button>
           </div>
         </>
+      )}
+    </div>
+  );
+}
+
+const COLUMN_LABELS = Object.fromEntries(CASE_COLUMNS.map((c) => [c.id, c.label])) as Record<
+  ColumnId,
+  string
+>;
+
+/** One cell of the case list. */
+function Cell({ row: c, column }: { row: CaseRow; column: ColumnId }) {
+  switch (column) {
+    case "id":
+      return (
+        <>
+          <Link to={`/dashboard/cases/${c.id}/`}>#{c.id}</Link>
+          {c.parent && <span className="muted"> (child of #{c.parent})</span>}
+        </>
+      );
+    case "business_key":
+      return c.business_key ? (
+        <span className="business-key">{c.business_key}</span>
+      ) : (
+        <span className="muted">–</span>
+      );
+    case "definition":
+      return (
+        <Link
+          to={`/dashboard/definitions/${encodeURIComponent(c.definition)}/?version=${c.version}`}
+        >
+          {c.definition}
+        </Link>
+      );
+    case "version":
+      return <>v{c.version}</>;
+    case "state":
+      return <StateBadge state={c.state} />;
+    case "incident":
+      return c.incident ? (
+        <span className="incident-flag">incident</span>
+      ) : (
+        <span className="muted">–</span>
+      );
+    case "open_items":
+      return <>{c.open_items}</>;
+    case "started_by":
+      return c.started_by ? <>{c.started_by}</> : <span className="muted">–</span>;
+    case "created_at":
+      return <Time iso={c.created_at} seconds />;
+    case "updated_at":
+      return <Time iso={c.updated_at} relative />;
+    case "ended_at":
+      return <Time iso={c.ended_at} seconds />;
+    case "data":
+      return <>{JSON.stringify(c.data).slice(0, 120)}</>;
+  }
+}
+
+/** "Columns": a disclosure with a checkbox per column (kept per user: columns.ts). */
+function ColumnPicker({
+  shown,
+  onChange,
+}: {
+  shown: ColumnId[];
+  onChange: (ids: ColumnId[]) => void;
+}) {
+  const [open, setOpen] = useState(false);
+  return (
+    <div className="column-picker">
+      <button
+        type="button"
+        aria-expanded={open}
+        aria-controls="case-columns"
+        onClick={() => setOpen(!open)}
+      >
+        Columns ({shown.length})
+      </button>
+      {open && (
+        <fieldset id="case-columns" data-testid="case-columns">
+          <legend>Columns shown</legend>
+          {CASE_COLUMNS.map((c) => (
+            <label key={c.id}>
+              <input
+                type="checkbox"
+                name={`column-${c.id}`}
+                checked={shown.includes(c.id)}
+                disabled={"always" in c && c.always}
+                onChange={(e) => onChange(toggle(shown, c.id, e.target.checked))}
+              />
+              {c.label}
+            </label>
+          ))}
+          <button type="button" onClick={() => onChange([...DEFAULT_COLUMNS])}>
+            Default columns
+          </button>
+        </fieldset>
       )}
     </div>
   );
@@ -407,6 +521,7 @@ export function plural(n: number, noun: string): string {
 /** The list's filters in words ("definition invoice-approval, state running or suspended"). */
 export function describeFilters(filters: Record<string, string>): string {
   const names: Record<string, string> = {
+    find: "case id or business key",
     definition: "definition",
     version: "version",
     state: "state",

@@ -81,7 +81,14 @@ export function CasePageView() {
     <div className="case-page" data-testid="case-page">
       <header className="page-head">
         <h1>
-          Case #{page.id} <StateBadge state={now.state} />
+          Case #{page.id}
+          {page.business_key && (
+            <span className="business-key" data-testid="business-key" title="business key">
+              {" "}
+              {page.business_key}
+            </span>
+          )}{" "}
+          <StateBadge state={now.state} />
           {page.incident && <span className="incident-flag">incident</span>}
         </h1>
         <span className="muted">

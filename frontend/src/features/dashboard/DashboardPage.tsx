@@ -6,6 +6,7 @@ import { NavLink, Route, Routes } from "react-router-dom";
 import { CaseList } from "./CaseList";
 import { CasePageView } from "./CasePage";
 import { DefinitionPageView } from "./DefinitionPage";
+import { FindCase } from "./FindCase";
 import { Overview } from "./Overview";
 
 export function DashboardPage() {
@@ -18,6 +19,7 @@ export function DashboardPage() {
         <NavLink to="/dashboard/cases/" end>
           Cases
         </NavLink>
+        <FindCase />
       </nav>
       <Routes>
         <Route index element={<Overview />} />

@@ -94,6 +94,13 @@ export const dashboardApi = {
         body: output ? { output } : {},
       }),
     ),
+  /** WCP-27: complete a running multi-instance task now (its open instances are withdrawn) */
+  completeTask: (id: number, task: string) =>
+    call(
+      api.POST("/api/cases/{case_id}/tasks/{task_id}/complete/", {
+        params: { path: { case_id: id, task_id: task } },
+      }),
+    ),
   addWorkItem: (id: number, task: string, input: JsonObject) =>
     call(
       api.POST("/api/cases/{case_id}/tasks/{task_id}/work-items/", {

@@ -15,6 +15,7 @@ describe("case list filters and the URL", () => {
   it("round-trips every filter through the query string", () => {
     const f = {
       ...EMPTY_FILTERS,
+      find: "PO-77",
       definition: "invoice-approval",
       version: "2",
       states: ["running", "suspended"],
@@ -29,6 +30,7 @@ describe("case list filters and the URL", () => {
     const q = filtersToSearch(f);
     expect(q.get("where")).toBe('data.customer == "ACME" && data.amount >= 100');
     expect(q.get("state")).toBe("running,suspended");
+    expect(q.get("find")).toBe("PO-77");
     expect(filtersFromSearch(q.toString())).toEqual(f);
   });
 

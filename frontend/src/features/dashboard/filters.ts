@@ -35,6 +35,8 @@ export const SORTS = [
 export const PAGE_SIZES = [25, 50, 100] as const;
 
 export interface CaseFilters {
+  /** a case id or a business key, exactly (the search box) */
+  find: string;
   definition: string;
   version: string;
   states: string[];
@@ -50,6 +52,7 @@ export interface CaseFilters {
 }
 
 export const EMPTY_FILTERS: CaseFilters = {
+  find: "",
   definition: "",
   version: "",
   states: [],
@@ -76,6 +79,7 @@ export function filtersFromSearch(search: URLSearchParams | string): CaseFilters
   const sort = q.get("sort") ?? "";
   const size = positiveInt(q.get("page_size"), EMPTY_FILTERS.page_size);
   return {
+    find: q.get("find") ?? "",
     definition: q.get("definition") ?? "",
     version:
       q.get("definition") && /^\d+$/.test(q.get("version") ?? "")
@@ -99,6 +103,7 @@ export function filtersFromSearch(search: URLSearchParams | string): CaseFilters
 /** The filters of the list itself (what batch actions apply to): no sort and no page. */
 export function listFilters(f: CaseFilters): Record<string, string> {
   const out: Record<string, string> = {};
+  if (f.find.trim()) out.find = f.find.trim();
   if (f.definition) out.definition = f.definition;
   if (f.definition && f.version) out.version = f.version;
   if (f.states.length) out.state = f.states.join(",");

@@ -19,10 +19,13 @@ export function formatTime(iso: string | null | undefined): string {
   return formatDateTime(iso, true);
 }
 
-/** The hour label of a throughput bucket ("14:00"). */
+const hourOfDay = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+
+/** The hour label of a throughput bucket, in the user's locale like every other time
+ * ("14:00", "2:00 PM"). */
 export function formatHour(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : `${String(d.getHours()).padStart(2, "0")}:00`;
+  return Number.isNaN(d.getTime()) ? iso : hourOfDay.format(d);
 }
 
 /** The histogram's bucket label: "≤ 1 s", "≤ 1m 0s", "> 1h 0m" for the open last one. */

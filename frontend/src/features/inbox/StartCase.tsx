@@ -22,6 +22,7 @@ export function StartCase({
   const [formData, setFormData] = useState<unknown>({});
   const [errors, setErrors] = useState<ErrorTree | undefined>(undefined);
   const [message, setMessage] = useState<string | null>(null);
+  const [businessKey, setBusinessKey] = useState("");
 
   useEffect(() => {
     unwrap(api.GET("/api/startable-definitions/")).then(
@@ -66,6 +67,15 @@ export function StartCase({
         </select>
       </label>
       {definition.description && <p className="muted">{definition.description}</p>}
+      <label>
+        Business key (optional){" "}
+        <input
+          name="business_key"
+          maxLength={255}
+          value={businessKey}
+          onChange={(e) => setBusinessKey(e.target.value)}
+        />
+      </label>
       <Form
         schema={schema}
         formData={formData}
@@ -80,7 +90,11 @@ export function StartCase({
           try {
             started = await unwrap(
               api.POST("/api/cases/", {
-                body: { definition: definition.name, data: asObject(e.formData) },
+                body: {
+                  definition: definition.name,
+                  data: asObject(e.formData),
+                  ...(businessKey.trim() ? { business_key: businessKey } : {}),
+                },
               }),
             );
           } catch (err) {
@@ -92,6 +106,7 @@ export function StartCase({
           setErrors(undefined);
           setMessage(null);
           setFormData({});
+          setBusinessKey("");
           onStarted(`Case #${started.id} of ${definition.title} started`);
         }}
       >
