@@ -546,7 +546,14 @@ def clients_main(port: int, tokens: list[str], out_file: str, ready_file: str, d
         threading.Thread(target=listen, daemon=True).start()
         readies = [asyncio.Event() for _ in tokens]
         tasks = [asyncio.create_task(client(t, r)) for t, r in zip(tokens, readies, strict=True)]
-        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 900)
+        waits = [asyncio.ensure_future(r.wait()) for r in readies]
+        # all ready, or a client failed (its error is raised here rather than waited out)
+        while not all(w.done() for w in waits):
+            await asyncio.wait([*waits, *tasks], timeout=900, return_when=asyncio.FIRST_COMPLETED)
+            for t in tasks:
+                if t.done():
+                    t.result()
+            waits = [w for w in waits if not w.done()]
         Path(ready_file).write_text("ok")
         await stop.wait()
         for t in tasks:
@@ -663,7 +670,7 @@ def run_db(db: str, args: argparse.Namespace, contenders: list[str]) -> None:
                     print(
                         f"push commit -> client, {watchers} clients, {paced} claim + complete steps one every "
                         f"{args.interval * 1000:.0f} ms after the {procs}-process rounds, the backlog drained "
-                        f"({len(paced_ms)} offers of {paced * watchers} expected): "
+                        f"({len(paced_ms)} offers of {len(cases) * (STEPS - 1) * watchers} expected): "
                         f"p50 {statistics.median(paced_ms):.1f} ms, p95 {pct(paced_ms, 95):.1f} ms, "
                         f"max {max(paced_ms):.1f} ms; Daphne CPU {window['daphne_cpu'] * 1000:.0f} ms "
                         f"in {window['seconds']:.1f} s for {len(mine)} client messages "
