@@ -507,11 +507,26 @@ def clients_main(port: int, tokens: list[str], out_file: str, ready_file: str, d
     waiting: dict[str, asyncio.Event] = {}
     requests, replies = drain
 
+    handshakes = asyncio.Semaphore(10)
+
+    async def connect(url: str) -> Any:
+        # ten handshakes at a time, each tried again if a loaded Daphne dropped it (its handshake
+        # timeout is 5 s): 100 at once do not all get through on a busy machine
+        for attempt in range(20):
+            async with handshakes:
+                try:
+                    ws = await websockets.connect(url, max_size=2**24, open_timeout=60)
+                    first = json.loads(await ws.recv())
+                    assert first["type"] == "snapshot"
+                    return ws
+                except (OSError, TimeoutError, websockets.exceptions.WebSocketException):
+                    if attempt == 19:
+                        raise
+        raise AssertionError("unreachable")
+
     async def client(token: str, ready: asyncio.Event) -> None:
-        url = f"ws://127.0.0.1:{port}/ws/inbox/?token={token}"
-        async with websockets.connect(url, max_size=2**24, open_timeout=900) as ws:
-            first = json.loads(await ws.recv())
-            assert first["type"] == "snapshot"
+        ws = await connect(f"ws://127.0.0.1:{port}/ws/inbox/?token={token}")
+        async with ws:
             ready.set()
             async for raw in ws:
                 now = time.time()
