@@ -553,10 +553,12 @@ def clients_main(port: int, tokens: list[str], out_file: str, ready_file: str, d
         stop = asyncio.Event()
         loop.add_signal_handler(signal.SIGTERM, stop.set)
 
+        def start(marker: str) -> None:
+            asyncio.ensure_future(drained(marker))
+
         def listen() -> None:  # a daemon thread: the queue's get() blocks
             while True:
-                marker = requests.get()
-                loop.call_soon_threadsafe(lambda m=marker: asyncio.ensure_future(drained(m)))
+                loop.call_soon_threadsafe(start, requests.get())
 
         threading.Thread(target=listen, daemon=True).start()
         readies = [asyncio.Event() for _ in tokens]
