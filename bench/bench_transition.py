@@ -414,6 +414,29 @@ def count_one(driver: Driver, name: str) -> dict[str, float]:
     return {k: v / STEPS for k, v in counts.items()}
 
 
+def wait_drained(driver: Driver, drain: tuple[Any, Any]) -> None:
+    """Offer a marker item to every client and wait until all of them have it."""
+    from engine import services
+    from engine.access import SYSTEM
+    from engine.models import WorkItem
+
+    requests, replies = drain
+    case = services.case_start(definition="bench-watched", user=SYSTEM)
+    marker = str(WorkItem.objects.filter(case_id=case.pk, state="initialized").values_list("pk", flat=True).get())
+    requests.put(marker)
+    if replies.get(timeout=1800) != marker:
+        raise RuntimeError("the clients did not drain")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, from /proc (0 if unknown)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child_main(
     proc: int,
     env: dict[str, str],
@@ -424,6 +447,8 @@ def child_main(
     results: Any,
     paced: int = 0,
     interval: float = 0.05,
+    drain: tuple[Any, Any] | None = None,
+    daphne_pid: int = 0,
 ) -> None:
     setup_django(env)
     from django.db import connections
@@ -444,17 +469,22 @@ def child_main(
             barrier.wait()
             spent = run(prepared)
             out["rates"][name].append(cases * STEPS / spent)
-    if paced and proc == 0:
+    if paced and proc == 0 and drain is not None:
         # the push latency at a steady pace (not saturating Daphne): claim + complete steps on
-        # the watched net, one every `interval` seconds
+        # the watched net, one every `interval` seconds, timed only once every client has
+        # received everything the rounds sent (a marker item offered to all of them, which
+        # arrives after the backlog: a socket's messages keep their order), and followed by
+        # another marker, so that the Daphne's CPU time covers exactly the paced messages
         from django.conf import settings
 
         driver.cases = max(1, paced // STEPS)
         case_ids = driver.product_cases("bench-watched")
         settings.WORKFLOW_PUSH = True
-        t0 = time.time()
+        wait_drained(driver, drain)
+        cpu0, t0 = process_cpu(daphne_pid), time.time()
         driver.product_run(case_ids, "claim_complete", pause=interval)
-        out["paced"] = (t0, time.time() + 1.0)
+        wait_drained(driver, drain)
+        out["paced"] = {"cases": case_ids, "seconds": time.time() - t0, "daphne_cpu": process_cpu(daphne_pid) - cpu0}
     connections.close_all()
     results.put((proc, out))
 
@@ -462,33 +492,85 @@ def child_main(
 # ---------------------------------------------------------------------- websocket clients
 
 
-def clients_main(port: int, tokens: list[str], out_file: str, ready_file: str) -> None:
-    """Connect the clients, record each arrival's latency until SIGTERM, then write them."""
+def clients_main(port: int, tokens: list[str], out_file: str, ready_file: str, drain: tuple[Any, Any]) -> None:
+    """Connect the clients, record each arrival of a work item (time, latency, case, event) until
+    SIGTERM, then write them. On a marker item id from `drain[0]`, answer on `drain[1]` once every
+    client has received that item."""
     import signal
+    import threading
+    from collections import Counter
 
     import websockets
 
-    latencies: list[tuple[float, float]] = []
+    arrivals: list[tuple[float, float, int, str]] = []
+    offered: Counter[str] = Counter()
+    waiting: dict[str, asyncio.Event] = {}
+    requests, replies = drain
+
+    handshakes = asyncio.Semaphore(10)
+
+    async def connect(url: str) -> Any:
+        # ten handshakes at a time, each tried again if a loaded Daphne dropped it (its handshake
+        # timeout is 5 s): 100 at once do not all get through on a busy machine
+        for attempt in range(20):
+            async with handshakes:
+                try:
+                    ws = await websockets.connect(url, max_size=2**24, open_timeout=60)
+                    first = json.loads(await ws.recv())
+                    assert first["type"] == "snapshot"
+                    return ws
+                except (OSError, TimeoutError, websockets.exceptions.WebSocketException):
+                    if attempt == 19:
+                        raise
+        raise AssertionError("unreachable")
 
     async def client(token: str, ready: asyncio.Event) -> None:
-        url = f"ws://127.0.0.1:{port}/ws/inbox/?token={token}"
-        async with websockets.connect(url, max_size=2**24, open_timeout=900) as ws:
-            first = json.loads(await ws.recv())
-            assert first["type"] == "snapshot"
+        ws = await connect(f"ws://127.0.0.1:{port}/ws/inbox/?token={token}")
+        async with ws:
             ready.set()
             async for raw in ws:
                 now = time.time()
                 message = json.loads(raw)
-                if message.get("type") == "work_item" and message.get("event") == "offered":
-                    stamped = dt.datetime.fromisoformat(message["work_item"]["updated_at"].replace("Z", "+00:00"))
-                    latencies.append((now, (now - stamped.timestamp()) * 1000))
+                if message.get("type") != "work_item":
+                    continue
+                item = message["work_item"]
+                stamped = dt.datetime.fromisoformat(item["updated_at"].replace("Z", "+00:00"))
+                arrivals.append((now, (now - stamped.timestamp()) * 1000, item["case"], message["event"]))
+                if message["event"] == "offered":
+                    offered[item["id"]] += 1
+                    if offered[item["id"]] == len(tokens) and item["id"] in waiting:
+                        waiting[item["id"]].set()
+
+    async def drained(marker: str) -> None:
+        event = waiting.setdefault(marker, asyncio.Event())
+        if offered[marker] == len(tokens):
+            event.set()
+        await event.wait()
+        replies.put(marker)
 
     async def main() -> None:
+        loop = asyncio.get_running_loop()
         stop = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+
+        def start(marker: str) -> None:
+            asyncio.ensure_future(drained(marker))
+
+        def listen() -> None:  # a daemon thread: the queue's get() blocks
+            while True:
+                loop.call_soon_threadsafe(start, requests.get())
+
+        threading.Thread(target=listen, daemon=True).start()
         readies = [asyncio.Event() for _ in tokens]
         tasks = [asyncio.create_task(client(t, r)) for t, r in zip(tokens, readies, strict=True)]
-        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 900)
+        waits = [asyncio.ensure_future(r.wait()) for r in readies]
+        # all ready, or a client failed (its error is raised here rather than waited out)
+        while not all(w.done() for w in waits):
+            await asyncio.wait([*waits, *tasks], timeout=900, return_when=asyncio.FIRST_COMPLETED)
+            for t in tasks:
+                if t.done():
+                    t.result()
+            waits = [w for w in waits if not w.done()]
         Path(ready_file).write_text("ok")
         await stop.wait()
         for t in tasks:
@@ -496,13 +578,16 @@ def clients_main(port: int, tokens: list[str], out_file: str, ready_file: str) -
         await asyncio.gather(*tasks, return_exceptions=True)
 
     asyncio.run(main())
-    Path(out_file).write_text(json.dumps(latencies))
+    Path(out_file).write_text(json.dumps(arrivals))
 
 
 def start_daphne(env: dict[str, str], port: int) -> subprocess.Popen:
     log = open(Path(tempfile.gettempdir()) / f"bench-transition-daphne-{port}.log", "w")  # noqa: SIM115
+    # BENCH_DAPHNE_PROFILE=/path: the Daphne runs under cProfile and writes its profile there on exit
+    profile = os.environ.get("BENCH_DAPHNE_PROFILE")
+    python = [sys.executable, "-m", "cProfile", "-o", profile] if profile else [sys.executable]
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        [*python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
         cwd=CODE,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
@@ -534,12 +619,14 @@ def run_db(db: str, args: argparse.Namespace, contenders: list[str]) -> None:
     port = free_port()
     daphne = clients = None
     tmp = Path(tempfile.mkdtemp(prefix="wf-bench-transition-clients-"))
+    spawn = mp.get_context("spawn")
+    drain = (spawn.Queue(), spawn.Queue())  # marker item ids to the clients, and back once all have them
     try:
         if watchers:
             daphne = start_daphne(env, port)
             ready = tmp / "ready"
-            clients = mp.get_context("spawn").Process(
-                target=clients_main, args=(port, tokens, str(tmp / "latencies.json"), str(ready))
+            clients = spawn.Process(
+                target=clients_main, args=(port, tokens, str(tmp / "latencies.json"), str(ready), drain)
             )
             clients.start()
             deadline = time.monotonic() + 900  # 100 handshakes and snapshots: slow on a loaded machine
@@ -548,15 +635,26 @@ def run_db(db: str, args: argparse.Namespace, contenders: list[str]) -> None:
                     raise SystemExit("the websocket clients did not connect")
                 time.sleep(0.1)
         paced = args.paced if watchers else 0
-        windows: list[tuple[int, tuple[float, float]]] = []
+        windows: list[tuple[int, dict[str, Any]]] = []
         for procs in args.procs:
-            ctx = mp.get_context("spawn")
-            barrier = ctx.Barrier(procs)
-            results = ctx.Queue()
+            barrier = spawn.Barrier(procs)
+            results = spawn.Queue()
             children = [
-                ctx.Process(
+                spawn.Process(
                     target=child_main,
-                    args=(p, env, contenders, args.rounds, args.cases, barrier, results, paced, args.interval),
+                    args=(
+                        p,
+                        env,
+                        contenders,
+                        args.rounds,
+                        args.cases,
+                        barrier,
+                        results,
+                        paced,
+                        args.interval,
+                        drain,
+                        daphne.pid if daphne else 0,
+                    ),
                 )
                 for p in range(procs)
             ]
@@ -579,16 +677,23 @@ def run_db(db: str, args: argparse.Namespace, contenders: list[str]) -> None:
             clients.join(30)
             arrivals = json.loads((tmp / "latencies.json").read_text())
             print()
-            for procs, (start, end) in windows:
-                paced_ms = [ms for at, ms in arrivals if start <= at <= end]
+            paced_cases: set[int] = set()
+            for procs, window in windows:
+                cases = set(window["cases"])
+                paced_cases |= cases
+                mine = [(ms, event) for _, ms, case, event in arrivals if case in cases]
+                paced_ms = [ms for ms, event in mine if event == "offered"]
                 if paced_ms:
                     print(
                         f"push commit -> client, {watchers} clients, {paced} claim + complete steps one every "
-                        f"{args.interval * 1000:.0f} ms after the {procs}-process rounds ({len(paced_ms)} arrivals): "
+                        f"{args.interval * 1000:.0f} ms after the {procs}-process rounds, the backlog drained "
+                        f"({len(paced_ms)} offers of {len(cases) * (STEPS - 1) * watchers} expected): "
                         f"p50 {statistics.median(paced_ms):.1f} ms, p95 {pct(paced_ms, 95):.1f} ms, "
-                        f"max {max(paced_ms):.1f} ms"
+                        f"max {max(paced_ms):.1f} ms; Daphne CPU {window['daphne_cpu'] * 1000:.0f} ms "
+                        f"in {window['seconds']:.1f} s for {len(mine)} client messages "
+                        f"({window['daphne_cpu'] * 1e6 / max(1, len(mine)):.0f} ms per 1,000)"
                     )
-            busy = [ms for at, ms in arrivals if not any(s <= at <= e for _, (s, e) in windows)]
+            busy = [ms for _, ms, case, event in arrivals if case not in paced_cases and event == "offered"]
             if busy:
                 print(
                     f"  for comparison, during the rounds (steps as fast as they go; {len(busy)} arrivals): "

@@ -5,6 +5,8 @@ Messages are published on commit by `realtime.push`. The inbox consumer joins th
 user (user, each of their roles, staff), sends a snapshot, then turns each pushed work item
 into `offered` / `updated` / `removed` for its user with the same rule as the API
 (`engine.access.item_offered_to`, four-eyes included), remembering which items the client has.
+The item's JSON comes prepared by the publisher: a frame is that text with the event around
+it, no serialization per socket (ADR 0090).
 Group memberships are read at connect, and again when `inbox.audience` says they changed
 (realtime/signals.py): the socket then joins and leaves role groups and sends a fresh snapshot.
 """
@@ -34,7 +36,24 @@ def _time(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-class InboxConsumer(AsyncJsonWebsocketConsumer):
+class PushConsumer(AsyncJsonWebsocketConsumer):
+    """Channels runs `close_old_connections` in a worker thread before every handler, a thread
+    hop per message and socket: the most expensive part of a fan-out to many sockets. The
+    handlers named in `no_database` read no database (the others reach it only through
+    `database_sync_to_async`, which closes old connections itself), so they skip it."""
+
+    no_database: frozenset[str] = frozenset()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if message["type"] in self.no_database:
+            await getattr(self, message["type"].replace(".", "_"))(message)
+        else:
+            await super().dispatch(message)
+
+
+class InboxConsumer(PushConsumer):
+    no_database = frozenset({"inbox.items"})
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -98,7 +117,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         total = len(rows) if len(rows) <= limit else qs.count()
         return push.as_json(WorkItemOutputSerializer(rows[:limit], many=True, context={}).data), total
 
-    def visible(self, item: dict[str, Any], excluded: list[str]) -> bool:
+    def visible(self, item: dict[str, Any]) -> bool:
         return (
             item["kind"] == "manual"
             and item["state"] in push.ACTIVE_STATES
@@ -107,25 +126,28 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
                 role=item["role"],
                 offered_user=item["offered_user"],
                 assignee=item["assignee"],
-                excluded=excluded,
+                excluded=item["excluded"],
             )
         )
 
-    async def inbox_item(self, message: dict[str, Any]) -> None:
-        item = message["work_item"]
-        item_id, updated = item["id"], _time(item["updated_at"])
-        seen = self.known.get(item_id)
-        if seen is not None and updated <= seen:
-            return  # already sent (the snapshot or an earlier event was as new)
-        if self.visible(item, message.get("excluded") or []):
-            event = "updated" if item_id in self.known else "offered"
-            self.known[item_id] = updated
-        elif item_id in self.known:
-            event = "removed"
-            del self.known[item_id]
-        else:
-            return
-        await self.send_json({"type": "work_item", "event": event, "work_item": item})
+    async def inbox_items(self, message: dict[str, Any]) -> None:
+        """One transaction's items (realtime.push.item_entry), in the order they were made. The
+        same message comes once for each of the socket's groups it went to: the first copy
+        sends what the client must hear, the others find every item already as new."""
+        for item in message["items"]:
+            item_id, updated = item["id"], _time(item["updated_at"])
+            seen = self.known.get(item_id)
+            if seen is not None and updated <= seen:
+                continue  # already sent (the snapshot or an earlier event was as new)
+            if self.visible(item):
+                event = "updated" if item_id in self.known else "offered"
+                self.known[item_id] = updated
+            elif item_id in self.known:
+                event = "removed"
+                del self.known[item_id]
+            else:
+                continue
+            await self.send(text_data=f'{{"type": "work_item", "event": "{event}", "work_item": {item["json"]}}}')
 
 
 async def _staff_or_close(consumer: AsyncJsonWebsocketConsumer) -> Any:
@@ -175,11 +197,13 @@ class CaseConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "case", "case": case})
 
 
-class DashboardConsumer(AsyncJsonWebsocketConsumer):
+class DashboardConsumer(PushConsumer):
     """Staff only: `{"type": "changed"}` when cases changed, so the overview and the case list
     reload instead of polling. The first change after a quiet spell is sent at once; the
     changes that follow within WORKFLOW_DASHBOARD_PUSH_INTERVAL seconds (1) are sent as one, at
     the end of it: a busy system costs each page one reload a second, not one per change."""
+
+    no_database = frozenset({"dashboard.changed"})
 
     async def connect(self) -> None:
         if await _staff_or_close(self) is None:

@@ -7,10 +7,13 @@ the messages from those rows in memory (no read-back; the task's label and form 
 version's cached runtime) and hands them to this process's publisher, which sends them through
 the channel layer in commit order while the committing code goes on (ADR 0062):
 
-- each changed manual work item, serialized once, to the groups of everyone who may have it in
-  their inbox before or after the change: its role, its offered user, its assignee, the
-  assignees it had before the transaction, and staff. Each consumer decides what its user sees
-  (realtime/consumers.py), so one message serves every audience;
+- the transaction's changed manual work items, each serialized to JSON text once, as ONE
+  message (`inbox.items`, the items in the order they were made) to each group of everyone who
+  may have one of them in their inbox before or after the change: the items' roles, offered
+  users, assignees, the assignees they had before the transaction, and staff. Each consumer
+  decides what its user sees (realtime/consumers.py) and sends the prepared text, so one message
+  per group serves every audience, and a socket in several of the groups gets the items in their
+  order from whichever copy comes first (the later copies change nothing; ADR 0090);
 - each changed case's id to `case.<id>` (the staff's case page reloads it);
 - `dashboard.changed` to the `dashboard` group once per transaction that changed a case: the
   staff's overview and case list reload (each socket at most once a second, realtime/consumers.py);
@@ -79,14 +82,20 @@ class _Pending:
             logger.exception("websocket push failed")
 
     def messages(self) -> list[tuple[str, dict[str, Any]]]:
-        out: list[tuple[str, dict[str, Any]]] = []
+        entries: list[dict[str, Any]] = []
+        groups: set[str] = set()
         # oldest item first, as a read-back in the items' order gave them: what left before
         # what was offered next
         for row, before in sorted(self.items.values(), key=lambda v: (v[0].created_at, str(v[0].pk))):
             definition, case_state, version = self.cases[row.case_id]
             task = runtime_for(version).net.tasks.get(row.task) if version is not None else None
             spec = task.spec if task else {}
-            out += item_messages(row, definition=definition, case_state=case_state, spec=spec, before=before)
+            entries.append(item_entry(row, definition=definition, case_state=case_state, spec=spec))
+            groups |= item_groups(row, before)
+        out: list[tuple[str, dict[str, Any]]] = []
+        if entries:
+            message = {"type": "inbox.items", "items": entries}
+            out += [(g, message) for g in sorted(groups)]
         cases = sorted(self.cases)
         out += [(case_group(c), {"type": "case.changed", "case_id": c}) for c in cases]
         if cases:
@@ -175,27 +184,41 @@ def item_doc(row: Any, *, definition: str, case_state: str, spec: Mapping[str, A
     }
 
 
-def item_messages(
-    row: Any, *, definition: str, case_state: str, spec: Mapping[str, Any], before: Iterable[str] = ()
-) -> list[tuple[str, dict[str, Any]]]:
-    """(group, message) pairs for a committed manual work item: one message, to the groups of
-    everyone who may have it in their inbox before or after the change (its role, its offered
-    user, its assignee, those who had claimed it before, and staff)."""
+def item_entry(row: Any, *, definition: str, case_state: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A committed manual work item as the consumers get it: what they decide on (who may see it,
+    and whether it is newer than what the client has) and `json`, the API representation as
+    JSON text, made here once for every socket (a consumer puts it into its frame as is)."""
     excluded: frozenset[str] = frozenset()
     if row.state in ACTIVE_STATES and access.four_eyes_task(spec):
         excluded = access.four_eyes_excluded(case_id=row.case_id, spec=spec)
-    message = {
-        "type": "inbox.item",
-        "work_item": item_doc(row, definition=definition, case_state=case_state, spec=spec),
+    doc = item_doc(row, definition=definition, case_state=case_state, spec=spec)
+    return {
+        "id": doc["id"],
+        "updated_at": doc["updated_at"],
+        "kind": row.kind,
+        "state": row.state,
+        "role": row.role,
+        "offered_user": row.offered_user,
+        "assignee": row.assignee,
+        "excluded": sorted(excluded),
+        "json": item_json(doc),
     }
-    message["excluded"] = sorted(excluded)
+
+
+def item_json(doc: Mapping[str, Any]) -> str:
+    return json.dumps(doc, cls=JSONEncoder)
+
+
+def item_groups(row: Any, before: Iterable[str] = ()) -> set[str]:
+    """The groups of everyone who may have the item in their inbox before or after the change:
+    its role, its offered user, its assignee, those who had claimed it before, and staff."""
     groups = {STAFF_GROUP}
     if row.role:
         groups.add(role_group(row.role))
     for username in {row.offered_user, row.assignee, *before}:
         if username:
             groups.add(user_group(username))
-    return [(g, message) for g in sorted(groups)]
+    return groups
 
 
 PUBLISH_TIMEOUT = 5.0

@@ -343,14 +343,15 @@ async def test_a_newer_snapshot_is_not_overwritten_by_an_older_push(users: dict[
     clerk = await connect(users["clerk1"])
     [item] = await snapshot(clerk)
     # the push for the start (older than the snapshot) is ignored by the consumer
-    consumer_message = {
-        "type": "inbox.item",
-        "work_item": dict(item, updated_at="2000-01-01T00:00:00Z"),
-        "excluded": [],
-    }
     from channels.layers import get_channel_layer
 
     from realtime import push
+
+    old = dict(item, updated_at="2000-01-01T00:00:00Z")
+    consumer_message = {
+        "type": "inbox.items",
+        "items": [{**old, "excluded": [], "json": push.item_json(old)}],
+    }
 
     await get_channel_layer().group_send(push.role_group("clerks"), consumer_message)
     await nothing(clerk)

@@ -4,6 +4,7 @@ built it before; four-eyes exclusions included; nothing for a rollback; sent in 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tests.helpers import make_user, net, publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+DECIDED_ON = ("id", "updated_at", "kind", "state", "role", "offered_user", "assignee")
 FORM = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
 REVIEW = net(
     "review",
@@ -62,9 +64,12 @@ def read_back(item_id: Any) -> dict[str, Any]:
 def item_docs(batch: list[tuple[str, dict[str, Any]]]) -> dict[str, tuple[dict[str, Any], list[str], set[str]]]:
     out: dict[str, tuple[dict[str, Any], list[str], set[str]]] = {}
     for group, message in batch:
-        if message["type"] == "inbox.item":
-            doc = message["work_item"]
-            out.setdefault(doc["id"], (doc, message["excluded"], set()))[2].add(group)
+        if message["type"] == "inbox.items":
+            for entry in message["items"]:
+                doc = json.loads(entry["json"])
+                # what the consumers decide on is the document's own
+                assert {k: doc[k] for k in DECIDED_ON} == {k: entry[k] for k in DECIDED_ON}
+                out.setdefault(doc["id"], (doc, entry["excluded"], set()))[2].add(group)
     return out
 
 
@@ -183,3 +188,29 @@ def test_a_follow_up_date_is_pushed_and_kept_by_later_changes(sent: list[Any], d
     sent.clear()  # the same date again: nothing written, nothing pushed
     services.work_item_set_follow_up(item_id=prepare.pk, user=SYSTEM, follow_up=None)
     assert sent == []
+
+
+def test_a_transaction_sends_each_group_one_message_with_its_items_in_order(
+    sent: list[Any], django_user_model: Any
+) -> None:
+    clerk1 = make_user(django_user_model, "clerk1", "clerks")
+    case = services.case_start(definition="review", data={"what": "x", "p": 1}, user=SYSTEM)
+    prepare = WorkItem.objects.get(case=case, task="prepare")
+    services.work_item_claim(item_id=prepare.pk, user=clerk1)
+    sent.clear()
+    services.work_item_complete(item_id=prepare.pk, user=clerk1, output={"ok": True})
+    check = WorkItem.objects.get(case=case, task="check")
+    (batch,) = sent
+    item_groups = [g for g, m in batch if m["type"] == "inbox.items"]
+    # staff, the role and the user who had `prepare`: one message each, the same one
+    assert sorted(item_groups) == sorted({push.STAFF_GROUP, push.role_group("clerks"), push.user_group("clerk1")})
+    assert len(item_groups) == len(set(item_groups))
+    messages = [m for _, m in batch if m["type"] == "inbox.items"]
+    assert all(m is messages[0] for m in messages)
+    # what left before what was offered next
+    assert [(e["id"], e["state"]) for e in messages[0]["items"]] == [
+        (str(prepare.pk), "completed"),
+        (str(check.pk), "initialized"),
+    ]
+    # then the case page and the dashboard, once each
+    assert [g for g, m in batch if m["type"] != "inbox.items"] == [push.case_group(case.pk), push.DASHBOARD_GROUP]
