@@ -144,7 +144,7 @@ class NetBuilder:
         self.flow("start", first)
         entry = top = self.cond()
         self.flow(first, top)
-        while self.size() < target - 4:
+        while self.size() < target - 1:  # the last task below makes it at least `target`
             nxt = self.cond()
             for depth in (3, 2, 1, 0):
                 # a block that would overshoot the asked size is taken back and drawn again,

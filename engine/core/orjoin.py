@@ -243,6 +243,21 @@ class OrJoinAnalyzer:
             plain.extend(self._end_transitions(task, expand_or_splits))
         self._idle_index = idle_index
         self._plain_transitions: tuple[_Transition, ...] = tuple(plain)
+        # per translation (key: plain?): place -> the transitions producing into it, in
+        # translation order, and the transitions already rewritten by series fusion (see
+        # `_fuse_series`); the vicious-circle rule asks for plans of new held groups mid-decision,
+        # and these make such a plan cost a fraction of a millisecond instead of several
+        self._by_post: dict[bool, dict[int, list[_Transition]]] = {}
+        for is_plain, source in ((True, self._plain_transitions), (False, self.transitions)):
+            by_post: dict[int, list[_Transition]] = {}
+            for t in source:
+                for p in t.post:
+                    by_post.setdefault(p, []).append(t)
+            self._by_post[is_plain] = by_post
+        self._fused_memo: dict[bool, dict[tuple[str, tuple[tuple[int, int], ...]], _Transition]] = {
+            True: {},
+            False: {},
+        }
         # everything that does not depend on the marking, for each OR-join deciding alone
         for j in self.or_joins:
             held = frozenset((j,))
@@ -345,12 +360,7 @@ class OrJoinAnalyzer:
             raise ValueError(f"unknown task {task_id!r}")
         if task.join != "or":
             raise ValueError(f"task {task_id!r} is not an OR-join")
-        source = self._plain_transitions if plain else self.transitions
-        candidates = [t for t in source if not (t.is_start and (t.owner == task_id or t.owner in held))]
-        by_post: dict[int, list[_Transition]] = {}
-        for t in candidates:
-            for p in t.post:
-                by_post.setdefault(p, []).append(t)
+        by_post = self._by_post[plain]
         inputs = tuple(dict.fromkeys(self._cond_index[c] for c in task.inputs))
         relevant = set(inputs)
         kept: dict[str, _Transition] = {}
@@ -358,14 +368,14 @@ class OrJoinAnalyzer:
         while stack:
             p = stack.pop()
             for t in by_post.get(p, ()):
-                if t.name in kept:
+                if t.name in kept or (t.is_start and (t.owner == task_id or t.owner in held)):
                     continue
                 kept[t.name] = t
                 for q, _ in t.pre:
                     if q not in relevant:
                         relevant.add(q)
                         stack.append(q)
-        fused, transitions = _fuse_series(list(kept.values()), set(inputs))
+        fused, transitions = _fuse_series(list(kept.values()), set(inputs), self._fused_memo[plain])
         producers: dict[int, list[int]] = {}
         consumers: dict[int, list[int]] = {}
         for i, t in enumerate(transitions):
@@ -800,7 +810,11 @@ def _needs_idle(net: Net, tid: str) -> bool:
     return tid in cancelled or any(c in cancelled for c in task.inputs)
 
 
-def _fuse_series(transitions: list[_Transition], keep: set[int]) -> tuple[dict[int, int], tuple[_Transition, ...]]:
+def _fuse_series(
+    transitions: list[_Transition],
+    keep: set[int],
+    memo: dict[tuple[str, tuple[tuple[int, int], ...]], _Transition] | None = None,
+) -> tuple[dict[int, int], tuple[_Transition, ...]]:
     """Fusion of series places (a reduction rule of Wynn et al. for reset nets), exact for
     coverability: a transition ``T`` that moves one token from ``p`` to ``q`` (nothing else,
     no reset), where ``T`` is ``p``'s only consumer and ``q``'s only producer, neither place is
@@ -812,7 +826,9 @@ def _fuse_series(transitions: list[_Transition], keep: set[int]) -> tuple[dict[i
     interleavings of parallel branches that would otherwise multiply the backward basis.
 
     Returns the fusion map (place -> representative, for fused places only) and the remaining
-    transitions rewritten onto representatives."""
+    transitions rewritten onto representatives. A transition touching no fused place is kept
+    as it is; `memo` (per translation: transition names are unique within one) keeps the
+    rewritten ones, keyed by name and the fusion of the places they touch, for later plans."""
     consumers: dict[int, int] = {}
     producers: dict[int, int] = {}
     reset: set[int] = set()
@@ -850,27 +866,37 @@ def _fuse_series(transitions: list[_Transition], keep: set[int]) -> tuple[dict[i
     for t in transitions:
         if t.name in dropped:
             continue
-        if not fused:
+        touched = tuple((p, fused[p]) for p, _ in t.pre if p in fused) + tuple(
+            (p, fused[p]) for p in t.post if p in fused
+        )
+        if not touched:
             out.append(t)
             continue
+        key = (t.name, touched)
+        if memo is not None:
+            done = memo.get(key)
+            if done is not None:
+                out.append(done)
+                continue
         pre: dict[int, int] = {}
         for p, c in t.pre:
             _add(pre, fused.get(p, p), c)
         post: dict[int, int] = {}
         for p, c in t.post.items():
             _add(post, fused.get(p, p), c)
-        out.append(
-            _Transition(
-                name=t.name,
-                owner=t.owner,
-                is_start=t.is_start,
-                pre=tuple(sorted(pre.items())),
-                pre_mask=_mask(pre),
-                reset=t.reset,  # reset places are never fused
-                post=post,
-                post_mask=_mask(post),
-            )
+        rewritten = _Transition(
+            name=t.name,
+            owner=t.owner,
+            is_start=t.is_start,
+            pre=tuple(sorted(pre.items())),
+            pre_mask=_mask(pre),
+            reset=t.reset,  # reset places are never fused
+            post=post,
+            post_mask=_mask(post),
         )
+        if memo is not None:
+            memo[key] = rewritten
+        out.append(rewritten)
     return fused, tuple(out)
 
 
