@@ -42,7 +42,7 @@ The decision (`OrJoinAnalyzer.is_enabled`)
    places reachable structurally from the marked places are computed (*forward relevance*);
    transitions whose preset is not within them are dropped, and so is every empty input
    outside them (no token can ever arrive there). If no empty input is left: enabled.
-   Also per OR-join, chains of one-input one-output transitions are fused (`_fuse_series`):
+   Also per OR-join, chains of one-input one-output transitions are fused (`_Translation.fuse_series`):
    a token anywhere along such a chain counts as a token at its head.
 3. Backward coverability: one search for all empty inputs at once, starting from the basis
    {marked inputs + q : q an empty, forward-reachable input}. A predecessor of a minimal
@@ -91,6 +91,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -156,7 +157,7 @@ class _JoinPlan:
     inputs: tuple[int, ...]  # j's distinct input places, in declaration order
     relevant: frozenset[int]  # places from which j's inputs are structurally reachable
     idle: tuple[tuple[str, int], ...]  # (task, its idle place) for the relevant idle places
-    # place -> the place it was fused into (series fusion, see `_fuse_series`); absent: itself
+    # place -> the place it was fused into (series fusion, see `_Translation.fuse_series`); absent: itself
     fused: Mapping[int, int]
     transitions: tuple[_Transition, ...]  # the backward-relevant transitions, after fusion
     # place -> indices (into `transitions`) of transitions producing into it
@@ -243,20 +244,11 @@ class OrJoinAnalyzer:
             plain.extend(self._end_transitions(task, expand_or_splits))
         self._idle_index = idle_index
         self._plain_transitions: tuple[_Transition, ...] = tuple(plain)
-        # per translation (key: plain?): place -> the transitions producing into it, in
-        # translation order, and the transitions already rewritten by series fusion (see
-        # `_fuse_series`); the vicious-circle rule asks for plans of new held groups mid-decision,
-        # and these make such a plan cost a fraction of a millisecond instead of several
-        self._by_post: dict[bool, dict[int, list[_Transition]]] = {}
-        for is_plain, source in ((True, self._plain_transitions), (False, self.transitions)):
-            by_post: dict[int, list[_Transition]] = {}
-            for t in source:
-                for p in t.post:
-                    by_post.setdefault(p, []).append(t)
-            self._by_post[is_plain] = by_post
-        self._fused_memo: dict[bool, dict[tuple[str, tuple[tuple[int, int], ...]], _Transition]] = {
-            True: {},
-            False: {},
+        # per translation (key: plain?), what plans are built from (see `_Translation`): the
+        # vicious-circle rule asks for plans of new held groups in the middle of a decision
+        self._translations = {
+            True: _Translation(self._plain_transitions),
+            False: _Translation(self.transitions),
         }
         # everything that does not depend on the marking, for each OR-join deciding alone
         for j in self.or_joins:
@@ -360,22 +352,28 @@ class OrJoinAnalyzer:
             raise ValueError(f"unknown task {task_id!r}")
         if task.join != "or":
             raise ValueError(f"task {task_id!r} is not an OR-join")
-        by_post = self._by_post[plain]
+        tr = self._translations[plain]
+        source, by_post, pre_places = tr.transitions, tr.by_post, tr.pre_places
         inputs = tuple(dict.fromkeys(self._cond_index[c] for c in task.inputs))
         relevant = set(inputs)
-        kept: dict[str, _Transition] = {}
+        kept: list[int] = []  # indices into `source`, in the order first reached
+        seen: set[int] = set()
         stack = list(inputs)
         while stack:
             p = stack.pop()
-            for t in by_post.get(p, ()):
-                if t.name in kept or (t.is_start and (t.owner == task_id or t.owner in held)):
+            for i in by_post.get(p, ()):
+                if i in seen:
                     continue
-                kept[t.name] = t
-                for q, _ in t.pre:
+                t = source[i]
+                if t.is_start and (t.owner == task_id or t.owner in held):
+                    continue
+                seen.add(i)
+                kept.append(i)
+                for q in pre_places[i]:
                     if q not in relevant:
                         relevant.add(q)
                         stack.append(q)
-        fused, transitions = _fuse_series(list(kept.values()), set(inputs), self._fused_memo[plain])
+        fused, transitions = tr.fuse_series(kept, set(inputs))
         producers: dict[int, list[int]] = {}
         consumers: dict[int, list[int]] = {}
         for i, t in enumerate(transitions):
@@ -730,7 +728,7 @@ class OrJoinAnalyzer:
 
         def path(m: SparseMarking) -> tuple[str, ...]:
             """The tasks started on the way from a covered `m` to a target. (A start transition
-            is never fused away when its task has an idle place, see `_fuse_series`.)"""
+            is never fused away when its task has an idle place, see `_Translation.fuse_series`.)"""
             starts: list[str] = []
             step = parent.get(m)
             for _ in range(len(parent)):  # a chain of parents never repeats; bounded anyway
@@ -810,94 +808,108 @@ def _needs_idle(net: Net, tid: str) -> bool:
     return tid in cancelled or any(c in cancelled for c in task.inputs)
 
 
-def _fuse_series(
-    transitions: list[_Transition],
-    keep: set[int],
-    memo: dict[tuple[str, tuple[tuple[int, int], ...]], _Transition] | None = None,
-) -> tuple[dict[int, int], tuple[_Transition, ...]]:
-    """Fusion of series places (a reduction rule of Wynn et al. for reset nets), exact for
-    coverability: a transition ``T`` that moves one token from ``p`` to ``q`` (nothing else,
-    no reset), where ``T`` is ``p``'s only consumer and ``q``'s only producer, neither place is
-    reset by any transition and neither is an input of the OR-join (`keep`), is dropped and
-    ``q`` is fused into ``p``. A token in ``q`` then counts as a token in ``p``: ``T`` can
-    always fire and nothing else competes for ``p``'s tokens or resets either place, so the
-    two nets cover the same targets. It turns every chain of one-input one-output tasks
-    (start, busy, end, next condition, ...) into a single place, which removes the
-    interleavings of parallel branches that would otherwise multiply the backward basis.
+class _Translation:
+    """One translation (with or without idle places), indexed for building plans: per
+    transition (by its index), the places of its preset and postset, its reset set, and the
+    (p, q) of a one-token move from p to q without reset (a candidate for `fuse_series`);
+    per place, the transitions producing into it; and the transitions already rewritten by
+    fusion in earlier plans (keyed by index and the fusion of the places they touch)."""
 
-    Returns the fusion map (place -> representative, for fused places only) and the remaining
-    transitions rewritten onto representatives. A transition touching no fused place is kept
-    as it is; `memo` (per translation: transition names are unique within one) keeps the
-    rewritten ones, keyed by name and the fusion of the places they touch, for later plans."""
-    consumers: dict[int, int] = {}
-    producers: dict[int, int] = {}
-    reset: set[int] = set()
-    for t in transitions:
-        for p, _ in t.pre:
-            consumers[p] = consumers.get(p, 0) + 1
-        for p in t.post:
-            producers[p] = producers.get(p, 0) + 1
-        reset |= t.reset
-    parent: dict[int, int] = {}
+    def __init__(self, transitions: tuple[_Transition, ...]) -> None:
+        self.transitions = transitions
+        self.pre_places: list[tuple[int, ...]] = [tuple(p for p, _ in t.pre) for t in transitions]
+        self.post_places: list[tuple[int, ...]] = [tuple(t.post) for t in transitions]
+        self.resets: list[frozenset[int]] = [t.reset for t in transitions]
+        self.series: list[tuple[int, int] | None] = []
+        by_post: dict[int, list[int]] = {}
+        for i, t in enumerate(transitions):
+            move = None
+            if not t.reset and len(t.pre) == 1 and t.pre[0][1] == 1 and len(t.post) == 1:
+                (p, _), (q, n) = t.pre[0], next(iter(t.post.items()))
+                if n == 1 and p != q:
+                    move = (p, q)
+            self.series.append(move)
+            for p in t.post:
+                by_post.setdefault(p, []).append(i)
+        self.by_post: dict[int, tuple[int, ...]] = {p: tuple(ts) for p, ts in by_post.items()}
+        self._rewritten: dict[tuple[int, tuple[tuple[int, int], ...]], _Transition] = {}
 
-    def find(p: int) -> int:
-        root = p
-        while root in parent:
-            root = parent[root]
-        while p != root:  # path compression: long chains are walked once
-            parent[p], p = root, parent[p]
-        return root
+    def fuse_series(self, kept: list[int], keep: set[int]) -> tuple[dict[int, int], tuple[_Transition, ...]]:
+        """Fusion of series places (a reduction rule of Wynn et al. for reset nets), exact for
+        coverability: a transition ``T`` that moves one token from ``p`` to ``q`` (nothing else,
+        no reset), where ``T`` is ``p``'s only consumer and ``q``'s only producer, neither place is
+        reset by any transition and neither is an input of the OR-join (`keep`), is dropped and
+        ``q`` is fused into ``p``. A token in ``q`` then counts as a token in ``p``: ``T`` can
+        always fire and nothing else competes for ``p``'s tokens or resets either place, so the
+        two nets cover the same targets. It turns every chain of one-input one-output tasks
+        (start, busy, end, next condition, ...) into a single place, which removes the
+        interleavings of parallel branches that would otherwise multiply the backward basis.
 
-    dropped: set[str] = set()
-    for t in transitions:
-        if t.reset or len(t.pre) != 1 or t.pre[0][1] != 1 or len(t.post) != 1:
-            continue
-        (p, _), (q, n) = t.pre[0], next(iter(t.post.items()))
-        if n != 1 or p == q or p in keep or q in keep or p in reset or q in reset:
-            continue
-        if consumers.get(p) != 1 or producers.get(q) != 1:
-            continue
-        rp, rq = find(p), find(q)
-        if rp != rq:
-            parent[rq] = rp
-        dropped.add(t.name)
-    fused = {p: find(p) for p in parent}
-    out: list[_Transition] = []
-    for t in transitions:
-        if t.name in dropped:
-            continue
-        touched = tuple((p, fused[p]) for p, _ in t.pre if p in fused) + tuple(
-            (p, fused[p]) for p in t.post if p in fused
-        )
-        if not touched:
-            out.append(t)
-            continue
-        key = (t.name, touched)
-        if memo is not None:
-            done = memo.get(key)
-            if done is not None:
-                out.append(done)
+        Returns the fusion map (place -> representative, for fused places only) and the kept
+        transitions (indices, `kept`) without the fused ones, rewritten onto representatives."""
+        chain = itertools.chain.from_iterable
+        consumers = Counter(chain(map(self.pre_places.__getitem__, kept)))
+        producers = Counter(chain(map(self.post_places.__getitem__, kept)))
+        reset: set[int] = set().union(*map(self.resets.__getitem__, kept))
+        parent: dict[int, int] = {}
+
+        def find(p: int) -> int:
+            root = p
+            while root in parent:
+                root = parent[root]
+            while p != root:  # path compression: long chains are walked once
+                parent[p], p = root, parent[p]
+            return root
+
+        series = self.series
+        dropped: set[int] = set()
+        for i in kept:
+            move = series[i]
+            if move is None:
                 continue
-        pre: dict[int, int] = {}
-        for p, c in t.pre:
-            _add(pre, fused.get(p, p), c)
-        post: dict[int, int] = {}
-        for p, c in t.post.items():
-            _add(post, fused.get(p, p), c)
-        rewritten = _Transition(
-            name=t.name,
-            owner=t.owner,
-            is_start=t.is_start,
-            pre=tuple(sorted(pre.items())),
-            pre_mask=_mask(pre),
-            reset=t.reset,  # reset places are never fused
-            post=post,
-            post_mask=_mask(post),
-        )
-        if memo is not None:
-            memo[key] = rewritten
-        out.append(rewritten)
-    return fused, tuple(out)
+            p, q = move
+            if p in keep or q in keep or p in reset or q in reset:
+                continue
+            if consumers[p] != 1 or producers[q] != 1:
+                continue
+            rp, rq = find(p), find(q)
+            if rp != rq:
+                parent[rq] = rp
+            dropped.add(i)
+        fused = {p: find(p) for p in parent}
+        fused_mask = _mask(fused)
+        source = self.transitions
+        rewritten = self._rewritten
+        out: list[_Transition] = []
+        for i in kept:
+            if i in dropped:
+                continue
+            t = source[i]
+            if not (t.pre_mask | t.post_mask) & fused_mask:
+                out.append(t)
+                continue
+            key = (i, tuple((p, fused[p]) for p in self.pre_places[i] + self.post_places[i] if p in fused))
+            done = rewritten.get(key)
+            if done is None:
+                pre: dict[int, int] = {}
+                for p, c in t.pre:
+                    _add(pre, fused.get(p, p), c)
+                post: dict[int, int] = {}
+                for p, c in t.post.items():
+                    _add(post, fused.get(p, p), c)
+                done = _Transition(
+                    name=t.name,
+                    owner=t.owner,
+                    is_start=t.is_start,
+                    pre=tuple(sorted(pre.items())),
+                    pre_mask=_mask(pre),
+                    reset=t.reset,  # reset places are never fused
+                    post=post,
+                    post_mask=_mask(post),
+                )
+                rewritten[key] = done
+            out.append(done)
+        return fused, tuple(out)
 
 
 def _leq(a: SparseMarking, b: SparseMarking) -> bool:
