@@ -353,19 +353,19 @@ class OrJoinAnalyzer:
         if task.join != "or":
             raise ValueError(f"task {task_id!r} is not an OR-join")
         tr = self._translations[plain]
-        source, by_post, pre_places = tr.transitions, tr.by_post, tr.pre_places
+        by_post, pre_places = tr.by_post, tr.pre_places
         inputs = tuple(dict.fromkeys(self._cond_index[c] for c in task.inputs))
         relevant = set(inputs)
         kept: list[int] = []  # indices into `source`, in the order first reached
-        seen: set[int] = set()
+        # the held OR-joins never start: their start transitions are never kept
+        seen: set[int] = set(tr.starts.get(task_id, ()))
+        for h in held:
+            seen.update(tr.starts.get(h, ()))
         stack = list(inputs)
         while stack:
             p = stack.pop()
             for i in by_post.get(p, ()):
                 if i in seen:
-                    continue
-                t = source[i]
-                if t.is_start and (t.owner == task_id or t.owner in held):
                     continue
                 seen.add(i)
                 kept.append(i)
@@ -820,9 +820,13 @@ class _Translation:
         self.pre_places: list[tuple[int, ...]] = [tuple(p for p, _ in t.pre) for t in transitions]
         self.post_places: list[tuple[int, ...]] = [tuple(t.post) for t in transitions]
         self.resets: list[frozenset[int]] = [t.reset for t in transitions]
+        self.masks: list[int] = [t.pre_mask | t.post_mask for t in transitions]
         self.series: list[tuple[int, int] | None] = []
         by_post: dict[int, list[int]] = {}
+        starts: dict[str, list[int]] = {}
         for i, t in enumerate(transitions):
+            if t.is_start:
+                starts.setdefault(t.owner, []).append(i)
             move = None
             if not t.reset and len(t.pre) == 1 and t.pre[0][1] == 1 and len(t.post) == 1:
                 (p, _), (q, n) = t.pre[0], next(iter(t.post.items()))
@@ -832,6 +836,7 @@ class _Translation:
             for p in t.post:
                 by_post.setdefault(p, []).append(i)
         self.by_post: dict[int, tuple[int, ...]] = {p: tuple(ts) for p, ts in by_post.items()}
+        self.starts: dict[str, tuple[int, ...]] = {o: tuple(ts) for o, ts in starts.items()}
         self._rewritten: dict[tuple[int, tuple[tuple[int, int], ...]], _Transition] = {}
 
     def fuse_series(self, kept: list[int], keep: set[int]) -> tuple[dict[int, int], tuple[_Transition, ...]]:
@@ -881,13 +886,14 @@ class _Translation:
         source = self.transitions
         rewritten = self._rewritten
         out: list[_Transition] = []
+        masks = self.masks
         for i in kept:
+            if not masks[i] & fused_mask:
+                out.append(source[i])
+                continue
             if i in dropped:
                 continue
             t = source[i]
-            if not (t.pre_mask | t.post_mask) & fused_mask:
-                out.append(t)
-                continue
             key = (i, tuple((p, fused[p]) for p in self.pre_places[i] + self.post_places[i] if p in fused))
             done = rewritten.get(key)
             if done is None:
