@@ -164,6 +164,8 @@ class _JoinPlan:
     producers: Mapping[int, tuple[int, ...]]
     # place -> indices of transitions that have it in their preset (for forward closure)
     consumers: Mapping[int, tuple[int, ...]]
+    # task -> indices of its start transitions (switched off while the task is held)
+    starts: Mapping[str, tuple[int, ...]]
 
 
 def _add(counts: dict[int, int], place: int, n: int = 1) -> None:
@@ -389,6 +391,10 @@ class OrJoinAnalyzer:
             transitions=transitions,
             producers={p: tuple(ts) for p, ts in producers.items()},
             consumers={p: tuple(ts) for p, ts in consumers.items()},
+            starts={
+                o: tuple(i for i, t in enumerate(transitions) if t.is_start and t.owner == o)
+                for o in {t.owner for t in transitions if t.is_start}
+            },
         )
         self._plans[(task_id, held, plain)] = plan
         return plan
@@ -592,7 +598,10 @@ class OrJoinAnalyzer:
         """None when no target is coverable from the current marking in the reset net (enabled);
         else "wait", with the tasks started on the path found (`_coverable`; None when the
         search went over `basis` minimal markings, which counts as "wait" too)."""
-        plan = self._plan(task_id, held, plain)
+        # the plan of task_id deciding alone, with the start transitions of the other held
+        # OR-joins switched off in the search (`_coverable`): a plan per held group cost about
+        # a millisecond each, several of them in one decision of the vicious-circle rule
+        plan = self._plan(task_id, frozenset((task_id,)), plain)
         relevant = plan.relevant
         fused = plan.fused
         current: dict[int, int] = {}
@@ -633,7 +642,8 @@ class OrJoinAnalyzer:
             pass
         answer: _Wait | None
         try:
-            starts = self._coverable(plan, current, marked, basis)
+            off = [i for h in held if h != task_id for i in plan.starts.get(h, ())]
+            starts = self._coverable(plan, current, marked, basis, off)
             answer = None if starts is None else _Wait(starts)
         except _OverBound:
             answer = _Wait(None)  # over its bound: "wait" (the coarser answer stands)
@@ -641,11 +651,17 @@ class OrJoinAnalyzer:
         return answer
 
     def _coverable(
-        self, plan: _JoinPlan, current: dict[int, int], marked: list[int], basis: int | None = None
+        self,
+        plan: _JoinPlan,
+        current: dict[int, int],
+        marked: list[int],
+        basis: int | None = None,
+        off: Iterable[int] = (),
     ) -> tuple[str, ...] | None:
         """Can a marking with every place of `marked` plus one other input of the join be
-        covered from `current`? None: no. Otherwise the tasks started on the path found, in
-        the order they start (with repeats; `_one_at_a_time`)."""
+        covered from `current`, the transitions of `off` (indices) never firing? None: no.
+        Otherwise the tasks started on the path found, in the order they start (with repeats;
+        `_one_at_a_time`)."""
         transitions = plan.transitions
         consumers = plan.consumers
 
@@ -657,6 +673,8 @@ class OrJoinAnalyzer:
         produce: dict[int, int] = {}
         cost: dict[int, int] = dict.fromkeys(current, 0)
         missing = [len(t.pre) for t in transitions]
+        for i in off:
+            missing[i] = -1  # never reaches 0: never alive
         acc = [0] * len(transitions)
         alive = [False] * len(transitions)
         queue: list[tuple[int, int]] = [(0, p) for p in current]
