@@ -459,9 +459,14 @@ def _random_net(rng: random.Random, chains: float = 0.0) -> Net:
 
 
 def _brute_force(
-    analyzer: OrJoinAnalyzer, task_id: str, marking: Mapping[str, int], busy: Mapping[str, int]
+    analyzer: OrJoinAnalyzer,
+    task_id: str,
+    marking: Mapping[str, int],
+    busy: Mapping[str, int],
+    held: frozenset[str] = frozenset(),
 ) -> bool | None:
-    """Forward exploration of the same reset net; None when it is too big to finish."""
+    """Forward exploration of the same reset net (the OR-joins of `held` never starting
+    either); None when it is too big to finish."""
     net = analyzer.net
     index = {name: k for k, name in enumerate(analyzer.places)}
     inputs = list(dict.fromkeys(net.tasks[task_id].inputs))
@@ -482,7 +487,7 @@ def _brute_force(
     for tid in net.tasks:
         if f"idle_{tid}" in index and not busy.get(tid):
             m0[index[f"idle_{tid}"]] = 1
-    transitions = [t for t in analyzer.transitions if not (t.is_start and t.owner == task_id)]
+    transitions = [t for t in analyzer.transitions if not (t.is_start and (t.owner == task_id or t.owner in held))]
     start = tuple(m0)
     seen = {start}
     queue = deque([start])
@@ -547,6 +552,38 @@ def test_random_nets_against_forward_exploration(seed: int, chains: float) -> No
     assert checked > (200 if chains else 500)
     if chains:
         assert fused > 150  # the fusion really ran on these nets
+
+
+@pytest.mark.parametrize("seed", [31, 32])
+def test_held_or_joins_switched_off_against_forward_exploration(seed: int) -> None:
+    """The vicious-circle rule's searches (a group of OR-joins held: none of them starts) run
+    on the plan of the deciding OR-join alone with the held ones' start transitions switched
+    off; checked against forward exploration of the reset net without those transitions, on
+    random nets with several OR-joins."""
+    rng = random.Random(seed)
+    checked = 0
+    for _ in range(1500):
+        net = _random_net(rng, chains=0.3)
+        analyzer = OrJoinAnalyzer(net, exact_budget=0)
+        joins = list(analyzer.or_joins)
+        if len(joins) < 2:
+            continue
+        for _ in range(4):
+            marking = {c: rng.choice([0, 0, 1]) for c in net.conditions}
+            busy = {t: rng.choice([0, 0, 0, 1]) for t in net.tasks}
+            for j in joins:
+                held = frozenset([j, *rng.sample(joins, rng.randint(1, len(joins)))])
+                if held == {j}:
+                    continue
+                got = analyzer._reset_net_enabled(j, held, marking, busy, {})
+                expected = _brute_force(analyzer, j, marking, busy, held)
+                if expected is None:
+                    continue
+                assert got == expected, (net.doc, j, sorted(held), marking, busy)
+                inputs = set(net.tasks[j].inputs)
+                if 0 < sum(marking[c] > 0 for c in inputs) < len(inputs):
+                    checked += 1
+    assert checked > 100
 
 
 # ---------------------------------------------------------------- bounds and shortcuts (issue 14)
