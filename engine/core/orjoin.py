@@ -378,11 +378,14 @@ class OrJoinAnalyzer:
         fused, transitions = tr.fuse_series(kept, set(inputs))
         producers: dict[int, list[int]] = {}
         consumers: dict[int, list[int]] = {}
+        starts: dict[str, list[int]] = {}
         for i, t in enumerate(transitions):
             for p in t.post:
                 producers.setdefault(p, []).append(i)
             for p, _ in t.pre:
                 consumers.setdefault(p, []).append(i)
+            if t.is_start:
+                starts.setdefault(t.owner, []).append(i)
         plan = _JoinPlan(
             inputs=inputs,
             relevant=frozenset(relevant),
@@ -391,10 +394,7 @@ class OrJoinAnalyzer:
             transitions=transitions,
             producers={p: tuple(ts) for p, ts in producers.items()},
             consumers={p: tuple(ts) for p, ts in consumers.items()},
-            starts={
-                o: tuple(i for i, t in enumerate(transitions) if t.is_start and t.owner == o)
-                for o in {t.owner for t in transitions if t.is_start}
-            },
+            starts={o: tuple(ts) for o, ts in starts.items()},
         )
         self._plans[(task_id, held, plain)] = plan
         return plan
