@@ -246,8 +246,8 @@ class OrJoinAnalyzer:
             plain.extend(self._end_transitions(task, expand_or_splits))
         self._idle_index = idle_index
         self._plain_transitions: tuple[_Transition, ...] = tuple(plain)
-        # per translation (key: plain?), what plans are built from (see `_Translation`): the
-        # vicious-circle rule asks for plans of new held groups in the middle of a decision
+        # per translation (key: plain?), what plans are built from (see `_Translation`); a held
+        # group of the vicious-circle rule needs no plan of its own (see `_reset_net`)
         self._translations = {
             True: _Translation(self._plain_transitions),
             False: _Translation(self.transitions),
