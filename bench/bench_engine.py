@@ -57,7 +57,7 @@ def mi_net() -> dict:
                 "id": "each",
                 "kind": "manual",
                 "assign": {"role": "clerks"},
-                "instances": {"for_each": "data.items", "as": "item", "max": 5000},
+                "instances": {"for_each": "data.items", "as": "item", "max": MI_ITEMS},  # WORKFLOW_MAX_ITEMS_PER_TASK
                 "input": {"item": "item"},
             },
         ],
@@ -243,6 +243,7 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--no-orjoin", action="store_true", help="skip the OR-join part (bench_orjoin.py)")
     args = parser.parse_args()
     if args.work:
         work_cases([int(c) for c in args.work.split(",")], args.start_at)
@@ -251,7 +252,8 @@ def main() -> None:
         run_one_database(args.child)
         return
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "bench_orjoin.py")], check=True, cwd=ROOT)
+    if not args.no_orjoin:
+        subprocess.run([sys.executable, str(ROOT / "bench" / "bench_orjoin.py")], check=True, cwd=ROOT)
     targets = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for db in targets:
         env, _ = database_env(db, PG_URL)
