@@ -93,7 +93,8 @@ def test_cel_field_completes_and_explains_with_the_keyboard(staff_page: Any, art
     page.keyboard.press("Enter")
     expect(when).to_have_value("data")
     page.keyboard.type(".")
-    assert _options(page, when)[:3] == ["vendor", "amount", "customer"]
+    # the case data's fields (in the stored schema's key order: PostgreSQL's jsonb keeps its own)
+    assert {"vendor", "amount", "customer"} <= set(_options(page, when)), _options(page, when)
     page.keyboard.type("cu")
     assert _options(page, when) == ["customer"]
     page.keyboard.press("Tab")
