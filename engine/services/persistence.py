@@ -180,12 +180,17 @@ def _tree_size(case_id: int) -> int:
         return int(cursor.fetchone()[0])
 
 
-def _item_op(item_id, user: Actor, action: str, op: Callable[[Engine, str], Any], staff_only: bool = False) -> WorkItem:
-    access.require_actor(user)
+def _item_key(item_id: Any) -> str:
+    """A work item id as its canonical UUID text; anything else is no work item (404)."""
     try:
-        key = str(uuid.UUID(str(item_id)))
+        return str(uuid.UUID(str(item_id)))
     except (ValueError, TypeError, AttributeError):
         raise NotFound(f"no work item {item_id}") from None
+
+
+def _item_op(item_id, user: Actor, action: str, op: Callable[[Engine, str], Any], staff_only: bool = False) -> WorkItem:
+    access.require_actor(user)
+    key = _item_key(item_id)
 
     def run(engine: Engine) -> None:
         item = engine.state.work_items.get(key)

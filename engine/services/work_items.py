@@ -7,7 +7,6 @@ report of a failed attempt (`work_item_attempt_failed`) is the system's."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -21,8 +20,8 @@ from engine.access import SYSTEM, Actor
 from engine.core.engine import Engine
 from engine.core.errors import InvalidInput, NotAllowed, NotFound
 from engine.core.state import CASE_ACTIVE, ITEM_OPEN
-from engine.models import Case, WorkItem
-from engine.services.persistence import _execute, _item_op
+from engine.models import WorkItem
+from engine.services.persistence import _execute, _item_key, _item_op, _lock_case
 
 # how far a follow-up date may lie from now (further is a typing slip: year 20260, 1926)
 FOLLOW_UP_PAST = dt.timedelta(days=366)
@@ -68,13 +67,9 @@ def work_item_set_follow_up(*, item_id, user: Actor, follow_up: dt.datetime | No
         if not now - FOLLOW_UP_PAST <= follow_up <= now + FOLLOW_UP_FUTURE:
             message = "must lie between a year ago and ten years from now"
             raise InvalidInput(f"the follow-up date {message}", errors=[_follow_up_error(message)])
-    try:
-        key = str(uuid.UUID(str(item_id)))
-    except (ValueError, TypeError, AttributeError):
-        raise NotFound(f"no work item {item_id}") from None
+    key = _item_key(item_id)
     with transaction.atomic(), log_context.bound(item_id=key):
-        locked = Case.objects.select_for_update(of=("self",)).filter(work_items__pk=key)
-        case = next(iter(locked.select_related("version").defer("version__net").order_by()[:1]), None)
+        case = _lock_case("item", key)  # the same lock as every action on the item
         if case is None:
             raise NotFound(f"no work item {item_id}")
         row = WorkItem.objects.get(pk=key)
