@@ -353,7 +353,8 @@ class Driver:
 
 
 def count_one(driver: Driver, name: str) -> dict[str, float]:
-    """Statements, commits and channel messages of one untimed case of `name`, per step."""
+    """Statements, commits and Redis publishes (push bus messages, realtime/layer.py) of one
+    untimed case of `name`, per step."""
     from django.db import connection
 
     from realtime import push
@@ -371,11 +372,15 @@ def count_one(driver: Driver, name: str) -> dict[str, float]:
         counts["commits"] += 1
         wrapped()
 
+    from channels.layers import get_channel_layer
+
     send_all = push._send_all
 
-    async def counted(messages):
-        counts["messages"] += len(messages)
-        await send_all(messages)
+    async def counted(entries):
+        # one bus message; before the bus (BENCH_TREE=an older tree), a group_send per group
+        bus = hasattr(get_channel_layer(), "bus_send")
+        counts["messages"] += 1 if bus else sum(1 if isinstance(g, str) else len(g) for g, _ in entries)
+        await send_all(entries)
 
     prep, run = driver.contender(name)
     saved = driver.cases
@@ -577,7 +582,14 @@ def clients_main(port: int, tokens: list[str], out_file: str, ready_file: str, d
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    asyncio.run(main())
+    # BENCH_CLIENTS_PROFILE=/path: the clients' process runs under cProfile and writes it there
+    profile = os.environ.get("BENCH_CLIENTS_PROFILE")
+    if profile:
+        import cProfile
+
+        cProfile.runctx("asyncio.run(main())", globals(), {"asyncio": asyncio, "main": main}, profile)
+    else:
+        asyncio.run(main())
     Path(out_file).write_text(json.dumps(arrivals))
 
 
@@ -714,7 +726,7 @@ def report(contenders: list[str], outs: list[dict[str, Any]]) -> None:
     base = totals.get("bare")
     print(
         "| contender | steps/s median | min-max | vs bare (median) | per-round ratio min-max "
-        "| statements / step | commits / step | statements / transaction | channel messages / step |"
+        "| statements / step | commits / step | statements / transaction | Redis publishes / step |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for c in contenders:

@@ -23,7 +23,10 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from realtime.auth import BrowserOriginValidator, SessionOrTokenAuthMiddleware  # noqa: E402
+from realtime.layer import plain_autobahn_log_arguments  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+
+plain_autobahn_log_arguments()
 
 application = ProtocolTypeRouter(
     {

@@ -434,8 +434,9 @@ WORKFLOW_HEARTBEAT_KEY = env.str(
 # METRICS_TOKEN` (or a staff user). Several processes on a host: PROMETHEUS_MULTIPROC_DIR.
 WORKFLOW_METRICS = env.bool("WORKFLOW_METRICS", default=True)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-# pushes carry their publishing time: the consumer side observes the latency
-CHANNEL_LAYERS["default"]["BACKEND"] = "ops.channels.TimedRedisPubSubChannelLayer"
+# One Redis bus channel, groups kept in each process, and the push latency observed where the
+# bus message is routed (realtime/layer.py, ADR 0092)
+CHANNEL_LAYERS["default"]["BACKEND"] = "realtime.layer.PushBusChannelLayer"
 
 # Logs: JSON lines (LOG_FORMAT=json, the production choice) or text (the default for development);
 # either way every record carries the case, work item, task and definition it is about.

@@ -2,7 +2,7 @@
 
 Counters and histograms are fed where things happen, in whichever process that is (web or
 worker), through the engine's observability ports (`engine.hooks.rows_written`, `observe`), a
-Celery signal (batch sizes) and the channel layer (`ops.channels`: push latency). They count only
+Celery signal (batch sizes) and the channel layer (`realtime.layer`: push latency). They count only
 what was committed: the write listener defers to `transaction.on_commit`.
 
 With PROMETHEUS_MULTIPROC_DIR set (what scripts/cluster.sh does: a directory shared by every web

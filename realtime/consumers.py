@@ -18,7 +18,9 @@ import datetime as dt
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from engine import access
@@ -30,6 +32,7 @@ from realtime import push
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+FORWARD_FAILED = "consumer.forward_failed"  # not a message anyone sends: the client's side broke
 
 
 def _time(value: str) -> dt.datetime:
@@ -37,12 +40,50 @@ def _time(value: str) -> dt.datetime:
 
 
 class PushConsumer(AsyncJsonWebsocketConsumer):
-    """Channels runs `close_old_connections` in a worker thread before every handler, a thread
-    hop per message and socket: the most expensive part of a fan-out to many sockets. The
-    handlers named in `no_database` read no database (the others reach it only through
-    `database_sync_to_async`, which closes old connections itself), so they skip it."""
+    """A websocket consumer made for fan-out to many sockets (ADR 0090, ADR 0092).
+
+    - One queue and one loop per socket: with the push bus (realtime/layer.py) the process's
+      router puts each message for this socket into the socket's queue, and a task forwards
+      what the client sends into the same queue; the consumer handles them one at a time in
+      the order they came. Channels' own loop (`await_many_dispatch`) instead makes a task per
+      message and waits on two each time; with another channel layer it is still used.
+    - Channels runs `close_old_connections` in a worker thread before every handler, a thread
+      hop per message and socket. The handlers named in `no_database` read no database (the
+      others reach it only through `database_sync_to_async`, which closes old connections
+      itself), so they skip it."""
 
     no_database: frozenset[str] = frozenset()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        layer = get_channel_layer(self.channel_layer_alias)
+        if not hasattr(layer, "local_channel"):
+            await super().__call__(scope, receive, send)
+            return
+        self.scope, self.channel_layer, self.base_send = scope, layer, send
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.channel_name = layer.local_channel(queue)
+        forward = asyncio.ensure_future(self._forward(receive, queue))
+        try:
+            while True:
+                message = await queue.get()
+                if message["type"] == FORWARD_FAILED:
+                    raise message["error"]
+                await self.dispatch(message)
+        except StopConsumer:
+            pass
+        finally:
+            forward.cancel()
+            layer.drop_channel(self.channel_name)
+
+    @staticmethod
+    async def _forward(receive: Any, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        try:
+            while True:
+                queue.put_nowait(await receive())
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:  # the consumer's loop raises it
+            queue.put_nowait({"type": FORWARD_FAILED, "error": error})
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         if message["type"] in self.no_database:
@@ -162,7 +203,7 @@ async def _staff_or_close(consumer: AsyncJsonWebsocketConsumer) -> Any:
     return user
 
 
-class CaseConsumer(AsyncJsonWebsocketConsumer):
+class CaseConsumer(PushConsumer):
     """Staff only: the case now, then again after each committed change."""
 
     async def connect(self) -> None:

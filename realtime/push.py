@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 STAFF_GROUP = "inbox.staff"
 DASHBOARD_GROUP = "dashboard"
 ACTIVE_STATES = tuple(sorted(ITEM_OPEN))  # ("initialized", "started"): what an inbox lists
+Entry = tuple[list[str], dict[str, Any]]  # a message and the groups it goes to (realtime/layer.py)
 
 
 def _name_hash(name: str) -> str:
@@ -81,7 +82,7 @@ class _Pending:
         except Exception:  # a push must never break the request that committed
             logger.exception("websocket push failed")
 
-    def messages(self) -> list[tuple[str, dict[str, Any]]]:
+    def messages(self) -> list[Entry]:
         entries: list[dict[str, Any]] = []
         groups: set[str] = set()
         # oldest item first, as a read-back in the items' order gave them: what left before
@@ -92,14 +93,13 @@ class _Pending:
             spec = task.spec if task else {}
             entries.append(item_entry(row, definition=definition, case_state=case_state, spec=spec))
             groups |= item_groups(row, before)
-        out: list[tuple[str, dict[str, Any]]] = []
+        out: list[Entry] = []
         if entries:
-            message = {"type": "inbox.items", "items": entries}
-            out += [(g, message) for g in sorted(groups)]
+            out.append((sorted(groups), {"type": "inbox.items", "items": entries}))
         cases = sorted(self.cases)
-        out += [(case_group(c), {"type": "case.changed", "case_id": c}) for c in cases]
+        out += [([case_group(c)], {"type": "case.changed", "case_id": c}) for c in cases]
         if cases:
-            out.append((DASHBOARD_GROUP, {"type": "dashboard.changed"}))
+            out.append(([DASHBOARD_GROUP], {"type": "dashboard.changed"}))
         return out
 
 
@@ -141,8 +141,7 @@ def audience_changed(usernames: Iterable[str]) -> None:
         return
     groups = sorted({user_group(u) for u in usernames if u})
     if groups:
-        message = {"type": "inbox.audience"}
-        transaction.on_commit(lambda: _enqueue([(g, message) for g in groups]))
+        transaction.on_commit(lambda: _enqueue([(groups, {"type": "inbox.audience"})]))
 
 
 def as_json(data: Any) -> Any:
@@ -222,11 +221,12 @@ def item_groups(row: Any, before: Iterable[str] = ()) -> set[str]:
 
 
 PUBLISH_TIMEOUT = 5.0
-_publisher: tuple[int, asyncio.AbstractEventLoop, asyncio.Queue[list[tuple[str, dict[str, Any]]]]] | None = None
+BATCH = 100  # transactions' entries sent as one bus message at most, when they queue up
+_publisher: tuple[int, asyncio.AbstractEventLoop, asyncio.Queue[list[Entry]]] | None = None
 _publisher_lock = threading.Lock()
 
 
-def _publisher_loop() -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[list[tuple[str, dict[str, Any]]]]]:
+def _publisher_loop() -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[list[Entry]]]:
     """One event loop per process, in a daemon thread, for publishing: the channel layer keeps
     its Redis connection on it. `async_to_sync` from a plain thread would start a loop, a thread
     and a Redis connection for every push (~25 ms); a forked worker gets a loop of its own.
@@ -236,28 +236,33 @@ def _publisher_loop() -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[list[tup
     with _publisher_lock:
         if _publisher is None or _publisher[0] != os.getpid():
             loop = asyncio.new_event_loop()
-            queue: asyncio.Queue[list[tuple[str, dict[str, Any]]]] = asyncio.Queue()
+            queue: asyncio.Queue[list[Entry]] = asyncio.Queue()
             threading.Thread(target=loop.run_forever, name="push-publisher", daemon=True).start()
             asyncio.run_coroutine_threadsafe(_drain(queue), loop)
             _publisher = (os.getpid(), loop, queue)
         return _publisher[1], _publisher[2]
 
 
-def _enqueue(messages: list[tuple[str, dict[str, Any]]]) -> None:
-    if messages:
+def _enqueue(entries: list[Entry]) -> None:
+    if entries:
         loop, queue = _publisher_loop()
-        loop.call_soon_threadsafe(queue.put_nowait, messages)
+        loop.call_soon_threadsafe(queue.put_nowait, entries)
 
 
-async def _drain(queue: asyncio.Queue[list[tuple[str, dict[str, Any]]]]) -> None:
+async def _drain(queue: asyncio.Queue[list[Entry]]) -> None:
+    """Send what was committed, in commit order: what queued up while the last send was on its
+    way goes as one bus message (up to BATCH transactions)."""
     while True:
-        messages = await queue.get()
+        batches = [await queue.get()]
+        while len(batches) < BATCH and not queue.empty():
+            batches.append(queue.get_nowait())
         try:
-            await _send_all(messages)
+            await _send_all([entry for batch in batches for entry in batch])
         except Exception:  # a push must never stop the publisher
             logger.exception("websocket push failed")
         finally:
-            queue.task_done()
+            for _ in batches:
+                queue.task_done()
 
 
 def flush(timeout: float = PUBLISH_TIMEOUT) -> None:
@@ -277,14 +282,19 @@ atexit.register(flush)  # a short-lived process (a command, a script) sends what
 def warm_up() -> None:
     """Open the publisher's Redis connection now rather than on the first push (the first
     publish of a process takes ~0.25 s): for long-running processes such as workers."""
-    asyncio.run_coroutine_threadsafe(_send_all([("warm-up", {"type": "noop"})]), _publisher_loop()[0]).result(
+    asyncio.run_coroutine_threadsafe(_send_all([(["warm-up"], {"type": "noop"})]), _publisher_loop()[0]).result(
         timeout=PUBLISH_TIMEOUT
     )
 
 
-async def _send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
-    """One after another: a socket gets a transaction's messages in the order they were made
-    (the item that left before the one offered next)."""
+async def _send_all(entries: list[Entry]) -> None:
+    """As one message on the push bus (realtime/layer.py): serialized once, one PUBLISH, and
+    each process's router hands each entry to its sockets in this order (the item that left
+    before the one offered next). Another channel layer gets a group_send per group."""
     layer = get_channel_layer()
-    for group, message in messages:
-        await layer.group_send(group, message)
+    if hasattr(layer, "bus_send"):
+        await layer.bus_send(entries)
+        return
+    for groups, message in entries:
+        for group in groups:
+            await layer.group_send(group, message)

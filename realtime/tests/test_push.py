@@ -50,7 +50,8 @@ def sent(settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[str,
     settings.WORKFLOW_RUNNER = "manual"
     settings.WORKFLOW_PUSH = True
     batches: list[list[tuple[str, dict[str, Any]]]] = []
-    monkeypatch.setattr(push, "_enqueue", batches.append)
+    # each entry of the transaction's bus message as (group, message) for each of its groups
+    monkeypatch.setattr(push, "_enqueue", lambda entries: batches.append([(g, m) for gs, m in entries for g in gs]))
     publish(REVIEW)
     return batches
 
