@@ -96,7 +96,7 @@ async def test_a_join_is_in_place_when_it_returns() -> None:
     """What is published after group_add returns reaches the channel: the consumer reads its
     snapshot after joining, and relies on every later change arriving as an event."""
     layer = get_channel_layer()
-    queues = [asyncio.Queue() for _ in range(5)]
+    queues: list[asyncio.Queue[Any]] = [asyncio.Queue() for _ in range(5)]
     channels = [layer.local_channel(q) for q in queues]
     # several sockets join at once, the first join of the process subscribing to the bus
     await asyncio.gather(*(layer.group_add("bus.joined", c) for c in channels))
