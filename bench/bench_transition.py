@@ -505,7 +505,10 @@ def clients_main(port: int, tokens: list[str], out_file: str, ready_file: str, d
     import threading
     from collections import Counter
 
-    import websockets
+    from websockets.client import ClientProtocol
+    from websockets.exceptions import InvalidHandshake
+    from websockets.frames import Frame, Opcode
+    from websockets.uri import parse_uri
 
     arrivals: list[tuple[float, float, int, str]] = []
     offered: Counter[str] = Counter()
@@ -514,37 +517,82 @@ def clients_main(port: int, tokens: list[str], out_file: str, ready_file: str, d
 
     handshakes = asyncio.Semaphore(10)
 
-    async def connect(url: str) -> Any:
+    def arrived(now: float, raw: bytes) -> None:
+        message = json.loads(raw)
+        if message.get("type") != "work_item":
+            return
+        item = message["work_item"]
+        stamped = dt.datetime.fromisoformat(item["updated_at"].replace("Z", "+00:00"))
+        arrivals.append((now, (now - stamped.timestamp()) * 1000, item["case"], message["event"]))
+        if message["event"] == "offered":
+            offered[item["id"]] += 1
+            if offered[item["id"]] == len(tokens) and item["id"] in waiting:
+                waiting[item["id"]].set()
+
+    class Watcher(asyncio.Protocol):
+        """A websocket client as lean as a browser's socket is to its page: `websockets`'
+        sans-I/O protocol (handshake, frames, pongs) fed straight from the socket, each message
+        stamped when its bytes arrive, no task or queue per message. 100 clients share one
+        process and the machine's cores with the Daphne and the steps: the client's own cost
+        per message is part of every figure, so it is kept small."""
+
+        def __init__(self, url: str) -> None:
+            self.ws = ClientProtocol(parse_uri(url), max_size=2**24)
+            self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def connection_made(self, transport: Any) -> None:
+            self.transport = transport
+            self.ws.send_request(self.ws.connect())
+            self.flush()
+
+        def data_received(self, data: bytes) -> None:
+            now = time.time()
+            self.ws.receive_data(data)
+            for event in self.ws.events_received():
+                if not isinstance(event, Frame):
+                    continue  # the handshake's response
+                if event.opcode is Opcode.TEXT:
+                    if self.opened.done():
+                        arrived(now, event.data)
+                    elif json.loads(event.data).get("type") == "snapshot":
+                        self.opened.set_result(None)
+            self.flush()
+            if self.ws.handshake_exc is not None and not self.opened.done():
+                self.opened.set_exception(self.ws.handshake_exc)
+
+        def flush(self) -> None:
+            for chunk in self.ws.data_to_send():
+                if chunk:
+                    self.transport.write(chunk)
+                else:
+                    self.transport.write_eof()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if not self.opened.done():
+                self.opened.set_exception(exc or ConnectionError("closed before the snapshot"))
+            if not self.closed.done():
+                self.closed.set_result(None)
+
+    async def client(token: str, ready: asyncio.Event) -> None:
         # ten handshakes at a time, each tried again if a loaded Daphne dropped it (its handshake
         # timeout is 5 s): 100 at once do not all get through on a busy machine
+        url = f"ws://127.0.0.1:{port}/ws/inbox/?token={token}"
+        loop = asyncio.get_running_loop()
         for attempt in range(20):
             async with handshakes:
                 try:
-                    ws = await websockets.connect(url, max_size=2**24, open_timeout=60)
-                    first = json.loads(await ws.recv())
-                    assert first["type"] == "snapshot"
-                    return ws
-                except (OSError, TimeoutError, websockets.exceptions.WebSocketException):
+                    transport, watcher = await loop.create_connection(lambda: Watcher(url), "127.0.0.1", port)
+                    await asyncio.wait_for(asyncio.shield(watcher.opened), 60)
+                    break
+                except (OSError, TimeoutError, InvalidHandshake):
                     if attempt == 19:
                         raise
-        raise AssertionError("unreachable")
-
-    async def client(token: str, ready: asyncio.Event) -> None:
-        ws = await connect(f"ws://127.0.0.1:{port}/ws/inbox/?token={token}")
-        async with ws:
-            ready.set()
-            async for raw in ws:
-                now = time.time()
-                message = json.loads(raw)
-                if message.get("type") != "work_item":
-                    continue
-                item = message["work_item"]
-                stamped = dt.datetime.fromisoformat(item["updated_at"].replace("Z", "+00:00"))
-                arrivals.append((now, (now - stamped.timestamp()) * 1000, item["case"], message["event"]))
-                if message["event"] == "offered":
-                    offered[item["id"]] += 1
-                    if offered[item["id"]] == len(tokens) and item["id"] in waiting:
-                        waiting[item["id"]].set()
+        ready.set()
+        try:
+            await watcher.closed
+        finally:
+            transport.close()
 
     async def drained(marker: str) -> None:
         event = waiting.setdefault(marker, asyncio.Event())

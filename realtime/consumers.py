@@ -176,7 +176,12 @@ class InboxConsumer(PushConsumer):
         same message comes once for each of the socket's groups it went to: the first copy
         sends what the client must hear, the others find every item already as new."""
         for item in message["items"]:
-            item_id, updated = item["id"], _time(item["updated_at"])
+            # the message is shared by the process's sockets (realtime/layer.py): what every
+            # socket derives from an item the same way is made by the first one and kept on it
+            updated = item.get("_updated")
+            if updated is None:
+                updated = item["_updated"] = _time(item["updated_at"])
+            item_id = item["id"]
             seen = self.known.get(item_id)
             if seen is not None and updated <= seen:
                 continue  # already sent (the snapshot or an earlier event was as new)
@@ -188,7 +193,12 @@ class InboxConsumer(PushConsumer):
                 del self.known[item_id]
             else:
                 continue
-            await self.send(text_data=f'{{"type": "work_item", "event": "{event}", "work_item": {item["json"]}}}')
+            frame = item.get(f"_frame.{event}")
+            if frame is None:
+                frame = item[f"_frame.{event}"] = (
+                    f'{{"type": "work_item", "event": "{event}", "work_item": {item["json"]}}}'
+                )
+            await self.send(text_data=frame)
 
 
 async def _staff_or_close(consumer: AsyncJsonWebsocketConsumer) -> Any:

@@ -10,7 +10,8 @@ those groups decodes each copy once per socket. Here:
 - every process that has a socket in some group subscribes to the bus once (at its first
   `group_add`), decodes each bus message once, and puts each entry's message into the queue of
   every local channel in any of its groups: once per channel even when the channel is in several
-  of them, the same (read-only) dict for all, entries in the order they were sent;
+  of them, the same dict for all (consumers change none of its keys; they may keep what they
+  derive from it under keys that start with "_"), entries in the order they were sent;
 - group membership is local (`group_add` / `group_discard` touch no Redis);
 - `local_channel(queue)` names a channel whose messages go into a queue the caller reads (the
   consumers' own loop, realtime/consumers.py), without a Redis subscription of its own.
