@@ -554,8 +554,8 @@ def clients_main(port: int, tokens: list[str], out_file: str, ready_file: str, d
                     continue  # the handshake's response
                 if event.opcode is Opcode.TEXT:
                     if self.opened.done():
-                        arrived(now, event.data)
-                    elif json.loads(event.data).get("type") == "snapshot":
+                        arrived(now, bytes(event.data))
+                    elif json.loads(bytes(event.data)).get("type") == "snapshot":
                         self.opened.set_result(None)
             self.flush()
             if self.ws.handshake_exc is not None and not self.opened.done():
