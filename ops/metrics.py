@@ -76,7 +76,7 @@ CASE_SECONDS = Histogram(
 )
 PUSH_SECONDS = Histogram(
     "workflow_push_latency_seconds",
-    "From a push being published to the channel layer to a websocket consumer receiving it",
+    "From a push bus message being published to a web process routing it to its sockets",
     buckets=FAST_BUCKETS,
 )
 OR_JOIN_SECONDS = Histogram(

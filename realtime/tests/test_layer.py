@@ -130,3 +130,23 @@ def test_autobahn_gets_plain_log_arguments() -> None:
     assert name == "WebSocketProtocol.sendData"
     assert protocol.hlval(1234) == "1234"
     assert "\x1b[" not in name  # no terminal colours
+
+
+@pytest.mark.asyncio
+async def test_each_bus_message_observes_its_latency_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine import hooks
+
+    seen: list[tuple[str, float]] = []
+    monkeypatch.setattr(hooks, "observe", lambda name, value, labels=None: seen.append((name, value)))
+    layer = get_channel_layer()
+    queues: list[asyncio.Queue[Any]] = [asyncio.Queue() for _ in range(3)]
+    channels = [layer.local_channel(q) for q in queues]
+    for c in channels:
+        await layer.group_add("bus.timed", c)
+    await asyncio.to_thread(publish, [(["bus.timed"], {"type": "one"}), (["bus.timed"], {"type": "two"})])
+    for q in queues:
+        assert [m["type"] for m in await received(q, 2)] == ["one", "two"]
+    assert [name for name, _ in seen] == ["push_latency_seconds"]  # one bus message, three sockets
+    assert 0.0 <= seen[0][1] < TIMEOUT
+    for c in channels:
+        layer.drop_channel(c)
