@@ -374,13 +374,28 @@ def count_one(driver: Driver, name: str) -> dict[str, float]:
 
     from channels.layers import get_channel_layer
 
-    send_all = push._send_all
+    send_all: Any = push._send_all
+    counted: Any
 
-    async def counted(entries):
+    def count(entries):
         # one bus message; before the bus (BENCH_TREE=an older tree), a group_send per group
         bus = hasattr(get_channel_layer(), "bus_send")
         counts["messages"] += 1 if bus else sum(1 if isinstance(g, str) else len(g) for g, _ in entries)
-        await send_all(entries)
+
+    if asyncio.iscoroutinefunction(send_all):  # an older tree's publisher
+
+        async def counted_async(entries):
+            count(entries)
+            await send_all(entries)
+
+        counted = counted_async
+    else:
+
+        def counted_sync(entries):
+            count(entries)
+            send_all(entries)
+
+        counted = counted_sync
 
     prep, run = driver.contender(name)
     saved = driver.cases

@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
+import redis
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from engine import hooks
@@ -44,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 STAMP = "_published_at"
 BUS = "__bus__"
+SYNC_TIMEOUT = 5.0  # seconds for the publisher thread's Redis client to connect or answer
 
 
 class PushBusChannelLayer(RedisPubSubChannelLayer):
@@ -60,6 +63,24 @@ class PushBusChannelLayer(RedisPubSubChannelLayer):
         """The bus channel and the serialized message for `entries`."""
         body = [[sorted(set(groups)), message] for groups, message in entries]
         return self._kwargs.get("prefix", "asgi") + BUS, self.serialize({"entries": body, STAMP: time.time()})
+
+    def bus_publish(self, entries: Iterable[tuple[Iterable[str], dict[str, Any]]]) -> None:
+        """`bus_send` for synchronous code (the push publisher's thread, realtime/push.py): one
+        PUBLISH on this process's Redis client, no event loop."""
+        channel, data = self.bus_message(entries)
+        self._sync_redis().publish(channel, data)
+
+    def _sync_redis(self) -> Any:
+        client = self.__dict__.get("_sync_client")
+        if client is None or client[0] != os.getpid():  # a forked process opens its own
+            host = self._kwargs["hosts"][0]
+            url = host if isinstance(host, str) else host["address"]
+            client = (
+                os.getpid(),
+                redis.Redis.from_url(url, socket_timeout=SYNC_TIMEOUT, socket_connect_timeout=SYNC_TIMEOUT),
+            )
+            self.__dict__["_sync_client"] = client
+        return client[1]
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         await self.bus_send([([group], message)])

@@ -23,7 +23,6 @@ the channel layer in commit order while the committing code goes on (ADR 0062):
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import hashlib
 import json
@@ -31,8 +30,10 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Mapping
+from queue import Empty, SimpleQueue
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection, transaction
@@ -222,79 +223,92 @@ def item_groups(row: Any, before: Iterable[str] = ()) -> set[str]:
 
 PUBLISH_TIMEOUT = 5.0
 BATCH = 100  # transactions' entries sent as one bus message at most, when they queue up
-_publisher: tuple[int, asyncio.AbstractEventLoop, asyncio.Queue[list[Entry]]] | None = None
+
+
+class _Publisher:
+    """One daemon thread per process that publishes what commits hand it, in commit order, while
+    the committing code goes on (ADR 0062): what queued up while the last PUBLISH was on its way
+    goes as one bus message (up to BATCH transactions). A plain thread with a blocking queue
+    and the layer's synchronous Redis client (ADR 0092); a forked worker makes its own."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.queue: SimpleQueue[list[Entry]] = SimpleQueue()
+        self.pending = 0  # handed over, not yet sent
+        self.done = threading.Condition()
+        threading.Thread(target=self.run, name="push-publisher", daemon=True).start()
+
+    def put(self, entries: list[Entry]) -> None:
+        with self.done:
+            self.pending += 1
+        self.queue.put(entries)
+
+    def run(self) -> None:
+        while True:
+            batches = [self.queue.get()]
+            while len(batches) < BATCH:
+                try:
+                    batches.append(self.queue.get_nowait())
+                except Empty:
+                    break
+            try:
+                _send_all([entry for batch in batches for entry in batch])
+            except Exception:  # a push must never stop the publisher
+                logger.exception("websocket push failed")
+            finally:
+                with self.done:
+                    self.pending -= len(batches)
+                    if not self.pending:
+                        self.done.notify_all()
+
+    def flush(self, timeout: float) -> bool:
+        with self.done:
+            return self.done.wait_for(lambda: not self.pending, timeout)
+
+
+_publisher: _Publisher | None = None
 _publisher_lock = threading.Lock()
 
 
-def _publisher_loop() -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[list[Entry]]]:
-    """One event loop per process, in a daemon thread, for publishing: the channel layer keeps
-    its Redis connection on it. `async_to_sync` from a plain thread would start a loop, a thread
-    and a Redis connection for every push (~25 ms); a forked worker gets a loop of its own.
-    What commits hands its messages to the loop's queue and goes on (ADR 0062); one task sends
-    the queue's batches in commit order."""
+def _the_publisher() -> _Publisher:
     global _publisher
     with _publisher_lock:
-        if _publisher is None or _publisher[0] != os.getpid():
-            loop = asyncio.new_event_loop()
-            queue: asyncio.Queue[list[Entry]] = asyncio.Queue()
-            threading.Thread(target=loop.run_forever, name="push-publisher", daemon=True).start()
-            asyncio.run_coroutine_threadsafe(_drain(queue), loop)
-            _publisher = (os.getpid(), loop, queue)
-        return _publisher[1], _publisher[2]
+        if _publisher is None or _publisher.pid != os.getpid():
+            _publisher = _Publisher()
+        return _publisher
 
 
 def _enqueue(entries: list[Entry]) -> None:
     if entries:
-        loop, queue = _publisher_loop()
-        loop.call_soon_threadsafe(queue.put_nowait, entries)
-
-
-async def _drain(queue: asyncio.Queue[list[Entry]]) -> None:
-    """Send what was committed, in commit order: what queued up while the last send was on its
-    way goes as one bus message (up to BATCH transactions)."""
-    while True:
-        batches = [await queue.get()]
-        while len(batches) < BATCH and not queue.empty():
-            batches.append(queue.get_nowait())
-        try:
-            await _send_all([entry for batch in batches for entry in batch])
-        except Exception:  # a push must never stop the publisher
-            logger.exception("websocket push failed")
-        finally:
-            for _ in batches:
-                queue.task_done()
+        _the_publisher().put(entries)
 
 
 def flush(timeout: float = PUBLISH_TIMEOUT) -> None:
     """Wait until every message handed to the publisher so far is sent (or `timeout`)."""
-    if _publisher is None or _publisher[0] != os.getpid():
+    if _publisher is None or _publisher.pid != os.getpid():
         return
-    loop, queue = _publisher[1], _publisher[2]
-    try:
-        asyncio.run_coroutine_threadsafe(queue.join(), loop).result(timeout=timeout)
-    except Exception:  # pragma: no cover - shutting down
-        logger.exception("websocket pushes not all sent")
+    if not _publisher.flush(timeout):  # pragma: no cover - Redis unreachable
+        logger.error("websocket pushes not all sent within %s s", timeout)
 
 
 atexit.register(flush)  # a short-lived process (a command, a script) sends what it committed
 
 
 def warm_up() -> None:
-    """Open the publisher's Redis connection now rather than on the first push (the first
-    publish of a process takes ~0.25 s): for long-running processes such as workers."""
-    asyncio.run_coroutine_threadsafe(_send_all([(["warm-up"], {"type": "noop"})]), _publisher_loop()[0]).result(
-        timeout=PUBLISH_TIMEOUT
-    )
+    """Open the publisher's Redis connection now rather than on the first push: for
+    long-running processes such as workers."""
+    _send_all([(["warm-up"], {"type": "noop"})])
 
 
-async def _send_all(entries: list[Entry]) -> None:
+def _send_all(entries: list[Entry]) -> None:
     """As one message on the push bus (realtime/layer.py): serialized once, one PUBLISH, and
     each process's router hands each entry to its sockets in this order (the item that left
     before the one offered next). Another channel layer gets a group_send per group."""
     layer = get_channel_layer()
-    if hasattr(layer, "bus_send"):
-        await layer.bus_send(entries)
+    if hasattr(layer, "bus_publish"):
+        layer.bus_publish(entries)
         return
+    send = async_to_sync(layer.group_send)
     for groups, message in entries:
         for group in groups:
-            await layer.group_send(group, message)
+            send(group, message)
