@@ -31,10 +31,13 @@ loop gets its next task's id from its own insert). With 2 processes both run at 
 barrier starts them together); the rate is the sum of each process's steps over its own timed
 time. Printed per contender: the median steps/s over the rounds, the min-max, the ratio to the
 bare loop's median and the min-max of the per-round ratios; then, from one untimed case,
-statements, commits (transactions) and channel-layer messages per step, and statements per
-transaction. With 100 clients it also prints the push latency: arrival at a client minus the
-item's `updated_at` (stamped inside the transaction just before the commit, so it slightly
-overstates commit -> arrival), p50 / p95 / max over every arrival of every round.
+statements, commits (transactions) and Redis publishes (push bus messages, ADR 0092) per step,
+and statements per transaction. With 100 clients it also prints the push latency: arrival at a
+client (when the frame's bytes reach the client's process) minus the item's `updated_at`
+(stamped inside the transaction just before the commit, so it slightly overstates commit ->
+arrival), p50 / p95 / max over every arrival of the paced steps, and the Daphne's CPU per
+1,000 client messages. `BENCH_DAPHNE_PROFILE=FILE` / `BENCH_CLIENTS_PROFILE=FILE` run the
+Daphne / the clients' process under cProfile.
 
 Settings: DEBUG off, `WORKFLOW_RUNNER=manual`, a throw-away database (a temp SQLite file, or
 `workflow_bench_transition` on the PostgreSQL at 127.0.0.1:5432, dropped and created), Redis at
