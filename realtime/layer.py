@@ -129,12 +129,16 @@ class PushBusChannelLayer(RedisPubSubChannelLayer):
         """Subscribe this loop's layer to the bus and start its router, once; every caller waits
         until the subscription is in place."""
         subscription = getattr(layer, "bus_subscription", None)
-        if subscription is None:
+        if subscription is None or (subscription.done() and (subscription.cancelled() or subscription.exception())):
+            # the first join of this loop, or the last try failed (Redis was unreachable): try now
             subscription = layer.bus_subscription = asyncio.ensure_future(self._subscribe(layer))
         await asyncio.shield(subscription)
 
     async def _subscribe(self, layer: Any) -> None:
         channel = layer.prefix + BUS
+        previous = getattr(layer, "bus_router", None)
+        if previous is not None:
+            previous.cancel()
         queue: asyncio.Queue[Any] = asyncio.Queue()
         layer.channels[channel] = queue
         layer.bus_router = asyncio.ensure_future(self._route(layer, queue))

@@ -150,3 +150,27 @@ async def test_each_bus_message_observes_its_latency_once_per_process(monkeypatc
     assert 0.0 <= seen[0][1] < TIMEOUT
     for c in channels:
         layer.drop_channel(c)
+
+
+@pytest.mark.asyncio
+async def test_a_failed_subscription_is_tried_again_at_the_next_join(monkeypatch: pytest.MonkeyPatch) -> None:
+    layer = get_channel_layer()
+    shard = layer._get_layer()._get_shard(layer._get_layer().prefix + "__bus__")
+    subscribe = shard.subscribe
+    calls: list[str] = []
+
+    async def unreachable(channel: str) -> None:
+        calls.append(channel)
+        raise ConnectionError("Redis unreachable")
+
+    monkeypatch.setattr(shard, "subscribe", unreachable)
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    channel = layer.local_channel(queue)
+    with pytest.raises(ConnectionError):
+        await layer.group_add("bus.retry", channel)
+    monkeypatch.setattr(shard, "subscribe", subscribe)
+    await layer.group_add("bus.retry", channel)  # Redis is back: this join subscribes
+    await asyncio.to_thread(publish, [(["bus.retry"], {"type": "after-retry"})])
+    assert [m["type"] for m in await received(queue, 1)] == ["after-retry"]
+    assert len(calls) == 1
+    layer.drop_channel(channel)
