@@ -111,8 +111,11 @@ def main() -> None:
     r = redis.Redis.from_url(REDIS_URL)
     ready = Path(tempfile.mkdtemp(prefix="wf-bench-worker-")) / "ready"
     worker_env = {**os.environ, "WORKFLOW_RUNNER": "celery", "WORKER_READY_FILE": str(ready)}
+    # BENCH_WORKER_PROFILE=/path (with --pool solo): the worker runs under cProfile, written on exit
+    profile = os.environ.get("BENCH_WORKER_PROFILE")
     cmd = [
         sys.executable,
+        *(["-m", "cProfile", "-o", profile] if profile else []),
         "-m",
         "celery",
         "-A",
