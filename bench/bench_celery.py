@@ -4,6 +4,7 @@
     python bench/bench_celery.py --db sqlite
     python bench/bench_celery.py --pool solo
     BENCH_WORKER_LOG=INFO python bench/bench_celery.py   # the worker logs each task's run time
+    BENCH_WORKER_PROFILE=/tmp/w.prof python bench/bench_celery.py --pool solo   # the worker profiled
 
 One worker process (`--pool prefork -c 1`: one pool process running tasks, BENCH_CONCURRENCY
 to change it; or `--pool solo`: the worker process itself), consuming a queue of its own on the
