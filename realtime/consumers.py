@@ -39,6 +39,19 @@ def _time(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def _frame(event: str, item_json: str) -> str:
+    return f'{{"type": "work_item", "event": "{event}", "work_item": {item_json}}}'
+
+
+def _kept(item: dict[str, Any], key: str, make: Any, *args: Any) -> Any:
+    """What every socket derives from a pushed item the same way (`make(*args)`), made by the
+    first and kept on the item: the process's sockets share one message (realtime/layer.py)."""
+    value = item.get(key)
+    if value is None:
+        value = item[key] = make(*args)
+    return value
+
+
 class PushConsumer(AsyncJsonWebsocketConsumer):
     """A websocket consumer made for fan-out to many sockets (ADR 0090, ADR 0092).
 
@@ -172,15 +185,11 @@ class InboxConsumer(PushConsumer):
         )
 
     async def inbox_items(self, message: dict[str, Any]) -> None:
-        """One transaction's items (realtime.push.item_entry), in the order they were made. The
-        same message comes once for each of the socket's groups it went to: the first copy
-        sends what the client must hear, the others find every item already as new."""
+        """One transaction's items (realtime.push.item_entry), in the order they were made, once
+        per socket (realtime/layer.py). An item the client already has as new is skipped (the
+        snapshot and a push can carry the same change)."""
         for item in message["items"]:
-            # the message is shared by the process's sockets (realtime/layer.py): what every
-            # socket derives from an item the same way is made by the first one and kept on it
-            updated = item.get("_updated")
-            if updated is None:
-                updated = item["_updated"] = _time(item["updated_at"])
+            updated = _kept(item, "_updated", _time, item["updated_at"])
             item_id = item["id"]
             seen = self.known.get(item_id)
             if seen is not None and updated <= seen:
@@ -193,11 +202,7 @@ class InboxConsumer(PushConsumer):
                 del self.known[item_id]
             else:
                 continue
-            frame = item.get(f"_frame.{event}")
-            if frame is None:
-                frame = item[f"_frame.{event}"] = (
-                    f'{{"type": "work_item", "event": "{event}", "work_item": {item["json"]}}}'
-                )
+            frame = _kept(item, f"_frame.{event}", _frame, event, item["json"])
             await self.send(text_data=frame)
 
 

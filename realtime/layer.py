@@ -59,10 +59,13 @@ class PushBusChannelLayer(RedisPubSubChannelLayer):
         channel, data = self.bus_message(entries)
         await self._get_layer()._get_shard(channel).publish(channel, data)
 
+    def bus_channel(self) -> str:
+        return self._kwargs.get("prefix", "asgi") + BUS  # the loop layers' prefix (the same default)
+
     def bus_message(self, entries: Iterable[tuple[Iterable[str], dict[str, Any]]]) -> tuple[str, bytes]:
         """The bus channel and the serialized message for `entries`."""
         body = [[sorted(set(groups)), message] for groups, message in entries]
-        return self._kwargs.get("prefix", "asgi") + BUS, self.serialize({"entries": body, STAMP: time.time()})
+        return self.bus_channel(), self.serialize({"entries": body, STAMP: time.time()})
 
     def bus_publish(self, entries: Iterable[tuple[Iterable[str], dict[str, Any]]]) -> None:
         """`bus_send` for synchronous code (the push publisher's thread, realtime/push.py): one
@@ -135,7 +138,7 @@ class PushBusChannelLayer(RedisPubSubChannelLayer):
         await asyncio.shield(subscription)
 
     async def _subscribe(self, layer: Any) -> None:
-        channel = layer.prefix + BUS
+        channel = self.bus_channel()
         previous = getattr(layer, "bus_router", None)
         if previous is not None:
             previous.cancel()

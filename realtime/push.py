@@ -33,7 +33,6 @@ from collections.abc import Iterable, Mapping
 from queue import Empty, SimpleQueue
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection, transaction
@@ -303,12 +302,5 @@ def warm_up() -> None:
 def _send_all(entries: list[Entry]) -> None:
     """As one message on the push bus (realtime/layer.py): serialized once, one PUBLISH, and
     each process's router hands each entry to its sockets in this order (the item that left
-    before the one offered next). Another channel layer gets a group_send per group."""
-    layer = get_channel_layer()
-    if hasattr(layer, "bus_publish"):
-        layer.bus_publish(entries)
-        return
-    send = async_to_sync(layer.group_send)
-    for groups, message in entries:
-        for group in groups:
-            send(group, message)
+    before the one offered next)."""
+    get_channel_layer().bus_publish(entries)

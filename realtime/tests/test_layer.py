@@ -113,9 +113,8 @@ async def test_a_bad_bus_message_is_logged_and_the_next_ones_still_routed(caplog
     queue: asyncio.Queue[Any] = asyncio.Queue()
     channel = layer.local_channel(queue)
     await layer.group_add("bus.robust", channel)
-    loop_layer = layer._get_layer()
-    bus = loop_layer.prefix + "__bus__"
-    await loop_layer._get_shard(bus).publish(bus, layer.serialize({"no": "entries"}))
+    bus = layer.bus_channel()
+    await layer._get_layer()._get_shard(bus).publish(bus, layer.serialize({"no": "entries"}))
     await layer.group_send("bus.robust", {"type": "after"})
     assert (await received(queue, 1))[0]["type"] == "after"
     assert "push bus message not routed" in caplog.text
@@ -155,7 +154,7 @@ async def test_each_bus_message_observes_its_latency_once_per_process(monkeypatc
 @pytest.mark.asyncio
 async def test_a_failed_subscription_is_tried_again_at_the_next_join(monkeypatch: pytest.MonkeyPatch) -> None:
     layer = get_channel_layer()
-    shard = layer._get_layer()._get_shard(layer._get_layer().prefix + "__bus__")
+    shard = layer._get_layer()._get_shard(layer.bus_channel())
     subscribe = shard.subscribe
     calls: list[str] = []
 
