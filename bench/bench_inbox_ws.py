@@ -168,13 +168,14 @@ async def measure_push(port: int, tokens: list[str], starts: int, interval: floa
             ready.set()
             async for raw in ws:
                 now = time.time()
-                message = json.loads(raw)
-                if message.get("event") == "offered" and message["work_item"]["task"] == "review":
-                    stamped = dt.datetime.fromisoformat(message["work_item"]["updated_at"].replace("Z", "+00:00"))
-                    latencies.append((now - stamped.timestamp()) * 1000)
-                    per_item.setdefault(message["work_item"]["id"], []).append(latencies[-1])
-                    if len(latencies) >= expected:
-                        done.set()
+                data = json.loads(raw)  # a JSON array: messages that waited, in order (ADR 0093)
+                for message in data if isinstance(data, list) else [data]:
+                    if message.get("event") == "offered" and message["work_item"]["task"] == "review":
+                        stamped = dt.datetime.fromisoformat(message["work_item"]["updated_at"].replace("Z", "+00:00"))
+                        latencies.append((now - stamped.timestamp()) * 1000)
+                        per_item.setdefault(message["work_item"]["id"], []).append(latencies[-1])
+                        if len(latencies) >= expected:
+                            done.set()
 
     readies = [asyncio.Event() for _ in tokens]
     tasks = [asyncio.create_task(client(t, r)) for t, r in zip(tokens, readies, strict=True)]

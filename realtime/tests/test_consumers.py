@@ -62,21 +62,32 @@ async def connect(user: Any = None, *, path: str = "/ws/inbox/", headers: list |
     return communicator
 
 
+async def received(communicator: WebsocketCommunicator) -> dict[str, Any]:
+    """The next message; a frame holding several (a JSON array: a socket that was behind, or
+    one transaction's items, ADR 0093) is taken apart, its messages kept for the next calls."""
+    waiting: list[dict[str, Any]] = communicator.__dict__.setdefault("batched", [])
+    if not waiting:
+        data = await communicator.receive_json_from(timeout=TIMEOUT)
+        waiting.extend(data if isinstance(data, list) else [data])
+    return waiting.pop(0)
+
+
 async def snapshot(communicator: WebsocketCommunicator) -> list[dict[str, Any]]:
-    message = await communicator.receive_json_from(timeout=TIMEOUT)
+    message = await received(communicator)
     assert message["type"] == "snapshot"
     assert message["total"] == len(message["work_items"])
     return message["work_items"]
 
 
 async def event(communicator: WebsocketCommunicator) -> tuple[str, dict[str, Any]]:
-    message = await communicator.receive_json_from(timeout=TIMEOUT)
+    message = await received(communicator)
     assert message["type"] == "work_item", message
     return message["event"], message["work_item"]
 
 
 async def nothing(*communicators: WebsocketCommunicator) -> None:
     for c in communicators:
+        assert not c.__dict__.get("batched"), c.__dict__["batched"]
         assert await c.receive_nothing(timeout=0.3), await c.receive_json_from()
 
 
@@ -363,6 +374,49 @@ async def test_a_newer_snapshot_is_not_overwritten_by_an_older_push(users: dict[
 
 
 @pytest.mark.asyncio
+async def test_what_waits_for_a_socket_goes_as_one_frame_in_order(users: dict[str, Any], monkeypatch: Any) -> None:
+    """ADR 0093: a socket that is behind sends the pushes waiting in its queue as one frame, a
+    JSON array in their order; one that keeps up sends a message per frame; at most FRAMES_MAX
+    messages a frame."""
+    from realtime import consumers, push
+
+    enqueue = push._enqueue
+    first, second, third = [await db(_start)(users["staff"]) for _ in range(3)]
+    clerk1 = await connect(users["clerk1"])
+    assert len(await snapshot(clerk1)) == 3
+
+    # two commits whose messages reach the socket together (one bus message: the router puts
+    # both in its queue before it runs), as when the process was busy
+    held: list[Any] = []
+    monkeypatch.setattr(push, "_enqueue", held.extend)
+    for item_id in (first, second):
+        await db(services.work_item_claim)(item_id=item_id, user=users["clerk2"])
+    monkeypatch.undo()
+    assert len(held) == 2 * 3  # per commit: the items, the case, the dashboard
+    await db(lambda: (push._enqueue(held), push.flush()))()
+    frame = await clerk1.receive_json_from(timeout=TIMEOUT)
+    assert [(m["event"], m["work_item"]["id"]) for m in frame] == [("removed", first), ("removed", second)]
+
+    # keeping up: one message, one frame of its own
+    await db(services.work_item_claim)(item_id=third, user=users["clerk2"])
+    frame = await clerk1.receive_json_from(timeout=TIMEOUT)
+    assert (frame["event"], frame["work_item"]["id"]) == ("removed", third)
+
+    # at most FRAMES_MAX a frame
+    monkeypatch.setattr(consumers, "FRAMES_MAX", 1)
+    held.clear()
+    monkeypatch.setattr(push, "_enqueue", held.extend)
+    for item_id in (first, second):
+        await db(services.work_item_release)(item_id=item_id, user=users["clerk2"])
+    monkeypatch.setattr(push, "_enqueue", enqueue)
+    await db(lambda: (push._enqueue(held), push.flush()))()
+    frames = [await clerk1.receive_json_from(timeout=TIMEOUT) for _ in range(2)]
+    assert [(f["event"], f["work_item"]["id"]) for f in frames] == [("offered", first), ("offered", second)]
+    await nothing(clerk1)
+    await close(clerk1)
+
+
+@pytest.mark.asyncio
 async def test_case_stream_is_for_staff_and_pushes_each_change(users: dict[str, Any]) -> None:
     item_id = await db(_start)(users["staff"])
     case_id = await db(lambda: WorkItem.objects.get(pk=item_id).case_id)()
@@ -402,12 +456,12 @@ async def test_the_snapshot_is_capped_and_says_how_many_there_are(users: dict[st
     for amount in (10.0, 5000.0, 20.0):  # the big one has priority 2
         await db(_start)(users["staff"], data={"vendor": "V", "amount": amount})
     clerk = await connect(users["clerk1"])
-    message = await clerk.receive_json_from(timeout=TIMEOUT)
+    message = await received(clerk)
     assert message["type"] == "snapshot" and message["total"] == 3
     assert [i["priority"] for i in message["work_items"]] == [2, 1]
     # asking again gives the same
     await clerk.send_json_to({"type": "snapshot"})
-    again = await clerk.receive_json_from(timeout=TIMEOUT)
+    again = await received(clerk)
     assert again["total"] == 3 and [i["id"] for i in again["work_items"]] == [i["id"] for i in message["work_items"]]
     await close(clerk)
 

@@ -1,7 +1,8 @@
-"""The inbox's frames on a real Daphne (ADR 0092): each item's frame is made and framed once per
-process and written to every socket as is (autobahn's prepared message). What the clients
-receive must be the same JSON the API gives, and the same bytes for every socket that gets it;
-a claim removes the item from the other clerk and updates it for the claimer."""
+"""The inbox's frames on a real Daphne (ADR 0090, ADR 0092): each item's frame text is made once
+per process and sent to every socket as is. What the clients receive must be the same JSON the
+API gives, and the same bytes for every socket that gets it; a claim removes the item from the
+other clerk and updates it for the claimer. Each socket here gets one message per commit and
+reads it before the next commit, so none is batched with another (ADR 0093)."""
 
 from __future__ import annotations
 

@@ -31,6 +31,10 @@ def served_by(ws: Any) -> str | None:
     return ws.response.headers.get("X-Served-By") if ws.response is not None else None
 
 
+def _messages(data: Any) -> list[dict[str, Any]]:
+    return data if isinstance(data, list) else [data]
+
+
 async def stop_web_with_sockets_open(c: Any, tokens: dict[str, str]) -> dict[str, Any]:
     users = [f"u{n:02d}" for n in range(USERS)]
     sockets = {}
@@ -64,10 +68,10 @@ async def stop_web_with_sockets_open(c: Any, tokens: dict[str, str]) -> dict[str
         assert status == 201, body
     for u in users:
         ws = again.get(u, sockets[u])
-        while True:
-            msg = json.loads(await asyncio.wait_for(ws.recv(), 20))
-            if msg["type"] == "work_item" and msg["event"] == "offered":
-                break
+        offered = False
+        while not offered:
+            data = json.loads(await asyncio.wait_for(ws.recv(), 20))  # an array: batched (ADR 0093)
+            offered = any(m["type"] == "work_item" and m["event"] == "offered" for m in _messages(data))
     for ws in [*again.values(), *sockets.values()]:
         await ws.close()
     return {"codes": codes, "closed_after": closed_after}

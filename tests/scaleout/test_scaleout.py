@@ -59,7 +59,9 @@ class InboxClient:
                     self.connected.set()
                     failures = 0
                     async for raw in ws:
-                        self.on_message(json.loads(raw))
+                        data = json.loads(raw)  # a JSON array: messages that waited, in order (ADR 0093)
+                        for msg in data if isinstance(data, list) else [data]:
+                            self.on_message(msg)
             except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError):
                 failures += 1
             if not stop.is_set():

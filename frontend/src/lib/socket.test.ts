@@ -65,6 +65,21 @@ describe("ReconnectingSocket", () => {
     expect(statuses.at(-1)).toBe("live");
   });
 
+  it("hands on the messages of a batched frame one by one, in order", () => {
+    rs.start();
+    sockets[0].onmessage?.({
+      data: '[{"type":"work_item","event":"removed","n":1},{"type":"work_item","event":"offered","n":2}]',
+    } as MessageEvent);
+    sockets[0].onmessage?.({
+      data: '{"type":"work_item","event":"updated","n":3}',
+    } as MessageEvent);
+    expect(messages).toEqual([
+      { type: "work_item", event: "removed", n: 1 },
+      { type: "work_item", event: "offered", n: 2 },
+      { type: "work_item", event: "updated", n: 3 },
+    ]);
+  });
+
   it("stops when the server says the user is not logged in", () => {
     rs.start();
     sockets[0].serverCloses(4401);
