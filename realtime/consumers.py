@@ -90,11 +90,12 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
                 later = None
                 if message["type"] == FORWARD_FAILED:
                     raise message["error"]
-                if message["type"] not in self.no_database or queue.empty():
-                    await self.dispatch(message)  # alone: its frames go out as they are made
+                if message["type"] not in self.no_database:
+                    await self.dispatch(message)
                     continue
-                # More are waiting (the socket is behind): the pushes among them go out as one
-                # frame, up to FRAMES_MAX, until another kind of message comes (ADR 0093).
+                # A push: its frames, and those of the pushes waiting behind it (the socket is
+                # behind), go out as one frame, up to FRAMES_MAX messages, until another kind of
+                # message comes (ADR 0093).
                 self.outbox = []
                 await self.dispatch(message)
                 while not queue.empty() and len(self.outbox) < FRAMES_MAX:

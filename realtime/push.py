@@ -2,10 +2,11 @@
 
 `engine.hooks.case_changed` calls `record` inside the case's transaction with the rows it wrote;
 the first call of a transaction registers one `transaction.on_commit` callback that sends
-everything the transaction wrote, so a rolled-back transaction sends nothing. The callback builds
-the messages from those rows in memory (no read-back; the task's label and form come from the
-version's cached runtime) and hands them to this process's publisher, which sends them through
-the channel layer in commit order while the committing code goes on (ADR 0062):
+everything the transaction wrote, so a rolled-back transaction sends nothing. The callback reads
+what four-eyes needs and hands the rows to this process's publisher, whose thread builds the
+messages from them in memory (no read-back; the task's label and form come from the version's
+cached runtime; ADR 0093) and sends them through the channel layer in commit order while the
+committing code goes on (ADR 0062):
 
 - the transaction's changed manual work items, each serialized to JSON text once, as ONE
   message (`inbox.items`, the items in the order they were made) to each group of everyone who
@@ -29,7 +30,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from queue import Empty, SimpleQueue
 from typing import Any
 
@@ -75,12 +76,24 @@ class _Pending:
     def __init__(self) -> None:
         self.items: dict[str, tuple[Any, set[str]]] = {}
         self.cases: dict[int, tuple[str, str, Any]] = {}  # id: (definition name, state, version)
+        self.excluded: dict[str, frozenset[str]] = {}  # item id: who four-eyes keeps it from
 
-    def __call__(self) -> None:  # the on_commit callback
+    def __call__(self) -> None:  # the on_commit callback, in the committing thread
         try:
-            _enqueue(self.messages())
+            # The one part that reads the database is done here, on the committing thread's
+            # connection; the messages are built by the publisher's thread (ADR 0093).
+            for key, (row, _) in self.items.items():
+                spec = self.spec(row)
+                if row.state in ACTIVE_STATES and access.four_eyes_task(spec):
+                    self.excluded[key] = access.four_eyes_excluded(case_id=row.case_id, spec=spec)
+            _enqueue(self.messages)
         except Exception:  # a push must never break the request that committed
             logger.exception("websocket push failed")
+
+    def spec(self, row: Any) -> Mapping[str, Any]:
+        version = self.cases[row.case_id][2]
+        task = runtime_for(version).net.tasks.get(row.task) if version is not None else None
+        return task.spec if task else {}
 
     def messages(self) -> list[Entry]:
         entries: list[dict[str, Any]] = []
@@ -88,10 +101,11 @@ class _Pending:
         # oldest item first, as a read-back in the items' order gave them: what left before
         # what was offered next
         for row, before in sorted(self.items.values(), key=lambda v: (v[0].created_at, str(v[0].pk))):
-            definition, case_state, version = self.cases[row.case_id]
-            task = runtime_for(version).net.tasks.get(row.task) if version is not None else None
-            spec = task.spec if task else {}
-            entries.append(item_entry(row, definition=definition, case_state=case_state, spec=spec))
+            definition, case_state, _ = self.cases[row.case_id]
+            excluded = self.excluded.get(str(row.pk), frozenset())
+            entries.append(
+                item_entry(row, definition=definition, case_state=case_state, spec=self.spec(row), excluded=excluded)
+            )
             groups |= item_groups(row, before)
         out: list[Entry] = []
         if entries:
@@ -183,13 +197,13 @@ def item_doc(row: Any, *, definition: str, case_state: str, spec: Mapping[str, A
     }
 
 
-def item_entry(row: Any, *, definition: str, case_state: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+def item_entry(
+    row: Any, *, definition: str, case_state: str, spec: Mapping[str, Any], excluded: frozenset[str]
+) -> dict[str, Any]:
     """A committed manual work item as the consumers get it: what they decide on (who may see it,
     and whether it is newer than what the client has) and `json`, the API representation as
-    JSON text, made here once for every socket (a consumer puts it into its frame as is)."""
-    excluded: frozenset[str] = frozenset()
-    if row.state in ACTIVE_STATES and access.four_eyes_task(spec):
-        excluded = access.four_eyes_excluded(case_id=row.case_id, spec=spec)
+    JSON text, made here once for every socket (a consumer puts it into its frame as is).
+    `excluded`: who four-eyes keeps it from (read by the committing thread)."""
     doc = item_doc(row, definition=definition, case_state=case_state, spec=spec)
     return {
         "id": doc["id"],
@@ -224,39 +238,55 @@ PUBLISH_TIMEOUT = 5.0
 BATCH = 100  # transactions' entries sent as one bus message at most, when they queue up
 
 
+Job = list[Entry] | Callable[[], list[Entry]]  # entries, or what makes them (in the publisher's thread)
+
+
+def entries_of(job: Job) -> list[Entry]:
+    return job() if callable(job) else job
+
+
 class _Publisher:
     """One daemon thread per process that publishes what commits hand it, in commit order, while
-    the committing code goes on (ADR 0062): what queued up while the last PUBLISH was on its way
-    goes as one bus message (up to BATCH transactions). A plain thread with a blocking queue
-    and the layer's synchronous Redis client (ADR 0092); a forked worker makes its own."""
+    the committing code goes on (ADR 0062): a commit hands over what it wrote, and this thread
+    makes the messages of it (ADR 0093) and publishes them; what queued up while the last
+    PUBLISH was on its way goes as one bus message (up to BATCH transactions). A plain thread
+    with a blocking queue and the layer's synchronous Redis connection (ADR 0092); a forked
+    worker makes its own."""
 
     def __init__(self) -> None:
         self.pid = os.getpid()
-        self.queue: SimpleQueue[list[Entry]] = SimpleQueue()
+        self.queue: SimpleQueue[Job] = SimpleQueue()
         self.pending = 0  # handed over, not yet sent
         self.done = threading.Condition()
         threading.Thread(target=self.run, name="push-publisher", daemon=True).start()
 
-    def put(self, entries: list[Entry]) -> None:
+    def put(self, job: Job) -> None:
         with self.done:
             self.pending += 1
-        self.queue.put(entries)
+        self.queue.put(job)
 
     def run(self) -> None:
         while True:
-            batches = [self.queue.get()]
-            while len(batches) < BATCH:
+            jobs = [self.queue.get()]
+            while len(jobs) < BATCH:
                 try:
-                    batches.append(self.queue.get_nowait())
+                    jobs.append(self.queue.get_nowait())
                 except Empty:
                     break
+            entries: list[Entry] = []
+            for job in jobs:
+                try:
+                    entries += entries_of(job)
+                except Exception:  # one transaction's push failed: the others still go
+                    logger.exception("websocket push failed")
             try:
-                _send_all([entry for batch in batches for entry in batch])
+                if entries:
+                    _send_all(entries)
             except Exception:  # a push must never stop the publisher
                 logger.exception("websocket push failed")
             finally:
                 with self.done:
-                    self.pending -= len(batches)
+                    self.pending -= len(jobs)
                     if not self.pending:
                         self.done.notify_all()
 
@@ -277,9 +307,9 @@ def _the_publisher() -> _Publisher:
         return _publisher
 
 
-def _enqueue(entries: list[Entry]) -> None:
-    if entries:
-        _the_publisher().put(entries)
+def _enqueue(job: Job) -> None:
+    if job:
+        _the_publisher().put(job)
 
 
 def flush(timeout: float = PUBLISH_TIMEOUT) -> None:

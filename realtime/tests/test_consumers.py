@@ -388,7 +388,7 @@ async def test_what_waits_for_a_socket_goes_as_one_frame_in_order(users: dict[st
     # two commits whose messages reach the socket together (one bus message: the router puts
     # both in its queue before it runs), as when the process was busy
     held: list[Any] = []
-    monkeypatch.setattr(push, "_enqueue", held.extend)
+    monkeypatch.setattr(push, "_enqueue", lambda job: held.extend(push.entries_of(job)))
     for item_id in (first, second):
         await db(services.work_item_claim)(item_id=item_id, user=users["clerk2"])
     monkeypatch.undo()
@@ -405,7 +405,7 @@ async def test_what_waits_for_a_socket_goes_as_one_frame_in_order(users: dict[st
     # at most FRAMES_MAX a frame
     monkeypatch.setattr(consumers, "FRAMES_MAX", 1)
     held.clear()
-    monkeypatch.setattr(push, "_enqueue", held.extend)
+    monkeypatch.setattr(push, "_enqueue", lambda job: held.extend(push.entries_of(job)))
     for item_id in (first, second):
         await db(services.work_item_release)(item_id=item_id, user=users["clerk2"])
     monkeypatch.setattr(push, "_enqueue", enqueue)

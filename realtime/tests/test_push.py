@@ -51,7 +51,9 @@ def sent(settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[str,
     settings.WORKFLOW_PUSH = True
     batches: list[list[tuple[str, dict[str, Any]]]] = []
     # each entry of the transaction's bus message as (group, message) for each of its groups
-    monkeypatch.setattr(push, "_enqueue", lambda entries: batches.append([(g, m) for gs, m in entries for g in gs]))
+    monkeypatch.setattr(
+        push, "_enqueue", lambda job: batches.append([(g, m) for gs, m in push.entries_of(job) for g in gs])
+    )
     publish(REVIEW)
     return batches
 
