@@ -96,6 +96,14 @@ def _start(user: Any, definition: str = "invoice-approval", data: Any = INVOICE)
     return str(WorkItem.objects.filter(case=case, state="initialized").values_list("pk", flat=True).get())
 
 
+def _publish(entries: list[Any]) -> None:
+    """As the publisher sends a commit's entries (realtime.push), then wait until sent."""
+    from realtime import push
+
+    push._enqueue(entries)
+    push.flush()
+
+
 def _start_rolled_back(user: Any) -> None:
     """A case started in a transaction that is then rolled back."""
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -393,7 +401,7 @@ async def test_what_waits_for_a_socket_goes_as_one_frame_in_order(users: dict[st
         await db(services.work_item_claim)(item_id=item_id, user=users["clerk2"])
     monkeypatch.undo()
     assert len(held) == 2 * 3  # per commit: the items, the case, the dashboard
-    await db(lambda: (push._enqueue(held), push.flush()))()
+    await db(_publish)(held)
     frame = await clerk1.receive_json_from(timeout=TIMEOUT)
     assert [(m["event"], m["work_item"]["id"]) for m in frame] == [("removed", first), ("removed", second)]
 
@@ -409,7 +417,7 @@ async def test_what_waits_for_a_socket_goes_as_one_frame_in_order(users: dict[st
     for item_id in (first, second):
         await db(services.work_item_release)(item_id=item_id, user=users["clerk2"])
     monkeypatch.setattr(push, "_enqueue", enqueue)
-    await db(lambda: (push._enqueue(held), push.flush()))()
+    await db(_publish)(held)
     frames = [await clerk1.receive_json_from(timeout=TIMEOUT) for _ in range(2)]
     assert [(f["event"], f["work_item"]["id"]) for f in frames] == [("offered", first), ("offered", second)]
     await nothing(clerk1)

@@ -173,3 +173,32 @@ async def test_a_failed_subscription_is_tried_again_at_the_next_join(monkeypatch
     assert [m["type"] for m in await received(queue, 1)] == ["after-retry"]
     assert len(calls) == 1
     layer.drop_channel(channel)
+
+
+@pytest.mark.asyncio
+async def test_a_dropped_publishing_connection_is_replaced_and_the_message_still_sent() -> None:
+    """ADR 0093: the publisher's own Redis connection, dropped by Redis (a restart, a proxy's
+    idle timeout), is replaced on the next PUBLISH, and that message arrives, once."""
+    import redis
+
+    layer = get_channel_layer()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    channel = layer.local_channel(queue)
+    await layer.group_add("bus.dropped", channel)
+    await asyncio.to_thread(publish, [(["bus.dropped"], {"type": "before"})])
+    assert [m["type"] for m in await received(queue, 1)] == ["before"]
+
+    connection = layer._bus_connection()  # the publisher is idle: nothing else uses it now
+    connection.send_command("CLIENT", "ID")
+    client_id = connection.read_response()
+    host = layer._kwargs["hosts"][0]
+    admin = redis.Redis.from_url(host if isinstance(host, str) else host["address"])
+    assert admin.client_kill_filter(_id=client_id) == 1
+
+    await asyncio.to_thread(publish, [(["bus.dropped"], {"type": "after"})])
+    assert [m["type"] for m in await received(queue, 1)] == ["after"]
+    await marker(queue, "bus.dropped")
+    assert queue.empty()  # once
+    assert connection.send_command("CLIENT", "ID") is None and connection.read_response() != client_id
+    admin.close()
+    layer.drop_channel(channel)
