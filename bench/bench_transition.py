@@ -11,7 +11,9 @@ machine's load hits all of them alike:
 * ``bare``: a bare Django ORM loop doing the minimum honest work of a step, on tables of its own
   (created by this script: ``bench_bare_case``, ``bench_bare_task``, ``bench_bare_event``): one
   transaction that locks the case row (`select_for_update`), updates the task row, inserts the
-  next task row and inserts one event row.
+  next task row and inserts one event row. ``bare_two``: the same as two transactions, as a
+  claim then a completion make it (the claim locks the case, updates the task and inserts an
+  event; then the step above): the least two calls can do, each commit waiting for the disk.
 * the product's manual step on a 10-task sequence of manual tasks offered to a role, through the
   Python services (no HTTP), by a user in that role:
 
@@ -76,6 +78,7 @@ WATCHED, UNWATCHED = "watchers", "nobody-listens"
 SUBSCRIBERS = 100
 ALL_CONTENDERS = (
     "bare",
+    "bare_two",
     "claim_complete_nopush",
     "claim_complete_push0",
     "claim_complete_push100",
@@ -273,7 +276,9 @@ class Driver:
             out.append((case.pk, task.pk))
         return out
 
-    def bare_run(self, cases: list[tuple[int, int]]) -> float:
+    def bare_run(self, cases: list[tuple[int, int]], two: bool = False) -> float:
+        """The bare loop; `two`: the step as two transactions, a claim (lock the case, update the
+        task, insert an event) then the completion, the least two calls can do."""
         from django.db import transaction
         from django.utils import timezone
 
@@ -283,10 +288,19 @@ class Driver:
         for case_id, task_id in cases:
             for step in range(1, STEPS + 1):
                 t0 = time.perf_counter()
+                if two:  # the claim: its own transaction, as a first call makes it
+                    with transaction.atomic():
+                        BareCase.objects.select_for_update().filter(pk=case_id).values_list("pk").get()
+                        BareTask.objects.filter(pk=task_id, state="offered").update(
+                            state="claimed", done_by=user, updated_at=timezone.now()
+                        )
+                        BareEvent.objects.create(
+                            case_id=case_id, task_id=task_id, type="task.claimed", actor=user, created_at=timezone.now()
+                        )
                 with transaction.atomic():
                     now = timezone.now()
                     BareCase.objects.select_for_update().filter(pk=case_id).values_list("pk").get()
-                    BareTask.objects.filter(pk=task_id, state="offered").update(
+                    BareTask.objects.filter(pk=task_id, state="claimed" if two else "offered").update(
                         state="done", done_by=user, updated_at=now
                     )
                     done_id = task_id
@@ -341,6 +355,8 @@ class Driver:
 
         if name == "bare":
             return self.bare_cases, self.bare_run
+        if name == "bare_two":
+            return self.bare_cases, lambda cases: self.bare_run(cases, two=True)
         calls, _, push = name.rpartition("_")
         definition = "bench-watched" if push == "push100" else "bench-unwatched"
 
@@ -410,7 +426,7 @@ def count_one(driver: Driver, name: str) -> dict[str, float]:
     connection.commit = commit
     push._send_all = counted
     try:
-        if name == "bare":
+        if name.startswith("bare"):
             with connection.execute_wrapper(wrapper):
                 run(prepared)
         else:
