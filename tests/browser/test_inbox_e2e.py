@@ -4,12 +4,14 @@ the server, completing offers the next task to the managers, and a dropped conne
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LiveServer, login_page, screenshot
+from tests.browser.conftest import LiveServer, login_page, screenshot, watched_page
+from tests.helpers import net
 
 LIVE = 1000  # ms: how soon a change must reach an open page
 
@@ -105,3 +107,43 @@ def _live_inbox(server: LiveServer, alice: Any, bob: Any, carol: Any) -> None:
     bob.locator("[data-testid=work-item]").first.click()
     expect(bob.get_by_test_id("item-detail")).to_be_visible()
     screenshot(bob, "05-bob-inbox")
+
+
+def test_one_change_for_two_items_reaches_the_page_as_one_frame(daphne_server: LiveServer, browser: Any) -> None:
+    """ADR 0093: a completion that removes one item from Bob's inbox and offers him the next one
+    reaches his socket as one frame, a JSON array of the two messages; the page applies both."""
+    server = daphne_server
+    doc = net(
+        "two-clerks",
+        [
+            {"id": "prepare", "kind": "manual", "label": "Prepare", "assign": {"role": "clerks"}},
+            {"id": "verify", "kind": "manual", "label": "Verify", "assign": {"role": "clerks"}},
+        ],
+        [("start", "prepare"), ("prepare", "verify"), ("verify", "end")],
+    )
+    status, answer = server.api("POST", "/api/definitions/import/", doc)
+    assert status in (200, 201), answer
+    status, answer = server.api("POST", "/api/definitions/two-clerks/publish/", {})
+    assert status == 201, answer
+
+    with watched_page(browser, server, "bob", "99-last-bob-one-frame") as bob:
+        frames: list[str] = []
+        bob.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+        bob.reload()  # the inbox's socket again, now watched
+        expect(bob.get_by_test_id("socket-status")).to_have_text("● live")
+        status, case = server.api("POST", "/api/cases/", {"definition": "two-clerks"})
+        assert status == 201, case
+        expect(item(bob, case["id"], "Prepare")).to_be_visible(timeout=LIVE)
+
+        status, items = server.api("GET", f"/api/work-items/?case={case['id']}", user="alice")
+        assert status == 200, items
+        [prepare] = items["results"]
+        status, done = server.api("POST", f"/api/work-items/{prepare['id']}/complete/", {"output": {}}, user="alice")
+        assert status == 200, done
+        expect(item(bob, case["id"], "Verify")).to_be_visible(timeout=LIVE)
+        expect(item(bob, case["id"], "Prepare")).to_have_count(0)
+
+        batched = [json.loads(f) for f in frames if f.startswith("[")]
+        assert [[(m["event"], m["work_item"]["task"]) for m in b] for b in batched] == [
+            [("removed", "prepare"), ("offered", "verify")]
+        ]
