@@ -16,6 +16,7 @@ in production, 10 s here) or through the sweep (WORKFLOW_REDISPATCH_AFTER, lower
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -49,6 +50,8 @@ class InboxClient:
         self.servers: list[str] = []  # the web process of each connection
         self.todo: asyncio.Queue[str] = asyncio.Queue()
         self.connected = asyncio.Event()
+        self.ws: Any = None  # the open socket, if any
+        self.unanswered: set[str] = set()  # items whose complete got no answer (its web process died)
 
     async def listen(self, stop: asyncio.Event) -> None:
         failures = 0
@@ -57,6 +60,7 @@ class InboxClient:
                 async with connect(f"{self.ws_base}/ws/inbox/?token={self.token}", open_timeout=40) as ws:
                     self.servers.append(ws.response.headers.get("X-Served-By", "?") if ws.response else "?")
                     self.connected.set()
+                    self.ws = ws
                     failures = 0
                     async for raw in ws:
                         data = json.loads(raw)  # a JSON array: messages that waited, in order (ADR 0093)
@@ -64,6 +68,7 @@ class InboxClient:
                             self.on_message(msg)
             except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError):
                 failures += 1
+            self.ws = None
             if not stop.is_set():
                 # as the browser app does (frontend/src/lib/socket.ts): back off, so that the
                 # clients of a dead web process do not all hit the survivor at once (with jitter)
@@ -102,9 +107,22 @@ class InboxClient:
                 # 4xx: already completed (an earlier answer was lost with its web process); the
                 # final checks count completions in the database
                 self.done.add(item_id)
+                if status != 200 and item_id in self.unanswered:
+                    await self.resync()
             else:
+                self.unanswered.add(item_id)
                 await asyncio.sleep(0.2)
                 self.todo.put_nowait(item_id)
+
+    async def resync(self) -> None:
+        """A complete whose answer was lost had committed (the retry says so): the web process
+        that ran it may have died before publishing its push (a push is sent after the commit,
+        and a process killed in between loses it; ADR 0062). Not knowing, the client asks for a
+        fresh snapshot, as the protocol allows; a socket being reconnected gets one anyway."""
+        ws = self.ws
+        if ws is not None:
+            with contextlib.suppress(ConnectionClosed):  # closing: the reconnect's snapshot comes
+                await ws.send(json.dumps({"type": "snapshot"}))
 
 
 def metric_values(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
