@@ -14,6 +14,10 @@ class FakeSocket implements SocketLike {
   onclose: ((ev: CloseEvent) => void) | null = null;
   onmessage: ((ev: MessageEvent) => void) | null = null;
   closed = false;
+  sent: string[] = [];
+  send(data: string): void {
+    this.sent.push(data);
+  }
   close(): void {
     this.closed = true;
     this.onclose?.({ code: 1006 } as CloseEvent);
@@ -78,6 +82,17 @@ describe("ReconnectingSocket", () => {
       { type: "work_item", event: "offered", n: 2 },
       { type: "work_item", event: "updated", n: 3 },
     ]);
+  });
+
+  it("sends the server a message only while connected", () => {
+    rs.start();
+    expect(rs.send({ type: "snapshot" })).toBe(false); // not open yet
+    sockets[0].onopen?.(new Event("open"));
+    expect(rs.send({ type: "snapshot" })).toBe(true);
+    expect(sockets[0].sent).toEqual(['{"type":"snapshot"}']);
+    rs.drop();
+    expect(rs.send({ type: "snapshot" })).toBe(false); // reconnecting: the new snapshot comes anyway
+    expect(sockets[0].sent).toHaveLength(1);
   });
 
   it("stops when the server says the user is not logged in", () => {

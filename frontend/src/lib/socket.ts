@@ -8,6 +8,7 @@ export interface SocketLike {
   onopen: ((ev: Event) => void) | null;
   onclose: ((ev: CloseEvent) => void) | null;
   onmessage: ((ev: MessageEvent) => void) | null;
+  send(data: string): void;
   close(code?: number): void;
 }
 
@@ -18,6 +19,7 @@ export class ReconnectingSocket {
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
+  private live = false;
 
   constructor(
     private readonly url: string,
@@ -33,6 +35,7 @@ export class ReconnectingSocket {
     this.socket = socket;
     socket.onopen = () => {
       this.attempt = 0;
+      this.live = true;
       this.onStatus("live");
     };
     socket.onmessage = (ev) => {
@@ -44,6 +47,7 @@ export class ReconnectingSocket {
     socket.onclose = (ev) => {
       if (this.socket !== socket || this.stopped) return;
       this.socket = null;
+      this.live = false;
       if (ev.code === 4401) {
         this.onStatus("unauthenticated");
         return;
@@ -53,6 +57,14 @@ export class ReconnectingSocket {
     };
   }
 
+  /** Send a message to the server as JSON, if connected (true when sent). A socket that is
+   * reconnecting gets a fresh snapshot anyway. */
+  send(message: unknown): boolean {
+    if (!this.live || !this.socket) return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
+  }
+
   /** Drop the connection as a network failure would (and reconnect). */
   drop(): void {
     this.socket?.close();
@@ -60,6 +72,7 @@ export class ReconnectingSocket {
 
   stop(): void {
     this.stopped = true;
+    this.live = false;
     if (this.timer) clearTimeout(this.timer);
     this.socket?.close(1000);
     this.socket = null;

@@ -16,8 +16,14 @@ class FakeWebSocket {
   constructor(public url: string) {
     FakeWebSocket.last = this;
   }
+  /** what the page sent the server */
+  sent: unknown[] = [];
   close() {}
-  send(message: object) {
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  /** the server sends the page a message */
+  serve(message: object) {
     act(() => {
       this.onmessage?.({ data: JSON.stringify(message) } as MessageEvent);
     });
@@ -118,13 +124,13 @@ describe("the inbox page", () => {
   it("shows the snapshot, then items offered and removed live, with counts", async () => {
     const socket = await openInbox();
     expect(screen.getByTestId("socket-status").textContent).toBe("● live");
-    socket.send({ type: "snapshot", work_items: [item("w1"), item("w2", { assignee: "alice" })] });
+    socket.serve({ type: "snapshot", work_items: [item("w1"), item("w2", { assignee: "alice" })] });
     expect(listed()).toEqual(["w1"]); // "Available" is the first tab
     expect(screen.getByTestId("inbox-count").textContent).toBe("2");
 
-    socket.send({ type: "work_item", event: "offered", work_item: item("w3", { priority: 3 }) });
+    socket.serve({ type: "work_item", event: "offered", work_item: item("w3", { priority: 3 }) });
     expect(listed()).toEqual(["w3", "w1"]); // highest priority first
-    socket.send({
+    socket.serve({
       type: "work_item",
       event: "removed",
       work_item: item("w1", { assignee: "bob" }),
@@ -138,11 +144,11 @@ describe("the inbox page", () => {
 
   it("closes the open item and says who took it when a colleague claims it", async () => {
     const socket = await openInbox();
-    socket.send({ type: "snapshot", work_items: [item("w1")] });
+    socket.serve({ type: "snapshot", work_items: [item("w1")] });
     fireEvent.click(within(screen.getByTestId("work-item")).getByRole("button"));
     expect(await screen.findByTestId("item-detail")).toBeTruthy();
     expect(await screen.findByText("ACME")).toBeTruthy(); // the case data
-    socket.send({
+    socket.serve({
       type: "work_item",
       event: "removed",
       work_item: item("w1", { assignee: "bob" }),
@@ -151,9 +157,31 @@ describe("the inbox page", () => {
     expect(screen.getByTestId("notice").textContent).toContain("was taken by bob");
   });
 
+  it("asks for a fresh snapshot when an action got no answer, not when it was refused", async () => {
+    const fetchOk = fetch as unknown as (request: Request) => Promise<Response>;
+    let claim: () => Promise<Response> = () => Promise.reject(new TypeError("Failed to fetch"));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn((request: Request) =>
+        new URL(request.url).pathname.endsWith("/claim/") ? claim() : fetchOk(request),
+      ),
+    );
+    const socket = await openInbox();
+    socket.serve({ type: "snapshot", work_items: [item("w1")] });
+    fireEvent.click(within(screen.getByTestId("work-item")).getByRole("button"));
+    fireEvent.click(await screen.findByRole("button", { name: "Claim" }));
+    // the server may have claimed it and its push been lost: the socket asks for the state now
+    await vi.waitFor(() => expect(socket.sent).toEqual([{ type: "snapshot" }]));
+
+    claim = () => Promise.resolve(json({ code: "conflict", detail: "already claimed" }, 409));
+    fireEvent.click(await screen.findByRole("button", { name: "Claim" }));
+    await screen.findByText(/already claimed/);
+    expect(socket.sent).toEqual([{ type: "snapshot" }]); // a refusal changed nothing: no new request
+  });
+
   it("delegates a claimed item to the user named", async () => {
     const socket = await openInbox();
-    socket.send({ type: "snapshot", work_items: [item("w1", { assignee: "alice" })] });
+    socket.serve({ type: "snapshot", work_items: [item("w1", { assignee: "alice" })] });
     fireEvent.click(screen.getByTestId("tab-mine"));
     fireEvent.click(within(screen.getByTestId("work-item")).getByRole("button"));
     vi.stubGlobal("prompt", () => "carol");
@@ -170,7 +198,7 @@ describe("the inbox page", () => {
 
   it("filters by workflow", async () => {
     const socket = await openInbox();
-    socket.send({
+    socket.serve({
       type: "snapshot",
       work_items: [item("w1"), item("w2", { definition: "order-fulfilment", task_label: "Pack" })],
     });
@@ -181,7 +209,7 @@ describe("the inbox page", () => {
   it("files items with a follow-up date ahead under later, and moves them live", async () => {
     const ahead = new Date(Date.now() + 2 * 24 * 3600_000 + 60_000).toISOString();
     const socket = await openInbox();
-    socket.send({
+    socket.serve({
       type: "snapshot",
       work_items: [
         item("w1", { assignee: "alice" }),
@@ -197,7 +225,7 @@ describe("the inbox page", () => {
       /follow up in 2 days/,
     );
     // cleared elsewhere: the push moves it back to the default view
-    socket.send({
+    socket.serve({
       type: "work_item",
       event: "updated",
       work_item: item("w2", { assignee: "alice", follow_up: null }),
@@ -210,7 +238,7 @@ describe("the inbox page", () => {
 
   it("sets a follow-up date typed in the item, and refuses half a date", async () => {
     const socket = await openInbox();
-    socket.send({ type: "snapshot", work_items: [item("w1", { assignee: "alice" })] });
+    socket.serve({ type: "snapshot", work_items: [item("w1", { assignee: "alice" })] });
     fireEvent.click(screen.getByTestId("tab-mine"));
     fireEvent.click(within(screen.getByTestId("work-item")).getByRole("button"));
     const input = await screen.findByLabelText("Follow up on");
@@ -236,7 +264,7 @@ describe("the inbox page", () => {
   it("shows a candidate the date but no way to change it", async () => {
     const socket = await openInbox();
     const ahead = new Date(Date.now() + 3 * 3600_000 + 60_000).toISOString();
-    socket.send({ type: "snapshot", work_items: [item("w1", { follow_up: ahead })] });
+    socket.serve({ type: "snapshot", work_items: [item("w1", { follow_up: ahead })] });
     fireEvent.change(screen.getByLabelText("Follow-up"), { target: { value: "all" } });
     fireEvent.click(within(screen.getByTestId("work-item")).getByRole("button"));
     expect((await screen.findByTestId("follow-up-note")).textContent).toContain("in 3 hours");

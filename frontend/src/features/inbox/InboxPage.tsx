@@ -39,7 +39,7 @@ export function InboxPage() {
   const onUnauthenticated = useCallback(() => {
     void refresh().then((who) => who || navigate("/login/?next=/inbox/"));
   }, [refresh, navigate]);
-  const { items, status, arrived, lastRemoved, omitted } = useInbox(onUnauthenticated);
+  const { items, status, arrived, lastRemoved, omitted, resync } = useInbox(onUnauthenticated);
 
   const [tab, setTab] = useState<Tab>("available");
   const [filters, setFilters] = useState<Filters>(noFilters);
@@ -413,6 +413,7 @@ export function InboxPage() {
                 setNotice(text);
                 setSelected(null);
               }}
+              onUnsure={resync}
             />
           ) : current ? (
             <article className="detail">

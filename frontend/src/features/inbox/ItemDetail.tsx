@@ -32,6 +32,9 @@ interface Props {
   item: WorkItem;
   username: string;
   onDone: (message: string) => void;
+  /** an action got no answer, or the server failed: whether it took effect is unknown, so the
+   * page asks the socket for a fresh snapshot (a change whose push was lost then shows) */
+  onUnsure?: () => void;
   /** the page's clock */
   now: number;
 }
@@ -42,7 +45,7 @@ const store = () => window.localStorage;
 
 /** The selected item: what it asks, its case (data, diagram, history), its form, and what the
  * user can do with it. */
-export function ItemDetail({ item, username, onDone, now }: Props) {
+export function ItemDetail({ item, username, onDone, onUnsure, now }: Props) {
   const { me } = useAuth();
   const [caseDoc, setCaseDoc] = useState<CaseDoc | null>(null);
   const draft = () => loadDraft(store(), username, item.id);
@@ -97,6 +100,7 @@ export function ItemDetail({ item, username, onDone, now }: Props) {
       const fields = err instanceof ApiRequestError ? (err.body?.errors ?? []) : [];
       setErrors(fields.length ? toErrorTree(fields) : undefined);
       setMessage(errorMessage(err));
+      if (!(err instanceof ApiRequestError) || err.status === 0 || err.status >= 500) onUnsure?.();
       return false;
     } finally {
       setBusy(false);

@@ -13,6 +13,8 @@ export interface InboxState {
   omitted: number;
   /** simulate a network drop (the socket reconnects and gets a new snapshot) */
   drop: () => void;
+  /** ask the server for a fresh snapshot (after an action whose outcome is unknown) */
+  resync: () => void;
 }
 
 /** The live inbox: the socket's snapshot and events applied to a map of items. */
@@ -47,5 +49,6 @@ export function useInbox(onUnauthenticated: () => void): InboxState {
   }, [onUnauthenticated]);
 
   const drop = useCallback(() => socket.current?.drop(), []);
-  return { items, status, arrived, lastRemoved, omitted, drop };
+  const resync = useCallback(() => void socket.current?.send({ type: "snapshot" }), []);
+  return { items, status, arrived, lastRemoved, omitted, drop, resync };
 }
