@@ -290,12 +290,13 @@ class Driver:
                 t0 = time.perf_counter()
                 if two:  # the claim: its own transaction, as a first call makes it
                     with transaction.atomic():
+                        now = timezone.now()
                         BareCase.objects.select_for_update().filter(pk=case_id).values_list("pk").get()
                         BareTask.objects.filter(pk=task_id, state="offered").update(
-                            state="claimed", done_by=user, updated_at=timezone.now()
+                            state="claimed", done_by=user, updated_at=now
                         )
                         BareEvent.objects.create(
-                            case_id=case_id, task_id=task_id, type="task.claimed", actor=user, created_at=timezone.now()
+                            case_id=case_id, task_id=task_id, type="task.claimed", actor=user, created_at=now
                         )
                 with transaction.atomic():
                     now = timezone.now()

@@ -76,6 +76,7 @@ class _Pending:
     def __init__(self) -> None:
         self.items: dict[str, tuple[Any, set[str]]] = {}
         self.cases: dict[int, tuple[str, str, Any]] = {}  # id: (definition name, state, version)
+        self.specs: dict[str, Mapping[str, Any]] = {}  # item id: its task's spec (found on commit)
         self.excluded: dict[str, frozenset[str]] = {}  # item id: who four-eyes keeps it from
 
     def __call__(self) -> None:  # the on_commit callback, in the committing thread
@@ -83,17 +84,14 @@ class _Pending:
             # The one part that reads the database is done here, on the committing thread's
             # connection; the messages are built by the publisher's thread (ADR 0093).
             for key, (row, _) in self.items.items():
-                spec = self.spec(row)
+                version = self.cases[row.case_id][2]
+                task = runtime_for(version).net.tasks.get(row.task) if version is not None else None
+                spec = self.specs[key] = task.spec if task else {}
                 if row.state in ACTIVE_STATES and access.four_eyes_task(spec):
                     self.excluded[key] = access.four_eyes_excluded(case_id=row.case_id, spec=spec)
             _enqueue(self.messages)
         except Exception:  # a push must never break the request that committed
             logger.exception("websocket push failed")
-
-    def spec(self, row: Any) -> Mapping[str, Any]:
-        version = self.cases[row.case_id][2]
-        task = runtime_for(version).net.tasks.get(row.task) if version is not None else None
-        return task.spec if task else {}
 
     def messages(self) -> list[Entry]:
         entries: list[dict[str, Any]] = []
@@ -102,9 +100,15 @@ class _Pending:
         # what was offered next
         for row, before in sorted(self.items.values(), key=lambda v: (v[0].created_at, str(v[0].pk))):
             definition, case_state, _ = self.cases[row.case_id]
-            excluded = self.excluded.get(str(row.pk), frozenset())
+            key = str(row.pk)
             entries.append(
-                item_entry(row, definition=definition, case_state=case_state, spec=self.spec(row), excluded=excluded)
+                item_entry(
+                    row,
+                    definition=definition,
+                    case_state=case_state,
+                    spec=self.specs[key],
+                    excluded=self.excluded.get(key, frozenset()),
+                )
             )
             groups |= item_groups(row, before)
         out: list[Entry] = []
